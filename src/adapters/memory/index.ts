@@ -1,0 +1,2 @@
+export { createMemoryBus, MemoryBus } from "./memory-bus.js";
+export { type MemoryTransportOptions, memoryTransport } from "./memory-transport.js";

@@ -1,0 +1,29 @@
+/**
+ * NATS-style subject matching: tokens split on ".", `*` matches one token, `>` the rest (one or
+ * more tokens).
+ */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  if (pattern === subject) return true;
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    const tok = p[i];
+    if (tok === ">") return s.length > i;
+    if (i >= s.length) return false;
+    if (tok !== "*" && tok !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
+
+const token = /^[^\s.*>]+$/;
+
+/** True for a subject that can be published to (no wildcard, no empty token). */
+export function isValidSubject(subject: string): boolean {
+  return subject.split(".").every((t) => token.test(t));
+}
+
+/** True for a subscription pattern (wildcards allowed, `>` only last). */
+export function isValidPattern(pattern: string): boolean {
+  const toks = pattern.split(".");
+  return toks.every((t, i) => t === "*" || (t === ">" && i === toks.length - 1) || token.test(t));
+}

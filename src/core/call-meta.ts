@@ -1,0 +1,14 @@
+import type { Identity } from "./context.js";
+
+/** What travels with a call from caller to callee (and along nested calls). */
+export interface CallMeta {
+  readonly requestId: string;
+  readonly identity: Identity | undefined;
+  /** Epoch ms. */
+  readonly deadline: number | undefined;
+  /** The caller's abort signal, created only if somebody asks for it. */
+  readonly signal: (() => AbortSignal | undefined) | undefined;
+}
+
+/** A compiled call: every pipeline stage has this shape. */
+export type Invoke = (input: unknown, meta: CallMeta) => Promise<unknown>;

@@ -1,0 +1,48 @@
+import type { EntryRef } from "./entry.js";
+import type { EventDef } from "./event.js";
+import type { Logger } from "./logger.js";
+
+/** Who is calling: the verified claims of a token (JWT claims, or what an authorizer returned). */
+export interface Identity {
+  readonly sub?: string;
+  readonly [claim: string]: unknown;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** A deadline for this call in ms from now (never later than the caller's own deadline). */
+  readonly timeout?: number;
+}
+
+/** The arguments of a typed call: the input may be left out when the entry takes none. */
+export type CallArgs<In, O = CallOptions> = undefined extends In
+  ? [input?: In, options?: O]
+  : [input: In, options?: O];
+
+/**
+ * What every handler receives beside its input.
+ *
+ * @example
+ * entry({ input: Message }, async ({ message }, ctx) => {
+ *   ctx.log.info("uppercasing", { length: message.length });
+ *   return ctx.call(text.entries.upper, { message });
+ * });
+ */
+export interface Context {
+  /** The id of the request that started this chain of calls (the `x-request-id` of HTTP). */
+  readonly requestId: string;
+  /** `service.entry` being served (`""` outside a handler). */
+  readonly target: string;
+  /** The caller's identity, carried along nested calls. */
+  readonly identity: Identity | undefined;
+  /** Epoch ms after which the call has failed with `TESSERA_TIMEOUT`; nested calls inherit it. */
+  readonly deadline: number | undefined;
+  /** Aborted when the deadline passes or the HTTP client goes away: pass it to fetch, queries… */
+  readonly signal: AbortSignal;
+  /** A logger bound to the request id and the target. */
+  readonly log: Logger;
+  /** Calls an entry of any service (local, or remote through the transport), typed by its definition. */
+  call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In>): Promise<Out>;
+  /** Publishes an event; resolves once the transport has taken it. */
+  emit<In>(event: EventDef<string, In, unknown>, payload: In): Promise<void>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The registry of stable error codes. Every error Tessera raises or carries over a transport has
+ * one of these codes. Codes describe what went wrong, never how a protocol reports it: the HTTP
+ * gateway alone maps them to statuses (see `features/gateway/http-status.ts`).
+ *
+ * @example
+ * if (err instanceof TesseraError && err.code === "TESSERA_CONFLICT") retry();
+ */
+export const errorCatalogue = {
+  TESSERA_BAD_REQUEST: {
+    retryable: false,
+    description: "The request is malformed (bad JSON, missing body, bad parameter).",
+  },
+  TESSERA_VALIDATION: {
+    retryable: false,
+    description: "An input or payload failed its schema; `details.issues` lists every problem with its path.",
+  },
+  TESSERA_UNAUTHORIZED: {
+    retryable: false,
+    description: "No credentials, or credentials that could not be verified.",
+  },
+  TESSERA_FORBIDDEN: { retryable: false, description: "The caller is known but not allowed to do this." },
+  TESSERA_NOT_FOUND: { retryable: false, description: "The route, entry or resource does not exist." },
+  TESSERA_METHOD_NOT_ALLOWED: {
+    retryable: false,
+    description: "The path exists but not with this verb; `details.allow` lists the verbs.",
+  },
+  TESSERA_CONFLICT: {
+    retryable: false,
+    description: "The request conflicts with the current state (e.g. a version mismatch or a business rule).",
+  },
+  TESSERA_PAYLOAD_TOO_LARGE: {
+    retryable: false,
+    description: "The body is larger than the configured limit.",
+  },
+  TESSERA_UNSUPPORTED_MEDIA_TYPE: { retryable: false, description: "The body is not JSON." },
+  TESSERA_OVERLOADED: {
+    retryable: true,
+    description: "A bulkhead is full: too many concurrent calls and a full queue.",
+  },
+  TESSERA_CIRCUIT_OPEN: {
+    retryable: true,
+    description: "The circuit breaker of the target is open after repeated failures.",
+  },
+  TESSERA_UNAVAILABLE: {
+    retryable: true,
+    description: "The target cannot be reached (no live instance, transport down, shutting down).",
+  },
+  TESSERA_TIMEOUT: { retryable: true, description: "The deadline passed before the call completed." },
+  TESSERA_INTERNAL: {
+    retryable: false,
+    description:
+      "An unexpected failure; the details are in the log under the request id, never in the response.",
+  },
+  TESSERA_DEFINITION: {
+    retryable: false,
+    description: "A service, entry or route definition is invalid (raised at start, never at run time).",
+  },
+  TESSERA_CONFIG: {
+    retryable: false,
+    description: "The configuration is invalid or incomplete (raised at start).",
+  },
+} as const satisfies Record<string, { retryable: boolean; description: string }>;
+
+/** One of the stable error codes of {@link errorCatalogue}. */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** True when `code` is a known error code (useful when decoding errors from the wire). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(errorCatalogue, code);
+}

@@ -1,0 +1,65 @@
+import type { Context } from "./context.js";
+import type { RetryPolicy } from "./policies.js";
+import type { InferIn, InferOut, Schema } from "./schema.js";
+
+/** A declared event: a name and the schema of its payload. */
+export interface EventDef<N extends string = string, In = unknown, Out = In> {
+  readonly kind: "event";
+  readonly name: N;
+  readonly schema: Schema | undefined;
+  /** Type carrier only; never set at run time. */
+  readonly "~types"?: { readonly in: In; readonly out: Out };
+}
+
+const eventName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
+
+/**
+ * Declares an event. Its name is dotted words (`order.placed`); the payload is validated when
+ * emitted and again when received.
+ *
+ * @example
+ * export const textProcessed = event("text.processed", z.object({ message: z.string() }));
+ */
+export function event<const N extends string, S extends Schema | undefined = undefined>(
+  name: N,
+  schema?: S,
+): EventDef<N, InferIn<S>, InferOut<S>> {
+  if (!eventName.test(name)) {
+    throw new TypeError(`event name "${name}" must be dotted words of letters, digits, "_" or "-"`);
+  }
+  return { kind: "event", name, schema };
+}
+
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  /**
+   * `balanced` (default): each event reaches one instance of the subscribing service.
+   * `broadcast`: each event reaches every instance.
+   */
+  readonly delivery?: "balanced" | "broadcast";
+  /** Attempts when the handler throws (default 3 attempts, 100 ms doubling). */
+  readonly retry?: RetryPolicy;
+}
+
+/** A handler of an event, declared in a service's `on` map. */
+export interface Subscription {
+  readonly kind: "subscription";
+  readonly event: EventDef;
+  readonly handler: (payload: never, ctx: Context) => unknown;
+  readonly options: SubscribeOptions;
+}
+
+/**
+ * Subscribes a service to an event. A handler that throws is logged and retried per its policy;
+ * it never stops the subscription.
+ *
+ * @example
+ * service("audit", { on: { record: subscribe(textProcessed, (e, ctx) => ctx.log.info("seen", e)) } });
+ */
+export function subscribe<In, Out>(
+  event: EventDef<string, In, Out>,
+  handler: (payload: Out, ctx: Context) => unknown,
+  options: SubscribeOptions = {},
+): Subscription {
+  return { kind: "subscription", event: event as EventDef, handler, options };
+}

@@ -1,0 +1,264 @@
+import type { Transport, TransportSubscription } from "../ports/transport.js";
+import type { CallMeta, Invoke } from "./call-meta.js";
+import { type Codec, jsonCodec } from "./codec.js";
+import type { CallArgs, CallOptions, Identity } from "./context.js";
+import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
+import type { EntryRef } from "./entry.js";
+import { TesseraError } from "./errors.js";
+import type { EventDef } from "./event.js";
+import { type EventHost, publishEvent, subscribeService } from "./events.js";
+import { newNodeId, newRequestId } from "./ids.js";
+import { createLogger, type Logger } from "./logger.js";
+import { withTimeout } from "./middleware/timeout.js";
+import { inStage, type Route, routeTable } from "./routes.js";
+import type { ServiceDef } from "./service.js";
+import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
+
+export interface NodeOptions {
+  /** The services this node hosts. */
+  readonly services: readonly ServiceDef[];
+  /** The bus: `memoryTransport()` in one process, `natsTransport(...)` across processes. */
+  readonly transport: Transport;
+  /** Entries limited to other stages are left out. Default `dev`. */
+  readonly stage?: string;
+  readonly id?: string;
+  readonly logger?: Logger;
+  readonly codec?: Codec;
+  /** Bound (ms) of a remote call that carries no deadline. Default 30 000. */
+  readonly requestTimeout?: number;
+  /** How long `stop()` waits for in-flight work. Default 10 000 ms. */
+  readonly drainTimeout?: number;
+}
+
+/** Options of a call made from outside any handler. */
+export interface RootCallOptions extends CallOptions {
+  readonly identity?: Identity;
+  readonly requestId?: string;
+  readonly signal?: AbortSignal;
+}
+
+export type NodeState = "created" | "starting" | "running" | "stopping" | "stopped";
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: {
+    readonly node: NodeState;
+    readonly transport: { readonly kind: string; readonly connected: boolean; readonly detail?: string };
+  };
+}
+
+/**
+ * A node hosts services: it serves their entries (locally and on the transport), routes calls to
+ * local or remote entries through the resilience pipeline, and delivers events.
+ *
+ * @example
+ * const node = createNode({ services: [text, pipeline], transport: memoryTransport() });
+ * await node.start();
+ * const out = await node.call(pipeline.entries.process, { message: "hello world" });
+ */
+export class TesseraNode implements DispatchHost, EventHost {
+  readonly id: string;
+  readonly stage: string;
+  readonly logger: Logger;
+  readonly transport: Transport;
+  readonly codec: Codec;
+  readonly requestTimeout: number;
+  readonly services: readonly ServiceDef[];
+  /** The HTTP routes of the local entries of this stage. */
+  readonly routes: readonly Route[];
+
+  private state: NodeState = "created";
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+  private readonly drainTimeout: number;
+  private readonly local = new Map<string, { svc: ServiceDef; serve: Invoke }>();
+  private readonly compiled = new Map<EntryRef, Invoke>();
+  private readonly serviceByName = new Map<string, ServiceDef>();
+  private subscriptions: TransportSubscription[] = [];
+
+  constructor(options: NodeOptions) {
+    this.id = options.id ?? newNodeId();
+    this.stage = options.stage ?? "dev";
+    this.logger = (options.logger ?? createLogger()).child({ node: this.id });
+    this.transport = options.transport;
+    this.codec = options.codec ?? jsonCodec;
+    this.requestTimeout = options.requestTimeout ?? 30_000;
+    this.drainTimeout = options.drainTimeout ?? 10_000;
+    this.services = options.services;
+    for (const svc of options.services) {
+      if (this.serviceByName.has(svc.name)) {
+        throw new TesseraError("TESSERA_DEFINITION", `service "${svc.name}" is given twice to the node`);
+      }
+      this.serviceByName.set(svc.name, svc);
+    }
+    this.routes = routeTable(options.services, this.stage);
+    for (const svc of options.services) {
+      for (const ref of Object.values(svc.entries)) {
+        if (inStage(ref, this.stage)) this.local.set(ref.id, { svc, serve: compileServe(this, svc, ref) });
+      }
+    }
+  }
+
+  get status(): NodeState {
+    return this.state;
+  }
+
+  /** Executions in progress on this node (handlers and event deliveries). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** The local service of that name. */
+  service(name: string): ServiceDef | undefined {
+    return this.serviceByName.get(name);
+  }
+
+  newRequestId(): string {
+    return newRequestId();
+  }
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.idle) this.idle();
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  /** Connects the transport, serves the local entries on it and subscribes to events. */
+  async start(): Promise<void> {
+    if (this.state !== "created")
+      throw new TesseraError("TESSERA_DEFINITION", `node ${this.id} is ${this.state}, cannot start`);
+    this.state = "starting";
+    try {
+      await this.transport.connect();
+      for (const [id, { svc, serve }] of this.local) {
+        const name = id.slice(svc.name.length + 1);
+        this.subscriptions.push(
+          await this.transport.respond(subjects.entry(svc.name, name), { queue: svc.name }, async (msg) => {
+            const meta = headersToMeta(msg.headers, newRequestId);
+            try {
+              if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
+                throw TesseraError.timeout(`${id}: deadline passed before the call arrived`);
+              }
+              let input: unknown;
+              try {
+                input = this.codec.decode(msg.data);
+              } catch (cause) {
+                throw new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause });
+              }
+              return okReply(this.codec, await serve(input, meta));
+            } catch (err) {
+              return errorReply(err);
+            }
+          }),
+        );
+      }
+      for (const svc of this.services) this.subscriptions.push(...(await subscribeService(this, svc)));
+    } catch (err) {
+      this.state = "stopped";
+      await this.transport.close().catch(() => undefined);
+      throw err;
+    }
+    this.state = "running";
+    this.logger.info("node started", {
+      stage: this.stage,
+      transport: this.transport.kind,
+      services: this.services.map((s) => s.name),
+    });
+  }
+
+  /** Stops taking work, drains what is in flight (bounded by `drainTimeout`), closes the transport. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    const wasRunning = this.state === "running";
+    this.state = "stopping";
+    const subs = this.subscriptions;
+    this.subscriptions = [];
+    await Promise.allSettled(subs.map((s) => s.unsubscribe()));
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        timer = setTimeout(resolve, this.drainTimeout);
+      });
+      clearTimeout(timer);
+      if (this.inFlight > 0)
+        this.logger.warn("stopped with work still in flight", { pending: this.inFlight });
+    }
+    if (wasRunning) await this.transport.close();
+    this.state = "stopped";
+    this.logger.info("node stopped");
+  }
+
+  /** Whether the node can take traffic, with the state of its transport. */
+  readiness(): Readiness {
+    const t = this.transport.status();
+    const transport =
+      t.detail === undefined
+        ? { kind: this.transport.kind, connected: t.connected }
+        : { kind: this.transport.kind, connected: t.connected, detail: t.detail };
+    return { ready: this.state === "running" && t.connected, checks: { node: this.state, transport } };
+  }
+
+  /**
+   * Calls an entry from outside any handler, typed by its definition.
+   *
+   * @example
+   * await node.call(text.entries.upper, { message: "hi" }, { timeout: 1000 });
+   */
+  call<In, Out>(ref: EntryRef<In, Out>, ...[input, options]: CallArgs<In, RootCallOptions>): Promise<Out> {
+    const opts = options;
+    const meta: CallMeta = {
+      requestId: opts?.requestId ?? newRequestId(),
+      identity: opts?.identity,
+      deadline: undefined,
+      signal: opts?.signal === undefined ? undefined : () => opts.signal,
+    };
+    return this.invoke(ref as EntryRef, input, meta, opts) as Promise<Out>;
+  }
+
+  /** Publishes an event from outside any handler. */
+  emit<In>(event: EventDef<string, In, unknown>, payload: In, options: RootCallOptions = {}): Promise<void> {
+    const meta: CallMeta = {
+      requestId: options.requestId ?? newRequestId(),
+      identity: options.identity,
+      deadline: undefined,
+      signal: undefined,
+    };
+    return this.publish(event as EventDef, payload, meta);
+  }
+
+  /** The untyped call underneath everything: the gateway and contexts use it. */
+  invoke(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): Promise<unknown> {
+    if (this.state === "stopped")
+      return Promise.reject(TesseraError.unavailable(`node ${this.id} is stopped`));
+    let call = this.compiled.get(ref);
+    if (call === undefined) {
+      const local = this.local.get(ref.id);
+      const svc = local?.svc ?? this.serviceByName.get(ref.service);
+      if (local === undefined && svc !== undefined) {
+        return Promise.reject(
+          TesseraError.notFound(`entry ${ref.id} does not exist in stage "${this.stage}"`),
+        );
+      }
+      call = compileCall(svc, ref, local?.serve ?? compileRemote(this, ref));
+      this.compiled.set(ref, call);
+    }
+    if (options?.timeout !== undefined) return withTimeout(options.timeout, ref.id, call)(input, meta);
+    return call(input, meta);
+  }
+
+  publish(event: EventDef, payload: unknown, meta: CallMeta): Promise<void> {
+    if (this.state === "stopped")
+      return Promise.reject(TesseraError.unavailable(`node ${this.id} is stopped`));
+    return publishEvent(this, event, payload, meta);
+  }
+}
+
+/** Creates a node; definitions are checked here (duplicate services or routes fail with `TESSERA_DEFINITION`). */
+export function createNode(options: NodeOptions): TesseraNode {
+  return new TesseraNode(options);
+}

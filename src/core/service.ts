@@ -1,0 +1,96 @@
+import type { Identity } from "./context.js";
+import type { Entry, EntryRef } from "./entry.js";
+import type { Subscription } from "./event.js";
+import type { Middleware } from "./middleware.js";
+import type { CallPolicies } from "./policies.js";
+
+/** What an authorizer knows of the request (protocol-neutral). */
+export interface AuthRequest {
+  /** `service.entry` being called. */
+  readonly target: string;
+  readonly method: string;
+  readonly path: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Checks a bearer token. Return the caller's identity (or `true` for an anonymous pass) to allow,
+ * `false` to refuse with `TESSERA_FORBIDDEN`; throw a TesseraError to choose the code.
+ *
+ * @example
+ * authorize: (token) => token === process.env.API_TOKEN ? { sub: "ops" } : false
+ */
+export type Authorizer = (
+  token: string,
+  request: AuthRequest,
+) => Identity | boolean | Promise<Identity | boolean>;
+
+export type AnyEntries = Record<string, Entry<never, unknown>>;
+
+/** How a service is declared. */
+export interface ServiceOptions<E extends AnyEntries> extends CallPolicies {
+  /** The entries: each key is a method name that also gives the route by convention. */
+  readonly entries?: E;
+  /** Event subscriptions, keyed by a name used for the consumer group (`service.key`). */
+  readonly on?: Readonly<Record<string, Subscription>>;
+  /** Token authorizer applied to every entry not marked `noAuth` (e.g. `jwt({...})`). */
+  readonly authorize?: Authorizer;
+  /** Middleware run for every entry of the service, before the entry's own. */
+  readonly middleware?: readonly Middleware[];
+  /** Route prefix (default `/<name>`). */
+  readonly basePath?: string;
+  readonly description?: string;
+}
+
+type Bound<E> = E extends Entry<infer In, infer Out> ? EntryRef<In, Out> : never;
+
+/** A declared service: one resource, one deployable unit. */
+export interface ServiceDef<N extends string = string, E extends AnyEntries = AnyEntries> {
+  readonly kind: "service";
+  readonly name: N;
+  readonly entries: { readonly [K in keyof E]: Bound<E[K]> };
+  readonly options: ServiceOptions<E>;
+}
+
+const serviceName = /^[a-z][a-z0-9-]*$/;
+const entryName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Declares a service. The one declaration drives its HTTP routes, its bus subjects, the typed
+ * calls other services make (`ctx.call(text.entries.upper, …)`) and its OpenAPI description.
+ *
+ * @example
+ * export const text = service("text", {
+ *   entries: {
+ *     upper: entry({ input: Message, output: Message }, ({ message }) => ({ message: message.toUpperCase() })),
+ *   },
+ * });
+ */
+export function service<const N extends string, E extends AnyEntries = Record<never, never>>(
+  name: N,
+  options: ServiceOptions<E>,
+): ServiceDef<N, E> {
+  if (!serviceName.test(name)) {
+    throw new TypeError(
+      `service name "${name}" must be lower-case letters, digits and "-", starting with a letter`,
+    );
+  }
+  const entries: Record<string, EntryRef> = {};
+  for (const [key, def] of Object.entries(options.entries ?? {})) {
+    if (!entryName.test(key)) throw new TypeError(`entry name "${name}.${key}" is not an identifier`);
+    if (def?.kind !== "entry")
+      throw new TypeError(`${name}.${key} is not an entry: declare it with entry(...)`);
+    entries[key] = Object.freeze({ ...(def as Entry), service: name, name: key, id: `${name}.${key}` });
+  }
+  for (const [key, sub] of Object.entries(options.on ?? {})) {
+    if (sub?.kind !== "subscription")
+      throw new TypeError(`${name}.on.${key} is not a subscription: use subscribe(...)`);
+  }
+  return Object.freeze({
+    kind: "service",
+    name,
+    entries: Object.freeze(entries) as ServiceDef<N, E>["entries"],
+    options,
+  });
+}

@@ -1,0 +1,66 @@
+import {
+  errorOfReply,
+  errorReplyOf,
+  type Headers,
+  type Reply,
+  type TransportMessage,
+} from "../ports/transport.js";
+import type { CallMeta } from "./call-meta.js";
+import type { Codec } from "./codec.js";
+import type { Identity } from "./context.js";
+import { TesseraError } from "./errors.js";
+
+/** Subjects and headers of Tessera on a transport. */
+export const subjects = {
+  entry: (service: string, entry: string) => `tessera.svc.${service}.${entry}`,
+  event: (name: string) => `tessera.evt.${name}`,
+} as const;
+
+const H = {
+  requestId: "tessera-request-id",
+  deadline: "tessera-deadline",
+  identity: "tessera-identity",
+} as const;
+
+export function metaToHeaders(meta: CallMeta): Headers {
+  const headers: Record<string, string> = { [H.requestId]: meta.requestId };
+  if (meta.deadline !== undefined) headers[H.deadline] = String(meta.deadline);
+  if (meta.identity !== undefined) headers[H.identity] = JSON.stringify(meta.identity);
+  return headers;
+}
+
+export function headersToMeta(headers: Headers, fallbackId: () => string): CallMeta {
+  const deadline = Number(headers[H.deadline]);
+  let identity: Identity | undefined;
+  const raw = headers[H.identity];
+  if (raw !== undefined) {
+    try {
+      identity = JSON.parse(raw) as Identity;
+    } catch {
+      identity = undefined;
+    }
+  }
+  return {
+    requestId: headers[H.requestId] ?? fallbackId(),
+    identity,
+    deadline: Number.isFinite(deadline) && deadline > 0 ? deadline : undefined,
+    signal: undefined,
+  };
+}
+
+export function okReply(codec: Codec, value: unknown): Reply {
+  return { data: codec.encode(value) };
+}
+
+export const errorReply: (err: unknown) => Reply = errorReplyOf;
+
+/** Decodes a reply: its value, or the remote error thrown again here. */
+export function readReply(codec: Codec, msg: TransportMessage): unknown {
+  const remoteError = errorOfReply(msg);
+  if (remoteError !== undefined) throw remoteError;
+  try {
+    return codec.decode(msg.data);
+  } catch (cause) {
+    throw new TesseraError("TESSERA_INTERNAL", "undecodable reply from a remote service", { cause });
+  }
+}

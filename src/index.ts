@@ -1,0 +1,30 @@
+// The curated public API of Tessera. Adapters live behind subpath exports (`tessera/memory`, …).
+export type { Codec } from "./core/codec.js";
+export { jsonCodec } from "./core/codec.js";
+export type { CallArgs, CallOptions, Context, Identity } from "./core/context.js";
+export type { Entry, EntryOptions, EntryRef, Handler, HttpVerb } from "./core/entry.js";
+export { entry } from "./core/entry.js";
+export { type ErrorCode, errorCatalogue } from "./core/error-codes.js";
+export { type ErrorBody, hasCode, TesseraError } from "./core/errors.js";
+export type { EventDef, SubscribeOptions, Subscription } from "./core/event.js";
+export { event, subscribe } from "./core/event.js";
+export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLogger } from "./core/logger.js";
+export type { Invocation, Middleware } from "./core/middleware.js";
+export {
+  createNode,
+  type NodeOptions,
+  type Readiness,
+  type RootCallOptions,
+  TesseraNode,
+} from "./core/node.js";
+export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
+export { type Route, routeOf, routeTable } from "./core/routes.js";
+export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
+export {
+  type Authorizer,
+  type AuthRequest,
+  type ServiceDef,
+  type ServiceOptions,
+  service,
+} from "./core/service.js";
+export type { Transport, TransportMessage } from "./ports/transport.js";

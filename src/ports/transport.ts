@@ -1,0 +1,97 @@
+import { TesseraError } from "../core/errors.js";
+
+/**
+ * The messaging port. Features speak to the bus only through this interface; adapters (memory,
+ * NATS) implement it and pass the shared contract suite (`test/contract/transport-contract.ts`).
+ *
+ * Subjects are dot-separated tokens; subscriptions may use `*` (one token) and `>` (the rest).
+ */
+
+/** Headers travel beside the payload; names are lower-case. */
+export type Headers = Readonly<Record<string, string>>;
+
+export interface TransportMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Headers;
+}
+
+/** A reply to a request. */
+export interface Reply {
+  readonly data: Uint8Array;
+  readonly headers?: Headers;
+}
+
+export interface RequestOptions {
+  /** Give up after this many ms with `TESSERA_TIMEOUT`. */
+  readonly timeoutMs: number;
+  readonly headers?: Headers;
+}
+
+export interface SubscribeOptions {
+  /** Members of the same queue group share the messages: each message reaches one of them. */
+  readonly queue?: string;
+}
+
+export interface TransportSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface TransportStatus {
+  readonly connected: boolean;
+  readonly detail?: string;
+}
+
+export interface Transport {
+  /** A short name for logs and `/ready` (`memory`, `nats`). */
+  readonly kind: string;
+  /** Largest payload in bytes; a bigger one fails with `TESSERA_PAYLOAD_TOO_LARGE`. */
+  readonly maxPayload: number;
+  connect(): Promise<void>;
+  /** Stops subscriptions, lets in-flight replies finish, then disconnects. Pending requests fail with `TESSERA_UNAVAILABLE`. */
+  close(): Promise<void>;
+  /**
+   * Sends a request to one responder of `subject` and waits for its reply. Fails fast with
+   * `TESSERA_UNAVAILABLE` when nobody serves the subject, with `TESSERA_TIMEOUT` past `timeoutMs`.
+   */
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<TransportMessage>;
+  /** Serves requests on `subject`; the handler's reply (or a thrown error, as an internal error reply) goes back. */
+  respond(
+    subject: string,
+    options: SubscribeOptions,
+    handler: (msg: TransportMessage) => Promise<Reply> | Reply,
+  ): Promise<TransportSubscription>;
+  /** Fire-and-forget publication; resolves when the transport has taken the message. */
+  publish(subject: string, data: Uint8Array, headers?: Headers): Promise<void>;
+  /** Receives publications. A handler that throws is the caller's problem: the transport keeps delivering. */
+  subscribe(
+    subject: string,
+    options: SubscribeOptions,
+    handler: (msg: TransportMessage) => void | Promise<void>,
+  ): Promise<TransportSubscription>;
+  status(): TransportStatus;
+}
+
+/** Header marking a reply whose body is a JSON error `{code, message, details}` (whatever the codec). */
+export const errorHeader = "tessera-error";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The reply for a failure: always JSON, so any peer can read it. */
+export function errorReplyOf(err: unknown): Reply {
+  return {
+    data: encoder.encode(JSON.stringify(TesseraError.from(err).toJSON())),
+    headers: { [errorHeader]: "1" },
+  };
+}
+
+/** The error carried by an error reply, or `undefined` for a normal reply. */
+export function errorOfReply(msg: TransportMessage): TesseraError | undefined {
+  if (msg.headers[errorHeader] === undefined) return undefined;
+  try {
+    return TesseraError.fromBody(JSON.parse(decoder.decode(msg.data)));
+  } catch {
+    return TesseraError.fromBody(undefined);
+  }
+}
