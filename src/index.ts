@@ -28,3 +28,16 @@ export {
   service,
 } from "./core/service.js";
 export type { Transport, TransportMessage } from "./ports/transport.js";
+export {
+  type CorsOptions,
+  createGateway,
+  Gateway,
+  type GatewayOptions,
+  type GatewayRequest,
+  type GatewayResponse,
+  httpStatusOf,
+  type OpenApiInfo,
+  type RunningServer,
+  type ServeOptions,
+  serve,
+} from "./features/gateway/index.js";

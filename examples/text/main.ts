@@ -1,0 +1,22 @@
+import { memoryTransport } from "../../src/adapters/memory/index.js";
+import { createLogger, createNode, serve } from "../../src/index.js";
+import { pipeline, text } from "./services.js";
+
+// The example system, embedded: both services in one process on the in-memory bus.
+const port = Number(process.env.PORT ?? 3000);
+const logger = createLogger({ format: process.stdout.isTTY ? "pretty" : "json" });
+const node = createNode({ services: [text, pipeline], transport: memoryTransport(), logger });
+const server = await serve(node, { port, handleSignals: true });
+
+console.log(`
+Tessera example system on ${server.url}
+
+  curl -s -X POST ${server.url}/text/upper -H 'content-type: application/json' -d '{"message":"hello world"}'
+  curl -s -X POST ${server.url}/pipeline/process -H 'content-type: application/json' -d '{"message":"hello world"}'
+  curl -s ${server.url}/openapi.json
+
+Routes:
+${node.routes.map((r) => `  ${r.method.padEnd(6)} ${r.path.padEnd(20)} ${r.entry.id}`).join("\n")}
+
+Ctrl-C stops it gracefully.
+`);

@@ -1,0 +1,330 @@
+import type { CallMeta } from "../../core/call-meta.js";
+import type { Identity } from "../../core/context.js";
+import { TesseraError } from "../../core/errors.js";
+import { isSafeId, newRequestId } from "../../core/ids.js";
+import type { TesseraNode } from "../../core/node.js";
+import type { Route } from "../../core/routes.js";
+import type { Authorizer } from "../../core/service.js";
+import { Cors, type CorsOptions } from "./cors.js";
+import { httpStatusOf } from "./http-status.js";
+import { isJsonContentType, parseJsonBody } from "./json-body.js";
+import { type OpenApiInfo, openApiDocument } from "./openapi.js";
+import { Router } from "./router.js";
+
+/** A request as the gateway sees it, whatever carried it (node:http, a test, a Lambda event). */
+export interface GatewayRequest {
+  readonly method: string;
+  /** Path and query string, e.g. `/text/upper?x=1`. */
+  readonly url: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body, or a reader that fetches it within a byte limit (it fails with `TESSERA_PAYLOAD_TOO_LARGE`). */
+  readonly body?: string | Uint8Array | ((limit: number) => Promise<Uint8Array>) | undefined;
+  /** Aborted when the client goes away (built on demand). */
+  readonly signal?: () => AbortSignal | undefined;
+}
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+}
+
+export interface GatewayOptions {
+  /** Largest accepted body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Deadline of one request in ms (default 30 000); past it the answer is 504. */
+  readonly requestTimeout?: number;
+  readonly cors?: CorsOptions;
+  /** Authorizer of services that have none of their own. */
+  readonly authorize?: Authorizer;
+  /** Title and version of the OpenAPI document. */
+  readonly openapi?: OpenApiInfo;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const builtins = new Set(["/health", "/ready", "/openapi.json"]);
+const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function headerOf(req: GatewayRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === "string" ? v : v?.[0];
+}
+
+function bearerOf(req: GatewayRequest): string | undefined {
+  const auth = headerOf(req, "authorization");
+  if (auth === undefined) return undefined;
+  const space = auth.indexOf(" ");
+  if (space === -1 || auth.slice(0, space).toLowerCase() !== "bearer") return undefined;
+  const token = auth.slice(space + 1).trim();
+  return token === "" ? undefined : token;
+}
+
+function queryOf(qs: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(qs)) {
+    if (k === "__proto__" || k === "constructor")
+      throw TesseraError.badRequest(`forbidden query parameter "${k}"`);
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+function flatHeaders(req: GatewayRequest): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = typeof v === "string" ? v : v?.join(", ");
+  return out;
+}
+
+/**
+ * The HTTP face of a node: routing, auth, body parsing, validation errors and the mapping of
+ * error codes to statuses. Protocol adapters (node:http `serve`, the test client, Lambda) feed it
+ * {@link GatewayRequest}s.
+ */
+export class Gateway {
+  readonly bodyLimit: number;
+  private readonly router: Router;
+  private readonly cors: Cors | undefined;
+  private readonly requestTimeout: number;
+  private openapiCache: string | undefined;
+
+  constructor(
+    readonly node: TesseraNode,
+    private readonly options: GatewayOptions = {},
+  ) {
+    for (const r of node.routes) {
+      if (builtins.has(r.path)) {
+        throw new TesseraError(
+          "TESSERA_DEFINITION",
+          `${r.entry.id}: route ${r.path} is reserved by the gateway`,
+        );
+      }
+    }
+    this.router = new Router(node.routes);
+    this.bodyLimit = options.bodyLimit ?? 1024 * 1024;
+    this.requestTimeout = options.requestTimeout ?? 30_000;
+    this.cors = options.cors ? new Cors(options.cors) : undefined;
+  }
+
+  /** The OpenAPI 3.1 document of the routes, as an object. */
+  openapi(): Record<string, unknown> {
+    return openApiDocument(this.node.routes, this.options.openapi, (r) => this.authorizerOf(r) !== undefined);
+  }
+
+  /** Answers one request. Never rejects: every failure becomes a JSON error response. */
+  async handle(req: GatewayRequest): Promise<GatewayResponse> {
+    const given = headerOf(req, "x-request-id");
+    const requestId = given !== undefined && isSafeId(given) ? given : newRequestId();
+    let extra: Record<string, string> | undefined;
+    try {
+      extra = this.cors?.headers(headerOf(req, "origin"));
+      return await this.route(req, requestId, extra);
+    } catch (err) {
+      return this.error(err, requestId, req, extra);
+    }
+  }
+
+  private async route(
+    req: GatewayRequest,
+    requestId: string,
+    extra: Record<string, string> | undefined,
+  ): Promise<GatewayResponse> {
+    const q = req.url.indexOf("?");
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const method = req.method;
+
+    const match = this.router.match(method, path);
+    if (match.kind !== "found") {
+      if (builtins.has(path)) return this.builtin(method, path, requestId, extra);
+      if (method === "OPTIONS") return this.options_(req, path, requestId, extra);
+      if (match.kind === "wrong-method") {
+        throw new TesseraError("TESSERA_METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}`, {
+          details: { allow: match.allow },
+        });
+      }
+      throw TesseraError.notFound(`no route ${method} ${path}`);
+    }
+    const { route, params } = match;
+
+    const identity = await this.authenticate(req, route, path);
+    let input: unknown;
+    if (bodyVerbs.has(route.method)) {
+      input = await this.readBody(req);
+      if (params !== undefined) {
+        if (input === undefined) input = {};
+        if (input === null || typeof input !== "object" || Array.isArray(input)) {
+          throw TesseraError.badRequest("the body must be a JSON object on a route with path parameters");
+        }
+        input = { ...input, ...params };
+      }
+    } else if (q !== -1 || params !== undefined || route.entry.options.input !== undefined) {
+      input = q === -1 ? { ...params } : { ...queryOf(req.url.slice(q + 1)), ...params };
+    }
+
+    const meta: CallMeta = { requestId, identity, deadline: undefined, signal: req.signal };
+    const result = await this.node.invoke(route.entry, input, meta, { timeout: this.requestTimeout });
+    const headers: Record<string, string> =
+      extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
+    if (result === undefined) return { status: 204, headers, body: undefined };
+    headers["content-type"] = JSON_TYPE;
+    return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
+  }
+
+  private authorizerOf(route: Route): Authorizer | undefined {
+    if (route.entry.options.noAuth) return undefined;
+    return route.service.options.authorize ?? this.options.authorize;
+  }
+
+  private async authenticate(req: GatewayRequest, route: Route, path: string): Promise<Identity | undefined> {
+    const authorize = this.authorizerOf(route);
+    if (authorize === undefined) return undefined;
+    const token = bearerOf(req);
+    if (token === undefined) throw TesseraError.unauthorized("a bearer token is required");
+    let verdict: Identity | boolean;
+    try {
+      verdict = await authorize(token, {
+        target: route.entry.id,
+        method: req.method,
+        path,
+        headers: flatHeaders(req),
+      });
+    } catch (err) {
+      if (err instanceof TesseraError) throw err;
+      this.node.logger.error(`authorizer of ${route.entry.id} failed`, { err });
+      throw new TesseraError("TESSERA_INTERNAL", "internal error", { cause: err });
+    }
+    if (verdict === false) throw TesseraError.forbidden(`not allowed to call ${route.entry.id}`);
+    return verdict === true ? undefined : verdict;
+  }
+
+  private async readBody(req: GatewayRequest): Promise<unknown> {
+    const body = req.body;
+    if (body === undefined) return undefined;
+    const declared = Number(headerOf(req, "content-length"));
+    if (declared > this.bodyLimit) throw this.tooLarge(declared);
+    let text: string;
+    if (typeof body === "string") {
+      if (body.length === 0) return undefined;
+      if (Buffer.byteLength(body) > this.bodyLimit) throw this.tooLarge(Buffer.byteLength(body));
+      if (!isJsonContentType(headerOf(req, "content-type"))) throw unsupportedType();
+      text = body;
+    } else {
+      if (typeof body !== "function" && body.byteLength === 0) return undefined;
+      if (!isJsonContentType(headerOf(req, "content-type"))) {
+        if (typeof body === "function" && !(declared > 0) && headerOf(req, "transfer-encoding") === undefined)
+          return undefined;
+        throw unsupportedType();
+      }
+      const bytes = typeof body === "function" ? await body(this.bodyLimit) : body;
+      if (bytes.byteLength > this.bodyLimit) throw this.tooLarge(bytes.byteLength);
+      if (bytes.byteLength === 0) return undefined;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        throw TesseraError.badRequest("the body is not valid UTF-8");
+      }
+    }
+    return parseJsonBody(text);
+  }
+
+  private tooLarge(size: number): TesseraError {
+    return new TesseraError(
+      "TESSERA_PAYLOAD_TOO_LARGE",
+      `the body exceeds the limit of ${this.bodyLimit} bytes`,
+      {
+        details: { limit: this.bodyLimit, ...(Number.isFinite(size) ? { size } : {}) },
+      },
+    );
+  }
+
+  private builtin(
+    method: string,
+    path: string,
+    requestId: string,
+    extra: Record<string, string> | undefined,
+  ): GatewayResponse {
+    if (method !== "GET" && method !== "HEAD") {
+      throw new TesseraError("TESSERA_METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}`, {
+        details: { allow: ["GET", "HEAD"] },
+      });
+    }
+    const headers = { ...extra, "x-request-id": requestId, "content-type": JSON_TYPE };
+    if (path === "/health") return { status: 200, headers, body: '{"status":"ok"}' };
+    if (path === "/ready") {
+      const r = this.node.readiness();
+      return { status: r.ready ? 200 : 503, headers, body: JSON.stringify(r) };
+    }
+    this.openapiCache ??= JSON.stringify(this.openapi());
+    return { status: 200, headers, body: this.openapiCache };
+  }
+
+  private options_(
+    req: GatewayRequest,
+    path: string,
+    requestId: string,
+    extra: Record<string, string> | undefined,
+  ): GatewayResponse {
+    const allow = this.router.allow(path);
+    if (allow === undefined) throw TesseraError.notFound(`no route OPTIONS ${path}`);
+    const preflight = this.cors?.preflight(
+      headerOf(req, "origin"),
+      allow,
+      headerOf(req, "access-control-request-headers"),
+    );
+    return {
+      status: 204,
+      headers: { ...extra, ...preflight, allow: allow.join(", "), "x-request-id": requestId },
+      body: undefined,
+    };
+  }
+
+  private error(
+    err: unknown,
+    requestId: string,
+    req: GatewayRequest,
+    extra: Record<string, string> | undefined,
+  ): GatewayResponse {
+    let e: TesseraError;
+    if (err instanceof URIError) e = TesseraError.badRequest("malformed percent-encoding in the path");
+    else e = TesseraError.from(err);
+    const status = httpStatusOf[e.code];
+    const headers: Record<string, string> = {
+      ...extra,
+      "x-request-id": requestId,
+      "content-type": JSON_TYPE,
+    };
+    // Handler failures were logged by the serve pipeline; only the gateway's own are new here.
+    if (!(err instanceof TesseraError) && !(err instanceof URIError)) {
+      this.node.logger.error("gateway failure", { requestId, method: req.method, url: req.url, err });
+    }
+    if (e.code === "TESSERA_METHOD_NOT_ALLOWED")
+      headers.allow = ((e.details as { allow?: string[] })?.allow ?? []).join(", ");
+    if (e.code === "TESSERA_UNAUTHORIZED") headers["www-authenticate"] = "Bearer";
+    if (status === 503) headers["retry-after"] = "1";
+    const body: Record<string, unknown> = { code: e.code, message: e.message, requestId };
+    if (e.details !== undefined && e.code !== "TESSERA_INTERNAL") body.details = e.details;
+    return { status, headers, body: JSON.stringify({ error: body }) };
+  }
+}
+
+function unsupportedType(): TesseraError {
+  return new TesseraError(
+    "TESSERA_UNSUPPORTED_MEDIA_TYPE",
+    "the body must be JSON (content-type: application/json)",
+  );
+}
+
+/**
+ * Creates the gateway of a node.
+ *
+ * @example
+ * const gateway = createGateway(node, { bodyLimit: 64 * 1024 });
+ * const res = await gateway.handle({ method: "GET", url: "/health", headers: {} });
+ */
+export function createGateway(node: TesseraNode, options: GatewayOptions = {}): Gateway {
+  return new Gateway(node, options);
+}

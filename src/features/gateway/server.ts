@@ -1,0 +1,187 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TesseraError } from "../../core/errors.js";
+import type { TesseraNode } from "../../core/node.js";
+import {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayRequest,
+  type GatewayResponse,
+} from "./gateway.js";
+
+export interface ServeOptions extends GatewayOptions {
+  /** Default 3000; 0 picks a free port. */
+  readonly port?: number;
+  /** Default `127.0.0.1`; `0.0.0.0` to listen on every interface. */
+  readonly host?: string;
+  /** How long a graceful shutdown waits for in-flight requests (default 10 000 ms). */
+  readonly shutdownTimeout?: number;
+  /** Close gracefully on SIGTERM/SIGINT, then exit (default false; the CLI and examples turn it on). */
+  readonly handleSignals?: boolean;
+}
+
+/** A running HTTP server of a node. */
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly gateway: Gateway;
+  readonly server: Server;
+  /** Stops accepting, drains in-flight requests (bounded), then stops the node and its transport. */
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        reject(
+          new TesseraError("TESSERA_PAYLOAD_TOO_LARGE", `the body exceeds the limit of ${limit} bytes`, {
+            details: { limit },
+          }),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once("error", (cause) =>
+      reject(TesseraError.badRequest("the request body could not be read", { cause: String(cause) })),
+    );
+    req.once("close", () => {
+      if (!req.complete) reject(TesseraError.badRequest("the client closed the connection during the body"));
+    });
+  });
+}
+
+function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  if (close) r.headers.connection = "close";
+  if (r.body !== undefined) r.headers["content-length"] = String(Buffer.byteLength(r.body));
+  res.writeHead(r.status, r.headers);
+  res.end(r.body);
+}
+
+/**
+ * Serves a node over HTTP (node:http, no framework in the hot path). Starts the node if needed.
+ *
+ * @example
+ * const server = await serve(node, { port: 3000, handleSignals: true });
+ * console.log(`listening on ${server.url}`);
+ */
+export async function serve(node: TesseraNode, options: ServeOptions = {}): Promise<RunningServer> {
+  const gateway = createGateway(node, options);
+  if (node.status === "created") await node.start();
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false) => {
+    inFlight++;
+    const headers = req.headers;
+    const hasBody =
+      (headers["content-length"] !== undefined && headers["content-length"] !== "0") ||
+      headers["transfer-encoding"] !== undefined;
+    let bodyRead = !hasBody;
+    let controller: AbortController | undefined;
+    const request: GatewayRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers,
+      body: hasBody
+        ? (limit) => {
+            bodyRead = true;
+            // `Expect: 100-continue`: the client sends the body only now that routing, auth and checks passed.
+            if (expectsContinue) res.writeContinue();
+            return readBody(req, limit);
+          }
+        : undefined,
+      signal: () => {
+        if (controller === undefined) {
+          const c = new AbortController();
+          controller = c;
+          if (res.destroyed || req.socket.destroyed) c.abort();
+          else res.once("close", () => res.writableFinished || c.abort());
+        }
+        return controller.signal;
+      },
+    };
+    gateway.handle(request).then((r) => {
+      // An unread or refused body must not be parsed as the next request: close the connection.
+      write(res, r, closing || !bodyRead || r.status === 413);
+      inFlight--;
+      if (inFlight === 0 && drained) drained();
+    });
+  };
+
+  const server = createServer(onRequest);
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const where = `${options.host ?? "127.0.0.1"}:${options.port ?? 3000}`;
+      reject(
+        err.code === "EADDRINUSE"
+          ? new TesseraError(
+              "TESSERA_CONFIG",
+              `cannot listen on ${where}: the port is in use (choose another with PORT)`,
+            )
+          : new TesseraError("TESSERA_CONFIG", `cannot listen on ${where}: ${err.message}`, { cause: err }),
+      );
+    });
+    server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", resolve);
+  }).catch(async (err: unknown) => {
+    await node.stop();
+    throw err;
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  node.logger.info("listening", { url, routes: node.routes.length });
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      node.logger.info("shutting down: no new connections, draining requests", { inFlight });
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = setTimeout(resolve, options.shutdownTimeout ?? 10_000);
+        });
+        clearTimeout(timer);
+        if (inFlight > 0)
+          node.logger.warn("shutdown timeout: closing connections with requests in flight", { inFlight });
+      }
+      server.closeAllConnections();
+      await stopped;
+      await node.stop();
+    })();
+    return closed;
+  };
+
+  if (options.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      node.logger.info(`received ${signal}`);
+      process.once(signal, () => process.exit(1));
+      close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          node.logger.error("shutdown failed", { err });
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+
+  return { url, port: address.port, gateway, server, close };
+}

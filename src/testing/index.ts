@@ -1,0 +1,1 @@
+export { type TestClient, type TestRequestOptions, type TestResponse, testClient } from "./test-client.js";
