@@ -35,9 +35,9 @@ export class Router {
   constructor(routes: readonly Route[]) {
     for (const route of routes) {
       if (route.params.length === 0) {
-        let byMethod = this.statics.get(route.path);
-        if (!byMethod) this.statics.set(route.path, (byMethod = new Map()));
+        const byMethod = this.statics.get(route.path) ?? new Map<string, Route>();
         byMethod.set(route.method, route);
+        this.statics.set(route.path, byMethod);
         continue;
       }
       const segments = route.path
