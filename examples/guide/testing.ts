@@ -1,0 +1,14 @@
+import { createGateway, createNode } from "tessera";
+import { memoryTransport } from "tessera/memory";
+import { testClient } from "tessera/testing";
+import { hello } from "./quick-start.js";
+
+export async function checkGreeting(): Promise<void> {
+  const node = createNode({ services: [hello], transport: memoryTransport() });
+  const client = testClient(createGateway(node));
+  const res = await client.post("/hello/greet", { name: "Ada" });
+  if (res.status !== 200) throw new Error(`unexpected ${res.status}: ${res.text}`);
+  // Or call the entry itself, typed:
+  const { text } = await node.call(hello.entries.greet, { name: "Ada" });
+  console.log(text);
+}
