@@ -7,7 +7,8 @@ import type { Logger } from "./logger.js";
 /** What a context needs from its node. */
 export interface ContextHost {
   readonly logger: Logger;
-  invoke(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): Promise<unknown>;
+  /** Runs a call; returns the result itself when it completed synchronously, else a promise. */
+  dispatch(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): unknown;
   publish(event: EventDef, payload: unknown, meta: CallMeta): Promise<void>;
 }
 
@@ -64,7 +65,8 @@ export class CallContext implements Context {
   }
 
   call<In, Out>(ref: EntryRef<In, Out>, ...[input, options]: CallArgs<In>): Promise<Out> {
-    return this.host.invoke(ref as EntryRef, input, this.nested(), options) as Promise<Out>;
+    const r = this.host.dispatch(ref as EntryRef, input, this.nested(), options);
+    return (r instanceof Promise ? r : Promise.resolve(r)) as Promise<Out>;
   }
 
   emit<In>(event: EventDef<string, In, unknown>, payload: In): Promise<void> {

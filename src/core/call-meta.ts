@@ -10,5 +10,9 @@ export interface CallMeta {
   readonly signal: (() => AbortSignal | undefined) | undefined;
 }
 
-/** A compiled call: every pipeline stage has this shape. */
-export type Invoke = (input: unknown, meta: CallMeta) => Promise<unknown>;
+/**
+ * A compiled call: every pipeline stage has this shape. It returns the result itself when the
+ * work completed synchronously (the fast path: no promise, no timer), else a promise. It never
+ * throws: a failure is always a rejected promise.
+ */
+export type Invoke = (input: unknown, meta: CallMeta) => unknown;

@@ -117,7 +117,7 @@ export function compileServe(host: DispatchHost, svc: ServiceDef, ref: EntryRef)
     if (result instanceof Promise) {
       return host.track(result.catch((err: unknown) => Promise.reject(failure(ctx, err))));
     }
-    return Promise.resolve(result);
+    return result;
   };
 
   const { bulkhead } = policiesOf(svc, ref);

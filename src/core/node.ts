@@ -9,7 +9,7 @@ import type { EventDef } from "./event.js";
 import { type EventHost, publishEvent, subscribeService } from "./events.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
-import { withTimeout } from "./middleware/timeout.js";
+import { callWithTimeout } from "./middleware/timeout.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
 import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
@@ -231,8 +231,14 @@ export class TesseraNode implements DispatchHost, EventHost {
     return this.publish(event as EventDef, payload, meta);
   }
 
-  /** The untyped call underneath everything: the gateway and contexts use it. */
+  /** An untyped call (the way in for the gateway and adapters). */
   invoke(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): Promise<unknown> {
+    const r = this.dispatch(ref, input, meta, options);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /** The call underneath everything: the result itself when it completed synchronously, else a promise. */
+  dispatch(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): unknown {
     if (this.state === "stopped")
       return Promise.reject(TesseraError.unavailable(`node ${this.id} is stopped`));
     let call = this.compiled.get(ref);
@@ -247,7 +253,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       call = compileCall(svc, ref, local?.serve ?? compileRemote(this, ref));
       this.compiled.set(ref, call);
     }
-    if (options?.timeout !== undefined) return withTimeout(options.timeout, ref.id, call)(input, meta);
+    if (options?.timeout !== undefined) return callWithTimeout(options.timeout, ref.id, call, input, meta);
     return call(input, meta);
   }
 

@@ -17,14 +17,12 @@ export function withBulkhead(policy: BulkheadPolicy, target: string, next: Invok
 
   const run: Invoke = (input, meta) => {
     running++;
-    let p: Promise<unknown>;
-    try {
-      p = next(input, meta);
-    } catch (err) {
+    const r = next(input, meta);
+    if (!(r instanceof Promise)) {
       release();
-      return Promise.reject(err);
+      return r;
     }
-    return p.then(
+    return r.then(
       (v) => {
         release();
         return v;
@@ -56,7 +54,7 @@ export function withBulkhead(policy: BulkheadPolicy, target: string, next: Invok
           reject(TesseraError.timeout(`${target} waited in the bulkhead past its deadline`));
           return;
         }
-        run(input, meta).then(resolve, reject);
+        Promise.resolve(run(input, meta)).then(resolve, reject);
       });
     });
   };

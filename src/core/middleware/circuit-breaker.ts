@@ -112,7 +112,12 @@ export function withBreaker(breaker: CircuitBreaker, next: Invoke): Invoke {
     } catch (err) {
       return Promise.reject(err);
     }
-    return next(input, meta).then(
+    const r = next(input, meta);
+    if (!(r instanceof Promise)) {
+      breaker.record(undefined);
+      return r;
+    }
+    return r.then(
       (v) => {
         breaker.record(undefined);
         return v;

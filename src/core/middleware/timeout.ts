@@ -1,4 +1,5 @@
 import type { CallMeta, Invoke } from "../call-meta.js";
+import { deadlineTimer } from "../deadline-timer.js";
 import { TesseraError } from "../errors.js";
 
 function expired(target: string, deadline: number): TesseraError {
@@ -9,29 +10,45 @@ function expired(target: string, deadline: number): TesseraError {
 
 /** Races `promise` against the deadline; the work itself goes on (its context's signal aborts). */
 export function raceDeadline<T>(promise: Promise<T>, deadline: number, target: string): Promise<T> {
-  const left = deadline - Date.now();
-  if (left <= 0) return Promise.reject(expired(target, deadline));
+  if (deadline <= Date.now()) return Promise.reject(expired(target, deadline));
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(expired(target, deadline)), left);
+    const watch = deadlineTimer.watch(deadline, () => reject(expired(target, deadline)));
     promise.then(
       (v) => {
-        clearTimeout(timer);
-        resolve(v);
+        deadlineTimer.cancel(watch);
+        // A result that arrives past the deadline (before the coarse timer noticed) is still late.
+        if (Date.now() >= deadline) reject(expired(target, deadline));
+        else resolve(v);
       },
       (e: unknown) => {
-        clearTimeout(timer);
+        deadlineTimer.cancel(watch);
         reject(e);
       },
     );
   });
 }
 
-/** Narrows the deadline to `now + ms` (never later than the caller's) and enforces it. */
+/** Runs `next` with the deadline narrowed to `now + ms` (never later than the caller's) and enforced. */
+export function callWithTimeout(
+  ms: number,
+  target: string,
+  next: Invoke,
+  input: unknown,
+  meta: CallMeta,
+): unknown {
+  const own = Date.now() + ms;
+  const deadline = meta.deadline !== undefined && meta.deadline <= own ? meta.deadline : own;
+  if (deadline <= Date.now()) return Promise.reject(expired(target, deadline));
+  const narrowed: CallMeta =
+    deadline === meta.deadline
+      ? meta
+      : { requestId: meta.requestId, identity: meta.identity, deadline, signal: meta.signal };
+  const r = next(input, narrowed);
+  // Done synchronously: nothing to race.
+  return r instanceof Promise ? raceDeadline(r, deadline, target) : r;
+}
+
+/** The timeout stage of a pipeline. */
 export function withTimeout(ms: number, target: string, next: Invoke): Invoke {
-  return (input, meta) => {
-    const own = Date.now() + ms;
-    const deadline = meta.deadline === undefined || own < meta.deadline ? own : meta.deadline;
-    const narrowed: CallMeta = { ...meta, deadline };
-    return raceDeadline(next(input, narrowed), deadline, target);
-  };
+  return (input, meta) => callWithTimeout(ms, target, next, input, meta);
 }

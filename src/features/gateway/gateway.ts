@@ -33,7 +33,7 @@ export interface GatewayResponse {
 export interface GatewayOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Deadline of one request in ms (default 30 000); past it the answer is 504. */
+  /** Deadline of one request in ms (default 30 000; 0 for none); past it the answer is 504. */
   readonly requestTimeout?: number;
   readonly cors?: CorsOptions;
   /** Authorizer of services that have none of their own. */
@@ -89,7 +89,7 @@ export class Gateway {
   readonly bodyLimit: number;
   private readonly router: Router;
   private readonly cors: Cors | undefined;
-  private readonly requestTimeout: number;
+  private readonly callOptions: { readonly timeout: number } | undefined;
   private openapiCache: string | undefined;
 
   constructor(
@@ -106,7 +106,8 @@ export class Gateway {
     }
     this.router = new Router(node.routes);
     this.bodyLimit = options.bodyLimit ?? 1024 * 1024;
-    this.requestTimeout = options.requestTimeout ?? 30_000;
+    const timeout = options.requestTimeout ?? 30_000;
+    this.callOptions = timeout > 0 ? { timeout } : undefined;
     this.cors = options.cors ? new Cors(options.cors) : undefined;
   }
 
@@ -150,7 +151,9 @@ export class Gateway {
     }
     const { route, params } = match;
 
-    const identity = await this.authenticate(req, route, path);
+    const authorize = this.authorizerOf(route);
+    const identity =
+      authorize === undefined ? undefined : await this.authenticate(authorize, req, route, path);
     let input: unknown;
     if (bodyVerbs.has(route.method)) {
       input = await this.readBody(req);
@@ -166,7 +169,8 @@ export class Gateway {
     }
 
     const meta: CallMeta = { requestId, identity, deadline: undefined, signal: req.signal };
-    const result = await this.node.invoke(route.entry, input, meta, { timeout: this.requestTimeout });
+    const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
+    const result = r instanceof Promise ? await r : r;
     const headers: Record<string, string> =
       extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
     if (result === undefined) return { status: 204, headers, body: undefined };
@@ -179,9 +183,12 @@ export class Gateway {
     return route.service.options.authorize ?? this.options.authorize;
   }
 
-  private async authenticate(req: GatewayRequest, route: Route, path: string): Promise<Identity | undefined> {
-    const authorize = this.authorizerOf(route);
-    if (authorize === undefined) return undefined;
+  private async authenticate(
+    authorize: Authorizer,
+    req: GatewayRequest,
+    route: Route,
+    path: string,
+  ): Promise<Identity | undefined> {
     const token = bearerOf(req);
     if (token === undefined) throw TesseraError.unauthorized("a bearer token is required");
     let verdict: Identity | boolean;
