@@ -27,7 +27,6 @@ export {
   type ServiceOptions,
   service,
 } from "./core/service.js";
-export type { Transport, TransportMessage } from "./ports/transport.js";
 export {
   type CorsOptions,
   createGateway,
@@ -36,8 +35,16 @@ export {
   type GatewayRequest,
   type GatewayResponse,
   httpStatusOf,
+  type JwksOptions,
+  type JwtAlgorithm,
+  type JwtClaims,
+  type JwtOptions,
+  type JwtPublicKey,
+  type JwtRefusalReason,
+  jwt,
   type OpenApiInfo,
   type RunningServer,
   type ServeOptions,
   serve,
 } from "./features/gateway/index.js";
+export type { Transport, TransportMessage } from "./ports/transport.js";

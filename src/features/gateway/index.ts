@@ -1,3 +1,12 @@
+export {
+  type JwksOptions,
+  type JwtAlgorithm,
+  type JwtClaims,
+  type JwtOptions,
+  type JwtPublicKey,
+  type JwtRefusalReason,
+  jwt,
+} from "./auth/index.js";
 export type { CorsOptions } from "./cors.js";
 export {
   createGateway,
