@@ -1,8 +1,12 @@
 import type { CallMeta } from "./call-meta.js";
 import type { CallArgs, CallOptions, Context, Identity } from "./context.js";
+import { type DeadlineWatch, deadlineTimer } from "./deadline-timer.js";
 import type { EntryRef } from "./entry.js";
+import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
+
+const neverAborted = new AbortController().signal;
 
 /** What a context needs from its node. */
 export interface ContextHost {
@@ -20,6 +24,7 @@ export class CallContext implements Context {
   private logCache: Logger | undefined;
   private signalCache: AbortSignal | undefined;
   private childMeta: CallMeta | undefined;
+  private deadlineWatch: DeadlineWatch | undefined;
 
   constructor(
     private readonly host: ContextHost,
@@ -43,15 +48,29 @@ export class CallContext implements Context {
   }
 
   get signal(): AbortSignal {
-    if (this.signalCache === undefined) {
-      const sources: AbortSignal[] = [];
-      const parent = this.meta.signal?.();
-      if (parent !== undefined) sources.push(parent);
-      if (this.meta.deadline !== undefined)
-        sources.push(AbortSignal.timeout(Math.max(0, this.meta.deadline - Date.now())));
-      this.signalCache = sources.length === 1 ? sources[0]! : AbortSignal.any(sources);
+    if (this.signalCache !== undefined) return this.signalCache;
+    const parent = this.meta.signal?.();
+    const { deadline } = this.meta;
+    if (deadline === undefined) {
+      this.signalCache = parent ?? neverAborted;
+      return this.signalCache;
     }
+    // The deadline fires on the same timer as the call's timeout race, so the two agree.
+    const controller = new AbortController();
+    this.deadlineWatch = deadlineTimer.watch(deadline, () =>
+      controller.abort(TesseraError.timeout(`${this.target} passed its deadline`)),
+    );
+    this.signalCache =
+      parent === undefined ? controller.signal : AbortSignal.any([parent, controller.signal]);
     return this.signalCache;
+  }
+
+  /** Called by the dispatcher when the call has settled: releases the deadline watch, if any. */
+  dispose(): void {
+    if (this.deadlineWatch !== undefined) {
+      deadlineTimer.cancel(this.deadlineWatch);
+      this.deadlineWatch = undefined;
+    }
   }
 
   private nested(): CallMeta {

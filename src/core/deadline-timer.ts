@@ -1,7 +1,7 @@
 /** Resolution of deadline enforcement: a deadline fires at most this many ms late. */
 export const DEADLINE_RESOLUTION_MS = 5;
 
-interface Watch {
+export interface DeadlineWatch {
   readonly slot: number;
   readonly fire: () => void;
 }
@@ -12,14 +12,14 @@ interface Watch {
  * Deadlines are rounded up to the next {@link DEADLINE_RESOLUTION_MS}.
  */
 class DeadlineTimer {
-  private readonly slots = new Map<number, Set<Watch>>();
+  private readonly slots = new Map<number, Set<DeadlineWatch>>();
   private count = 0;
   private done = 0;
   private interval: NodeJS.Timeout | undefined;
 
-  watch(deadline: number, fire: () => void): Watch {
+  watch(deadline: number, fire: () => void): DeadlineWatch {
     const slot = Math.ceil(deadline / DEADLINE_RESOLUTION_MS);
-    const w: Watch = { slot, fire };
+    const w: DeadlineWatch = { slot, fire };
     const set = this.slots.get(slot);
     if (set === undefined) this.slots.set(slot, new Set([w]));
     else set.add(w);
@@ -27,7 +27,7 @@ class DeadlineTimer {
     return w;
   }
 
-  cancel(w: Watch): void {
+  cancel(w: DeadlineWatch): void {
     const set = this.slots.get(w.slot);
     if (set?.delete(w)) {
       if (set.size === 0) this.slots.delete(w.slot);
@@ -37,7 +37,8 @@ class DeadlineTimer {
 
   private start(): void {
     this.done = Math.floor(Date.now() / DEADLINE_RESOLUTION_MS);
-    this.interval = setInterval(() => this.tick(), DEADLINE_RESOLUTION_MS);
+    // Unref'd: a deadline alone must not keep a finished process alive.
+    this.interval = setInterval(() => this.tick(), DEADLINE_RESOLUTION_MS).unref();
   }
 
   private stop(): void {

@@ -9,7 +9,6 @@ import { CircuitBreaker, withBreaker } from "./middleware/circuit-breaker.js";
 import { withRetry } from "./middleware/retry.js";
 import { withTimeout } from "./middleware/timeout.js";
 import type { Invocation } from "./middleware.js";
-import type { CallPolicies } from "./policies.js";
 import { validate } from "./schema.js";
 import type { ServiceDef } from "./service.js";
 import { metaToHeaders, readReply, subjects } from "./wire.js";
@@ -22,22 +21,6 @@ export interface DispatchHost extends ContextHost {
   readonly requestTimeout: number;
   /** Counts executions so that a stopping node can drain them. */
   track<T>(work: Promise<T>): Promise<T>;
-}
-
-/** The policies of an entry: its own, else its service's. */
-export function policiesOf(svc: ServiceDef | undefined, ref: EntryRef): CallPolicies {
-  const own = ref.options;
-  const dflt = svc?.options ?? {};
-  const out: { -readonly [K in keyof CallPolicies]: CallPolicies[K] } = {};
-  const timeout = own.timeout ?? dflt.timeout;
-  const retry = own.retry ?? dflt.retry;
-  const breaker = own.breaker ?? dflt.breaker;
-  const bulkhead = own.bulkhead ?? dflt.bulkhead;
-  if (timeout !== undefined) out.timeout = timeout;
-  if (retry !== undefined) out.retry = retry;
-  if (breaker !== undefined) out.breaker = breaker;
-  if (bulkhead !== undefined) out.bulkhead = bulkhead;
-  return out;
 }
 
 function outputError(ref: EntryRef, cause: unknown): TesseraError {
@@ -112,24 +95,43 @@ export function compileServe(host: DispatchHost, svc: ServiceDef, ref: EntryRef)
     try {
       result = run === undefined ? core(input, ctx) : run({ target, ctx, input });
     } catch (err) {
+      ctx.dispose();
       return Promise.reject(failure(ctx, err));
     }
     if (result instanceof Promise) {
-      return host.track(result.catch((err: unknown) => Promise.reject(failure(ctx, err))));
+      return result.then(
+        (v) => {
+          ctx.dispose();
+          return v;
+        },
+        (err: unknown) => {
+          ctx.dispose();
+          return Promise.reject(failure(ctx, err));
+        },
+      );
     }
+    ctx.dispose();
     return result;
   };
 
-  const { bulkhead } = policiesOf(svc, ref);
+  const { bulkhead } = ref.policies;
   if (bulkhead !== undefined) serve = withBulkhead(bulkhead, target, serve);
-  return serve;
+  // Tracked outside the bulkhead, so that a stopping node also waits for calls queued in it.
+  const limited = serve;
+  return (input, meta) => {
+    const r = limited(input, meta);
+    return r instanceof Promise ? host.track(r) : r;
+  };
 }
 
 /** The remote end of an entry: a request on the transport. */
 export function compileRemote(host: DispatchHost, ref: EntryRef): Invoke {
   const subject = subjects.entry(ref.service, ref.name);
-  return (input, meta: CallMeta) => {
-    const timeoutMs = meta.deadline === undefined ? host.requestTimeout : meta.deadline - Date.now();
+  return (input, given: CallMeta) => {
+    // The callee always learns a deadline, so that it stops working when the caller gives up.
+    const deadline = given.deadline ?? Date.now() + host.requestTimeout;
+    const meta: CallMeta = given.deadline === undefined ? { ...given, deadline } : given;
+    const timeoutMs = deadline - Date.now();
     if (timeoutMs <= 0)
       return Promise.reject(TesseraError.timeout(`${ref.id}: deadline passed before the call`));
     let data: Uint8Array;
@@ -150,8 +152,8 @@ export function compileRemote(host: DispatchHost, ref: EntryRef): Invoke {
  * The calling side: timeout (the whole call, retries included) → retry → circuit breaker →
  * the target (a local serve pipeline or the remote request).
  */
-export function compileCall(svc: ServiceDef | undefined, ref: EntryRef, target: Invoke): Invoke {
-  const { timeout, retry, breaker } = policiesOf(svc, ref);
+export function compileCall(ref: EntryRef, target: Invoke): Invoke {
+  const { timeout, retry, breaker } = ref.policies;
   let invoke = target;
   if (breaker !== undefined) invoke = withBreaker(new CircuitBreaker(ref.id, breaker), invoke);
   if (retry !== undefined) invoke = withRetry(retry, invoke);

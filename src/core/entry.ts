@@ -50,6 +50,8 @@ export interface EntryRef<In = never, Out = unknown> extends Entry<In, Out> {
   readonly name: string;
   /** `service.entry` */
   readonly id: string;
+  /** The entry's policies, its service's filling the gaps: what every caller applies. */
+  readonly policies: CallPolicies;
 }
 
 /**

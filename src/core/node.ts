@@ -250,8 +250,11 @@ export class TesseraNode implements DispatchHost, EventHost {
           TesseraError.notFound(`entry ${ref.id} does not exist in stage "${this.stage}"`),
         );
       }
-      call = compileCall(svc, ref, local?.serve ?? compileRemote(this, ref));
+      call = compileCall(ref, local?.serve ?? compileRemote(this, ref));
       this.compiled.set(ref, call);
+    }
+    if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
+      return Promise.reject(TesseraError.timeout(`${ref.id}: the deadline passed before the call`));
     }
     if (options?.timeout !== undefined) return callWithTimeout(options.timeout, ref.id, call, input, meta);
     return call(input, meta);

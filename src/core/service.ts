@@ -53,6 +53,15 @@ export interface ServiceDef<N extends string = string, E extends AnyEntries = An
   readonly options: ServiceOptions<E>;
 }
 
+function mergePolicies(svc: CallPolicies, own: CallPolicies): CallPolicies {
+  const out: { -readonly [K in keyof CallPolicies]: CallPolicies[K] } = {};
+  for (const key of ["timeout", "retry", "breaker", "bulkhead"] as const) {
+    const value = own[key] ?? svc[key];
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return Object.freeze(out);
+}
+
 const serviceName = /^[a-z][a-z0-9-]*$/;
 const entryName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -81,7 +90,13 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
     if (!entryName.test(key)) throw new TypeError(`entry name "${name}.${key}" is not an identifier`);
     if (def?.kind !== "entry")
       throw new TypeError(`${name}.${key} is not an entry: declare it with entry(...)`);
-    entries[key] = Object.freeze({ ...(def as Entry), service: name, name: key, id: `${name}.${key}` });
+    entries[key] = Object.freeze({
+      ...(def as Entry),
+      service: name,
+      name: key,
+      id: `${name}.${key}`,
+      policies: mergePolicies(options, def.options),
+    });
   }
   for (const [key, sub] of Object.entries(options.on ?? {})) {
     if (sub?.kind !== "subscription")

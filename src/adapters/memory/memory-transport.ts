@@ -18,9 +18,16 @@ export interface MemoryTransportOptions {
   readonly bus?: MemoryBus;
   /** Largest payload in bytes (default 1 MiB, as NATS). */
   readonly maxPayload?: number;
+  /** How long `close()` waits for in-flight replies (default 2000 ms). */
+  readonly drainTimeoutMs?: number;
 }
 
 const noHeaders: Headers = Object.freeze({});
+
+/** Each receiver gets its own bytes, taken at once: neither the sender nor another receiver can change them. */
+function copyOf(subject: string, data: Uint8Array, headers: Headers | undefined): TransportMessage {
+  return { subject, data: data.slice(), headers: { ...(headers ?? noHeaders) } };
+}
 
 /**
  * The in-process transport: the same semantics as NATS (subjects with wildcards, queue groups,
@@ -32,23 +39,45 @@ class MemoryTransport implements Transport {
   readonly maxPayload: number;
   private readonly bus: MemoryBus;
   private connected = false;
+  private closing: Promise<void> | undefined;
   private readonly mine = new Set<BusSubscriber>();
   private readonly pending = new Set<(err: TesseraError) => void>();
+  private readonly replying = new Set<Promise<void>>();
+  private readonly drainTimeoutMs: number;
 
   constructor(options: MemoryTransportOptions) {
     this.bus = options.bus ?? createMemoryBus();
     this.maxPayload = options.maxPayload ?? 1024 * 1024;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 2000;
   }
 
   async connect(): Promise<void> {
     this.connected = true;
   }
 
-  async close(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
+  close(): Promise<void> {
+    if (!this.connected) return Promise.resolve();
+    this.closing ??= this.shutdown().finally(() => {
+      this.closing = undefined;
+    });
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     for (const sub of this.mine) this.bus.remove(sub);
     this.mine.clear();
+    // The port promises that in-flight replies finish before the disconnection (bounded).
+    if (this.replying.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(this.replying),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.drainTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.connected = false;
     const closed = TesseraError.unavailable("transport closed");
     for (const fail of this.pending) fail(closed);
     this.pending.clear();
@@ -95,12 +124,10 @@ class MemoryTransport implements Transport {
         () => finish(TesseraError.timeout(`no reply on ${subject} within ${options.timeoutMs} ms`)),
         Math.max(0, options.timeoutMs),
       );
-      const msg: TransportMessage = {
-        subject,
-        data: data.slice(),
-        headers: { ...(options.headers ?? noHeaders) },
-      };
-      for (const r of receivers) setImmediate(() => r.deliver(msg, (reply) => finish(undefined, reply)));
+      for (const r of receivers) {
+        const msg = copyOf(subject, data, options.headers);
+        setImmediate(() => r.deliver(msg, (reply) => finish(undefined, reply)));
+      }
     });
   }
 
@@ -111,7 +138,7 @@ class MemoryTransport implements Transport {
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg, replyTo) => {
       if (replyTo === undefined) return;
-      Promise.resolve()
+      const replying: Promise<void> = Promise.resolve()
         .then(() => handler(msg))
         .then((reply) => {
           if (reply.data.byteLength > this.maxPayload) {
@@ -126,14 +153,18 @@ class MemoryTransport implements Transport {
         .then((reply) => {
           if (this.connected)
             replyTo({ subject, data: reply.data.slice(), headers: { ...(reply.headers ?? noHeaders) } });
-        });
+        })
+        .finally(() => this.replying.delete(replying));
+      this.replying.add(replying);
     });
   }
 
   async publish(subject: string, data: Uint8Array, headers?: Headers): Promise<void> {
     this.check(subject, data);
-    const msg: TransportMessage = { subject, data: data.slice(), headers: { ...(headers ?? noHeaders) } };
-    for (const r of this.bus.receivers(subject)) setImmediate(() => r.deliver(msg, undefined));
+    for (const r of this.bus.receivers(subject)) {
+      const msg = copyOf(subject, data, headers);
+      setImmediate(() => r.deliver(msg, undefined));
+    }
   }
 
   async subscribe(

@@ -22,7 +22,9 @@ export function raceDeadline<T>(promise: Promise<T>, deadline: number, target: s
       },
       (e: unknown) => {
         deadlineTimer.cancel(watch);
-        reject(e);
+        // Likewise a failure: typically the handler giving up on its aborted ctx.signal.
+        const late = Date.now() >= deadline && !(e instanceof TesseraError && e.code === "TESSERA_TIMEOUT");
+        reject(late ? expired(target, deadline) : e);
       },
     );
   });
