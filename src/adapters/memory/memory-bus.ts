@@ -1,4 +1,5 @@
-import type { TransportMessage } from "../../ports/transport.js";
+import type { Headers, TransportMessage } from "../../ports/transport.js";
+import { MemoryStreams } from "./memory-streams.js";
 import { subjectMatches } from "./subject-matcher.js";
 
 /** A subscriber on the bus: plain, or a member of a queue group. */
@@ -15,6 +16,16 @@ export interface BusSubscriber {
 export class MemoryBus {
   private readonly subscribers = new Set<BusSubscriber>();
   private readonly rotation = new Map<string, number>();
+  /** Durable streams, shared by the transports of the bus and kept as long as it lives. */
+  readonly streams = new MemoryStreams((subject, data, headers) => this.fanOut(subject, data, headers));
+
+  /** Delivers a publication to its receivers on a later turn, each with its own copy. */
+  fanOut(subject: string, data: Uint8Array, headers: Headers | undefined): void {
+    for (const r of this.receivers(subject)) {
+      const msg: TransportMessage = { subject, data: data.slice(), headers: { ...headers } };
+      setImmediate(() => r.deliver(msg, undefined));
+    }
+  }
 
   add(sub: BusSubscriber): void {
     this.subscribers.add(sub);

@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import {
+  type DurableStreams,
   errorReplyOf,
   type Headers,
   type Reply,
@@ -44,6 +45,7 @@ class MemoryTransport implements Transport {
   private readonly pending = new Set<(err: TesseraError) => void>();
   private readonly replying = new Set<Promise<void>>();
   private readonly drainTimeoutMs: number;
+  private readonly leaving = new Set<() => void>();
 
   constructor(options: MemoryTransportOptions) {
     this.bus = options.bus ?? createMemoryBus();
@@ -66,6 +68,8 @@ class MemoryTransport implements Transport {
   private async shutdown(): Promise<void> {
     for (const sub of this.mine) this.bus.remove(sub);
     this.mine.clear();
+    for (const leave of this.leaving) leave();
+    this.leaving.clear();
     // The port promises that in-flight replies finish before the disconnection (bounded).
     if (this.replying.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -161,11 +165,31 @@ class MemoryTransport implements Transport {
 
   async publish(subject: string, data: Uint8Array, headers?: Headers): Promise<void> {
     this.check(subject, data);
-    for (const r of this.bus.receivers(subject)) {
-      const msg = copyOf(subject, data, headers);
-      setImmediate(() => r.deliver(msg, undefined));
-    }
+    this.bus.fanOut(subject, data, headers);
   }
+
+  /** Durable streams kept by the bus (in process): same semantics as the NATS adapter's JetStream. */
+  readonly durable: DurableStreams = {
+    publish: async (subject, data, options = {}) => {
+      this.check(subject, data);
+      return this.bus.streams.append(subject, data, options.headers ?? noHeaders, options.id);
+    },
+    consume: async (subject, options, handler) => {
+      if (!this.connected) throw TesseraError.unavailable("memory transport is not connected");
+      if (!isValidSubject(subject)) throw TesseraError.badRequest(`invalid subject "${subject}"`);
+      const consumer = this.bus.streams.consumer(subject, options);
+      const member = { handler };
+      consumer.add(member);
+      const leave = () => consumer.remove(member);
+      this.leaving.add(leave);
+      return {
+        unsubscribe: async () => {
+          this.leaving.delete(leave);
+          leave();
+        },
+      };
+    },
+  };
 
   async subscribe(
     subject: string,

@@ -1,0 +1,310 @@
+import type { ConnectionOptions, Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { TesseraError } from "../../core/errors.js";
+import {
+  type DurableStreams,
+  errorReplyOf,
+  type Headers,
+  type Reply,
+  type RequestOptions,
+  type SubscribeOptions,
+  type Transport,
+  type TransportMessage,
+  type TransportStatus,
+  type TransportSubscription,
+} from "../../ports/transport.js";
+import { type JetStreamOptions, JetStreamStreams } from "./jetstream-streams.js";
+import { headersOf, publishOptions } from "./nats-headers.js";
+import { ReplyMux } from "./reply-mux.js";
+import { checkPattern, checkSubject } from "./subject-check.js";
+
+/** The driver: `connect` of `@nats-io/transport-node`, or anything that returns a connection. */
+export type NatsConnect = (options: ConnectionOptions) => Promise<NatsConnection>;
+
+export interface NatsTransportOptions {
+  /** Server URL(s). Default `nats://127.0.0.1:4222`. */
+  readonly servers?: string | readonly string[];
+  /** Connection name shown by the server's monitoring (default `tessera`). */
+  readonly name?: string;
+  /** Further nats.js connection options (credentials, TLS, …); Tessera's reconnect defaults are kept unless set here. */
+  readonly connectionOptions?: Omit<ConnectionOptions, "servers" | "name">;
+  /** How long `close()` waits for in-flight replies (default 2000 ms). */
+  readonly drainTimeoutMs?: number;
+  /** JetStream settings of durable events. */
+  readonly jetstream?: JetStreamOptions;
+}
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+function tooLarge(size: number, limit: number, what = "payload"): TesseraError {
+  return new TesseraError(
+    "TESSERA_PAYLOAD_TOO_LARGE",
+    `${what} of ${size} bytes exceeds the NATS server's max_payload of ${limit}`,
+    { details: { size, limit } },
+  );
+}
+
+/** nats.js refuses an oversized message (data + headers) with an InvalidArgumentError naming max_payload. */
+function isPayloadError(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("max_payload");
+}
+
+/**
+ * The NATS transport: core NATS for request/reply and publish/subscribe (queue groups for
+ * balanced delivery), JetStream for durable streams. It wraps one connection that it opens
+ * itself through the injected driver, and never patches it.
+ */
+export class NatsTransport implements Transport {
+  readonly kind = "nats";
+  private nc: NatsConnection | undefined;
+  private up = false;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+  private readonly mux = new ReplyMux();
+  private readonly subs = new Set<Subscription>();
+  private readonly replying = new Set<Promise<void>>();
+  private readonly servers: string[];
+  private readonly drainTimeoutMs: number;
+  private streams: JetStreamStreams | undefined;
+
+  constructor(
+    private readonly driver: NatsConnect,
+    private readonly options: NatsTransportOptions = {},
+  ) {
+    const s = options.servers ?? "nats://127.0.0.1:4222";
+    this.servers = typeof s === "string" ? [s] : [...s];
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 2000;
+  }
+
+  get maxPayload(): number {
+    return this.nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
+  /** Durable streams on JetStream (available once connected). */
+  get durable(): DurableStreams | undefined {
+    return this.streams;
+  }
+
+  /** The connection, for tools that need more of NATS than the port offers (e.g. tests). */
+  get connection(): NatsConnection | undefined {
+    return this.nc;
+  }
+
+  async connect(): Promise<void> {
+    if (this.nc !== undefined) return;
+    if (this.closed) throw TesseraError.unavailable("NATS transport is closed");
+    let nc: NatsConnection;
+    try {
+      nc = await this.driver({
+        // Reconnect for ever, quickly: a broker restart must not need a restart of the nodes.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        pingInterval: 10_000,
+        ...this.options.connectionOptions,
+        servers: this.servers,
+        name: this.options.name ?? "tessera",
+      });
+    } catch (cause) {
+      throw new TesseraError("TESSERA_UNAVAILABLE", `cannot connect to NATS at ${this.servers.join(", ")}`, {
+        cause,
+      });
+    }
+    this.nc = nc;
+    this.up = true;
+    this.mux.attach(nc);
+    this.streams = new JetStreamStreams(nc, this.options.jetstream ?? {}, () => this.check());
+    void this.watch(nc);
+  }
+
+  /** Follows the connection's life: a disconnection fails the calls waiting for replies (they may be retried elsewhere). */
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" && this.closing === undefined) {
+        this.up = false;
+        this.mux.failAll(TesseraError.unavailable("connection to NATS lost"));
+      } else if (s.type === "reconnect") {
+        this.up = !this.closed;
+      } else if (s.type === "close") {
+        this.up = false;
+      }
+    }
+  }
+
+  status(): TransportStatus {
+    const nc = this.nc;
+    if (nc === undefined) return { connected: false, detail: "not connected" };
+    if (this.up) return { connected: true, detail: nc.getServer() };
+    return {
+      connected: false,
+      detail: this.closed ? "closed" : `reconnecting to ${this.servers.join(", ")}`,
+    };
+  }
+
+  /** The connection, or `TESSERA_UNAVAILABLE` when there is none to use now. */
+  private check(): NatsConnection {
+    if (this.nc === undefined || this.closed || this.closing !== undefined)
+      throw TesseraError.unavailable("NATS transport is not connected");
+    if (!this.up) throw TesseraError.unavailable("NATS connection lost, reconnecting");
+    return this.nc;
+  }
+
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<TransportMessage> {
+    let nc: NatsConnection;
+    try {
+      nc = this.check();
+      checkSubject(subject);
+      if (data.byteLength > this.maxPayload) throw tooLarge(data.byteLength, this.maxPayload);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { token, reply } = this.mux.open(subject, Math.max(0, options.timeoutMs));
+    try {
+      nc.publish(subject, data, publishOptions(options.headers, this.mux.replySubject(token)));
+    } catch (err) {
+      this.mux.fail(token, this.sendError(err, data));
+    }
+    return reply;
+  }
+
+  private sendError(err: unknown, data: Uint8Array): TesseraError {
+    if (isPayloadError(err)) return tooLarge(data.byteLength, this.maxPayload, "payload with its headers");
+    if (err instanceof TesseraError) return err;
+    return new TesseraError("TESSERA_UNAVAILABLE", "NATS refused the message", { cause: err });
+  }
+
+  async respond(
+    subject: string,
+    options: SubscribeOptions,
+    handler: (msg: TransportMessage) => Promise<Reply> | Reply,
+  ): Promise<TransportSubscription> {
+    return this.attach(subject, options, (msg) => {
+      const to = msg.reply;
+      if (to === undefined || to === "") return;
+      const m: TransportMessage = { subject: msg.subject, data: msg.data, headers: headersOf(msg) };
+      let r: Promise<Reply> | Reply;
+      try {
+        r = handler(m);
+      } catch (err) {
+        r = errorReplyOf(err);
+      }
+      if (!(r instanceof Promise)) {
+        this.reply(to, r);
+        return;
+      }
+      const replying: Promise<void> = r
+        .then(
+          (reply) => this.reply(to, reply),
+          (err: unknown) => this.reply(to, errorReplyOf(err)),
+        )
+        .finally(() => this.replying.delete(replying));
+      this.replying.add(replying);
+    });
+  }
+
+  private reply(to: string, reply: Reply): void {
+    const nc = this.nc;
+    // Closed under our feet: the requester learns it from its own deadline or connection.
+    if (nc === undefined || nc.isClosed()) return;
+    try {
+      nc.publish(to, reply.data, publishOptions(reply.headers));
+    } catch (err) {
+      const e = isPayloadError(err)
+        ? tooLarge(reply.data.byteLength, this.maxPayload, "reply")
+        : TesseraError.from(err);
+      try {
+        const fallback = errorReplyOf(e);
+        nc.publish(to, fallback.data, publishOptions(fallback.headers));
+      } catch {
+        // Disconnected: nothing more to do, the requester's deadline ends its wait.
+      }
+    }
+  }
+
+  async publish(subject: string, data: Uint8Array, headers?: Headers): Promise<void> {
+    const nc = this.check();
+    checkSubject(subject);
+    if (data.byteLength > this.maxPayload) throw tooLarge(data.byteLength, this.maxPayload);
+    try {
+      nc.publish(subject, data, publishOptions(headers));
+    } catch (err) {
+      throw this.sendError(err, data);
+    }
+  }
+
+  async subscribe(
+    subject: string,
+    options: SubscribeOptions,
+    handler: (msg: TransportMessage) => void | Promise<void>,
+  ): Promise<TransportSubscription> {
+    return this.attach(subject, options, (msg) => {
+      const m: TransportMessage = { subject: msg.subject, data: msg.data, headers: headersOf(msg) };
+      try {
+        const r = handler(m);
+        // A subscriber's failure is its own business: the subscription goes on.
+        if (r instanceof Promise) r.catch(() => undefined);
+      } catch {
+        // Likewise.
+      }
+    });
+  }
+
+  private async attach(
+    pattern: string,
+    options: SubscribeOptions,
+    onMessage: (msg: Msg) => void,
+  ): Promise<TransportSubscription> {
+    const nc = this.check();
+    checkPattern(pattern);
+    const sub = nc.subscribe(pattern, {
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
+      callback: (err, msg) => {
+        if (err === null) onMessage(msg);
+      },
+    });
+    this.subs.add(sub);
+    // In effect once the server has it: a flush is a round trip after the SUB.
+    await nc.flush();
+    return {
+      unsubscribe: async () => {
+        if (!this.subs.delete(sub)) return;
+        sub.unsubscribe();
+        if (!nc.isClosed() && this.up) await nc.flush().catch(() => undefined);
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    if (this.nc === undefined || this.closed) return Promise.resolve();
+    this.closing ??= this.shutdown(this.nc);
+    return this.closing;
+  }
+
+  private async shutdown(nc: NatsConnection): Promise<void> {
+    // Stop taking work first: the server must stop routing requests here before we go.
+    for (const sub of this.subs) sub.unsubscribe();
+    this.subs.clear();
+    await this.streams?.stop();
+    if (this.up) await nc.flush().catch(() => undefined);
+    // The port promises that in-flight replies go out before the disconnection (bounded).
+    if (this.replying.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(this.replying),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.drainTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.mux.detach();
+    this.closed = true;
+    this.up = false;
+    if (!nc.isClosed()) {
+      await nc.flush().catch(() => undefined);
+      await nc.close().catch(() => undefined);
+    }
+    // Last, with nothing awaited after it: the callers learn it as close() resolves.
+    this.mux.failAll(TesseraError.unavailable("transport closed"));
+    this.closing = undefined;
+  }
+}
