@@ -1,2 +1,3 @@
+export { MemoryEventStore, type MemoryEventStoreOptions, memoryEventStore } from "./event-store.js";
 export { createMemoryBus, MemoryBus } from "./memory-bus.js";
 export { type MemoryTransportOptions, memoryTransport } from "./memory-transport.js";

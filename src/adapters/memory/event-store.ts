@@ -1,0 +1,286 @@
+import { randomUUID } from "node:crypto";
+import { TesseraError } from "../../core/errors.js";
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreTransaction,
+  NewEvent,
+  OutboxMessage,
+  RecordedEvent,
+  Snapshot,
+  StoredEvent,
+  Upcaster,
+} from "../../ports/event-store.js";
+import { assertExpectedVersion, checkExpectedVersion } from "../../ports/event-store-conflict.js";
+import { pollingSubscription } from "../../ports/polling-subscription.js";
+import { indexUpcasters, upcast } from "../../ports/upcast.js";
+
+export interface MemoryEventStoreOptions {
+  readonly upcasters?: readonly Upcaster[];
+}
+
+const clone = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
+const DELETED = Symbol("deleted");
+
+/** The writes of one transaction, applied together at commit. */
+class Staged implements EventStoreTransaction {
+  readonly events: StoredEvent[] = [];
+  readonly versions = new Map<string, number>();
+  readonly docs = new Map<string, Map<string, unknown>>();
+  readonly cleared = new Set<string>();
+  readonly checkpoints = new Map<string, number>();
+  readonly outbox: OutboxMessage[] = [];
+  readonly snapshots = new Map<string, Snapshot>();
+
+  constructor(private readonly store: MemoryEventStore) {}
+
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const expected = options.expectedVersion ?? "any";
+    assertExpectedVersion(expected);
+    const current = this.versions.get(stream) ?? this.store.versionOf(stream);
+    checkExpectedVersion(stream, expected, current);
+    const recordedAt = new Date();
+    const stored = events.map(
+      (e, i): StoredEvent => ({
+        id: e.id ?? randomUUID(),
+        stream,
+        version: current + i + 1,
+        type: e.type,
+        data: clone(e.data),
+        schema: e.schema ?? 1,
+        metadata: clone(e.metadata ?? {}),
+        recordedAt,
+      }),
+    );
+    this.versions.set(stream, current + stored.length);
+    this.events.push(...stored);
+    return { stream, version: current + stored.length, events: stored };
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
+    const staged = this.docs.get(collection)?.get(id);
+    if (staged === DELETED) return undefined;
+    if (staged !== undefined) return clone(staged) as T;
+    if (this.cleared.has(collection)) return undefined;
+    return this.store.getDocument<T>(collection, id);
+  }
+
+  async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
+    this.collection(collection).set(id, clone(doc));
+  }
+
+  async deleteDocument(collection: string, id: string): Promise<void> {
+    this.collection(collection).set(id, DELETED);
+  }
+
+  async clearCollection(collection: string): Promise<void> {
+    this.docs.delete(collection);
+    this.cleared.add(collection);
+  }
+
+  async saveCheckpoint(name: string, position: number, expected?: number): Promise<void> {
+    const current = await this.loadCheckpoint(name);
+    if (expected !== undefined && current !== expected) {
+      throw TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
+    }
+    this.checkpoints.set(name, position);
+  }
+
+  async loadCheckpoint(name: string): Promise<number> {
+    return this.checkpoints.get(name) ?? this.store.checkpointOf(name);
+  }
+
+  async enqueue(messages: readonly OutboxMessage[]): Promise<void> {
+    this.outbox.push(...messages.map(clone));
+  }
+
+  async saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
+    this.snapshots.set(stream, clone(snapshot));
+  }
+
+  private collection(name: string): Map<string, unknown> {
+    let c = this.docs.get(name);
+    if (c === undefined) {
+      c = new Map();
+      this.docs.set(name, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * An event store in memory, for tests and single-process development. Transactions run one at a
+ * time and apply their writes at commit: a failed transaction leaves nothing behind.
+ *
+ * @example
+ * const store = memoryEventStore();
+ * await store.append("account-1", [{ type: "opened", data: { owner: "Ada" } }], { expectedVersion: 0 });
+ */
+export class MemoryEventStore implements EventStore {
+  readonly kind = "memory";
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly log: RecordedEvent[] = [];
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly checkpoints = new Map<string, number>();
+  private readonly documents = new Map<string, Map<string, unknown>>();
+  private readonly outbox: { message: OutboxMessage; leasedUntil: number }[] = [];
+  private readonly listeners = new Set<() => void>();
+  private readonly upcasters;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: MemoryEventStoreOptions = {}) {
+    this.upcasters = indexUpcasters(options.upcasters);
+  }
+
+  versionOf(stream: string): number {
+    return this.streams.get(stream)?.length ?? 0;
+  }
+
+  checkpointOf(name: string): number {
+    return this.checkpoints.get(name) ?? 0;
+  }
+
+  append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return this.transaction((tx) => tx.append(stream, events, options));
+  }
+
+  transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      const tx = new Staged(this);
+      const result = await work(tx);
+      this.commit(tx);
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private commit(tx: Staged): void {
+    for (const e of tx.events) {
+      const recorded = { ...e, position: this.log.length + 1 };
+      const list = this.streams.get(e.stream) ?? [];
+      list.push(recorded);
+      this.streams.set(e.stream, list);
+      this.log.push(recorded);
+    }
+    for (const c of tx.cleared) this.documents.delete(c);
+    for (const [c, docs] of tx.docs) {
+      const target = this.documents.get(c) ?? new Map<string, unknown>();
+      this.documents.set(c, target);
+      for (const [id, doc] of docs) {
+        if (doc === DELETED) target.delete(id);
+        else target.set(id, doc);
+      }
+    }
+    for (const [name, position] of tx.checkpoints) this.checkpoints.set(name, position);
+    for (const [stream, snapshot] of tx.snapshots) this.snapshots.set(stream, snapshot);
+    for (const message of tx.outbox) this.outbox.push({ message, leasedUntil: 0 });
+    if (tx.events.length > 0) for (const listener of this.listeners) listener();
+  }
+
+  async readStream(
+    stream: string,
+    options: { after?: number; limit?: number } = {},
+  ): Promise<RecordedEvent[]> {
+    const after = options.after ?? 0;
+    const events = (this.streams.get(stream) ?? []).slice(after, after + (options.limit ?? Infinity));
+    return events.map((e) => upcast(clone(e), this.upcasters));
+  }
+
+  async readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? 0;
+    return this.log
+      .slice(after, after + (options.limit ?? Infinity))
+      .map((e) => upcast(clone(e), this.upcasters));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.log.length;
+  }
+
+  async streamVersion(stream: string): Promise<number> {
+    return this.versionOf(stream);
+  }
+
+  async listStreams(prefix: string, options: { after?: string; limit?: number } = {}): Promise<string[]> {
+    const names = [...this.streams.keys()]
+      .filter((s) => s.startsWith(prefix) && (options.after === undefined || s > options.after))
+      .sort();
+    return names.slice(0, options.limit ?? Infinity);
+  }
+
+  subscribe(options: Parameters<EventStore["subscribe"]>[0]) {
+    return pollingSubscription(
+      {
+        readAll: (after, limit) => this.readAll({ after, limit }),
+        headPosition: () => this.headPosition(),
+        onAppend: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+      },
+      options,
+    );
+  }
+
+  async loadSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
+    return clone(this.snapshots.get(stream)) as Snapshot<S> | undefined;
+  }
+
+  saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
+    return this.transaction((tx) => tx.saveSnapshot(stream, snapshot));
+  }
+
+  async loadCheckpoint(name: string): Promise<number> {
+    return this.checkpointOf(name);
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
+    return clone(this.documents.get(collection)?.get(id)) as T | undefined;
+  }
+
+  async findDocuments<T>(collection: string, options: { after?: string; limit?: number } = {}) {
+    const entries = [...(this.documents.get(collection) ?? new Map<string, unknown>())]
+      .filter(([id]) => options.after === undefined || id > options.after)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, options.limit ?? Infinity);
+    return entries.map(([id, doc]) => ({ id, doc: clone(doc) as T }));
+  }
+
+  async claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    const now = Date.now();
+    const claimed: OutboxMessage[] = [];
+    for (const entry of this.outbox) {
+      if (claimed.length >= limit) break;
+      if (entry.leasedUntil > now) continue;
+      entry.leasedUntil = now + leaseMs;
+      claimed.push(clone(entry.message));
+    }
+    return claimed;
+  }
+
+  async ackOutbox(ids: readonly string[]): Promise<void> {
+    const done = new Set(ids);
+    for (let i = this.outbox.length - 1; i >= 0; i--) {
+      if (done.has(this.outbox[i]!.message.id)) this.outbox.splice(i, 1);
+    }
+  }
+
+  async outboxSize(): Promise<number> {
+    return this.outbox.length;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
+
+/** Creates an in-memory event store (see {@link MemoryEventStore}). */
+export function memoryEventStore(options: MemoryEventStoreOptions = {}): MemoryEventStore {
+  return new MemoryEventStore(options);
+}

@@ -1,0 +1,56 @@
+import { ident } from "./event-store-schema.js";
+
+/** The statements of the event store in one schema. */
+export function eventStoreSql(schema: string) {
+  const s = ident(schema);
+  const insertEvents = (streamCte: string) => `
+WITH s AS (${streamCte})
+INSERT INTO ${s}.es_events (id, stream, version, type, data, schema, metadata)
+SELECT e.id, $1, s.base + e.ord, e.type, e.data, e.schema, e.metadata
+FROM s, unnest($3::uuid[], $4::text[], $5::jsonb[], $6::int[], $7::jsonb[])
+  WITH ORDINALITY AS e(id, type, data, schema, metadata, ord)
+RETURNING version, recorded_at`;
+  return {
+    // One statement per append: the stream row is the per-stream lock and the version check.
+    appendNew: insertEvents(
+      `INSERT INTO ${s}.es_streams (stream, version) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 0::bigint AS base`,
+    ),
+    appendAt: insertEvents(
+      `UPDATE ${s}.es_streams SET version = version + $2 WHERE stream = $1 AND version = $8 RETURNING version - $2 AS base`,
+    ),
+    appendAny: insertEvents(
+      `INSERT INTO ${s}.es_streams (stream, version) VALUES ($1, $2)
+       ON CONFLICT (stream) DO UPDATE SET version = ${s}.es_streams.version + $2 RETURNING version - $2 AS base`,
+    ),
+    version: `SELECT version FROM ${s}.es_streams WHERE stream = $1`,
+    sequence: `SELECT ${s}.es_sequence($1) AS head`,
+    // With the events the sequencer has not numbered yet: read-your-writes on a stream.
+    readStream: `SELECT * FROM ${s}.es_events WHERE stream = $1 AND version > $2 ORDER BY version LIMIT $3`,
+    readAll: `SELECT * FROM ${s}.es_events WHERE position > $1 ORDER BY position LIMIT $2`,
+    streams: `SELECT stream FROM ${s}.es_streams WHERE stream >= $1 AND stream < $2 AND stream > $3 ORDER BY stream LIMIT $4`,
+    loadSnapshot: `SELECT version, schema, state FROM ${s}.es_snapshots WHERE stream = $1`,
+    saveSnapshot: `INSERT INTO ${s}.es_snapshots (stream, version, schema, state) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (stream) DO UPDATE SET version = excluded.version, schema = excluded.schema, state = excluded.state`,
+    loadCheckpoint: `SELECT position FROM ${s}.es_checkpoints WHERE name = $1`,
+    ensureCheckpoint: `INSERT INTO ${s}.es_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
+    moveCheckpoint: `UPDATE ${s}.es_checkpoints SET position = $2 WHERE name = $1 AND position = $3 RETURNING 1`,
+    saveCheckpoint: `INSERT INTO ${s}.es_checkpoints (name, position) VALUES ($1, $2)
+      ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    getDoc: `SELECT doc FROM ${s}.es_documents WHERE collection = $1 AND id = $2`,
+    putDoc: `INSERT INTO ${s}.es_documents (collection, id, doc) VALUES ($1, $2, $3)
+      ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
+    deleteDoc: `DELETE FROM ${s}.es_documents WHERE collection = $1 AND id = $2`,
+    clearDocs: `DELETE FROM ${s}.es_documents WHERE collection = $1`,
+    findDocs: `SELECT id, doc FROM ${s}.es_documents WHERE collection = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    enqueue: `INSERT INTO ${s}.es_outbox (id, name, payload, headers)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+    claim: `UPDATE ${s}.es_outbox SET leased_until = clock_timestamp() + $2 * interval '1 millisecond'
+      WHERE seq IN (SELECT seq FROM ${s}.es_outbox WHERE leased_until <= clock_timestamp()
+                    ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING seq, id, name, payload, headers`,
+    ack: `DELETE FROM ${s}.es_outbox WHERE id = ANY($1::text[])`,
+    outboxSize: `SELECT count(*)::int AS n FROM ${s}.es_outbox`,
+  };
+}
+
+export type EventStoreSql = ReturnType<typeof eventStoreSql>;

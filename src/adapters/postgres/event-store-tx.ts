@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { TesseraError } from "../../core/errors.js";
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStoreTransaction,
+  NewEvent,
+  OutboxMessage,
+  Snapshot,
+  StoredEvent,
+} from "../../ports/event-store.js";
+import { assertExpectedVersion, versionConflict } from "../../ports/event-store-conflict.js";
+import type { EventStoreSql } from "./event-store-sql.js";
+
+/** What the store needs of a `pg` client or pool: parameterised queries. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/** Appends in one statement (its own transaction on a pool, part of the caller's on a client). */
+export async function appendEvents(
+  db: Queryable,
+  sql: EventStoreSql,
+  stream: string,
+  events: readonly NewEvent[],
+  options: AppendOptions = {},
+): Promise<AppendResult> {
+  const expected = options.expectedVersion ?? "any";
+  assertExpectedVersion(expected);
+  const current = async () =>
+    Number((await db.query<{ version: string }>(sql.version, [stream])).rows[0]?.version ?? 0);
+  if (events.length === 0) {
+    const version = await current();
+    if (expected !== "any" && expected !== version) throw versionConflict(stream, expected, version);
+    return { stream, version, events: [] };
+  }
+  const ids = events.map((e) => e.id ?? randomUUID());
+  const values: unknown[] = [
+    stream,
+    events.length,
+    ids,
+    events.map((e) => e.type),
+    events.map((e) => json(e.data)),
+    events.map((e) => e.schema ?? 1),
+    events.map((e) => json(e.metadata ?? {})),
+  ];
+  const text = expected === "any" ? sql.appendAny : expected === 0 ? sql.appendNew : sql.appendAt;
+  if (typeof expected === "number" && expected > 0) values.push(expected);
+  const { rows } = await db.query<{ version: string; recorded_at: Date }>(text, values);
+  if (rows.length === 0) throw versionConflict(stream, expected, await current());
+  // RETURNING has no guaranteed order: versions follow from the last one.
+  const last = Math.max(...rows.map((r) => Number(r.version)));
+  const recordedAt = rows[0]!.recorded_at;
+  const stored = events.map(
+    (e, i): StoredEvent => ({
+      id: ids[i]!,
+      stream,
+      version: last - events.length + i + 1,
+      type: e.type,
+      data: e.data,
+      schema: e.schema ?? 1,
+      metadata: e.metadata ?? {},
+      recordedAt,
+    }),
+  );
+  return { stream, version: last, events: stored };
+}
+
+export async function saveSnapshot(
+  db: Queryable,
+  sql: EventStoreSql,
+  stream: string,
+  s: Snapshot,
+): Promise<void> {
+  await db.query(sql.saveSnapshot, [stream, s.version, s.schema, json(s.state)]);
+}
+
+export async function loadCheckpoint(db: Queryable, sql: EventStoreSql, name: string): Promise<number> {
+  return Number((await db.query<{ position: string }>(sql.loadCheckpoint, [name])).rows[0]?.position ?? 0);
+}
+
+/** The operations of one transaction, on the client that holds it open. */
+export class PostgresTransaction implements EventStoreTransaction {
+  constructor(
+    private readonly client: Queryable,
+    private readonly sql: EventStoreSql,
+  ) {}
+
+  append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return appendEvents(this.client, this.sql, stream, events, options);
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
+    const { rows } = await this.client.query<{ doc: T }>(this.sql.getDoc, [collection, id]);
+    return rows[0]?.doc;
+  }
+
+  async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
+    await this.client.query(this.sql.putDoc, [collection, id, json(doc)]);
+  }
+
+  async deleteDocument(collection: string, id: string): Promise<void> {
+    await this.client.query(this.sql.deleteDoc, [collection, id]);
+  }
+
+  async clearCollection(collection: string): Promise<void> {
+    await this.client.query(this.sql.clearDocs, [collection]);
+  }
+
+  async saveCheckpoint(name: string, position: number, expected?: number): Promise<void> {
+    if (expected === undefined) {
+      await this.client.query(this.sql.saveCheckpoint, [name, position]);
+      return;
+    }
+    // The row exists first, so that the compare-and-set below waits for a concurrent mover.
+    await this.client.query(this.sql.ensureCheckpoint, [name]);
+    const { rows } = await this.client.query(this.sql.moveCheckpoint, [name, position, expected]);
+    if (rows.length === 0) {
+      const current = await loadCheckpoint(this.client, this.sql, name);
+      throw TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
+    }
+  }
+
+  loadCheckpoint(name: string): Promise<number> {
+    return loadCheckpoint(this.client, this.sql, name);
+  }
+
+  async enqueue(messages: readonly OutboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.client.query(this.sql.enqueue, [
+      messages.map((m) => m.id),
+      messages.map((m) => m.name),
+      messages.map((m) => json(m.payload)),
+      messages.map((m) => (m.headers === undefined ? null : json(m.headers))),
+    ]);
+  }
+
+  saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
+    return saveSnapshot(this.client, this.sql, stream, snapshot);
+  }
+}

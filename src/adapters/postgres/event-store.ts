@@ -1,0 +1,273 @@
+import type { Pool } from "pg";
+import { TesseraError } from "../../core/errors.js";
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreTransaction,
+  EventSubscription,
+  FindDocumentsOptions,
+  NewEvent,
+  OutboxMessage,
+  RecordedEvent,
+  Snapshot,
+  StoredEvent,
+  SubscribeOptions,
+  Upcaster,
+} from "../../ports/event-store.js";
+import { pollingSubscription } from "../../ports/polling-subscription.js";
+import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
+import { eventStoreSchema } from "./event-store-schema.js";
+import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
+import {
+  appendEvents,
+  loadCheckpoint,
+  PostgresTransaction,
+  type Queryable,
+  saveSnapshot,
+} from "./event-store-tx.js";
+
+export interface PostgresEventStoreOptions {
+  /** A `pg` pool (`new pg.Pool({ connectionString })`); the store does not end it unless `closePool`. */
+  readonly pool: Pool;
+  /** The PostgreSQL schema of the store's tables, created if missing (default `tessera`). */
+  readonly schema?: string;
+  readonly upcasters?: readonly Upcaster[];
+  /** End the pool in `close()` (default false). */
+  readonly closePool?: boolean;
+  /** Largest number of events the sequencer numbers in one go (default 5000). */
+  readonly sequenceBatch?: number;
+}
+
+interface EventRow {
+  readonly position?: string | null;
+  readonly id: string;
+  readonly stream: string;
+  readonly version: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly schema: number;
+  readonly metadata: Record<string, unknown>;
+  readonly recorded_at: Date;
+}
+
+function storedOf(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    stream: r.stream,
+    version: Number(r.version),
+    type: r.type,
+    data: r.data,
+    schema: r.schema,
+    metadata: r.metadata,
+    recordedAt: r.recorded_at,
+  };
+}
+
+/**
+ * The event store on PostgreSQL. An append is one statement (the stream's row is its lock and its
+ * version check). The global position is handed out by a sequencer after commit, so that readers
+ * of the global log see positions in the order they became visible, never one before a smaller
+ * one (see `event-store-schema.ts` and the README).
+ *
+ * @example
+ * const store = postgresEventStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ */
+export class PostgresEventStore implements EventStore {
+  readonly kind = "postgres";
+  private readonly sql: EventStoreSql;
+  private readonly upcasters: UpcasterIndex;
+  private readonly listeners = new Set<() => void>();
+  private readonly db: Queryable;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly options: PostgresEventStoreOptions) {
+    this.sql = eventStoreSql(options.schema ?? "tessera");
+    this.upcasters = indexUpcasters(options.upcasters);
+    this.db = options.pool as unknown as Queryable;
+  }
+
+  /** Creates the schema if missing (once per store; concurrent processes take turns). */
+  migrate(): Promise<void> {
+    this.ready ??= (async () => {
+      const client = await this.options.pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+          `tessera-es:${this.options.schema}`,
+        ]);
+        await client.query(eventStoreSchema(this.options.schema ?? "tessera"));
+        await client.query("COMMIT");
+        client.release();
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        client.release(true);
+        this.ready = undefined;
+        throw TesseraError.unavailable("cannot create the event store schema", { cause: String(err) });
+      }
+    })();
+    return this.ready;
+  }
+
+  private async query<R>(text: string, values: unknown[]): Promise<R[]> {
+    await this.migrate();
+    return (await this.db.query<R>(text, values)).rows;
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    await this.migrate();
+    const result = await appendEvents(this.db, this.sql, stream, events, options);
+    this.notify();
+    return result;
+  }
+
+  async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
+    await this.migrate();
+    const client = await this.options.pool.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await work(new PostgresTransaction(client as unknown as Queryable, this.sql));
+      await client.query("COMMIT");
+      this.notify();
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async readStream(stream: string, options: { after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+    const rows = await this.query<EventRow>(this.sql.readStream, [
+      stream,
+      options.after ?? 0,
+      options.limit ?? null,
+    ]);
+    return rows.map((r) => upcast(storedOf(r), this.upcasters));
+  }
+
+  /** Numbers the committed events that have no position yet; returns the head position. */
+  private async sequence(): Promise<number> {
+    const rows = await this.query<{ head: string }>(this.sql.sequence, [this.options.sequenceBatch ?? 5000]);
+    return Number(rows[0]!.head);
+  }
+
+  async readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    await this.sequence();
+    const rows = await this.query<EventRow>(this.sql.readAll, [options.after ?? 0, options.limit ?? null]);
+    return rows.map((r) => upcast({ ...storedOf(r), position: Number(r.position) }, this.upcasters));
+  }
+
+  headPosition(): Promise<number> {
+    return this.sequence();
+  }
+
+  async streamVersion(stream: string): Promise<number> {
+    const rows = await this.query<{ version: string }>(this.sql.version, [stream]);
+    return Number(rows[0]?.version ?? 0);
+  }
+
+  async listStreams(prefix: string, options: { after?: string; limit?: number } = {}): Promise<string[]> {
+    const rows = await this.query<{ stream: string }>(this.sql.streams, [
+      prefix,
+      `${prefix}\u{10FFFF}`,
+      options.after ?? "",
+      options.limit ?? null,
+    ]);
+    return rows.map((r) => r.stream);
+  }
+
+  subscribe(options: SubscribeOptions): EventSubscription {
+    return pollingSubscription(
+      {
+        readAll: (after, limit) => this.readAll({ after, limit }),
+        headPosition: () => this.headPosition(),
+        onAppend: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+      },
+      options,
+    );
+  }
+
+  async loadSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
+    const [row] = await this.query<{ version: string; schema: number; state: S }>(this.sql.loadSnapshot, [
+      stream,
+    ]);
+    return row === undefined
+      ? undefined
+      : { version: Number(row.version), schema: row.schema, state: row.state };
+  }
+
+  async saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
+    await this.migrate();
+    await saveSnapshot(this.db, this.sql, stream, snapshot);
+  }
+
+  async loadCheckpoint(name: string): Promise<number> {
+    await this.migrate();
+    return loadCheckpoint(this.db, this.sql, name);
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
+    const [row] = await this.query<{ doc: T }>(this.sql.getDoc, [collection, id]);
+    return row?.doc;
+  }
+
+  async findDocuments<T>(
+    collection: string,
+    options: FindDocumentsOptions = {},
+  ): Promise<{ id: string; doc: T }[]> {
+    return this.query<{ id: string; doc: T }>(this.sql.findDocs, [
+      collection,
+      options.after ?? "",
+      options.limit ?? null,
+    ]);
+  }
+
+  async claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    const rows = await this.query<{
+      seq: string;
+      id: string;
+      name: string;
+      payload: unknown;
+      headers: Record<string, string> | null;
+    }>(this.sql.claim, [limit, leaseMs]);
+    return rows
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        payload: r.payload,
+        ...(r.headers === null ? {} : { headers: r.headers }),
+      }));
+  }
+
+  async ackOutbox(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.query(this.sql.ack, [ids]);
+  }
+
+  async outboxSize(): Promise<number> {
+    const [row] = await this.query<{ n: number }>(this.sql.outboxSize, []);
+    return row?.n ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    if (this.options.closePool === true) await this.options.pool.end();
+  }
+}
+
+/** Creates an event store on a `pg` pool (see {@link PostgresEventStore}). */
+export function postgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
+  return new PostgresEventStore(options);
+}

@@ -1,0 +1,1 @@
+export { PostgresEventStore, type PostgresEventStoreOptions, postgresEventStore } from "./event-store.js";

@@ -1,0 +1,62 @@
+/** Table names of the event store, all sharing one prefix (so that tests and apps can share a file). */
+export interface EventStoreTables {
+  readonly events: string;
+  readonly snapshots: string;
+  readonly checkpoints: string;
+  readonly documents: string;
+  readonly outbox: string;
+}
+
+export function eventStoreTables(prefix: string): EventStoreTables {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(prefix))
+    throw new TypeError(`table prefix "${prefix}" must be an identifier`);
+  return {
+    events: `${prefix}events`,
+    snapshots: `${prefix}snapshots`,
+    checkpoints: `${prefix}checkpoints`,
+    documents: `${prefix}documents`,
+    outbox: `${prefix}outbox`,
+  };
+}
+
+/**
+ * The schema, created if missing. `position` is the rowid: SQLite runs one write transaction at a
+ * time, so positions are handed out in commit order and a reader never sees a later one before an
+ * earlier one.
+ */
+export function eventStoreSchema(t: EventStoreTables): string {
+  return `
+CREATE TABLE IF NOT EXISTS ${t.events} (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  stream TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  schema INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (stream, version)
+);
+CREATE TABLE IF NOT EXISTS ${t.snapshots} (
+  stream TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  schema INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${t.checkpoints} (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ${t.documents} (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (collection, id)
+);
+CREATE TABLE IF NOT EXISTS ${t.outbox} (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  headers TEXT,
+  leased_until INTEGER NOT NULL DEFAULT 0
+);`;
+}

@@ -1,0 +1,1 @@
+export { SqliteEventStore, type SqliteEventStoreOptions, sqliteEventStore } from "./event-store.js";

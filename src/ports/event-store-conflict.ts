@@ -1,0 +1,29 @@
+import { TesseraError } from "../core/errors.js";
+import type { ExpectedVersion } from "./event-store.js";
+
+/**
+ * The error of an append whose expected version does not match: `TESSERA_CONFLICT` with the
+ * current version in `details`, so that the caller can reload and retry.
+ *
+ * @example
+ * throw versionConflict("account-42", 3, 5);
+ */
+export function versionConflict(stream: string, expected: ExpectedVersion, current: number): TesseraError {
+  return TesseraError.conflict(`stream ${stream} is at version ${current}, expected ${expected}`, {
+    stream,
+    expectedVersion: expected,
+    currentVersion: current,
+  });
+}
+
+/** Throws {@link versionConflict} unless `current` satisfies `expected`. */
+export function checkExpectedVersion(stream: string, expected: ExpectedVersion, current: number): void {
+  if (expected !== "any" && expected !== current) throw versionConflict(stream, expected, current);
+}
+
+/** Refuses an expected version that is neither `"any"` nor a non-negative integer. */
+export function assertExpectedVersion(expected: ExpectedVersion): void {
+  if (expected !== "any" && !(Number.isSafeInteger(expected) && expected >= 0)) {
+    throw TesseraError.badRequest(`expected version must be "any" or an integer ≥ 0, got ${expected}`);
+  }
+}

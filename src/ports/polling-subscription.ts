@@ -1,0 +1,96 @@
+import type { EventSubscription, RecordedEvent, SubscribeOptions } from "./event-store.js";
+
+/** What a store gives a subscription: reads of the log, and a wake-up on local appends. */
+export interface SubscriptionSource {
+  readAll(after: number, limit: number): Promise<RecordedEvent[]>;
+  headPosition(): Promise<number>;
+  /** Registers a listener called after a local commit; returns its removal. */
+  onAppend(listener: () => void): () => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A subscription that reads the global log after its position, hands each batch to the handler
+ * and only then moves on; idle, it waits for a local append or the poll interval (appends of
+ * other processes). Order and completeness come from the store's positions: a store only shows
+ * an event once every event before it is visible.
+ */
+export function pollingSubscription(
+  source: SubscriptionSource,
+  options: SubscribeOptions,
+): EventSubscription {
+  const batchSize = options.batchSize ?? 500;
+  const pollMs = options.pollMs ?? 50;
+  let position = options.after ?? 0;
+  let running = true;
+  let wake: (() => void) | undefined;
+  const waiters: { target: number; resolve: () => void }[] = [];
+  const poke = () => wake?.();
+  const removeListener = source.onAppend(poke);
+
+  const settleWaiters = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i]!;
+      if (w.target <= position || !running) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const loop = async () => {
+    let failures = 0;
+    while (running) {
+      let batch: RecordedEvent[];
+      try {
+        batch = await source.readAll(position, batchSize);
+        if (batch.length > 0 && running) {
+          await options.handle(batch);
+          position = batch[batch.length - 1]!.position;
+        }
+        failures = 0;
+      } catch (err) {
+        options.onError?.(err);
+        failures++;
+        await sleep(Math.min(50 * 2 ** failures, 5000));
+        continue;
+      }
+      settleWaiters();
+      if (batch.length < batchSize && running) await idle(pollMs);
+    }
+    settleWaiters();
+  };
+  const done = loop();
+
+  return {
+    get position() {
+      return position;
+    },
+    async caughtUp() {
+      const head = await source.headPosition();
+      if (head <= position || !running) return;
+      await new Promise<void>((resolve) => {
+        waiters.push({ target: head, resolve });
+        poke();
+      });
+    },
+    async stop() {
+      running = false;
+      removeListener();
+      poke();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { afterAll } from "vitest";
+import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
+import { eventStoreContract } from "../../contract/event-store-contract.js";
+import { dropSchema, newPool, postgresAvailable, testSchema } from "../../support/postgres.js";
+
+const up = await postgresAvailable();
+const pool = newPool(20);
+afterAll(() => pool.end());
+let n = 0;
+
+eventStoreContract(
+  "postgres",
+  async (options) => {
+    const schema = testSchema("es_contract", ++n);
+    await dropSchema(pool, schema);
+    const store = postgresEventStore({ pool, schema, ...options });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await dropSchema(pool, schema);
+      },
+    };
+  },
+  !up,
+);

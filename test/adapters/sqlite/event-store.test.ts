@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll } from "vitest";
+import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
+import { eventStoreContract } from "../../contract/event-store-contract.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tessera-es-sqlite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+eventStoreContract("sqlite", async (options) => {
+  const database = new Database(join(dir, `store-${++n}.db`));
+  const store = sqliteEventStore({ database, closeDatabase: true, ...options });
+  return { store, cleanup: () => store.close() };
+});
