@@ -1,0 +1,75 @@
+// The scenarios, their peers and Tessera's targets (issue 2, "Benchmarks").
+import { HELLO_PATH, USER_PATH, validUser } from "./workload.js";
+
+export interface Peer {
+  readonly name: string;
+  /** File under bench/peers/. */
+  readonly file: string;
+  /** Tessera must reach at least this multiple of the peer's throughput. */
+  readonly target?: number;
+  /** False for a reference peer that does not validate (not checked for refusing a bad body). */
+  readonly validates?: boolean;
+  readonly note?: string;
+}
+
+export interface HttpScenario {
+  readonly kind: "http";
+  readonly name: string;
+  readonly title: string;
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly body?: unknown;
+  readonly peers: readonly Peer[];
+}
+
+export interface CallScenario {
+  readonly kind: "call";
+  readonly name: string;
+  readonly title: string;
+  readonly peers: readonly Peer[];
+}
+
+export type Scenario = HttpScenario | CallScenario;
+
+/** The peer every ratio is computed against. */
+export const TESSERA = "tessera";
+
+export const scenarios: readonly Scenario[] = [
+  {
+    kind: "http",
+    name: "http-get",
+    title: 'GET of an entry returning {"hello":"world"}',
+    method: "GET",
+    path: HELLO_PATH,
+    peers: [
+      { name: "node:http", file: "raw.ts", target: 0.95 },
+      { name: "fastify", file: "fastify.ts", target: 1.0, note: "response schema" },
+      { name: "hono", file: "hono.ts" },
+      { name: "moleculer-web", file: "moleculer-web.ts" },
+      { name: TESSERA, file: "tessera.ts" },
+    ],
+  },
+  {
+    kind: "http",
+    name: "http-post",
+    title: "POST of an entry with a validated 4-field JSON body",
+    method: "POST",
+    path: USER_PATH,
+    body: validUser,
+    peers: [
+      { name: "node:http", file: "raw.ts", validates: false, note: "JSON.parse, no validation (reference)" },
+      { name: "fastify", file: "fastify.ts", target: 1.1, note: "ajv body schema" },
+      { name: "moleculer-web", file: "moleculer-web.ts", target: 2.5, note: "fastest-validator" },
+      { name: TESSERA, file: "tessera.ts", note: "zod" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "call",
+    title: "In-process call with input validation, 100 in flight",
+    peers: [
+      { name: "moleculer", file: "call-moleculer.ts", target: 1.2, note: "broker.call, fastest-validator" },
+      { name: TESSERA, file: "call-tessera.ts", note: "node.call, zod" },
+    ],
+  },
+];
