@@ -13,11 +13,14 @@ export type { Invocation, Middleware } from "./core/middleware.js";
 export {
   createNode,
   type NodeOptions,
+  type NodePlugin,
   type Readiness,
   type RootCallOptions,
   TesseraNode,
+  type Topology,
 } from "./core/node.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
+export type { Departure, NodeInfo, RegisteredNode } from "./core/registry.js";
 export { type Route, routeOf, routeTable } from "./core/routes.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
 export {
@@ -27,6 +30,7 @@ export {
   type ServiceOptions,
   service,
 } from "./core/service.js";
+export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
 export {
   type CorsOptions,
   createGateway,

@@ -1,4 +1,4 @@
-import type { Transport } from "../ports/transport.js";
+import type { Transport, TransportMessage } from "../ports/transport.js";
 import { CallContext, type ContextHost } from "./call-context.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import type { Codec } from "./codec.js";
@@ -9,6 +9,8 @@ import { CircuitBreaker, withBreaker } from "./middleware/circuit-breaker.js";
 import { withRetry } from "./middleware/retry.js";
 import { withTimeout } from "./middleware/timeout.js";
 import type { Invocation } from "./middleware.js";
+import type { EndpointRegistry } from "./registry.js";
+import type { RemoteRouter } from "./remote-router.js";
 import { validate } from "./schema.js";
 import type { ServiceDef } from "./service.js";
 import { metaToHeaders, readReply, subjects } from "./wire.js";
@@ -21,6 +23,9 @@ export interface DispatchHost extends ContextHost {
   readonly requestTimeout: number;
   /** Counts executions so that a stopping node can drain them. */
   track<T>(work: Promise<T>): Promise<T>;
+  /** The remote endpoints; remote calls use the router while discovery feeds the registry. */
+  readonly registry: EndpointRegistry;
+  readonly router: RemoteRouter;
 }
 
 function outputError(ref: EntryRef, cause: unknown): TesseraError {
@@ -124,38 +129,57 @@ export function compileServe(host: DispatchHost, svc: ServiceDef, ref: EntryRef)
   };
 }
 
-/** The remote end of an entry: a request on the transport. */
+/**
+ * The remote end of an entry: a request on the transport. With discovery, the router sends it to
+ * a live instance it chooses (a circuit breaker per node); without, it goes to the service's
+ * queue group and the entry's breaker guards it as a whole.
+ */
 export function compileRemote(host: DispatchHost, ref: EntryRef): Invoke {
   const subject = subjects.entry(ref.service, ref.name);
+  const read = (msg: TransportMessage) => readReply(host.codec, msg);
+  let queued: Invoke = (data, meta) =>
+    host.transport
+      .request(subject, data as Uint8Array, {
+        timeoutMs: meta.deadline! - Date.now(),
+        headers: metaToHeaders(meta),
+      })
+      .then(read);
+  if (ref.policies.breaker !== undefined)
+    queued = withBreaker(new CircuitBreaker(ref.id, ref.policies.breaker), queued);
   return (input, given: CallMeta) => {
     // The callee always learns a deadline, so that it stops working when the caller gives up.
     const deadline = given.deadline ?? Date.now() + host.requestTimeout;
     const meta: CallMeta = given.deadline === undefined ? { ...given, deadline } : given;
-    const timeoutMs = deadline - Date.now();
-    if (timeoutMs <= 0)
+    if (deadline - Date.now() <= 0)
       return Promise.reject(TesseraError.timeout(`${ref.id}: deadline passed before the call`));
     let data: Uint8Array;
     try {
       data = host.codec.encode(input);
     } catch (cause) {
       return Promise.reject(
-        new TesseraError("TESSERA_BAD_REQUEST", `${ref.id}: input cannot be encoded`, { cause }),
+        new TesseraError("TESSERA_BAD_REQUEST", `${ref.id}: input cannot be encoded: ${messageOf(cause)}`, {
+          cause,
+        }),
       );
     }
-    return host.transport
-      .request(subject, data, { timeoutMs, headers: metaToHeaders(meta) })
-      .then((msg) => readReply(host.codec, msg));
+    if (host.registry.enabled) return host.router.send(ref, data, metaToHeaders(meta), deadline, read);
+    return queued(data, meta);
   };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
  * The calling side: timeout (the whole call, retries included) → retry → circuit breaker →
  * the target (a local serve pipeline or the remote request).
  */
-export function compileCall(ref: EntryRef, target: Invoke): Invoke {
+export function compileCall(ref: EntryRef, target: Invoke, remote = false): Invoke {
   const { timeout, retry, breaker } = ref.policies;
   let invoke = target;
-  if (breaker !== undefined) invoke = withBreaker(new CircuitBreaker(ref.id, breaker), invoke);
+  // A remote target has its breakers inside (per node, or around its queue group).
+  if (breaker !== undefined && !remote) invoke = withBreaker(new CircuitBreaker(ref.id, breaker), invoke);
   if (retry !== undefined) invoke = withRetry(retry, invoke);
   if (timeout !== undefined) invoke = withTimeout(timeout, ref.id, invoke);
   return invoke;

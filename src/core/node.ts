@@ -1,4 +1,5 @@
-import type { Transport, TransportSubscription } from "../ports/transport.js";
+import { hostname } from "node:os";
+import type { Reply, Transport, TransportMessage, TransportSubscription } from "../ports/transport.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import { type Codec, jsonCodec } from "./codec.js";
 import type { CallArgs, CallOptions, Identity } from "./context.js";
@@ -10,6 +11,8 @@ import { type EventHost, publishEvent, subscribeService } from "./events.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
+import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry.js";
+import { RemoteRouter } from "./remote-router.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
 import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
@@ -28,6 +31,34 @@ export interface NodeOptions {
   readonly requestTimeout?: number;
   /** How long `stop()` waits for in-flight work. Default 10 000 ms. */
   readonly drainTimeout?: number;
+  /**
+   * The names of the services this node runs (default: all of `services`). The others are known —
+   * their routes on the gateway, typed calls to them — and served by other nodes: `[]` makes a pure
+   * gateway node.
+   */
+  readonly run?: readonly string[];
+  /** Features that start and stop with the node, e.g. `discovery()`. */
+  readonly plugins?: readonly NodePlugin[];
+  /** The application's version, announced by discovery (default `$npm_package_version`). */
+  readonly version?: string;
+}
+
+/**
+ * A feature that lives as long as a node: started once the node serves, stopped first when it
+ * stops (before its subscriptions go), e.g. discovery's announcements.
+ */
+export interface NodePlugin {
+  readonly name: string;
+  start?(node: TesseraNode): Promise<void> | void;
+  stop?(node: TesseraNode): Promise<void> | void;
+}
+
+/** The topology a node knows: itself and the live nodes of the system. */
+export interface Topology {
+  /** True when a discovery feeds the registry (else remote calls go to queue groups). */
+  readonly discovery: boolean;
+  readonly self: NodeInfo;
+  readonly nodes: readonly RegisteredNode[];
 }
 
 /** Options of a call made from outside any handler. */
@@ -63,9 +94,16 @@ export class TesseraNode implements DispatchHost, EventHost {
   readonly transport: Transport;
   readonly codec: Codec;
   readonly requestTimeout: number;
+  /** The services this node runs. */
   readonly services: readonly ServiceDef[];
-  /** The HTTP routes of the local entries of this stage. */
+  /** Every service the node knows: those it runs and those other nodes serve. */
+  readonly known: readonly ServiceDef[];
+  /** The HTTP routes of the known entries of this stage (remote ones are called over the transport). */
   readonly routes: readonly Route[];
+  /** The remote endpoints, fed by discovery. */
+  readonly registry: EndpointRegistry;
+  readonly router: RemoteRouter;
+  readonly version: string;
 
   private state: NodeState = "created";
   private inFlight = 0;
@@ -75,6 +113,9 @@ export class TesseraNode implements DispatchHost, EventHost {
   private readonly compiled = new Map<EntryRef, Invoke>();
   private readonly serviceByName = new Map<string, ServiceDef>();
   private subscriptions: TransportSubscription[] = [];
+  private readonly plugins: readonly NodePlugin[];
+  private readonly startedAt = Date.now();
+  private served = 0;
 
   constructor(options: NodeOptions) {
     this.id = options.id ?? newNodeId();
@@ -84,7 +125,25 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.codec = options.codec ?? jsonCodec;
     this.requestTimeout = options.requestTimeout ?? 30_000;
     this.drainTimeout = options.drainTimeout ?? 10_000;
-    this.services = options.services;
+    if (!/^[\w-]{1,64}$/.test(this.id))
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `node id "${this.id}" must be letters, digits, "_" or "-"`,
+      );
+    this.known = options.services;
+    const run = options.run === undefined ? undefined : new Set(options.run);
+    const strangers = [...(run ?? [])].filter((name) => !options.services.some((s) => s.name === name));
+    if (strangers.length > 0) {
+      throw new TesseraError(
+        "TESSERA_CONFIG",
+        `unknown service${strangers.length > 1 ? "s" : ""} ${strangers.join(", ")} to run (known: ${options.services.map((s) => s.name).join(", ")})`,
+      );
+    }
+    this.services = run === undefined ? options.services : options.services.filter((s) => run.has(s.name));
+    this.plugins = options.plugins ?? [];
+    this.version = options.version ?? process.env.npm_package_version ?? "unversioned";
+    this.registry = new EndpointRegistry(this.id);
+    this.router = new RemoteRouter(this);
     for (const svc of options.services) {
       if (this.serviceByName.has(svc.name)) {
         throw new TesseraError("TESSERA_DEFINITION", `service "${svc.name}" is given twice to the node`);
@@ -92,7 +151,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       this.serviceByName.set(svc.name, svc);
     }
     this.routes = routeTable(options.services, this.stage);
-    for (const svc of options.services) {
+    for (const svc of this.services) {
       for (const ref of Object.values(svc.entries)) {
         if (inStage(ref, this.stage)) this.local.set(ref.id, { svc, serve: compileServe(this, svc, ref) });
       }
@@ -137,25 +196,23 @@ export class TesseraNode implements DispatchHost, EventHost {
       for (const [id, { svc, serve }] of this.local) {
         const name = id.slice(svc.name.length + 1);
         this.subscriptions.push(
-          await this.transport.respond(subjects.entry(svc.name, name), { queue: svc.name }, async (msg) => {
-            const meta = headersToMeta(msg.headers, newRequestId);
-            try {
-              if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
-                throw TesseraError.timeout(`${id}: deadline passed before the call arrived`);
-              }
-              let input: unknown;
-              try {
-                input = this.codec.decode(msg.data);
-              } catch (cause) {
-                throw new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause });
-              }
-              return okReply(this.codec, await serve(input, meta));
-            } catch (err) {
-              return errorReply(err);
-            }
-          }),
+          await this.transport.respond(subjects.entry(svc.name, name), { queue: svc.name }, (msg) =>
+            this.serveRemote(id, serve, msg),
+          ),
         );
       }
+      // One subscription for the calls addressed to this node (callers that choose the instance).
+      const prefix = subjects.nodeAll(this.id).slice(0, -1);
+      this.subscriptions.push(
+        await this.transport.respond(subjects.nodeAll(this.id), {}, (msg) => {
+          const id = msg.subject.slice(prefix.length);
+          if (id === "_ping") return pong;
+          const local = this.local.get(id);
+          if (local === undefined)
+            return errorReply(TesseraError.notFound(`node ${this.id} does not serve ${id}`));
+          return this.serveRemote(id, local.serve, msg);
+        }),
+      );
       for (const svc of this.services) this.subscriptions.push(...(await subscribeService(this, svc)));
     } catch (err) {
       this.state = "stopped";
@@ -163,6 +220,14 @@ export class TesseraNode implements DispatchHost, EventHost {
       throw err;
     }
     this.state = "running";
+    for (const plugin of this.plugins) {
+      try {
+        await plugin.start?.(this);
+      } catch (err) {
+        await this.stop().catch(() => undefined);
+        throw err;
+      }
+    }
     this.logger.info("node started", {
       stage: this.stage,
       transport: this.transport.kind,
@@ -175,6 +240,14 @@ export class TesseraNode implements DispatchHost, EventHost {
     if (this.state === "stopped" || this.state === "stopping") return;
     const wasRunning = this.state === "running";
     this.state = "stopping";
+    // Plugins first, last started first: e.g. discovery deregisters while the node still serves.
+    for (const plugin of [...this.plugins].reverse()) {
+      try {
+        await plugin.stop?.(this);
+      } catch (err) {
+        this.logger.warn(`plugin ${plugin.name} failed to stop`, { err });
+      }
+    }
     const subs = this.subscriptions;
     this.subscriptions = [];
     await Promise.allSettled(subs.map((s) => s.unsubscribe()));
@@ -188,9 +261,66 @@ export class TesseraNode implements DispatchHost, EventHost {
       if (this.inFlight > 0)
         this.logger.warn("stopped with work still in flight", { pending: this.inFlight });
     }
+    this.router.close();
     if (wasRunning) await this.transport.close();
     this.state = "stopped";
     this.logger.info("node stopped");
+  }
+
+  /** Serves a call that came over the transport: the reply at once when the work completed synchronously. */
+  private serveRemote(id: string, serve: Invoke, msg: TransportMessage): Promise<Reply> | Reply {
+    this.served++;
+    const meta = headersToMeta(msg.headers, newRequestId);
+    if (meta.deadline !== undefined && meta.deadline <= Date.now())
+      return errorReply(TesseraError.timeout(`${id}: deadline passed before the call arrived`));
+    let input: unknown;
+    try {
+      input = this.codec.decode(msg.data);
+    } catch (cause) {
+      return errorReply(new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause }));
+    }
+    const r = serve(input, meta);
+    if (r instanceof Promise) return r.then((v) => this.replyOf(id, v), errorReply);
+    return this.replyOf(id, r);
+  }
+
+  private replyOf(id: string, value: unknown): Reply {
+    try {
+      return okReply(this.codec, value);
+    } catch (cause) {
+      // The handler's result cannot travel (e.g. a Date with the JSON codec): a bug of the service.
+      const err = new Error(`${id} returned a value that cannot be encoded: ${(cause as Error).message}`, {
+        cause,
+      });
+      this.logger.error(`${id} failed`, { err });
+      return errorReply(new TesseraError("TESSERA_INTERNAL", "internal error", { cause: err }));
+    }
+  }
+
+  /** What this node announces of itself. */
+  info(): NodeInfo {
+    return {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      version: this.version,
+      stage: this.stage,
+      services: this.services.map((s) => ({
+        name: s.name,
+        entries: Object.values(s.entries)
+          .filter((ref) => inStage(ref, this.stage))
+          .map((ref) => ref.name),
+      })),
+      startedAt: this.startedAt,
+      transport: this.transport.kind,
+      ready: this.readiness().ready,
+      load: { inFlight: this.inFlight, served: this.served },
+    };
+  }
+
+  /** This node and the live nodes it knows (`GET /registry`, `tessera nodes`). */
+  topology(): Topology {
+    return { discovery: this.registry.enabled, self: this.info(), nodes: this.registry.list() };
   }
 
   /** Whether the node can take traffic, with the state of its transport. */
@@ -245,12 +375,13 @@ export class TesseraNode implements DispatchHost, EventHost {
     if (call === undefined) {
       const local = this.local.get(ref.id);
       const svc = local?.svc ?? this.serviceByName.get(ref.service);
-      if (local === undefined && svc !== undefined) {
+      const here = svc !== undefined && this.services.includes(svc);
+      if (local === undefined && svc !== undefined && (here || !inStage(ref, this.stage))) {
         return Promise.reject(
           TesseraError.notFound(`entry ${ref.id} does not exist in stage "${this.stage}"`),
         );
       }
-      call = compileCall(ref, local?.serve ?? compileRemote(this, ref));
+      call = compileCall(ref, local?.serve ?? compileRemote(this, ref), local === undefined);
       this.compiled.set(ref, call);
     }
     if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
@@ -266,6 +397,8 @@ export class TesseraNode implements DispatchHost, EventHost {
     return publishEvent(this, event, payload, meta);
   }
 }
+
+const pong: Reply = { data: new Uint8Array(0) };
 
 /** Creates a node; definitions are checked here (duplicate services or routes fail with `TESSERA_DEFINITION`). */
 export function createNode(options: NodeOptions): TesseraNode {

@@ -14,6 +14,12 @@ import { TesseraError } from "./errors.js";
 export const subjects = {
   entry: (service: string, entry: string) => `tessera.svc.${service}.${entry}`,
   event: (name: string) => `tessera.evt.${name}`,
+  /** An entry served by one node: callers that know the live nodes (discovery) choose the instance. */
+  node: (node: string, service: string, entry: string) => `tessera.node.${node}.${service}.${entry}`,
+  /** Every subject of one node (its one subscription). */
+  nodeAll: (node: string) => `tessera.node.${node}.>`,
+  /** Answered by a node while it serves: "no responders" on it means the node is gone. */
+  nodePing: (node: string) => `tessera.node.${node}._ping`,
 } as const;
 
 const H = {

@@ -144,6 +144,23 @@ export interface DurableStreams {
   ): Promise<TransportSubscription>;
 }
 
+/**
+ * The failure of a request that nobody serves. Adapters build it with this function, so that a
+ * caller can tell a request that was never delivered (safe to send elsewhere) from other failures.
+ */
+export function noResponders(subject: string): TesseraError {
+  return TesseraError.unavailable(`no responders for ${subject}`, { reason: "no-responders", subject });
+}
+
+/** True for the failure of a request that was never delivered because nobody serves its subject. */
+export function isNoResponders(err: unknown): boolean {
+  return (
+    err instanceof TesseraError &&
+    err.code === "TESSERA_UNAVAILABLE" &&
+    (err.details as { reason?: unknown } | undefined)?.reason === "no-responders"
+  );
+}
+
 /** Header marking a reply whose body is a JSON error `{code, message, details}` (whatever the codec). */
 export const errorHeader = "tessera-error";
 

@@ -3,6 +3,7 @@ import {
   type DurableStreams,
   errorReplyOf,
   type Headers,
+  noResponders,
   type Reply,
   type RequestOptions,
   type SubscribeOptions,
@@ -110,8 +111,7 @@ class MemoryTransport implements Transport {
       return Promise.reject(err);
     }
     const receivers = this.bus.receivers(subject);
-    if (receivers.length === 0)
-      return Promise.reject(TesseraError.unavailable(`no responders for ${subject}`));
+    if (receivers.length === 0) return Promise.reject(noResponders(subject));
     return new Promise<TransportMessage>((resolve, reject) => {
       let settled = false;
       const finish = (err: TesseraError | undefined, reply?: TransportMessage) => {

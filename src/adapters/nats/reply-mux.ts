@@ -1,7 +1,7 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { type DeadlineWatch, deadlineTimer } from "../../core/deadline-timer.js";
 import { TesseraError } from "../../core/errors.js";
-import type { TransportMessage } from "../../ports/transport.js";
+import { noResponders, type TransportMessage } from "../../ports/transport.js";
 import { headersOf, isNoResponders } from "./nats-headers.js";
 
 /** One call waiting for its reply. */
@@ -98,7 +98,7 @@ export class ReplyMux {
     this.pending.delete(token);
     if (call.watch !== undefined) deadlineTimer.cancel(call.watch);
     if (isNoResponders(msg)) {
-      call.reject(TesseraError.unavailable(`no responders for ${call.subject}`, { subject: call.subject }));
+      call.reject(noResponders(call.subject));
       return;
     }
     call.resolve({ subject: call.subject, data: msg.data, headers: headersOf(msg) });

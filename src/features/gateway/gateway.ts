@@ -43,7 +43,7 @@ export interface GatewayOptions {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
-const builtins = new Set(["/health", "/ready", "/openapi.json"]);
+const builtins = new Set(["/health", "/ready", "/registry", "/openapi.json"]);
 const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -265,6 +265,7 @@ export class Gateway {
       const r = this.node.readiness();
       return { status: r.ready ? 200 : 503, headers, body: JSON.stringify(r) };
     }
+    if (path === "/registry") return { status: 200, headers, body: JSON.stringify(this.node.topology()) };
     this.openapiCache ??= JSON.stringify(this.openapi());
     return { status: 200, headers, body: this.openapiCache };
   }

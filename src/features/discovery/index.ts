@@ -1,0 +1,1 @@
+export { type DiscoveryOptions, discovery, discoverySubjects } from "./discovery.js";
