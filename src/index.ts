@@ -32,6 +32,38 @@ export {
 } from "./core/service.js";
 export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
 export {
+  type AggregateDef,
+  type AggregateOptions,
+  aggregate,
+  type CommandResult,
+  type CreatedPayload,
+  command,
+  DELETED,
+  type Decide,
+  type DeletedEvent,
+  type DeletedPayload,
+  type Documents,
+  type DomainEvent,
+  type Entity,
+  type EventPayload,
+  EventSourcing,
+  type EventSourcingOptions,
+  eventSourcing,
+  MESSAGE_ID_HEADER,
+  type ProjectedEvent,
+  type ProjectionDef,
+  type ProjectionOptions,
+  type PublishHost,
+  type PublishMode,
+  projection,
+  type Ref,
+  type Reference,
+  Repository,
+  reference,
+  type UpdatedPayload,
+  type WriteOptions,
+} from "./features/eventsourcing/index.js";
+export {
   type CorsOptions,
   createGateway,
   Gateway,
@@ -51,4 +83,17 @@ export {
   type ServeOptions,
   serve,
 } from "./features/gateway/index.js";
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreTransaction,
+  EventSubscription,
+  ExpectedVersion,
+  NewEvent,
+  RecordedEvent,
+  Snapshot,
+  StoredEvent,
+  Upcaster,
+} from "./ports/event-store.js";
 export type { Transport, TransportMessage } from "./ports/transport.js";

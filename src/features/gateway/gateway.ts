@@ -1,8 +1,10 @@
+import { isUtf8 } from "node:buffer";
 import type { CallMeta } from "../../core/call-meta.js";
 import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
 import { isSafeId, newRequestId } from "../../core/ids.js";
 import type { TesseraNode } from "../../core/node.js";
+import { Reply } from "../../core/reply.js";
 import type { Route } from "../../core/routes.js";
 import type { Authorizer } from "../../core/service.js";
 import { Cors, type CorsOptions } from "./cors.js";
@@ -18,10 +20,15 @@ export interface GatewayRequest {
   readonly url: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  /** The body, or a reader that fetches it within a byte limit (it fails with `TESSERA_PAYLOAD_TOO_LARGE`). */
-  readonly body?: string | Uint8Array | ((limit: number) => Promise<Uint8Array>) | undefined;
+  /** The whole body, when the carrier already has it. */
+  readonly body?: string | Uint8Array | undefined;
+  /**
+   * Streams the body in, failing with `TESSERA_PAYLOAD_TOO_LARGE` past `limit` bytes. Called only
+   * once routing, auth and the content type have passed.
+   */
+  readBody?(limit: number): Promise<Uint8Array>;
   /** Aborted when the client goes away (built on demand). */
-  readonly signal?: () => AbortSignal | undefined;
+  signal?(): AbortSignal | undefined;
 }
 
 export interface GatewayResponse {
@@ -45,7 +52,6 @@ export interface GatewayOptions {
 const JSON_TYPE = "application/json; charset=utf-8";
 const builtins = new Set(["/health", "/ready", "/registry", "/openapi.json"]);
 const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function headerOf(req: GatewayRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -72,6 +78,39 @@ function queryOf(qs: string): Record<string, string | string[]> {
     else out[k] = [prev, v];
   }
   return out;
+}
+
+/** The input of a GET/DELETE: the query string and path parameters (none at all for an entry without input). */
+function queryInput(
+  route: Route,
+  url: string,
+  q: number,
+  params: Readonly<Record<string, string>> | undefined,
+): unknown {
+  if (q === -1)
+    return params === undefined && route.entry.options.input === undefined ? undefined : { ...params };
+  return { ...queryOf(url.slice(q + 1)), ...params };
+}
+
+function success(
+  route: Route,
+  result: unknown,
+  requestId: string,
+  extra: Record<string, string> | undefined,
+): GatewayResponse {
+  const headers: Record<string, string> =
+    extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
+  if (result instanceof Reply) {
+    headers["content-type"] = JSON_TYPE;
+    return {
+      status: result.status,
+      headers: { ...result.headers, ...headers },
+      body: JSON.stringify(result.body),
+    };
+  }
+  if (result === undefined) return { status: 204, headers, body: undefined };
+  headers["content-type"] = JSON_TYPE;
+  return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
 }
 
 function flatHeaders(req: GatewayRequest): Record<string, string | undefined> {
@@ -117,23 +156,33 @@ export class Gateway {
   }
 
   /** Answers one request. Never rejects: every failure becomes a JSON error response. */
-  async handle(req: GatewayRequest): Promise<GatewayResponse> {
+  handle(req: GatewayRequest): Promise<GatewayResponse> {
+    const r = this.process(req);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /**
+   * {@link handle}, answering synchronously when nothing had to wait (no body, no authorizer, a
+   * synchronous handler): the hot path of `serve` then creates no promise at all.
+   */
+  process(req: GatewayRequest): GatewayResponse | Promise<GatewayResponse> {
     const given = headerOf(req, "x-request-id");
     const requestId = given !== undefined && isSafeId(given) ? given : newRequestId();
     let extra: Record<string, string> | undefined;
     try {
       extra = this.cors?.headers(headerOf(req, "origin"));
-      return await this.route(req, requestId, extra);
+      const r = this.route(req, requestId, extra);
+      return r instanceof Promise ? r.catch((err: unknown) => this.error(err, requestId, req, extra)) : r;
     } catch (err) {
       return this.error(err, requestId, req, extra);
     }
   }
 
-  private async route(
+  private route(
     req: GatewayRequest,
     requestId: string,
     extra: Record<string, string> | undefined,
-  ): Promise<GatewayResponse> {
+  ): GatewayResponse | Promise<GatewayResponse> {
     const q = req.url.indexOf("?");
     const path = q === -1 ? req.url : req.url.slice(0, q);
     const method = req.method;
@@ -150,8 +199,24 @@ export class Gateway {
       throw TesseraError.notFound(`no route ${method} ${path}`);
     }
     const { route, params } = match;
-
     const authorize = this.authorizerOf(route);
+    if (authorize === undefined && !bodyVerbs.has(route.method)) {
+      return this.call(route, queryInput(route, req.url, q, params), requestId, undefined, req, extra);
+    }
+    return this.routeSlow(req, route, params, path, q, authorize, requestId, extra);
+  }
+
+  /** The way with something to wait for: an authorizer, or a body. */
+  private async routeSlow(
+    req: GatewayRequest,
+    route: Route,
+    params: Readonly<Record<string, string>> | undefined,
+    path: string,
+    q: number,
+    authorize: Authorizer | undefined,
+    requestId: string,
+    extra: Record<string, string> | undefined,
+  ): Promise<GatewayResponse> {
     const identity =
       authorize === undefined ? undefined : await this.authenticate(authorize, req, route, path);
     let input: unknown;
@@ -164,18 +229,29 @@ export class Gateway {
         }
         input = { ...input, ...params };
       }
-    } else if (q !== -1 || params !== undefined || route.entry.options.input !== undefined) {
-      input = q === -1 ? { ...params } : { ...queryOf(req.url.slice(q + 1)), ...params };
+    } else {
+      input = queryInput(route, req.url, q, params);
     }
+    return this.call(route, input, requestId, identity, req, extra);
+  }
 
-    const meta: CallMeta = { requestId, identity, deadline: undefined, signal: req.signal };
+  private call(
+    route: Route,
+    input: unknown,
+    requestId: string,
+    identity: Identity | undefined,
+    req: GatewayRequest,
+    extra: Record<string, string> | undefined,
+  ): GatewayResponse | Promise<GatewayResponse> {
+    const meta: CallMeta = {
+      requestId,
+      identity,
+      deadline: undefined,
+      signal: req.signal === undefined ? undefined : () => req.signal?.(),
+    };
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
-    const result = r instanceof Promise ? await r : r;
-    const headers: Record<string, string> =
-      extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
-    if (result === undefined) return { status: 204, headers, body: undefined };
-    headers["content-type"] = JSON_TYPE;
-    return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
+    if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra));
+    return success(route, r, requestId, extra);
   }
 
   private authorizerOf(route: Route): Authorizer | undefined {
@@ -209,31 +285,26 @@ export class Gateway {
   }
 
   private async readBody(req: GatewayRequest): Promise<unknown> {
-    const body = req.body;
-    if (body === undefined) return undefined;
     const declared = Number(headerOf(req, "content-length"));
     if (declared > this.bodyLimit) throw this.tooLarge(declared);
+    let body: string | Uint8Array | undefined = req.body;
+    const streamed = body === undefined && req.readBody !== undefined;
+    if (streamed && !(declared > 0) && headerOf(req, "transfer-encoding") === undefined) return undefined;
+    if (body !== undefined && body.length === 0) return undefined;
+    if (!isJsonContentType(headerOf(req, "content-type"))) {
+      if (body === undefined && !streamed) return undefined;
+      throw unsupportedType();
+    }
+    if (streamed) body = await req.readBody?.(this.bodyLimit);
+    if (body === undefined || body.length === 0) return undefined;
     let text: string;
     if (typeof body === "string") {
-      if (body.length === 0) return undefined;
       if (Buffer.byteLength(body) > this.bodyLimit) throw this.tooLarge(Buffer.byteLength(body));
-      if (!isJsonContentType(headerOf(req, "content-type"))) throw unsupportedType();
       text = body;
     } else {
-      if (typeof body !== "function" && body.byteLength === 0) return undefined;
-      if (!isJsonContentType(headerOf(req, "content-type"))) {
-        if (typeof body === "function" && !(declared > 0) && headerOf(req, "transfer-encoding") === undefined)
-          return undefined;
-        throw unsupportedType();
-      }
-      const bytes = typeof body === "function" ? await body(this.bodyLimit) : body;
-      if (bytes.byteLength > this.bodyLimit) throw this.tooLarge(bytes.byteLength);
-      if (bytes.byteLength === 0) return undefined;
-      try {
-        text = utf8.decode(bytes);
-      } catch {
-        throw TesseraError.badRequest("the body is not valid UTF-8");
-      }
+      if (body.byteLength > this.bodyLimit) throw this.tooLarge(body.byteLength);
+      if (!isUtf8(body)) throw TesseraError.badRequest("the body is not valid UTF-8");
+      text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
     }
     return parseJsonBody(text);
   }

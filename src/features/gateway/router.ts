@@ -29,14 +29,15 @@ function allowOf(methods: Iterable<string>): string[] {
  * paths with parameters are matched segment by segment, literal segments winning over parameters.
  */
 export class Router {
-  private readonly statics = new Map<string, Map<string, Route>>();
+  /** Static paths → verb → a ready-made match (the hot path allocates nothing). */
+  private readonly statics = new Map<string, Map<string, RouteMatch>>();
   private readonly dynamics = new Map<number, DynamicRoute[]>();
 
   constructor(routes: readonly Route[]) {
     for (const route of routes) {
       if (route.params.length === 0) {
-        const byMethod = this.statics.get(route.path) ?? new Map<string, Route>();
-        byMethod.set(route.method, route);
+        const byMethod = this.statics.get(route.path) ?? new Map<string, RouteMatch>();
+        byMethod.set(route.method, { kind: "found", route, params: undefined });
         this.statics.set(route.path, byMethod);
         continue;
       }
@@ -57,8 +58,8 @@ export class Router {
     const verb = method === "HEAD" ? "GET" : method;
     const byMethod = this.statics.get(path);
     if (byMethod !== undefined) {
-      const route = byMethod.get(verb);
-      if (route !== undefined) return { kind: "found", route, params: undefined };
+      const found = byMethod.get(verb);
+      if (found !== undefined) return found;
     }
     const parts = path.split("/").slice(1);
     const candidates = this.dynamics.get(parts.length);

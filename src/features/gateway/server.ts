@@ -31,7 +31,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+function readStream(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -50,13 +50,52 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
     };
     req.on("data", onData);
     req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    // A client that goes away mid-body makes the request emit an "aborted" error.
     req.once("error", (cause) =>
-      reject(TesseraError.badRequest("the request body could not be read", { cause: String(cause) })),
+      reject(TesseraError.badRequest("the request body could not be read", { cause })),
     );
-    req.once("close", () => {
-      if (!req.complete) reject(TesseraError.badRequest("the client closed the connection during the body"));
-    });
   });
+}
+
+/** A node:http request seen as a {@link GatewayRequest}: prototype methods, no closure per request. */
+class IncomingRequest implements GatewayRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage["headers"];
+  /** False while a body the client announced is left unread (the connection must then close). */
+  bodyRead: boolean;
+  private controller: AbortController | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly expectsContinue: boolean,
+  ) {
+    this.method = req.method ?? "GET";
+    this.url = req.url ?? "/";
+    this.headers = req.headers;
+    const h = req.headers;
+    this.bodyRead =
+      (h["content-length"] === undefined || h["content-length"] === "0") &&
+      h["transfer-encoding"] === undefined;
+  }
+
+  readBody(limit: number): Promise<Uint8Array> {
+    this.bodyRead = true;
+    // `Expect: 100-continue`: the client sends the body only now that routing, auth and checks passed.
+    if (this.expectsContinue) this.res.writeContinue();
+    return readStream(this.req, limit);
+  }
+
+  signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const c = new AbortController();
+      this.controller = c;
+      if (this.res.destroyed || this.req.socket.destroyed) c.abort();
+      else this.res.once("close", () => this.res.writableFinished || c.abort());
+    }
+    return this.controller.signal;
+  }
 }
 
 function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
@@ -81,42 +120,18 @@ export async function serve(node: TesseraNode, options: ServeOptions = {}): Prom
   let closing = false;
   let drained: (() => void) | undefined;
 
+  const finish = (request: IncomingRequest, res: ServerResponse, r: GatewayResponse) => {
+    // An unread or refused body must not be parsed as the next request: close the connection.
+    write(res, r, closing || !request.bodyRead || r.status === 413);
+    inFlight--;
+    if (inFlight === 0 && drained) drained();
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false) => {
     inFlight++;
-    const headers = req.headers;
-    const hasBody =
-      (headers["content-length"] !== undefined && headers["content-length"] !== "0") ||
-      headers["transfer-encoding"] !== undefined;
-    let bodyRead = !hasBody;
-    let controller: AbortController | undefined;
-    const request: GatewayRequest = {
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      headers,
-      body: hasBody
-        ? (limit) => {
-            bodyRead = true;
-            // `Expect: 100-continue`: the client sends the body only now that routing, auth and checks passed.
-            if (expectsContinue) res.writeContinue();
-            return readBody(req, limit);
-          }
-        : undefined,
-      signal: () => {
-        if (controller === undefined) {
-          const c = new AbortController();
-          controller = c;
-          if (res.destroyed || req.socket.destroyed) c.abort();
-          else res.once("close", () => res.writableFinished || c.abort());
-        }
-        return controller.signal;
-      },
-    };
-    gateway.handle(request).then((r) => {
-      // An unread or refused body must not be parsed as the next request: close the connection.
-      write(res, r, closing || !bodyRead || r.status === 413);
-      inFlight--;
-      if (inFlight === 0 && drained) drained();
-    });
+    const request = new IncomingRequest(req, res, expectsContinue);
+    const r = gateway.process(request);
+    if (r instanceof Promise) r.then((response) => finish(request, res, response));
+    else finish(request, res, r);
   };
 
   const server = createServer(onRequest);

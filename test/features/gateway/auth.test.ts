@@ -44,7 +44,7 @@ describe("gateway auth", () => {
       method: "POST",
       url: "/secured",
       headers: { "content-type": "application/json", "content-length": "8" },
-      body: async () => {
+      readBody: async () => {
         read = true;
         return new TextEncoder().encode('{"x":1}');
       },

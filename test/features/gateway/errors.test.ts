@@ -91,7 +91,7 @@ describe("gateway errors", () => {
       method: "POST",
       url: "/orders",
       headers: { "content-type": "application/json", "content-length": "1000" },
-      body: async () => {
+      readBody: async () => {
         read = true;
         return new Uint8Array(0);
       },

@@ -1,0 +1,100 @@
+import { type EventDef, event } from "../../core/event.js";
+import type { Schema } from "../../core/schema.js";
+import type { CreatedPayload, DeletedPayload, EventPayload, UpdatedPayload } from "./domain-events.js";
+
+/** A domain event as the model sees it: a type and readonly data. */
+export interface DomainEvent<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly data: D;
+}
+
+/** The event the repository appends to mark an aggregate deleted (its stream is kept). */
+export const DELETED = "$deleted";
+export type DeletedEvent = DomainEvent<typeof DELETED, Record<string, never>>;
+
+/** Which domain events the outbox publishes for an aggregate. */
+export type PublishMode = "all" | "lifecycle" | "events" | "none";
+
+export interface AggregateOptions<S, E extends DomainEvent> {
+  /** The state before any event. */
+  initial(): S;
+  /** Pure: the state after one more event. */
+  evolve(state: S, event: E): S;
+  /** Schemas of the events' data, checked before an append (a failure appends nothing). */
+  readonly schemas?: { readonly [T in E["type"]]?: Schema };
+  /**
+   * Snapshots: `{ every: 100 }` saves one each time the version crosses a multiple of 100 (in the
+   * append's transaction); `{}` only on demand (`repository.snapshot(id)`). Loading uses the latest
+   * one and the events after it. `version` is the state's shape: bump it when `evolve` changes and
+   * older snapshots are ignored. The state must be plain JSON.
+   */
+  readonly snapshots?: { readonly every?: number; readonly version?: number };
+  /** Domain events published through the outbox (default `"all"`). */
+  readonly publish?: PublishMode;
+}
+
+/** An aggregate definition: a value, with the bus events it publishes. */
+export interface AggregateDef<N extends string = string, S = unknown, E extends DomainEvent = DomainEvent> {
+  readonly kind: "aggregate";
+  readonly name: N;
+  /** `Account` for `account`: the prefix of its published events. */
+  readonly pascal: string;
+  readonly options: AggregateOptions<S, E>;
+  /** `{Aggregate}Created`: the full state of a new aggregate. */
+  readonly created: EventDef<string, CreatedPayload<S>>;
+  /** `{Aggregate}Updated`: the fields a command changed. */
+  readonly updated: EventDef<string, UpdatedPayload<S>>;
+  /** `{Aggregate}Deleted`. */
+  readonly deleted: EventDef<string, DeletedPayload>;
+  /** `{Aggregate}{Type}`: one of its own events, as published. */
+  event<T extends E["type"]>(type: T): EventDef<string, EventPayload<Extract<E, { type: T }>>>;
+  /** The stream of the aggregate with that id: `account-<id>`. */
+  streamOf(id: string): string;
+}
+
+export const pascalCase = (name: string) =>
+  name.replace(/(^|[-_.\s]+)([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+
+/**
+ * Declares an event-sourced aggregate: its state is the fold of its events with `evolve`.
+ *
+ * @example
+ * type AccountEvent = DomainEvent<"opened", { owner: string }> | DomainEvent<"deposited", { amount: number }>;
+ * export const account = aggregate("account", {
+ *   initial: () => ({ owner: "", balance: 0 }),
+ *   evolve: (s, e: AccountEvent) =>
+ *     e.type === "opened" ? { ...s, owner: e.data.owner } : { ...s, balance: s.balance + e.data.amount },
+ * });
+ */
+export function aggregate<const N extends string, S, E extends DomainEvent>(
+  name: N,
+  options: AggregateOptions<S, E>,
+): AggregateDef<N, S, E> {
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
+    throw new TypeError(`aggregate name "${name}" must be lower-case words joined by "-"`);
+  }
+  const every = options.snapshots?.every;
+  if (every !== undefined && !(Number.isInteger(every) && every > 0)) {
+    throw new TypeError(`${name}: snapshots.every must be a positive integer`);
+  }
+  const pascal = pascalCase(name);
+  const events = new Map<string, EventDef>();
+  return Object.freeze({
+    kind: "aggregate" as const,
+    name,
+    pascal,
+    options,
+    created: event(`${pascal}Created`) as unknown as EventDef<string, CreatedPayload<S>>,
+    updated: event(`${pascal}Updated`) as unknown as EventDef<string, UpdatedPayload<S>>,
+    deleted: event(`${pascal}Deleted`) as unknown as EventDef<string, DeletedPayload>,
+    event<T extends E["type"]>(type: T) {
+      let def = events.get(type);
+      if (def === undefined) {
+        def = event(`${pascal}${pascalCase(type)}`);
+        events.set(type, def);
+      }
+      return def as EventDef<string, EventPayload<Extract<E, { type: T }>>>;
+    },
+    streamOf: (id: string) => `${name}-${id}`,
+  });
+}

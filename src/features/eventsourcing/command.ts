@@ -1,0 +1,41 @@
+import type { Context } from "../../core/context.js";
+import { type Entry, type EntryOptions, entry } from "../../core/entry.js";
+import type { InferIn, InferOut, Schema } from "../../core/schema.js";
+import type { DomainEvent } from "./aggregate.js";
+import type { Entity } from "./entity.js";
+import type { Repository } from "./repository.js";
+
+/** What a command entry answers: the aggregate's id and version after the command. */
+export interface CommandResult {
+  readonly id: string;
+  readonly version: number;
+}
+
+/**
+ * A command as an ordinary entry (HTTP, bus, typed call): it loads the aggregate named by the
+ * input's `id`, runs the pure `decide` on its state and appends the events with the version it
+ * read; on a concurrent write it reloads and decides again. A `decide` that throws (e.g.
+ * `TesseraError.conflict("insufficient funds")`) appends nothing.
+ *
+ * @example
+ * deposit: command(accounts, { input: Amount, route: "POST /accounts/:id/deposit" }, ({ amount }) => ({
+ *   type: "deposited", data: { amount },
+ * })),
+ */
+export function command<IS extends Schema, S, E extends DomainEvent>(
+  repository: Repository<S, E> | (() => Repository<S, E>),
+  options: EntryOptions<IS, undefined> & { readonly input: IS },
+  decide: (input: InferOut<IS>, state: S, entity: Entity<S>, ctx: Context) => E | readonly E[],
+): Entry<InferIn<IS>, CommandResult> {
+  return entry(options, async (input, ctx): Promise<CommandResult> => {
+    const repo = typeof repository === "function" ? repository() : repository;
+    const id = (input as { id?: unknown }).id;
+    if (typeof id !== "string") throw new TypeError("a command's input needs a string `id`");
+    const metadata = {
+      requestId: ctx.requestId,
+      ...(ctx.identity?.sub === undefined ? {} : { by: ctx.identity.sub }),
+    };
+    const after = await repo.update(id, (state, entity) => decide(input, state, entity!, ctx), { metadata });
+    return { id: after.id, version: after.version };
+  });
+}

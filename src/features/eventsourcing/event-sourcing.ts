@@ -1,0 +1,140 @@
+import { type Codec, jsonCodec } from "../../core/codec.js";
+import { createLogger, type Logger } from "../../core/logger.js";
+import type { EventStore } from "../../ports/event-store.js";
+import type { Transport } from "../../ports/transport.js";
+import type { AggregateDef, DomainEvent } from "./aggregate.js";
+import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
+import type { ProjectionDef } from "./projection.js";
+import { checkpointOf, ProjectionRunner } from "./projection-runner.js";
+import { applyInline, documentsOf, Repository, type RepositoryHost } from "./repository.js";
+
+export interface EventSourcingOptions {
+  readonly store: EventStore;
+  /** Projections kept up to date: inline ones in each append's transaction, async ones by a runner. */
+  readonly projections?: readonly ProjectionDef[];
+  readonly outbox?: OutboxRelayOptions;
+  readonly logger?: Logger;
+}
+
+/** What `start` needs to publish: a node has all of it (`es.start(node)`). */
+export interface PublishHost {
+  readonly transport: Transport;
+  readonly codec?: Codec;
+  readonly logger?: Logger;
+}
+
+/**
+ * The event-sourcing runtime of a process: its store, repositories, projections and outbox relay.
+ *
+ * @example
+ * const es = eventSourcing({ store: sqliteEventStore({ database }), projections: [accountView] });
+ * const accounts = es.repository(account);
+ * await node.start();
+ * await es.start(node); // async projections and the outbox relay
+ */
+export class EventSourcing implements RepositoryHost {
+  readonly store: EventStore;
+  readonly inline: readonly ProjectionDef[];
+  private readonly runners: ProjectionRunner[] = [];
+  private relay: OutboxRelay | undefined;
+  private log: Logger;
+
+  constructor(private readonly options: EventSourcingOptions) {
+    this.store = options.store;
+    this.log = options.logger ?? createLogger({ level: "warn" });
+    const names = new Set<string>();
+    for (const p of options.projections ?? []) {
+      if (names.has(p.name)) throw new TypeError(`projection "${p.name}" is given twice`);
+      names.add(p.name);
+    }
+    this.inline = (options.projections ?? []).filter((p) => p.mode === "inline");
+  }
+
+  repository<S, E extends DomainEvent>(def: AggregateDef<string, S, E>): Repository<S, E> {
+    return new Repository(def, this);
+  }
+
+  committed(): void {
+    this.relay?.poke();
+  }
+
+  /** Starts the async projections and, given a transport, the outbox relay. */
+  async start(host?: PublishHost): Promise<void> {
+    if (host?.logger !== undefined) this.log = host.logger.child({ feature: "eventsourcing" });
+    for (const p of this.options.projections ?? []) {
+      if (p.mode !== "async") continue;
+      const runner = new ProjectionRunner(p, this.store, this.log);
+      this.runners.push(runner);
+      await runner.start();
+    }
+    if (host !== undefined) {
+      this.relay = new OutboxRelay(
+        this.store,
+        host.transport,
+        host.codec ?? jsonCodec,
+        this.log,
+        this.options.outbox,
+      );
+      this.relay.start();
+    }
+  }
+
+  /** Resolves once every async projection has applied the events visible now. */
+  async caughtUp(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.caughtUp()));
+  }
+
+  /** How many events of the global log a projection has still to apply. */
+  async lag(projection: ProjectionDef | string): Promise<number> {
+    const p = this.find(projection);
+    const [head, checkpoint] = await Promise.all([
+      this.store.headPosition(),
+      this.store.loadCheckpoint(checkpointOf(p)),
+    ]);
+    return Math.max(0, head - checkpoint);
+  }
+
+  /**
+   * Rebuilds a read model from the whole log: empties its collections and replays every event.
+   * An async projection is reset to position 0 and caught up by its runner. An inline one is
+   * replayed here, in one transaction: run it while no command is writing its aggregates.
+   */
+  async rebuild(projection: ProjectionDef | string): Promise<void> {
+    const p = this.find(projection);
+    const runner = this.runners.find((r) => r.projection === p);
+    await runner?.stop();
+    const events = p.mode === "inline" ? await this.store.readAll() : [];
+    await this.store.transaction(async (tx) => {
+      for (const c of p.collections) await tx.clearCollection(c);
+      await tx.saveCheckpoint(checkpointOf(p), 0);
+      await applyInline([p], events, documentsOf(tx));
+    });
+    await runner?.start();
+    await runner?.caughtUp();
+  }
+
+  private find(projection: ProjectionDef | string): ProjectionDef {
+    const name = typeof projection === "string" ? projection : projection.name;
+    const p = this.options.projections?.find((q) => q.name === name);
+    if (p === undefined) throw new TypeError(`unknown projection "${name}"`);
+    return p;
+  }
+
+  /** Publishes what the outbox holds now (tests, and a last flush at shutdown). */
+  async flushOutbox(): Promise<void> {
+    if (this.relay === undefined) return;
+    while ((await this.relay.publishOnce()) > 0);
+  }
+
+  /** Stops the runners and the relay (the store stays open: its owner closes it). */
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.splice(0).map((r) => r.stop()));
+    await this.relay?.stop();
+    this.relay = undefined;
+  }
+}
+
+/** Creates the event-sourcing runtime (see {@link EventSourcing}). */
+export function eventSourcing(options: EventSourcingOptions): EventSourcing {
+  return new EventSourcing(options);
+}

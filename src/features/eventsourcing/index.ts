@@ -1,0 +1,28 @@
+export {
+  type AggregateDef,
+  type AggregateOptions,
+  aggregate,
+  DELETED,
+  type DeletedEvent,
+  type DomainEvent,
+  type PublishMode,
+} from "./aggregate.js";
+export { type CommandResult, command } from "./command.js";
+export type { CreatedPayload, DeletedPayload, EventPayload, UpdatedPayload } from "./domain-events.js";
+export type { Entity } from "./entity.js";
+export {
+  EventSourcing,
+  type EventSourcingOptions,
+  eventSourcing,
+  type PublishHost,
+} from "./event-sourcing.js";
+export { MESSAGE_ID_HEADER, OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
+export {
+  type Documents,
+  type ProjectedEvent,
+  type ProjectionDef,
+  type ProjectionOptions,
+  projection,
+} from "./projection.js";
+export { type Ref, type Reference, reference } from "./reference.js";
+export { type Decide, Repository, type WriteOptions } from "./repository.js";

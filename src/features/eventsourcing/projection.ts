@@ -1,0 +1,69 @@
+import type { StoredEvent } from "../../ports/event-store.js";
+import type { AggregateDef, DeletedEvent, DomainEvent } from "./aggregate.js";
+
+/** Read-model documents, inside the transaction that applies a batch of events. */
+export interface Documents {
+  get<T = unknown>(collection: string, id: string): Promise<T | undefined>;
+  put(collection: string, id: string, doc: unknown): Promise<void>;
+  delete(collection: string, id: string): Promise<void>;
+}
+
+/** An event handed to a projection: the stored event, typed, with the aggregate it belongs to. */
+export type ProjectedEvent<E extends DomainEvent> = Omit<StoredEvent, "type" | "data"> &
+  (E | DeletedEvent) & {
+    readonly aggregate: string;
+    readonly aggregateId: string;
+  };
+
+export interface ProjectionOptions<E extends DomainEvent> {
+  /** Names the projection and its checkpoint. */
+  readonly name: string;
+  /**
+   * `inline`: applied in the transaction of the append (the read model is never behind);
+   * `async` (default): applied by a runner that follows the global log, with a durable checkpoint
+   * saved in the same transaction as the read model.
+   */
+  readonly mode?: "inline" | "async";
+  /** The aggregates whose events it reads. */
+  readonly from: AggregateDef<string, unknown, E> | readonly AggregateDef<string, unknown, DomainEvent>[];
+  /** The collections it writes: a rebuild empties them. */
+  readonly collections: readonly string[];
+  handle(event: ProjectedEvent<E>, docs: Documents): Promise<void> | void;
+}
+
+export interface ProjectionDef<E extends DomainEvent = DomainEvent> extends ProjectionOptions<E> {
+  readonly kind: "projection";
+  readonly mode: "inline" | "async";
+  /** The projected form of a stored event, or undefined when the projection does not read it. */
+  select(event: StoredEvent): ProjectedEvent<E> | undefined;
+}
+
+/**
+ * Declares a projection into read-model documents.
+ *
+ * @example
+ * export const accountView = projection({
+ *   name: "account-view", mode: "inline", from: account, collections: ["accounts"],
+ *   async handle(e, docs) {
+ *     if (e.type === "opened") await docs.put("accounts", e.aggregateId, { owner: e.data.owner, balance: 0 });
+ *   },
+ * });
+ */
+export function projection<E extends DomainEvent>(options: ProjectionOptions<E>): ProjectionDef<E> {
+  const from = (Array.isArray(options.from) ? options.from : [options.from]) as readonly AggregateDef[];
+  const prefixes = from.map((a) => ({ name: a.name, prefix: `${a.name}-` }));
+  return Object.freeze({
+    ...options,
+    kind: "projection" as const,
+    mode: options.mode ?? "async",
+    select(event: StoredEvent) {
+      const match = prefixes.find((p) => event.stream.startsWith(p.prefix));
+      if (match === undefined) return undefined;
+      return {
+        ...event,
+        aggregate: match.name,
+        aggregateId: event.stream.slice(match.prefix.length),
+      } as unknown as ProjectedEvent<E>;
+    },
+  });
+}
