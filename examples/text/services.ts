@@ -6,6 +6,8 @@ const Message = z.object({ message: z.string() });
 /** Three small text operations: one service, one resource. */
 export const text = service("text", {
   description: "Small text operations",
+  // Pure functions: a call that failed on an instance that died is safe to send to another.
+  retry: { attempts: 3, baseDelayMs: 10 },
   entries: {
     upper: entry({ input: Message, output: Message, summary: "Upper-cases a message" }, ({ message }) => ({
       message: message.toUpperCase(),

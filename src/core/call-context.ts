@@ -1,5 +1,5 @@
 import type { CallMeta } from "./call-meta.js";
-import type { CallArgs, CallOptions, Context, Identity } from "./context.js";
+import type { CallArgs, CallOptions, Context, EmitOptions, Identity } from "./context.js";
 import { type DeadlineWatch, deadlineTimer } from "./deadline-timer.js";
 import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
@@ -13,7 +13,7 @@ export interface ContextHost {
   readonly logger: Logger;
   /** Runs a call; returns the result itself when it completed synchronously, else a promise. */
   dispatch(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): unknown;
-  publish(event: EventDef, payload: unknown, meta: CallMeta): Promise<void>;
+  publish(event: EventDef, payload: unknown, meta: CallMeta, options?: EmitOptions): Promise<void>;
 }
 
 /**
@@ -88,7 +88,7 @@ export class CallContext implements Context {
     return (r instanceof Promise ? r : Promise.resolve(r)) as Promise<Out>;
   }
 
-  emit<In>(event: EventDef<string, In, unknown>, payload: In): Promise<void> {
-    return this.host.publish(event as EventDef, payload, this.nested());
+  emit<In>(event: EventDef<string, In, unknown>, payload: In, options?: EmitOptions): Promise<void> {
+    return this.host.publish(event as EventDef, payload, this.nested(), options);
   }
 }

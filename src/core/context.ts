@@ -14,6 +14,12 @@ export interface CallOptions {
   readonly timeout?: number;
 }
 
+/** Options of an emitted event. */
+export interface EmitOptions {
+  /** Deduplication key of a durable event: another emission with the same id is dropped (2-minute window on NATS). */
+  readonly id?: string;
+}
+
 /** The arguments of a typed call: the input may be left out when the entry takes none. */
 export type CallArgs<In, O = CallOptions> = undefined extends In
   ? [input?: In, options?: O]
@@ -43,6 +49,6 @@ export interface Context {
   readonly log: Logger;
   /** Calls an entry of any service (local, or remote through the transport), typed by its definition. */
   call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In>): Promise<Out>;
-  /** Publishes an event; resolves once the transport has taken it. */
-  emit<In>(event: EventDef<string, In, unknown>, payload: In): Promise<void>;
+  /** Publishes an event; resolves once the transport has taken it (stored it, for a durable event). */
+  emit<In>(event: EventDef<string, In, unknown>, payload: In, options?: EmitOptions): Promise<void>;
 }

@@ -7,6 +7,12 @@ export interface EventDef<N extends string = string, In = unknown, Out = In> {
   readonly kind: "event";
   readonly name: N;
   readonly schema: Schema | undefined;
+  /**
+   * Durable: stored by the transport (JetStream on NATS) until every subscribing service has
+   * handled it; a subscriber that is down gets it when it comes back, a handler that keeps failing
+   * sends it to a dead-letter subject.
+   */
+  readonly durable?: boolean;
   /** Type carrier only; never set at run time. */
   readonly "~types"?: { readonly in: In; readonly out: Out };
 }
@@ -23,11 +29,27 @@ const eventName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 export function event<const N extends string, S extends Schema | undefined = undefined>(
   name: N,
   schema?: S,
+  options: EventOptions = {},
 ): EventDef<N, InferIn<S>, InferOut<S>> {
   if (!eventName.test(name)) {
     throw new TypeError(`event name "${name}" must be dotted words of letters, digits, "_" or "-"`);
   }
-  return { kind: "event", name, schema };
+  return { kind: "event", name, schema, durable: options.durable === true };
+}
+
+/** Options of an event. */
+export interface EventOptions {
+  /**
+   * Store the event durably (at-least-once): `ctx.emit` resolves once it is stored, each
+   * subscribing service gets it even if it was down, acknowledges it once its handler succeeded,
+   * has it redelivered with backoff when the handler throws (per the subscription's `retry`), and
+   * after the last attempt the event goes to `tessera.dlq.<service>.<key>`. Deduplicated by the
+   * `id` given to `emit`.
+   *
+   * @example
+   * export const orderPlaced = event("order.placed", OrderPlaced, { durable: true });
+   */
+  readonly durable?: boolean;
 }
 
 /** Options of a subscription. */
@@ -37,7 +59,10 @@ export interface SubscribeOptions {
    * `broadcast`: each event reaches every instance.
    */
   readonly delivery?: "balanced" | "broadcast";
-  /** Attempts when the handler throws (default 3 attempts, 100 ms doubling). */
+  /**
+   * Attempts when the handler throws (default 3 attempts, 100 ms doubling). For a durable event,
+   * each attempt is a redelivery by the transport, and the last failure dead-letters the event.
+   */
   readonly retry?: RetryPolicy;
 }
 

@@ -1,7 +1,15 @@
-import type { Transport, TransportMessage, TransportSubscription } from "../ports/transport.js";
+import {
+  type DurableMessage,
+  type DurableStreams,
+  PoisonMessage,
+  type Transport,
+  type TransportMessage,
+  type TransportSubscription,
+} from "../ports/transport.js";
 import { CallContext, type ContextHost } from "./call-context.js";
 import type { CallMeta } from "./call-meta.js";
 import type { Codec } from "./codec.js";
+import type { EmitOptions } from "./context.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef, Subscription } from "./event.js";
 import { backoffDelay } from "./middleware/retry.js";
@@ -25,10 +33,81 @@ export async function publishEvent(
   event: EventDef,
   payload: unknown,
   meta: CallMeta,
+  options?: EmitOptions,
 ): Promise<void> {
   const value =
     event.schema === undefined ? payload : await validate(event.schema, payload, `payload of ${event.name}`);
-  await host.transport.publish(subjects.event(event.name), host.codec.encode(value), metaToHeaders(meta));
+  let data: Uint8Array;
+  try {
+    data = host.codec.encode(value);
+  } catch (cause) {
+    throw new TesseraError(
+      "TESSERA_BAD_REQUEST",
+      `payload of ${event.name} cannot be encoded: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const subject = subjects.event(event.name);
+  if (!event.durable) {
+    await host.transport.publish(subject, data, metaToHeaders(meta));
+    return;
+  }
+  const headers = metaToHeaders(meta);
+  await durableOf(host.transport, event.name).publish(
+    subject,
+    data,
+    options?.id === undefined ? { headers } : { headers, id: options.id },
+  );
+}
+
+function durableOf(transport: Transport, event: string): DurableStreams {
+  if (transport.durable === undefined) {
+    throw new TesseraError(
+      "TESSERA_DEFINITION",
+      `event ${event} is durable but the ${transport.kind} transport has no durable streams`,
+    );
+  }
+  return transport.durable;
+}
+
+/** The redelivery delays of a retry policy (no jitter: the broker schedules them). */
+function backoffOf(policy: RetryPolicy): number[] {
+  const base = policy.baseDelayMs ?? 50;
+  const cap = policy.maxDelayMs ?? 2000;
+  const factor = policy.factor ?? 2;
+  return Array.from({ length: Math.max(1, policy.attempts - 1) }, (_, i) =>
+    Math.min(cap, base * factor ** i),
+  );
+}
+
+/**
+ * One delivery of a durable event: decode and validate (an invalid payload is poison, dead-lettered
+ * at once), then the handler; a failure is thrown back to the transport, which redelivers it.
+ */
+async function deliverDurable(host: EventHost, target: string, sub: Subscription, msg: DurableMessage) {
+  const meta = headersToMeta(msg.headers, () => host.newRequestId());
+  const ctx = new CallContext(host, target, meta);
+  let payload: unknown;
+  try {
+    const raw = host.codec.decode(msg.data);
+    payload =
+      sub.event.schema === undefined
+        ? raw
+        : await validate(sub.event.schema, raw, `payload of ${sub.event.name}`);
+  } catch (err) {
+    ctx.log.error(`${target}: event ${sub.event.name} dead-lettered, its payload is invalid`, { err });
+    throw new PoisonMessage(`invalid payload: ${(err as Error).message}`);
+  }
+  const handler = sub.handler as unknown as (payload: unknown, ctx: CallContext) => unknown;
+  try {
+    await handler(payload, ctx);
+  } catch (err) {
+    const e = TesseraError.from(err);
+    ctx.log.warn(`${target}: handler failed on ${sub.event.name} (delivery ${msg.deliveries})`, {
+      err: e.cause ?? e,
+    });
+    throw err;
+  }
 }
 
 /**
@@ -83,6 +162,24 @@ export async function subscribeService(host: EventHost, svc: ServiceDef): Promis
   for (const [key, sub] of Object.entries(svc.options.on ?? {})) {
     const target = `${svc.name}.on.${key}`;
     const queue = sub.options.delivery === "broadcast" ? undefined : `${svc.name}.${key}`;
+    // A durable event is consumed durably by each subscribing service (balanced over its
+    // instances); a broadcast to every instance stays a plain, live subscription.
+    if (sub.event.durable && queue !== undefined) {
+      const policy = sub.options.retry ?? defaultRetry;
+      subs.push(
+        await durableOf(host.transport, sub.event.name).consume(
+          subjects.event(sub.event.name),
+          {
+            consumer: queue,
+            maxDeliveries: Math.max(1, Math.floor(policy.attempts)),
+            backoffMs: backoffOf(policy),
+            deadLetter: subjects.deadLetter(svc.name, key),
+          },
+          (msg) => host.track(deliverDurable(host, target, sub, msg)),
+        ),
+      );
+      continue;
+    }
     subs.push(
       await host.transport.subscribe(
         subjects.event(sub.event.name),

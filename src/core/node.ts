@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Reply, Transport, TransportMessage, TransportSubscription } from "../ports/transport.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import { type Codec, jsonCodec } from "./codec.js";
-import type { CallArgs, CallOptions, Identity } from "./context.js";
+import type { CallArgs, CallOptions, EmitOptions, Identity } from "./context.js";
 import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
 import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
@@ -351,14 +351,18 @@ export class TesseraNode implements DispatchHost, EventHost {
   }
 
   /** Publishes an event from outside any handler. */
-  emit<In>(event: EventDef<string, In, unknown>, payload: In, options: RootCallOptions = {}): Promise<void> {
+  emit<In>(
+    event: EventDef<string, In, unknown>,
+    payload: In,
+    options: RootCallOptions & EmitOptions = {},
+  ): Promise<void> {
     const meta: CallMeta = {
       requestId: options.requestId ?? newRequestId(),
       identity: options.identity,
       deadline: undefined,
       signal: undefined,
     };
-    return this.publish(event as EventDef, payload, meta);
+    return this.publish(event as EventDef, payload, meta, options);
   }
 
   /** An untyped call (the way in for the gateway and adapters). */
@@ -391,10 +395,10 @@ export class TesseraNode implements DispatchHost, EventHost {
     return call(input, meta);
   }
 
-  publish(event: EventDef, payload: unknown, meta: CallMeta): Promise<void> {
+  publish(event: EventDef, payload: unknown, meta: CallMeta, options?: EmitOptions): Promise<void> {
     if (this.state === "stopped")
       return Promise.reject(TesseraError.unavailable(`node ${this.id} is stopped`));
-    return publishEvent(this, event, payload, meta);
+    return publishEvent(this, event, payload, meta, options);
   }
 }
 

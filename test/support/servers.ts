@@ -35,3 +35,22 @@ export async function requireServer(name: string, port: number): Promise<boolean
   }
   return false;
 }
+
+/**
+ * Whether the `nats-server` binary is there for the tests that run a private broker: when it is
+ * not, they are skipped with a notice, except under `CI=true`, where a test fails in their place.
+ */
+export async function natsServerInstalled(): Promise<boolean> {
+  const { spawnSync } = await import("node:child_process");
+  if (spawnSync("nats-server", ["--version"]).status === 0) return true;
+  const notice =
+    "nats-server is not installed: the multi-process tests that run a private broker are skipped";
+  if (process.env.CI === "true") {
+    it("nats-server is installed (required under CI=true)", () => {
+      throw new Error(`${notice} (apt-get install nats-server)`);
+    });
+  } else {
+    console.warn(`NOTICE: ${notice}`);
+  }
+  return false;
+}
