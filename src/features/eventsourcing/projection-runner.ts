@@ -33,6 +33,7 @@ export class ProjectionRunner {
     const after = await this.store.loadCheckpoint(name);
     this.sub = this.store.subscribe({
       after,
+      ...(this.projection.batchSize === undefined ? {} : { batchSize: this.projection.batchSize }),
       handle: (batch) => this.apply(name, batch),
       onError: (err) => this.log.warn(`projection ${this.projection.name}: batch failed, retrying`, { err }),
     });

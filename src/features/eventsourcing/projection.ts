@@ -26,6 +26,8 @@ export interface ProjectionOptions<E extends DomainEvent> {
   readonly mode?: "inline" | "async";
   /** The aggregates whose events it reads. */
   readonly from: AggregateDef<string, unknown, E> | readonly AggregateDef<string, unknown, DomainEvent>[];
+  /** Events per transaction of an async projection (default 500). */
+  readonly batchSize?: number;
   /** The collections it writes: a rebuild empties them. */
   readonly collections: readonly string[];
   handle(event: ProjectedEvent<E>, docs: Documents): Promise<void> | void;
