@@ -101,12 +101,21 @@ export interface EventSubscription {
   stop(): Promise<void>;
 }
 
+/** One write of {@link EventStoreTransaction.writeDocuments}: `doc: undefined` deletes. */
+export interface DocumentWrite {
+  readonly collection: string;
+  readonly id: string;
+  readonly doc: unknown;
+}
+
 /** Reads and writes of one transaction: everything in it commits together or not at all. */
 export interface EventStoreTransaction {
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   getDocument<T = unknown>(collection: string, id: string): Promise<T | undefined>;
   putDocument(collection: string, id: string, doc: unknown): Promise<void>;
   deleteDocument(collection: string, id: string): Promise<void>;
+  /** Puts (`doc` defined) or deletes (`doc` undefined) many documents at once. */
+  writeDocuments(writes: readonly DocumentWrite[]): Promise<void>;
   /** Removes every document of a collection (for a rebuild). */
   clearCollection(collection: string): Promise<void>;
   /** Moves a checkpoint; with `expected`, fails with `TESSERA_CONFLICT` unless it is there. */

@@ -52,16 +52,24 @@ export function pollingSubscription(
 
   const loop = async () => {
     let failures = 0;
+    // With a backlog, the next batch is read while this one is handled.
+    let next: Promise<RecordedEvent[]> | undefined;
     while (running) {
       let batch: RecordedEvent[];
       try {
-        batch = await source.readAll(position, batchSize);
+        batch = await (next ?? source.readAll(position, batchSize));
+        next = undefined;
         if (batch.length > 0 && running) {
+          const last = batch[batch.length - 1]!.position;
+          if (batch.length === batchSize) next = source.readAll(last, batchSize);
           await options.handle(batch);
-          position = batch[batch.length - 1]!.position;
+          position = last;
         }
         failures = 0;
       } catch (err) {
+        // A batch read ahead of a failed one would skip it: read again from the position.
+        next?.catch(() => undefined);
+        next = undefined;
         options.onError?.(err);
         failures++;
         await sleep(Math.min(50 * 2 ** failures, 5000));
@@ -70,6 +78,7 @@ export function pollingSubscription(
       settleWaiters();
       if (batch.length < batchSize && running) await idle(pollMs);
     }
+    next?.catch(() => undefined);
     settleWaiters();
   };
   const done = loop();

@@ -347,6 +347,16 @@ export function eventStoreContract(name: string, factory: StoreFactory, skip = f
       });
       expect((await store.findDocuments("accounts")).map((d) => d.id)).toEqual(["d"]);
       expect(await store.getDocument("other", "a")).toEqual({ x: 1 });
+      await store.transaction((tx) =>
+        tx.writeDocuments([
+          { collection: "accounts", id: "e", doc: { balance: 5 } },
+          { collection: "accounts", id: "d", doc: undefined },
+          { collection: "other", id: "a", doc: { x: 2 } },
+          { collection: "other", id: "b", doc: undefined },
+        ]),
+      );
+      expect(await store.findDocuments("accounts")).toEqual([{ id: "e", doc: { balance: 5 } }]);
+      expect(await store.findDocuments("other")).toEqual([{ id: "a", doc: { x: 2 } }]);
     });
 
     it("leases outbox messages in order and removes acknowledged ones", async () => {

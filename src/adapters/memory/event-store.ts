@@ -3,6 +3,7 @@ import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
+  DocumentWrite,
   EventStore,
   EventStoreTransaction,
   NewEvent,
@@ -76,6 +77,13 @@ class Staged implements EventStoreTransaction {
 
   async deleteDocument(collection: string, id: string): Promise<void> {
     this.collection(collection).set(id, DELETED);
+  }
+
+  async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
+    for (const w of writes) {
+      if (w.doc === undefined) await this.deleteDocument(w.collection, w.id);
+      else await this.putDocument(w.collection, w.id, w.doc);
+    }
   }
 
   async clearCollection(collection: string): Promise<void> {

@@ -39,6 +39,12 @@ RETURNING version, recorded_at`;
     getDoc: `SELECT doc FROM ${s}.es_documents WHERE collection = $1 AND id = $2`,
     putDoc: `INSERT INTO ${s}.es_documents (collection, id, doc) VALUES ($1, $2, $3)
       ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
+    // Upserts of distinct (collection, id) pairs: the caller sends each document once.
+    putDocs: `INSERT INTO ${s}.es_documents (collection, id, doc)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+      ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
+    deleteDocs: `DELETE FROM ${s}.es_documents d USING unnest($1::text[], $2::text[]) AS x(collection, id)
+      WHERE d.collection = x.collection AND d.id = x.id`,
     deleteDoc: `DELETE FROM ${s}.es_documents WHERE collection = $1 AND id = $2`,
     clearDocs: `DELETE FROM ${s}.es_documents WHERE collection = $1`,
     findDocs: `SELECT id, doc FROM ${s}.es_documents WHERE collection = $1 AND id > $2 ORDER BY id LIMIT $3`,

@@ -3,6 +3,7 @@ import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
+  DocumentWrite,
   EventStoreTransaction,
   NewEvent,
   OutboxMessage,
@@ -106,6 +107,24 @@ export class PostgresTransaction implements EventStoreTransaction {
 
   async deleteDocument(collection: string, id: string): Promise<void> {
     await this.client.query(this.sql.deleteDoc, [collection, id]);
+  }
+
+  async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
+    const puts = writes.filter((w) => w.doc !== undefined);
+    const deletes = writes.filter((w) => w.doc === undefined);
+    if (puts.length > 0) {
+      await this.client.query(this.sql.putDocs, [
+        puts.map((w) => w.collection),
+        puts.map((w) => w.id),
+        puts.map((w) => json(w.doc)),
+      ]);
+    }
+    if (deletes.length > 0) {
+      await this.client.query(this.sql.deleteDocs, [
+        deletes.map((w) => w.collection),
+        deletes.map((w) => w.id),
+      ]);
+    }
   }
 
   async clearCollection(collection: string): Promise<void> {

@@ -4,6 +4,7 @@ import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
+  DocumentWrite,
   EventStore,
   EventStoreTransaction,
   EventSubscription,
@@ -100,6 +101,12 @@ class SqliteTransaction implements EventStoreTransaction {
   }
   async deleteDocument(collection: string, id: string): Promise<void> {
     this.s.deleteDoc.run(collection, id);
+  }
+  async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
+    for (const w of writes) {
+      if (w.doc === undefined) this.s.deleteDoc.run(w.collection, w.id);
+      else this.s.putDoc.run(w.collection, w.id, json(w.doc));
+    }
   }
   async clearCollection(collection: string): Promise<void> {
     this.s.clearDocs.run(collection);

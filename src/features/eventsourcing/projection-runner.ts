@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { EventStore, EventSubscription, RecordedEvent } from "../../ports/event-store.js";
+import { BatchedDocuments } from "./batched-documents.js";
 import type { ProjectionDef } from "./projection.js";
-import { documentsOf } from "./repository.js";
 
 /** The checkpoint name of a projection. */
 export const checkpointOf = (p: ProjectionDef) => `projection:${p.name}`;
@@ -44,12 +44,13 @@ export class ProjectionRunner {
     await this.store.transaction(async (tx) => {
       const checkpoint = await tx.loadCheckpoint(name);
       if (checkpoint >= last) return;
-      const docs = documentsOf(tx);
+      const docs = new BatchedDocuments(tx);
       for (const e of batch) {
         if (e.position <= checkpoint) continue;
         const projected = this.projection.select(e);
         if (projected !== undefined) await this.projection.handle(projected, docs);
       }
+      await docs.flush();
       await tx.saveCheckpoint(name, last, checkpoint);
     });
   }
