@@ -21,6 +21,7 @@ export {
 } from "./core/node.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
 export type { Departure, NodeInfo, RegisteredNode } from "./core/registry.js";
+export { Reply, reply } from "./core/reply.js";
 export { type Route, routeOf, routeTable } from "./core/routes.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
 export {
@@ -64,6 +65,33 @@ export {
   type WriteOptions,
 } from "./features/eventsourcing/index.js";
 export {
+  type AsyncCall,
+  type CallOutcome,
+  type CronTrigger,
+  createFlowEngine,
+  cron,
+  type Duration,
+  type EventTrigger,
+  type FlowBody,
+  type FlowCallOptions,
+  type FlowContext,
+  type FlowDef,
+  FlowEngine,
+  type FlowEngineOptions,
+  type FlowOptions,
+  flow,
+  type HistoryItem,
+  onEvent,
+  type RunView,
+  type SignalDef,
+  type StartOptions,
+  type StepInfo,
+  type StepOptions,
+  signal,
+  type Trigger,
+  type WaitOptions,
+} from "./features/flows/index.js";
+export {
   type CorsOptions,
   createGateway,
   Gateway,
@@ -96,4 +124,11 @@ export type {
   StoredEvent,
   Upcaster,
 } from "./ports/event-store.js";
+export type {
+  FlowStore,
+  JournalEntry,
+  RunRecord,
+  RunStatus,
+  SignalRecord,
+} from "./ports/flow-store.js";
 export type { Transport, TransportMessage } from "./ports/transport.js";

@@ -1,3 +1,4 @@
 export { MemoryEventStore, type MemoryEventStoreOptions, memoryEventStore } from "./event-store.js";
+export { memoryFlowStore } from "./flow-store.js";
 export { createMemoryBus, MemoryBus } from "./memory-bus.js";
 export { type MemoryTransportOptions, memoryTransport } from "./memory-transport.js";

@@ -1,1 +1,2 @@
 export { PostgresEventStore, type PostgresEventStoreOptions, postgresEventStore } from "./event-store.js";
+export { PostgresFlowStore, type PostgresFlowStoreOptions, postgresFlowStore } from "./flow-store.js";

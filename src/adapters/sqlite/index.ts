@@ -1,1 +1,2 @@
 export { SqliteEventStore, type SqliteEventStoreOptions, sqliteEventStore } from "./event-store.js";
+export { SqliteFlowStore, type SqliteFlowStoreOptions, sqliteFlowStore } from "./flow-store.js";

@@ -1,0 +1,53 @@
+import type { FlowTables } from "./flow-store-schema.js";
+
+/**
+ * The group commit as one statement, so that a whole batch costs one round trip and one WAL flush:
+ * `created` inserts the new runs; `held` checks that the worker still holds each written run
+ * (fencing: a run claimed by another worker after a lease expiry is refused), renews its lease
+ * and applies its update; `appended` journals the entries of the held runs only.
+ *
+ * Parameters: $1 now, $2 lease ms, $3 owner, $4 active statuses; creates $5–$12; writes $13–$21;
+ * journal entries $22–$28 (parallel arrays, unnested).
+ */
+export function flowCommitSql(t: FlowTables): string {
+  return `
+WITH created AS (
+  INSERT INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until)
+  SELECT c.id, c.flow, c.version, c.status, c.input, c.key, c.callback, $1::bigint, $1::bigint, $1::bigint, c.owner,
+    CASE WHEN c.owner IS NULL THEN NULL ELSE $1::bigint + $2::bigint END
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+    AS c(id, flow, version, status, input, key, callback, owner)
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), w AS (
+  SELECT * FROM unnest($13::text[], $14::bool[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::bool[], $21::int[])
+    AS w(id, has_update, status, output, error, due_at, waiting_for, release, seen)
+), held AS (
+  UPDATE ${t.runs} r SET
+    updated_at = $1::bigint,
+    status = CASE WHEN w.has_update THEN w.status ELSE r.status END,
+    output = CASE WHEN w.has_update THEN coalesce(w.output, r.output) ELSE r.output END,
+    error = CASE WHEN w.has_update THEN coalesce(w.error, r.error) ELSE r.error END,
+    waiting_for = CASE WHEN w.has_update THEN w.waiting_for ELSE r.waiting_for END,
+    owner = CASE WHEN w.release THEN NULL ELSE r.owner END,
+    lease_until = CASE WHEN w.release THEN NULL ELSE $1::bigint + $2::bigint END,
+    due_at = CASE
+      WHEN NOT w.has_update THEN r.due_at
+      WHEN w.release AND w.status = ANY($4::text[]) AND (r.signal_count > w.seen OR r.cancel_requested) THEN $1::bigint
+      ELSE w.due_at END
+  FROM w
+  WHERE r.id = w.id AND r.owner = $3 AND r.status = ANY($4::text[])
+  RETURNING r.id, r.cancel_requested, w.release
+), appended AS (
+  INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at)
+  SELECT j.run_id, j.seq, j.kind, j.name, j.state, j.value, j.at
+  FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[])
+    AS j(run_id, seq, kind, name, state, value, at)
+  WHERE j.run_id IN (SELECT id FROM held)
+  ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state,
+    value = excluded.value, at = excluded.at
+)
+SELECT 'c' AS k, id, NULL::boolean AS cancel_requested, NULL::boolean AS release FROM created
+UNION ALL
+SELECT 'h', id, cancel_requested, release FROM held`;
+}

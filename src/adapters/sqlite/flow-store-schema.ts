@@ -1,0 +1,72 @@
+/** Table names of the flow store, sharing one prefix (tests and apps may share a database file). */
+export interface FlowTables {
+  readonly runs: string;
+  readonly journal: string;
+  readonly signals: string;
+  readonly migrations: string;
+}
+
+export function flowTables(prefix: string): FlowTables {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(prefix))
+    throw new TypeError(`table prefix "${prefix}" must be an identifier`);
+  return {
+    runs: `${prefix}runs`,
+    journal: `${prefix}journal`,
+    signals: `${prefix}signals`,
+    migrations: `${prefix}migrations`,
+  };
+}
+
+/**
+ * The versioned migrations of the flow store, applied in order once each (the applied versions are
+ * kept in the migrations table). Never edit a released migration: add the next one.
+ */
+export function flowMigrations(t: FlowTables): readonly { readonly version: number; readonly sql: string }[] {
+  return [
+    {
+      version: 1,
+      sql: `
+CREATE TABLE ${t.runs} (
+  id TEXT PRIMARY KEY,
+  flow TEXT NOT NULL,
+  version TEXT NOT NULL,
+  status TEXT NOT NULL,
+  input TEXT,
+  output TEXT,
+  error TEXT,
+  idempotency_key TEXT,
+  callback_url TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  due_at INTEGER,
+  owner TEXT,
+  lease_until INTEGER,
+  waiting_for TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  signal_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX ${t.runs}_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX ${t.runs}_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
+CREATE INDEX ${t.runs}_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
+CREATE INDEX ${t.runs}_created ON ${t.runs} (created_at);
+CREATE TABLE ${t.journal} (
+  run_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  value TEXT,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE ${t.signals} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  payload TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX ${t.signals}_run ON ${t.signals} (run_id, id);`,
+    },
+  ];
+}

@@ -1,0 +1,59 @@
+import type { CallMeta } from "../../core/call-meta.js";
+import type { CallOptions } from "../../core/context.js";
+import type { EntryRef } from "../../core/entry.js";
+import type { ErrorCode } from "../../core/error-codes.js";
+import { TesseraError } from "../../core/errors.js";
+import type { RetryPolicy } from "../../core/policies.js";
+import type { CallOutcome } from "./flow-context.js";
+import { isControl } from "./flow-errors.js";
+import { runWithRetry } from "./retry.js";
+
+/** How the engine reaches entries: the node's untyped call (`node.invoke`). */
+export type CallInvoker = (
+  ref: EntryRef,
+  input: unknown,
+  meta: CallMeta,
+  options?: CallOptions,
+) => Promise<unknown>;
+
+/**
+ * Calls an entry for a flow. The request id is `<runId>:<seq>`, the same on every replay and retry,
+ * so that a callee can recognise a repeated call.
+ */
+export function invokeEntry(
+  invoke: CallInvoker,
+  ref: EntryRef,
+  input: unknown,
+  options: { readonly timeout?: number; readonly retry?: RetryPolicy } | undefined,
+  requestId: string,
+): Promise<unknown> {
+  const meta: CallMeta = { requestId, identity: undefined, deadline: undefined, signal: undefined };
+  const callOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
+  const once = () => invoke(ref, input, meta, callOptions);
+  return options?.retry === undefined ? once() : runWithRetry(options.retry, once);
+}
+
+/** Codes that mean the caller asked for something wrong (the 4xx of HTTP); anything else is a server error. */
+const clientCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "TESSERA_BAD_REQUEST",
+  "TESSERA_VALIDATION",
+  "TESSERA_UNAUTHORIZED",
+  "TESSERA_FORBIDDEN",
+  "TESSERA_NOT_FOUND",
+  "TESSERA_METHOD_NOT_ALLOWED",
+  "TESSERA_CONFLICT",
+  "TESSERA_PAYLOAD_TOO_LARGE",
+  "TESSERA_UNSUPPORTED_MEDIA_TYPE",
+]);
+
+/** The outcome of a journaled call, for branching: control-flow errors still propagate. */
+export async function callOutcome<Out>(call: Promise<Out>): Promise<CallOutcome<Out>> {
+  try {
+    const value = await call;
+    return value === undefined || value === null ? { kind: "no-content" } : { kind: "ok", value };
+  } catch (err) {
+    if (isControl(err)) throw err;
+    const error = TesseraError.from(err);
+    return clientCodes.has(error.code) ? { kind: "client-error", error } : { kind: "server-error", error };
+  }
+}

@@ -1,0 +1,89 @@
+import type { CallArgs } from "../../core/context.js";
+import type { EntryRef } from "../../core/entry.js";
+import type { TesseraError } from "../../core/errors.js";
+import type { EventDef } from "../../core/event.js";
+import type { Logger } from "../../core/logger.js";
+import type { RetryPolicy } from "../../core/policies.js";
+import type { Duration } from "./duration.js";
+import type { SignalDef } from "./signal.js";
+
+/** Options of a journaled call. */
+export interface FlowCallOptions {
+  /** Deadline of one attempt in ms. */
+  readonly timeout?: number;
+  /** Retries before the outcome is journaled (the entry's own policy applies too). */
+  readonly retry?: RetryPolicy;
+}
+
+/** What a step's function knows of itself. */
+export interface StepInfo {
+  readonly runId: string;
+  /** `<runId>:<seq>`: the same across replays and retries; give it to the target to deduplicate. */
+  readonly idempotencyKey: string;
+  /** 1 for the first attempt of this execution. */
+  readonly attempt: number;
+}
+
+export interface StepOptions<T> {
+  /** Undoes the step when the flow fails later (saga); gets the step's result. Journaled, at most once. */
+  readonly compensate?: (result: T, info: StepInfo) => unknown;
+  /** Retries of the step (default: the flow's `retry`, else one attempt). Any error is retryable unless `on` lists codes. */
+  readonly retry?: RetryPolicy;
+}
+
+/** The outcome of a call, for branching without try/catch (see `ctx.tryCall`). */
+export type CallOutcome<Out> =
+  | { readonly kind: "ok"; readonly value: Out }
+  | { readonly kind: "no-content" }
+  | { readonly kind: "client-error"; readonly error: TesseraError }
+  | { readonly kind: "server-error"; readonly error: TesseraError };
+
+/** A call started with `ctx.callAsync`, collected later with `result()`. */
+export interface AsyncCall<Out> {
+  result(): Promise<Out>;
+}
+
+export interface WaitOptions<T> {
+  /** Gives up after this long: `waitFor` then resolves to `undefined`. */
+  readonly timeout?: Duration;
+  /** Only a payload for which this returns true is taken (events shared by many runs). */
+  readonly match?: (payload: T) => boolean;
+}
+
+/**
+ * What a flow's code gets: every effect goes through it and is journaled, so that a replay after a
+ * crash gives the same results without doing the work again. The code between effects must be
+ * deterministic (use `ctx.now()`, `ctx.random()`, `ctx.uuid()` rather than `Date.now()`…).
+ */
+export interface FlowContext {
+  readonly runId: string;
+  readonly flow: string;
+  readonly log: Logger;
+  /** Calls an entry (typed); the result or the error is journaled. */
+  call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): Promise<Out>;
+  /** Calls an entry and gives its outcome (ok, no content, client error, server error) instead of throwing. */
+  tryCall<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): Promise<CallOutcome<Out>>;
+  /** Starts a call now and collects its result later (`await started.result()`). */
+  callAsync<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): AsyncCall<Out>;
+  /** Runs a local side effect once; its result (JSON) is journaled. */
+  step<T>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options?: StepOptions<Awaited<T>>,
+  ): Promise<Awaited<T>>;
+  /** A durable timer: the run sleeps in the store, not in memory, and survives restarts. */
+  sleep(duration: Duration): Promise<void>;
+  sleepUntil(date: Date | number): Promise<void>;
+  /** Waits for a signal delivered to this run, or for an event of the bus. */
+  waitFor<T>(what: SignalDef<string, unknown, T> | EventDef<string, unknown, T>): Promise<T>;
+  waitFor<T>(
+    what: SignalDef<string, unknown, T> | EventDef<string, unknown, T>,
+    options: WaitOptions<T>,
+  ): Promise<T | undefined>;
+  /** The time (epoch ms), journaled. */
+  now(): number;
+  /** A random number in [0, 1), journaled. */
+  random(): number;
+  /** A random UUID, journaled. */
+  uuid(): string;
+}

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { entry } from "../../core/entry.js";
+import { TesseraError } from "../../core/errors.js";
+import type { EventDef, Subscription } from "../../core/event.js";
+import { subscribe } from "../../core/event.js";
+import { reply } from "../../core/reply.js";
+import { type ServiceDef, service } from "../../core/service.js";
+import type { RunStatus } from "../../ports/flow-store.js";
+import { activeStatuses, terminalStatuses } from "../../ports/flow-store.js";
+import type { FlowEngine } from "./engine.js";
+import { runView } from "./run-view.js";
+
+const RunId = z.object({ runId: z.string().min(1).max(128) });
+const statuses = [...activeStatuses, ...terminalStatuses, "blocked"] as unknown as [
+  RunStatus,
+  ...RunStatus[],
+];
+
+const StartBody = z.object({
+  name: z.string(),
+  /** The flow's input, validated by the flow's schema (issues are reported under `input.`). */
+  input: z.unknown().optional(),
+  /** `sync` (default): wait for the end of the run (up to `waitMs`); `async`: answer 202 at once. */
+  mode: z.enum(["sync", "async"]).default("sync"),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+  waitMs: z.number().int().min(0).max(120_000).optional(),
+});
+
+/** Re-reports a flow input's validation issues under `input.` (the field of the request body). */
+function underInput(err: unknown): unknown {
+  if (!(err instanceof TesseraError) || err.code !== "TESSERA_VALIDATION") return err;
+  const issues = ((err.details as { issues?: { path: string; message: string }[] })?.issues ?? []).map(
+    (i) => ({
+      path: i.path === "" ? "input" : `input.${i.path}`,
+      message: i.message,
+    }),
+  );
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+  return new TesseraError("TESSERA_VALIDATION", `invalid input: ${summary}`, { details: { issues } });
+}
+
+/** The bus subscriptions of the engine: event triggers and the events that runs wait for. */
+function subscriptions(engine: FlowEngine): Record<string, Subscription> {
+  const on: Record<string, Subscription> = {};
+  const waited = new Map<string, EventDef>();
+  for (const f of engine.definitions) {
+    (f.options.triggers ?? []).forEach((t, i) => {
+      if (t.kind !== "event") return;
+      on[`start-${f.name}-${i}`] = subscribe(t.event, async (payload, ctx) => {
+        await engine.startRun(f, t.input(payload as never) as never, {
+          idempotencyKey: `event:${ctx.requestId}`,
+        });
+      });
+    });
+    for (const e of f.options.events ?? []) waited.set(e.name, e);
+  }
+  for (const [name, e] of waited) {
+    on[`wake-${name}`] = subscribe(e, async (payload) => {
+      await engine.deliverEvent(name, payload);
+    });
+  }
+  return on;
+}
+
+/**
+ * The `flows` service of an engine: the HTTP API of runs (start, status, cancel, retry, signal),
+ * served by the gateway like any service (validation, auth, OpenAPI, error mapping).
+ */
+export function flowsService(engine: FlowEngine): ServiceDef {
+  return service("flows", {
+    description: "Durable flows: start runs, follow them, signal, cancel and retry them",
+    on: subscriptions(engine),
+    entries: {
+      list: entry({ route: "GET /flows", summary: "Lists the flows" }, () =>
+        engine.definitions.map((f) => ({
+          name: f.name,
+          version: f.version,
+          ...(f.options.description === undefined ? {} : { description: f.options.description }),
+          signals: (f.options.signals ?? []).map((s) => s.name),
+          triggers: (f.options.triggers ?? []).map((t) =>
+            t.kind === "cron" ? `cron ${t.pattern}` : `event ${t.event.name}`,
+          ),
+        })),
+      ),
+      start: entry(
+        { route: "POST /flows/:name/runs", input: StartBody, summary: "Starts a run (sync or async)" },
+        async (body) => {
+          const def = engine.flow(body.name);
+          const { run, created } = await engine
+            .startRun(def, body.input as never, {
+              ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
+              ...(body.callbackUrl === undefined ? {} : { callbackUrl: body.callbackUrl }),
+            })
+            .catch((err: unknown) => {
+              throw underInput(err);
+            });
+          const location = { location: `/flows/runs/${run.id}` };
+          const accepted = (status: RunStatus) => ({
+            runId: run.id,
+            acceptedAt: new Date(run.createdAt).toISOString(),
+            status,
+            ...(created ? {} : { existing: true }),
+          });
+          if (body.mode === "async") return reply(accepted(run.status), { status: 202, headers: location });
+          const end = await engine.awaitRun(run.id, body.waitMs ?? engine.syncWaitMs);
+          if (terminalStatuses.has(end.status)) return reply(runView(end), { headers: location });
+          return reply(accepted(end.status), { status: 202, headers: location });
+        },
+      ),
+      listRuns: entry(
+        {
+          route: "GET /flows/runs",
+          input: z.object({
+            flow: z.string().optional(),
+            status: z.enum(statuses).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+          summary: "Lists runs, newest first",
+        },
+        async ({ flow, status, limit }) =>
+          (
+            await engine.store.listRuns({
+              limit,
+              ...(flow === undefined ? {} : { flow }),
+              ...(status === undefined ? {} : { status }),
+            })
+          ).map((r) => runView(r)),
+      ),
+      getRun: entry(
+        { route: "GET /flows/runs/:runId", input: RunId, summary: "A run: status, output or error, history" },
+        async ({ runId }) => {
+          const run = await engine.store.getRun(runId);
+          if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
+          return runView(run, await engine.store.journal(runId));
+        },
+      ),
+      cancel: entry(
+        { route: "POST /flows/runs/:runId/cancel", input: RunId, summary: "Cancels a run (it compensates)" },
+        async ({ runId }) => runView(await engine.cancel(runId)),
+      ),
+      retry: entry(
+        {
+          route: "POST /flows/runs/:runId/retry",
+          input: RunId,
+          summary: "Runs a failed or blocked run again",
+        },
+        async ({ runId }) => runView(await engine.retry(runId)),
+      ),
+      signal: entry(
+        {
+          route: "POST /flows/runs/:runId/signals/:signal",
+          input: RunId.extend({ signal: z.string().min(1), payload: z.unknown().optional() }),
+          status: 202,
+          summary: "Delivers a signal to a run",
+        },
+        async ({ runId, signal, payload }) => {
+          const run = await engine.signal(runId, signal, payload);
+          return { runId: run.id, signal, accepted: true };
+        },
+      ),
+    },
+  });
+}

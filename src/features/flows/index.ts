@@ -1,0 +1,16 @@
+export type { CallInvoker } from "./call-effect.js";
+export { type Duration, toMs } from "./duration.js";
+export { createFlowEngine, FlowEngine, type FlowEngineOptions, type StartOptions } from "./engine.js";
+export { type FlowBody, type FlowDef, type FlowOptions, flow } from "./flow.js";
+export type {
+  AsyncCall,
+  CallOutcome,
+  FlowCallOptions,
+  FlowContext,
+  StepInfo,
+  StepOptions,
+  WaitOptions,
+} from "./flow-context.js";
+export type { HistoryItem, RunView } from "./run-view.js";
+export { type SignalDef, signal } from "./signal.js";
+export { type CronTrigger, cron, type EventTrigger, onEvent, type Trigger } from "./triggers.js";

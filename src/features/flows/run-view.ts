@@ -1,0 +1,59 @@
+import type { ErrorBody } from "../../core/errors.js";
+import type { JournalEntry, RunRecord, RunStatus } from "../../ports/flow-store.js";
+
+/** A run as the HTTP API and the CLI show it. */
+export interface RunView {
+  readonly runId: string;
+  readonly flow: string;
+  readonly version: string;
+  readonly status: RunStatus;
+  readonly input: unknown;
+  readonly output?: unknown;
+  readonly error?: ErrorBody;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** When a sleeping or waiting run is due again. */
+  readonly dueAt?: string;
+  readonly waitingFor?: readonly string[];
+  readonly idempotencyKey?: string;
+  readonly cancelRequested?: true;
+  readonly history?: readonly HistoryItem[];
+}
+
+/** One journaled effect of a run. */
+export interface HistoryItem {
+  readonly seq: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly state: JournalEntry["state"];
+  readonly value?: unknown;
+  readonly error?: ErrorBody;
+  readonly at: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunView {
+  return {
+    runId: run.id,
+    flow: run.flow,
+    version: run.version,
+    status: run.status,
+    input: run.input,
+    ...(run.output === undefined ? {} : { output: run.output }),
+    ...(run.error === undefined ? {} : { error: run.error }),
+    createdAt: iso(run.createdAt),
+    updatedAt: iso(run.updatedAt),
+    ...(run.dueAt === undefined || run.owner !== undefined ? {} : { dueAt: iso(run.dueAt) }),
+    ...(run.waitingFor === undefined ? {} : { waitingFor: run.waitingFor.split(" ") }),
+    ...(run.idempotencyKey === undefined ? {} : { idempotencyKey: run.idempotencyKey }),
+    ...(run.cancelRequested ? { cancelRequested: true as const } : {}),
+    ...(journal === undefined ? {} : { history: journal.map(historyItem) }),
+  };
+}
+
+function historyItem(e: JournalEntry): HistoryItem {
+  const base = { seq: e.seq, kind: e.kind, name: e.name, state: e.state, at: iso(e.at) };
+  if (e.state === "error") return { ...base, error: e.value as ErrorBody };
+  return e.value === undefined ? base : { ...base, value: e.value };
+}

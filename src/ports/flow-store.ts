@@ -1,0 +1,205 @@
+import type { ErrorBody } from "../core/errors.js";
+
+/**
+ * Where a run is. `queued`…`compensating` are active (a worker may hold them); `completed`,
+ * `failed`, `compensated` and `cancelled` are terminal; `blocked` waits for an operator (the code
+ * changed incompatibly while the run was in flight; a retry resumes it).
+ */
+export type RunStatus =
+  | "queued"
+  | "running"
+  | "sleeping"
+  | "waiting"
+  | "compensating"
+  | "completed"
+  | "failed"
+  | "compensated"
+  | "cancelled"
+  | "blocked";
+
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set([
+  "completed",
+  "failed",
+  "compensated",
+  "cancelled",
+]);
+
+/** Statuses a worker may claim (when due, or when the lease of a dead worker expired). */
+export const activeStatuses: readonly RunStatus[] = [
+  "queued",
+  "running",
+  "sleeping",
+  "waiting",
+  "compensating",
+];
+
+/** One run of a flow, as stored. JSON values are kept as JSON text by the stores. */
+export interface RunRecord {
+  readonly id: string;
+  readonly flow: string;
+  /** The definition version the run started with (see `flow(…, { version })`). */
+  readonly version: string;
+  readonly status: RunStatus;
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly error: ErrorBody | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly callbackUrl: string | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Epoch ms when a worker should pick the run up; undefined while it waits without a deadline. */
+  readonly dueAt: number | undefined;
+  readonly owner: string | undefined;
+  readonly leaseUntil: number | undefined;
+  /** Space-separated names of the signals or events the run waits for. */
+  readonly waitingFor: string | undefined;
+  readonly cancelRequested: boolean;
+  /** How many signals were ever delivered to the run (a suspension compares it to what it saw). */
+  readonly signalCount: number;
+}
+
+/**
+ * One journaled effect. `seq` numbers the effects of the flow's code in the order it issued them
+ * (1, 2, …); compensations use `-seq` of the step they undo; 0 is the completion callback.
+ */
+export interface JournalEntry {
+  readonly seq: number;
+  /** `call`, `step`, `sleep`, `wait`, `now`, `random`, `uuid`, `compensate`, `callback`. */
+  readonly kind: string;
+  readonly name: string;
+  /** `ok`, `error`, or `pending` (a wait that started: `value` holds its deadline). */
+  readonly state: "ok" | "error" | "pending";
+  readonly value: unknown;
+  readonly at: number;
+}
+
+/** A signal delivered to a run (consumed by `ctx.waitFor`). */
+export interface SignalRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly payload: unknown;
+  readonly at: number;
+}
+
+export interface NewRun {
+  readonly id: string;
+  readonly flow: string;
+  readonly version: string;
+  readonly input: unknown;
+  readonly idempotencyKey?: string | undefined;
+  readonly callbackUrl?: string | undefined;
+  /** When set, the run is created already leased by this worker (it runs it at once). */
+  readonly owner?: string | undefined;
+}
+
+/** What a worker changes of a run it holds, beside appending journal entries. */
+export interface RunUpdate {
+  readonly status: RunStatus;
+  readonly output?: unknown;
+  readonly error?: ErrorBody | undefined;
+  /** When the run is due again (a timer), or undefined for never (a wait without timeout, or the end). */
+  readonly dueAt?: number | undefined;
+  readonly waitingFor?: string | undefined;
+  /** Gives the lease up (a suspension or the end of the run). */
+  readonly release: boolean;
+  /**
+   * The `signalCount` the worker saw: a release while newer signals exist makes the run due at
+   * once, so that a signal delivered during the suspension is never missed.
+   */
+  readonly seenSignals?: number;
+}
+
+/** The writes of one run in a group commit. */
+export interface RunWrite {
+  readonly runId: string;
+  readonly entries: readonly JournalEntry[];
+  readonly update?: RunUpdate | undefined;
+}
+
+export interface CommitBatch {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
+  readonly creates: readonly NewRun[];
+  readonly writes: readonly RunWrite[];
+}
+
+export interface CommitResult {
+  /** Per created run id: the stored run (for an idempotency key seen before, the earlier run). */
+  readonly created: ReadonlyMap<string, { readonly run: RunRecord; readonly created: boolean }>;
+  /** Runs whose writes were refused: the worker no longer holds them (its lease expired). */
+  readonly lost: readonly string[];
+  /** Held runs for which a cancellation was requested. */
+  readonly cancelled: readonly string[];
+}
+
+export interface ClaimQuery {
+  readonly owner: string;
+  readonly flows: readonly string[];
+  readonly limit: number;
+  readonly leaseMs: number;
+  readonly now: number;
+  /** Claims this run only (a local timer that fired), if it is due or its lease expired. */
+  readonly runId?: string;
+}
+
+export interface RunQuery {
+  readonly flow?: string;
+  readonly status?: RunStatus;
+  readonly limit?: number;
+}
+
+/**
+ * The flow store: runs, their journals and their signals, with leases so that many workers share
+ * the work. Every adapter passes the same contract suite (`test/contract/flow-store-contract.ts`).
+ *
+ * A worker writes only through {@link FlowStore.commit}: one transaction for a whole batch of runs
+ * (group commit), in which only the runs the worker still holds are written (fencing) and their
+ * leases are renewed.
+ */
+export interface FlowStore {
+  readonly kind: string;
+  /** Creates or upgrades the schema (versioned migrations; safe to run from many workers at once). */
+  migrate(): Promise<void>;
+  /** One durable transaction: creates runs, appends journal entries, updates held runs. */
+  commit(batch: CommitBatch): Promise<CommitResult>;
+  /** Leases up to `limit` due runs of the given flows (or an expired lease of a dead worker). */
+  claim(query: ClaimQuery): Promise<RunRecord[]>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  findByKey(flow: string, idempotencyKey: string): Promise<RunRecord | undefined>;
+  listRuns(query: RunQuery): Promise<RunRecord[]>;
+  journal(runId: string): Promise<JournalEntry[]>;
+  signals(runId: string): Promise<SignalRecord[]>;
+  /** Stores a signal for an active run and makes it due if nobody holds it; false if the run is not active. */
+  sendSignal(runId: string, name: string, payload: unknown, now: number): Promise<boolean>;
+  /** Delivers a signal to every active run waiting for `name` (bus events); returns how many. */
+  signalWaiting(name: string, payload: unknown, now: number): Promise<number>;
+  /** Asks an active run to stop (it compensates, then ends `cancelled`); undefined if unknown. */
+  requestCancel(runId: string, now: number): Promise<RunRecord | undefined>;
+  /**
+   * Makes a failed, cancelled, compensated or blocked run run again: journal entries from the first
+   * failure on are dropped (what succeeded before is kept), the version becomes `version`.
+   */
+  retry(runId: string, version: string, now: number): Promise<RunRecord | undefined>;
+  /** Renews the leases of held runs; same fencing answer as a commit. */
+  renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult>;
+  /** Lets go of runs held by `owner` (a graceful stop, or a restart of the same worker id). */
+  releaseAll(owner: string, now: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The first journal seq a retry drops (with every seq ≤ 0: compensations and the callback). A run
+ * that compensated starts over (its steps were undone); a failed one resumes at its last failed
+ * effect; a blocked one keeps its whole journal.
+ */
+export function retryFrom(
+  status: RunStatus,
+  journal: readonly Pick<JournalEntry, "seq" | "state">[],
+): number {
+  if (status === "blocked") return Number.POSITIVE_INFINITY;
+  if (journal.some((e) => e.seq < 0)) return 1;
+  let last = 0;
+  for (const e of journal) if (e.seq > 0 && e.state === "error" && e.seq > last) last = e.seq;
+  return last === 0 ? Number.POSITIVE_INFINITY : last;
+}
