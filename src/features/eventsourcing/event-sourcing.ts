@@ -26,13 +26,15 @@ export interface PublishHost {
 /**
  * The event-sourcing runtime of a process: its store, repositories, projections and outbox relay.
  *
+ * It is also a node plugin: given in `createNode({ plugins: [es] })`, it starts with the node
+ * (async projections and the outbox relay on the node's transport) and stops before it.
+ *
  * @example
  * const es = eventSourcing({ store: sqliteEventStore({ database }), projections: [accountView] });
- * const accounts = es.repository(account);
- * await node.start();
- * await es.start(node); // async projections and the outbox relay
+ * const node = createNode({ services: [accountsService(es)], transport, plugins: [es] });
  */
 export class EventSourcing implements RepositoryHost {
+  readonly name = "eventsourcing";
   readonly store: EventStore;
   readonly inline: readonly ProjectionDef[];
   private readonly runners: ProjectionRunner[] = [];

@@ -102,4 +102,24 @@ describe("domain events through the outbox", () => {
     await es.repository(silent).create(add(1));
     expect((await store.claimOutbox(10, 1000)).map((m) => m.name)).toEqual(["QuietCreated"]);
   });
+
+  it("starts and stops with a node as its plugin", async () => {
+    const store = memoryEventStore();
+    const es = eventSourcing({ store, outbox: { pollMs: 10 } });
+    const seen: unknown[] = [];
+    const audit = service("audit", { on: { created: subscribe(counter.created, (e) => void seen.push(e)) } });
+    const node = createNode({
+      services: [audit],
+      transport: memoryTransport(),
+      logger: silentLogger,
+      plugins: [es],
+    });
+    await node.start();
+    await es.repository(counter).create(add(1));
+    await waitFor(() => expect(seen).toHaveLength(1));
+    await node.stop();
+    await es.repository(counter).create(add(1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await store.outboxSize()).toBe(2);
+  });
 });
