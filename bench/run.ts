@@ -18,7 +18,7 @@ import {
   type Samples,
   summarise,
 } from "./lib/report.js";
-import { type HttpScenario, type Peer, scenarios } from "./lib/scenarios.js";
+import { type HttpScenario, type Peer, type Scenario, scenarios } from "./lib/scenarios.js";
 import { runWrk, WRK_MISSING, wrkVersion } from "./lib/wrk.js";
 
 const CONNECTIONS = 100;
@@ -120,9 +120,14 @@ async function measureHttp(
   }
 }
 
-async function measureCall(peer: Peer, settings: Settings, run: string): Promise<Measurement> {
+async function measureCall(
+  scenario: Scenario,
+  peer: Peer,
+  settings: Settings,
+  run: string,
+): Promise<Measurement> {
   const child = await startPeer(peer.file, "RESULT", {
-    pin: settings.pinning.server,
+    pin: scenario.kind === "call" && scenario.pinned === false ? [] : settings.pinning.server,
     nodeFlags: settings.nodeFlags(run),
     env: {
       BENCH_DURATION: String(settings.duration),
@@ -198,7 +203,7 @@ async function main(): Promise<number> {
           const m =
             scenario.kind === "http"
               ? await measureHttp(scenario, peer, settings, run)
-              : await measureCall(peer, settings, run);
+              : await measureCall(scenario, peer, settings, run);
           s.runs.push(m);
           console.log(`  ${label}: ${describe(m, scenario.kind === "http" ? "req/s" : "calls/s")}`);
         } catch (err) {

@@ -8,6 +8,7 @@ export interface Broker {
   start(): Promise<void>;
   stop(): Promise<void>;
   call(action: string, params?: unknown): Promise<unknown>;
+  waitForServices(names: string[]): Promise<void>;
   getLocalService(name: string): { server: Server } | undefined;
 }
 
@@ -19,10 +20,15 @@ const userParams = {
   active: "boolean",
 };
 
-/** A quiet broker (no logger, no metrics, no tracing) hosting the `bench` service. */
-export async function benchBroker(): Promise<Broker> {
+/** A quiet broker (no logger, no metrics, no tracing); `options` may add a transporter. */
+export async function loadBroker(options: object = {}): Promise<Broker> {
   const moleculer = await load<{ default: { ServiceBroker: new (options: object) => Broker } }>("moleculer");
-  const broker = new moleculer.default.ServiceBroker({ nodeID: "bench", logger: false, validator: true });
+  return new moleculer.default.ServiceBroker({ nodeID: "bench", logger: false, validator: true, ...options });
+}
+
+/** A quiet broker hosting the `bench` service. */
+export async function benchBroker(options: object = {}): Promise<Broker> {
+  const broker = await loadBroker(options);
   broker.createService({
     name: "bench",
     actions: {

@@ -26,6 +26,8 @@ export interface CallScenario {
   readonly kind: "call";
   readonly name: string;
   readonly title: string;
+  /** False for calls between processes: the caller is not pinned, so that its responder and the broker share the cores. */
+  readonly pinned?: boolean;
   readonly peers: readonly Peer[];
 }
 
@@ -70,6 +72,40 @@ export const scenarios: readonly Scenario[] = [
     peers: [
       { name: "moleculer", file: "call-moleculer.ts", target: 1.2, note: "broker.call, fastest-validator" },
       { name: TESSERA, file: "call-tessera.ts", note: "node.call, zod" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "remote-call",
+    title: "Call to a service in another process over NATS (127.0.0.1:4222), 100 in flight",
+    pinned: false,
+    peers: [
+      {
+        name: "moleculer",
+        file: "remote-moleculer.ts",
+        target: 1.5,
+        note: "NATS transporter, fastest-validator",
+      },
+      {
+        name: "nats.js",
+        file: "remote-raw.ts",
+        target: 0.8,
+        validates: false,
+        note: "raw pub/sub + correlation id, no validation",
+      },
+      { name: TESSERA, file: "remote-tessera.ts", note: "node.call, zod, discovery" },
+    ],
+  },
+  {
+    kind: "http",
+    name: "http-remote",
+    title: "POST through a gateway node to the service on another node (vs one process)",
+    method: "POST",
+    path: USER_PATH,
+    body: validUser,
+    peers: [
+      { name: "one process", file: "tessera.ts", note: "gateway and service in one node" },
+      { name: TESSERA, file: "gateway-remote.ts", note: "gateway node → NATS → service node" },
     ],
   },
 ];

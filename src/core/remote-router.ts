@@ -87,46 +87,69 @@ export class RemoteRouter {
    * With no known instance, the call goes to the service's queue group: the broker answers at
    * once when nobody serves it.
    */
-  async send(
+  send(
     ref: EntryRef,
     data: Uint8Array,
     headers: Headers,
     deadline: number,
     read: (msg: TransportMessage) => unknown,
   ): Promise<unknown> {
-    const tried = new Set<string>();
-    for (;;) {
-      const candidates = this.host.registry.instances(ref.service);
-      if (candidates.length === 0 && tried.size === 0) {
-        const msg = await this.host.transport.request(subjects.entry(ref.service, ref.name), data, {
-          timeoutMs: deadline - Date.now(),
-          headers,
-        });
-        return read(msg);
-      }
-      const chosen = this.pick(ref, candidates, tried);
-      if (chosen === undefined) {
-        throw TesseraError.unavailable(`no live instance of service "${ref.service}"`, {
-          service: ref.service,
-        });
-      }
-      const [node, link, breaker] = chosen;
-      const timeoutMs = deadline - Date.now();
-      if (timeoutMs <= 0) throw TesseraError.timeout(`${ref.id}: deadline passed before the call`);
-      try {
-        const value = read(
-          await this.fly(link, subjects.node(node.id, ref.service, ref.name), data, headers, timeoutMs),
-        );
-        breaker.record(undefined);
-        return value;
-      } catch (err) {
+    // The common case without an `async` frame: each await is a turn of the microtask queue, and
+    // the NATS client flushes its socket per turn.
+    const candidates = this.host.registry.instances(ref.service);
+    if (candidates.length === 0) {
+      return this.host.transport
+        .request(subjects.entry(ref.service, ref.name), data, { timeoutMs: deadline - Date.now(), headers })
+        .then(read);
+    }
+    return this.attempt(ref, candidates, new Set(), data, headers, deadline, read);
+  }
+
+  private attempt(
+    ref: EntryRef,
+    candidates: readonly RegisteredNode[],
+    tried: Set<string>,
+    data: Uint8Array,
+    headers: Headers,
+    deadline: number,
+    read: (msg: TransportMessage) => unknown,
+  ): Promise<unknown> {
+    let chosen: [RegisteredNode, NodeLink, CircuitBreaker] | undefined;
+    try {
+      chosen = this.pick(ref, candidates, tried);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (chosen === undefined) {
+      return Promise.reject(
+        TesseraError.unavailable(`no live instance of service "${ref.service}"`, { service: ref.service }),
+      );
+    }
+    const [node, link, breaker] = chosen;
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs <= 0)
+      return Promise.reject(TesseraError.timeout(`${ref.id}: deadline passed before the call`));
+    return this.fly(link, subjects.node(node.id, ref.service, ref.name), data, headers, timeoutMs).then(
+      (msg) => {
+        try {
+          const value = read(msg);
+          breaker.record(undefined);
+          return value;
+        } catch (err) {
+          breaker.record(err);
+          throw err;
+        }
+      },
+      (err: unknown) => {
         breaker.record(err);
         if (!isNoResponders(err)) throw err;
         // Not delivered: the node's subscription is gone. Another instance may serve it.
         tried.add(node.id);
         this.host.registry.remove(node.id, "gone");
-      }
-    }
+        const left = this.host.registry.instances(ref.service);
+        return this.attempt(ref, left, tried, data, headers, deadline, read);
+      },
+    );
   }
 
   /** The least busy candidate whose circuit admits the call, in turn among equals. */

@@ -1,0 +1,14 @@
+// Tessera: a node serving `bench` over NATS, with discovery (the distributed configuration).
+import { natsTransport } from "../../src/adapters/nats/index.js";
+import { createNode, discovery, silentLogger } from "../../src/index.js";
+import { NATS_URL, serveUntilParentGoes } from "../lib/responder.js";
+import { bench } from "../lib/tessera.js";
+
+const node = createNode({
+  services: [bench],
+  transport: natsTransport({ servers: NATS_URL, name: "bench-responder" }),
+  logger: silentLogger,
+  plugins: [discovery()],
+});
+await node.start();
+serveUntilParentGoes(() => node.stop());
