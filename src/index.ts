@@ -1,6 +1,6 @@
 // The curated public API of Tessera. Adapters live behind subpath exports (`tessera/memory`, …).
 export type { Codec } from "./core/codec.js";
-export { jsonCodec } from "./core/codec.js";
+export { jsonCodec, richJsonCodec } from "./core/codec.js";
 export type { CallArgs, CallOptions, Context, Identity } from "./core/context.js";
 export type { Entry, EntryOptions, EntryRef, Handler, HttpVerb } from "./core/entry.js";
 export { entry } from "./core/entry.js";
