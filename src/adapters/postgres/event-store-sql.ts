@@ -22,6 +22,27 @@ RETURNING version, recorded_at`;
       `INSERT INTO ${s}.es_streams (stream, version) VALUES ($1, $2)
        ON CONFLICT (stream) DO UPDATE SET version = ${s}.es_streams.version + $2 RETURNING version - $2 AS base`,
     ),
+    // Group commit: many appends (distinct streams, expected versions ≥ 0) in one statement.
+    appendGroup: `
+WITH input AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[]) AS i(stream, expected, n)),
+upd AS (
+  UPDATE ${s}.es_streams st SET version = st.version + i.n FROM input i
+  WHERE i.expected > 0 AND st.stream = i.stream AND st.version = i.expected
+  RETURNING st.stream, st.version - i.n AS base),
+ins AS (
+  INSERT INTO ${s}.es_streams (stream, version) SELECT stream, n FROM input WHERE expected = 0
+  ON CONFLICT DO NOTHING RETURNING stream, 0::bigint AS base),
+ok AS (SELECT stream, base FROM upd UNION ALL SELECT stream, base FROM ins),
+ev AS (
+  INSERT INTO ${s}.es_events (id, stream, version, type, data, schema, metadata)
+  SELECT e.id, e.stream, ok.base + e.ord, e.type, e.data, e.schema, e.metadata
+  FROM unnest($4::text[], $5::uuid[], $6::int[], $7::text[], $8::jsonb[], $9::int[], $10::jsonb[])
+    WITH ORDINALITY AS e(stream, id, ord, type, data, schema, metadata, k)
+  JOIN ok ON ok.stream = e.stream
+  ORDER BY e.k
+  RETURNING stream, version, recorded_at)
+SELECT stream, max(version) AS version, min(recorded_at) AS recorded_at FROM ev GROUP BY stream`,
+    versions: `SELECT stream, version FROM ${s}.es_streams WHERE stream = ANY($1::text[])`,
     version: `SELECT version FROM ${s}.es_streams WHERE stream = $1`,
     sequence: `SELECT ${s}.es_sequence($1) AS head`,
     // With the events the sequencer has not numbered yet: read-your-writes on a stream.

@@ -17,6 +17,7 @@ import type {
 } from "../../ports/event-store.js";
 import { pollingSubscription } from "../../ports/polling-subscription.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
+import { AppendBatcher } from "./append-batcher.js";
 import { eventStoreSchema } from "./event-store-schema.js";
 import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
 import {
@@ -37,6 +38,12 @@ export interface PostgresEventStoreOptions {
   readonly closePool?: boolean;
   /** Largest number of events the sequencer numbers in one go (default 5000). */
   readonly sequenceBatch?: number;
+  /**
+   * Group commit of `append` calls with a numeric expected version: statements in flight at once
+   * (default 4, keep it under the pool size); appends made meanwhile leave together in the next
+   * one. `0` sends each append alone.
+   */
+  readonly appendConcurrency?: number;
 }
 
 interface EventRow {
@@ -80,11 +87,23 @@ export class PostgresEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
   private readonly db: Queryable;
   private ready: Promise<void> | undefined;
+  private readonly batcher: AppendBatcher | undefined;
 
   constructor(private readonly options: PostgresEventStoreOptions) {
     this.sql = eventStoreSql(options.schema ?? "tessera");
     this.upcasters = indexUpcasters(options.upcasters);
     this.db = options.pool as unknown as Queryable;
+    const concurrency = options.appendConcurrency ?? 4;
+    if (concurrency > 0) {
+      this.batcher = new AppendBatcher(
+        this.db,
+        this.sql,
+        concurrency,
+        500,
+        (stream, events, expectedVersion) =>
+          appendEvents(this.db, this.sql, stream, events, { expectedVersion }),
+      );
+    }
   }
 
   /** Creates the schema if missing (once per store; concurrent processes take turns). */
@@ -120,7 +139,15 @@ export class PostgresEventStore implements EventStore {
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     await this.migrate();
-    const result = await appendEvents(this.db, this.sql, stream, events, options);
+    const expected = options?.expectedVersion ?? "any";
+    const result =
+      this.batcher !== undefined &&
+      typeof expected === "number" &&
+      events.length > 0 &&
+      Number.isSafeInteger(expected) &&
+      expected >= 0
+        ? await this.batcher.append(stream, events, expected)
+        : await appendEvents(this.db, this.sql, stream, events, options);
     this.notify();
     return result;
   }
