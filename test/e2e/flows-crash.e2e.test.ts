@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { dropSchema, newPool, postgresAvailable, testSchema } from "../support/postgres.js";
+import {
+  type Effects,
+  killWorkers,
+  postgresEffects,
+  runEnd,
+  sqliteEffects,
+  startRun,
+  startWorker,
+} from "./fixtures/flow-harness.js";
+
+// SIGKILL a worker during a step, during a durable sleep and during compensation; a restarted worker
+// (same worker id: it takes its runs back at once) finishes the run, and every side effect happened
+// exactly once in a table the engine knows nothing of.
+
+const dir = mkdtempSync(join(tmpdir(), "tessera-flow-crash-"));
+const pgUp = await postgresAvailable();
+const pool = newPool(4);
+const schemas: string[] = [];
+afterEach(killWorkers);
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const s of schemas) await dropSchema(pool, s);
+  await pool.end();
+});
+
+interface Setup {
+  readonly env: Record<string, string>;
+  readonly fx: Effects;
+}
+
+let n = 0;
+const stores: [string, boolean, () => Promise<Setup>][] = [
+  [
+    "sqlite",
+    true,
+    async () => {
+      const fx = sqliteEffects(join(dir, `fx-${++n}.db`));
+      return { fx, env: { STORE: `sqlite:${join(dir, `flows-${n}.db`)}`, FX: fx.env } };
+    },
+  ],
+  [
+    "postgres",
+    pgUp,
+    async () => {
+      const schema = testSchema("flow_crash", ++n);
+      schemas.push(schema);
+      await dropSchema(pool, schema);
+      const fx = await postgresEffects(pool, schema);
+      return { fx, env: { STORE: `postgres:${schema}`, FX: fx.env } };
+    },
+  ],
+];
+
+for (const [name, up, setup] of stores) {
+  describe.skipIf(!up)(`flow crash recovery (${name})`, () => {
+    it("SIGKILL during a step: the run completes, each effect once, completed steps not run again", async () => {
+      const { env, fx } = await setup();
+      const w = { ...env, WORKER_ID: "crash-1" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "crashable", { tag: "x" });
+      await first.line(`IN-STEP ${runId}`);
+      await first.kill();
+      const second = await startWorker(w);
+      expect(await runEnd(second.url, runId)).toMatchObject({ status: "completed" });
+      expect(await fx.effects(runId)).toEqual([`${runId} one`, `${runId} two`, `${runId} three`]);
+      expect(await fx.attempts(runId, "one")).toBe(1);
+      // The interrupted step ran again (at least once), its effect landed once (its idempotency key).
+      expect(await fx.attempts(runId, "two")).toBe(2);
+      expect(await fx.attempts(runId, "three")).toBe(1);
+    });
+
+    it("SIGKILL during a durable sleep: the run wakes on the restarted worker", async () => {
+      const { env, fx } = await setup();
+      const w = { ...env, WORKER_ID: "crash-2", STEP_MS: "10" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "crashable", { tag: "y" });
+      await first.line(`SLEEPING ${runId}`);
+      await new Promise((r) => setTimeout(r, 200));
+      await first.kill();
+      const second = await startWorker(w);
+      expect(await runEnd(second.url, runId)).toMatchObject({ status: "completed" });
+      expect(await fx.effects(runId)).toEqual([`${runId} one`, `${runId} two`, `${runId} three`]);
+      for (const step of ["one", "two", "three"]) expect(await fx.attempts(runId, step)).toBe(1);
+    });
+
+    it("SIGKILL during compensation: compensating resumes, each compensation once, in reverse order", async () => {
+      const { env, fx } = await setup();
+      const w = { ...env, WORKER_ID: "crash-3" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "saga-crash", {});
+      await first.line(`COMPENSATING ${runId}`);
+      await first.kill();
+      const second = await startWorker(w);
+      const end = await runEnd(second.url, runId);
+      expect(end).toMatchObject({
+        status: "compensated",
+        error: { code: "TESSERA_CONFLICT", message: "c is full" },
+      });
+      expect(await fx.effects(runId)).toEqual([
+        `${runId} a`,
+        `${runId} b`,
+        `${runId} undo-b`,
+        `${runId} undo-a`,
+      ]);
+      expect(await fx.attempts(runId, "a")).toBe(1);
+      expect(await fx.attempts(runId, "b")).toBe(1);
+      expect(await fx.attempts(runId, "undo-a")).toBe(1);
+    });
+  });
+}
