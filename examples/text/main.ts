@@ -1,11 +1,19 @@
 import { memoryTransport } from "../../src/adapters/memory/index.js";
 import { createLogger, createNode, serve } from "../../src/index.js";
+import { exampleFlowEngine } from "./flows.js";
 import { pipeline, text } from "./services.js";
 
-// The example system, embedded: both services in one process on the in-memory bus.
+// The example system, embedded: both services and their flows in one process on the in-memory bus,
+// the flows' runs in SQLite under .tessera/.
 const port = Number(process.env.PORT ?? 3000);
 const logger = createLogger({ format: process.stdout.isTTY ? "pretty" : "json" });
-const node = createNode({ services: [text, pipeline], transport: memoryTransport(), logger });
+const flows = exampleFlowEngine();
+const node = createNode({
+  services: [text, pipeline, flows.service],
+  plugins: [flows],
+  transport: memoryTransport(),
+  logger,
+});
 const server = await serve(node, { port, handleSignals: true });
 
 console.log(`
@@ -13,6 +21,8 @@ Tessera example system on ${server.url}
 
   curl -s -X POST ${server.url}/text/upper -H 'content-type: application/json' -d '{"message":"hello world"}'
   curl -s -X POST ${server.url}/pipeline/process -H 'content-type: application/json' -d '{"message":"hello world"}'
+  curl -s -X POST ${server.url}/flows/process-text/runs -H 'content-type: application/json' -d '{"input":{"message":"hello world"}}'
+  curl -s -X POST ${server.url}/flows/book-trip/runs -H 'content-type: application/json' -d '{"input":{"traveller":"Ada","failAt":"car"}}'
   curl -s ${server.url}/openapi.json
 
 Routes:

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import type { TesseraNode } from "../../core/node.js";
+import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import { validate } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
@@ -54,12 +54,13 @@ type Waiter = (ending: Ending) => void;
  * leases, so that many workers share the work), executes them and serves the `flows` service.
  *
  * @example
- * const engine = createFlowEngine({ store: sqliteFlowStore({ path: ".tessera/flows.db" }), flows: [processText] });
- * const node = createNode({ services: [text, engine.service], transport: memoryTransport() });
+ * const engine = createFlowEngine({ store: sqliteFlowStore({ database: new Database(".tessera/flows.db") }), flows: [processText] });
+ * // The engine is a plugin of the node: it starts and stops with it.
+ * const node = createNode({ services: [text, engine.service], plugins: [engine], transport: memoryTransport() });
  * await node.start();
- * await engine.start(node);
  */
-export class FlowEngine {
+export class FlowEngine implements NodePlugin {
+  readonly name = "flows";
   readonly workerId: string;
   readonly store: FlowStore;
   /** The HTTP and bus face of the engine: give it to `createNode`. */
@@ -128,7 +129,7 @@ export class FlowEngine {
     return f;
   }
 
-  /** Runs the migrations, takes back this worker's own runs and starts claiming and scheduling. */
+  /** Runs the migrations, takes back this worker's own runs and starts claiming and scheduling (the node calls it when the engine is one of its plugins). */
   async start(node: TesseraNode): Promise<void> {
     if (this.running) return;
     const invoker: CallInvoker = (ref, input, meta, options) => node.invoke(ref, input, meta, options);
@@ -221,7 +222,16 @@ export class FlowEngine {
       };
       const onEnd: Waiter = (e) => {
         if (e.status !== "interrupted" && terminalStatuses.has(e.status))
-          finish({ ...current, status: e.status, output: e.output, error: e.error, owner: undefined });
+          finish({
+            ...current,
+            status: e.status,
+            output: e.output,
+            error: e.error,
+            owner: undefined,
+            leaseUntil: undefined,
+            dueAt: undefined,
+            updatedAt: this.now(),
+          });
       };
       set.add(onEnd);
       // Another worker may finish it: look at the store now and then.
