@@ -1,4 +1,5 @@
 // The scenarios, their peers and Tessera's targets (issue 2, "Benchmarks").
+import { eventStoreScenarios } from "./es-scenarios.js";
 import { HELLO_PATH, USER_PATH, validUser } from "./workload.js";
 
 export interface Peer {
@@ -108,4 +109,5 @@ export const scenarios: readonly Scenario[] = [
       { name: TESSERA, file: "gateway-remote.ts", note: "gateway node → NATS → service node" },
     ],
   },
+  ...eventStoreScenarios,
 ];

@@ -205,6 +205,14 @@ export class Repository<S, E extends DomainEvent> {
       }
       return { after, messages: messages.length };
     };
+    const snapshotDue =
+      every !== undefined &&
+      Math.floor(expectedVersion / every) < Math.floor((expectedVersion + checked.length) / every);
+    if (inline.length === 0 && !snapshotDue && (this.def.options.publish ?? "all") === "none") {
+      // Nothing to write beside the events: a plain append (group-committed where the store does it).
+      const result = await this.host.store.append(stream, checked, { expectedVersion });
+      return fold(this.def, id, before, result.events)!;
+    }
     const { after, messages } = await this.host.store.transaction(work);
     if (messages > 0) this.host.committed();
     return after;

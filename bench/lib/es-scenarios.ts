@@ -1,0 +1,49 @@
+// The event-store scenarios (issue 7): Tessera's PostgreSQL event store beside Emmett's, on the same server.
+import type { Scenario } from "./scenarios.js";
+
+export const eventStoreScenarios: readonly Scenario[] = [
+  {
+    kind: "call",
+    name: "es-append",
+    title:
+      "Appends of one small event with an expected version, 100 streams written concurrently (PostgreSQL; calls/s = appends/s)",
+    pinned: false,
+    peers: [
+      {
+        name: "emmett",
+        file: "es-emmett.ts",
+        target: 1.5,
+        note: "emmett-postgresql 0.42 appendToStream, pool of 10",
+      },
+      { name: "tessera", file: "es-tessera.ts", note: "store.append, pool of 10" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "es-command",
+    title:
+      "Commands: read the stream, decide one event, append with its version, 100 streams concurrently (calls/s = commands/s)",
+    pinned: false,
+    peers: [
+      { name: "emmett", file: "es-command-emmett.ts", note: "CommandHandler, pool of 10" },
+      { name: "tessera", file: "es-command-tessera.ts", note: "repository load + save, pool of 10" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "es-load",
+    title: "Loading a 10,000-event aggregate, one load at a time (calls/s = loads/s; p99 = one load)",
+    pinned: false,
+    peers: [
+      { name: "no snapshot", file: "es-load-replay.ts", note: "replays 10,000 events" },
+      { name: "tessera", file: "es-load-snapshot.ts", note: "snapshot + the events after it" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "es-lag",
+    title: "Async projection under the es-append load (calls/s = appends/s; p99 = projection lag)",
+    pinned: false,
+    peers: [{ name: "tessera", file: "es-lag-tessera.ts", note: "lag from commit to read model" }],
+  },
+];
