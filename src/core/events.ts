@@ -35,11 +35,12 @@ export async function publishEvent(
   meta: CallMeta,
   options?: EmitOptions,
 ): Promise<void> {
-  const value =
-    event.schema === undefined ? payload : await validate(event.schema, payload, `payload of ${event.name}`);
+  // Validated here to fail the emitter; what travels is the payload as given (the schema's input),
+  // which each subscriber validates again: a transform (e.g. a coerced date) applies once per side.
+  if (event.schema !== undefined) await validate(event.schema, payload, `payload of ${event.name}`);
   let data: Uint8Array;
   try {
-    data = host.codec.encode(value);
+    data = host.codec.encode(payload);
   } catch (cause) {
     throw new TesseraError(
       "TESSERA_BAD_REQUEST",
