@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hasCode, TesseraError } from "../../core/errors.js";
 import { validate } from "../../core/schema.js";
 import type { EventStore, EventStoreTransaction, NewEvent, StoredEvent } from "../../ports/event-store.js";
@@ -22,6 +22,21 @@ export type Decide<S, E extends DomainEvent> = (state: S, entity: Entity<S> | un
 export interface WriteOptions {
   /** Metadata stored with each event (who, why, correlation ids…). */
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Makes the write idempotent (a saga step replayed after a crash, a retried request): the
+   * events' ids derive from the key, and `update` / `save` / `create` with a key whose events are
+   * among the aggregate's last 1,000 return the aggregate without deciding or appending again.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** How far back `idempotencyKey` is looked for. */
+const IDEMPOTENCY_WINDOW = 1000;
+
+/** A UUID (version 8, name-based) derived from a key: the same key always gives the same id. */
+export function idFromKey(key: string): string {
+  const h = createHash("sha256").update(key).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The documents of a transaction, as projections see them. */
@@ -135,6 +150,8 @@ export class Repository<S, E extends DomainEvent> {
   ): Promise<Entity<S>> {
     for (let attempt = 0; ; attempt++) {
       const entity = await this.get(id);
+      if (options.idempotencyKey !== undefined && (await this.applied(entity, options.idempotencyKey)))
+        return entity;
       try {
         return await this.save(entity, decide(entity.state, entity), options);
       } catch (err) {
@@ -164,7 +181,42 @@ export class Repository<S, E extends DomainEvent> {
     await this.host.store.saveSnapshot(this.def.streamOf(id), snapshotOf(this.def, entity));
   }
 
+  private keyed(options: WriteOptions, i: number): { id?: string } {
+    return options.idempotencyKey === undefined ? {} : { id: idFromKey(`${options.idempotencyKey}:${i}`) };
+  }
+
+  /** True when the events of this key are already in the aggregate's stream. */
+  private async applied(entity: Entity<S> | undefined, key: string): Promise<boolean> {
+    if (entity === undefined) return false;
+    const first = idFromKey(`${key}:0`);
+    const after = Math.max(0, entity.version - IDEMPOTENCY_WINDOW);
+    const events = await this.host.store.readStream(this.def.streamOf(entity.id), { after });
+    return events.some((e) => e.id === first);
+  }
+
   private async commit(
+    id: string,
+    before: Entity<S> | undefined,
+    events: readonly E[],
+    options: WriteOptions,
+  ): Promise<Entity<S>> {
+    try {
+      return await this.commitOnce(id, before, events, options);
+    } catch (err) {
+      // The same keyed write, done before: not a conflict but a repetition.
+      if (
+        options.idempotencyKey !== undefined &&
+        hasCode(err, "TESSERA_CONFLICT") &&
+        isVersionConflict(err)
+      ) {
+        const current = await this.load(id);
+        if (current !== undefined && (await this.applied(current, options.idempotencyKey))) return current;
+      }
+      throw err;
+    }
+  }
+
+  private async commitOnce(
     id: string,
     before: Entity<S> | undefined,
     events: readonly E[],
@@ -178,10 +230,11 @@ export class Repository<S, E extends DomainEvent> {
       const schema = schemas?.[e.type];
       const data =
         schema === undefined ? e.data : await validate(schema, e.data, `${this.def.name} event ${e.type}`);
+      const i = checked.length;
       checked.push(
         options.metadata === undefined
-          ? { type: e.type, data }
-          : { type: e.type, data, metadata: options.metadata },
+          ? { type: e.type, data, ...this.keyed(options, i) }
+          : { type: e.type, data, metadata: options.metadata, ...this.keyed(options, i) },
       );
     }
     const stream = this.def.streamOf(id);
