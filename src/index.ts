@@ -12,6 +12,13 @@ export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLog
 export type { Invocation, Middleware } from "./core/middleware.js";
 export {
   createNode,
+export {
+  type ConfigKey,
+  type ConfigModel,
+  type ConfigShape,
+  type ConfigValues,
+  configModel,
+} from "./core/config.js";
   type NodeOptions,
   type NodePlugin,
   type Readiness,

@@ -1,4 +1,5 @@
 import type { CallMeta } from "./call-meta.js";
+import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
 import type { CallArgs, CallOptions, Context, EmitOptions, Identity } from "./context.js";
 import { type DeadlineWatch, deadlineTimer } from "./deadline-timer.js";
 import type { EntryRef } from "./entry.js";
@@ -14,6 +15,8 @@ export interface ContextHost {
   /** Runs a call; returns the result itself when it completed synchronously, else a promise. */
   dispatch(ref: EntryRef, input: unknown, meta: CallMeta, options?: CallOptions): unknown;
   publish(event: EventDef, payload: unknown, meta: CallMeta, options?: EmitOptions): Promise<void>;
+  /** The values of `model` for the service of `target` (`service.entry`). */
+  configOf(target: string, model: ConfigModel): unknown;
 }
 
 /**
@@ -90,5 +93,9 @@ export class CallContext implements Context {
 
   emit<In>(event: EventDef<string, In, unknown>, payload: In, options?: EmitOptions): Promise<void> {
     return this.host.publish(event as EventDef, payload, this.nested(), options);
+  }
+
+  config<M extends ConfigShape>(model: ConfigModel<M>): ConfigValues<M> {
+    return this.host.configOf(this.target, model as ConfigModel) as ConfigValues<M>;
   }
 }

@@ -1,3 +1,4 @@
+import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
 import type { EntryRef } from "./entry.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
@@ -51,4 +52,11 @@ export interface Context {
   call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In>): Promise<Out>;
   /** Publishes an event; resolves once the transport has taken it (stored it, for a durable event). */
   emit<In>(event: EventDef<string, In, unknown>, payload: In, options?: EmitOptions): Promise<void>;
+  /**
+   * The typed values of the service's config model (it must be the model the service declares).
+   *
+   * @example
+   * const { maxLength } = ctx.config(textConfig);
+   */
+  config<M extends ConfigShape>(model: ConfigModel<M>): ConfigValues<M>;
 }

@@ -2,6 +2,13 @@ import { hostname } from "node:os";
 import type { Reply, Transport, TransportMessage, TransportSubscription } from "../ports/transport.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import { type Codec, jsonCodec } from "./codec.js";
+import {
+  type ConfigModel,
+  type ConfigShape,
+  type ConfigValues,
+  configError,
+  resolveConfig,
+} from "./config.js";
 import type { CallArgs, CallOptions, EmitOptions, Identity } from "./context.js";
 import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
 import type { EntryRef } from "./entry.js";
@@ -41,6 +48,8 @@ export interface NodeOptions {
   readonly plugins?: readonly NodePlugin[];
   /** The application's version, announced by discovery (default `$npm_package_version`). */
   readonly version?: string;
+  /** Where the services' config models read their keys (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -116,6 +125,8 @@ export class TesseraNode implements DispatchHost, EventHost {
   private readonly plugins: readonly NodePlugin[];
   private readonly startedAt = Date.now();
   private served = 0;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private configValues: ReadonlyMap<string, Readonly<Record<string, unknown>>> | undefined;
 
   constructor(options: NodeOptions) {
     this.id = options.id ?? newNodeId();
@@ -125,6 +136,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.codec = options.codec ?? jsonCodec;
     this.requestTimeout = options.requestTimeout ?? 30_000;
     this.drainTimeout = options.drainTimeout ?? 10_000;
+    this.env = options.env ?? process.env;
     if (!/^[\w-]{1,64}$/.test(this.id))
       throw new TesseraError(
         "TESSERA_DEFINITION",
@@ -190,6 +202,7 @@ export class TesseraNode implements DispatchHost, EventHost {
   async start(): Promise<void> {
     if (this.state !== "created")
       throw new TesseraError("TESSERA_DEFINITION", `node ${this.id} is ${this.state}, cannot start`);
+    this.resolvedConfig();
     this.state = "starting";
     try {
       await this.transport.connect();
@@ -265,6 +278,49 @@ export class TesseraNode implements DispatchHost, EventHost {
     if (wasRunning) await this.transport.close();
     this.state = "stopped";
     this.logger.info("node stopped");
+  }
+
+  /** Every local service's config, resolved once; `TESSERA_CONFIG` lists every problem at once. */
+  private resolvedConfig(): ReadonlyMap<string, Readonly<Record<string, unknown>>> {
+    if (this.configValues === undefined) {
+      const { values, issues } = resolveConfig(this.services, this.env);
+      if (issues.length > 0) throw configError(issues);
+      this.configValues = values;
+    }
+    return this.configValues;
+  }
+
+  /**
+   * The typed config of the local service that declares `model` (name it when several do).
+   *
+   * @example
+   * const { apiKey } = node.config(textConfig);
+   */
+  config<M extends ConfigShape>(model: ConfigModel<M>, service?: string): ConfigValues<M> {
+    const owners = this.services.filter(
+      (s) => s.options.config === model && (service === undefined || s.name === service),
+    );
+    if (owners.length !== 1) {
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        owners.length === 0
+          ? `no service${service === undefined ? "" : ` "${service}"`} of this node declares this config model`
+          : `services ${owners.map((s) => s.name).join(", ")} declare this config model: name one`,
+      );
+    }
+    return this.resolvedConfig().get(owners[0]!.name) as ConfigValues<M>;
+  }
+
+  /** The config behind `ctx.config(model)` of a handler serving `target`. */
+  configOf(target: string, model: ConfigModel): unknown {
+    const name = target.slice(0, target.indexOf("."));
+    if (this.serviceByName.get(name)?.options.config !== model) {
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `${target} reads a config model that service "${name}" does not declare (add \`config\` to its definition)`,
+      );
+    }
+    return this.resolvedConfig().get(name);
   }
 
   /** Serves a call that came over the transport: the reply at once when the work completed synchronously. */

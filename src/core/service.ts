@@ -1,3 +1,4 @@
+import type { ConfigModel } from "./config.js";
 import type { Identity } from "./context.js";
 import type { Entry, EntryRef } from "./entry.js";
 import type { Subscription } from "./event.js";
@@ -41,6 +42,8 @@ export interface ServiceOptions<E extends AnyEntries> extends CallPolicies {
   /** Route prefix (default `/<name>`). */
   readonly basePath?: string;
   readonly description?: string;
+  /** The typed configuration the service needs (`configModel({...})`), checked when its node starts. */
+  readonly config?: ConfigModel;
 }
 
 type Bound<E> = E extends Entry<infer In, infer Out> ? EntryRef<In, Out> : never;

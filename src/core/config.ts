@@ -1,0 +1,198 @@
+import { TesseraError } from "./errors.js";
+import { type InferIn, type InferOut, jsonSchemaOf, type Schema } from "./schema.js";
+
+/** One key of a config model, with what a bare schema cannot say. */
+export interface ConfigKey<S extends Schema = Schema> {
+  readonly schema: S;
+  /** Used when the key is not set; checked by the schema like any value. */
+  readonly default?: InferIn<S>;
+  /** Never shown: masked by `tessera config`, its value never in an error message. */
+  readonly secret?: boolean;
+  /** The environment variable to read (default `<SERVICE>_<KEY>`, e.g. `TEXT_API_KEY`). */
+  readonly env?: string;
+  readonly description?: string;
+}
+
+/** The keys of a config model: a schema, or a {@link ConfigKey} for defaults, secrets, env names. */
+export type ConfigShape = Readonly<Record<string, Schema | ConfigKey>>;
+
+type ValueOf<V> = V extends { readonly schema: infer S extends Schema }
+  ? V extends { readonly default: unknown }
+    ? Exclude<InferOut<S>, undefined>
+    : InferOut<S>
+  : InferOut<V>;
+
+/** The typed values of a config model, as a handler reads them. */
+export type ConfigValues<M extends ConfigShape> = { readonly [K in keyof M]: ValueOf<M[K]> };
+
+/** Checks each `default` against its own schema. */
+type CheckedKeys<M> = {
+  readonly [K in keyof M]: M[K] extends { readonly schema: infer S extends Schema } ? ConfigKey<S> : M[K];
+};
+
+/** A service's typed configuration: declared once, checked at start, read with `ctx.config(model)`. */
+export interface ConfigModel<M extends ConfigShape = ConfigShape> {
+  readonly kind: "config";
+  readonly keys: M;
+}
+
+/**
+ * Declares the configuration a service needs. Each key is read from the environment (`.env`
+ * files, the process, `--set`) under `<SERVICE>_<KEY>`; a key is required unless it has a default
+ * or its schema accepts `undefined`. A value is given to the schema as a string, or parsed as JSON
+ * first when the schema expects a number, boolean, array or object.
+ *
+ * @example
+ * export const textConfig = configModel({
+ *   apiKey: { schema: z.string().min(8), secret: true },  // TEXT_API_KEY, required
+ *   maxLength: { schema: z.number().int(), default: 1000 }, // TEXT_MAX_LENGTH
+ * });
+ * export const text = service("text", { config: textConfig, entries: { … } });
+ * // in a handler: const { maxLength } = ctx.config(textConfig);
+ */
+export function configModel<M extends ConfigShape>(keys: M & CheckedKeys<M>): ConfigModel<M> {
+  for (const [key, spec] of Object.entries(keys)) {
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(key)) throw new TypeError(`config key "${key}" must be alphanumeric`);
+    if (schemaOf(spec)?.["~standard"] === undefined)
+      throw new TypeError(`config key "${key}" needs a schema (e.g. z.string())`);
+  }
+  return Object.freeze({ kind: "config", keys });
+}
+
+function schemaOf(spec: Schema | ConfigKey): Schema | undefined {
+  return "~standard" in spec ? spec : (spec as ConfigKey | undefined)?.schema;
+}
+
+/** `text` + `apiKey` → `TEXT_API_KEY`. */
+export function configEnvName(service: string, key: string): string {
+  const snake = (s: string) =>
+    s
+      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+      .replace(/[^A-Za-z0-9]+/g, "_")
+      .toUpperCase();
+  return `${snake(service)}_${snake(key)}`;
+}
+
+/** One key as resolved: where its value came from, and the value unless the key is secret. */
+export interface ResolvedConfigKey {
+  /** `service.key` */
+  readonly path: string;
+  readonly env: string;
+  readonly secret: boolean;
+  readonly source: "env" | "default" | "unset";
+  readonly value: unknown;
+  readonly description?: string;
+}
+
+export interface ConfigIssue {
+  /** `service.key` */
+  readonly path: string;
+  readonly env: string;
+  readonly message: string;
+}
+
+export interface ResolvedConfig {
+  /** Values per service name. */
+  readonly values: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  readonly keys: readonly ResolvedConfigKey[];
+  readonly issues: readonly ConfigIssue[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+const unparsable = Symbol("unparsable");
+
+/** The JSON types a schema declares, when its library can tell. */
+function declaredTypes(schema: Schema): string[] | undefined {
+  const type = jsonSchemaOf(schema, "input")?.type;
+  if (typeof type === "string") return [type];
+  return Array.isArray(type) ? (type as string[]) : undefined;
+}
+
+/** What to give the schema for a raw string: as is, parsed as JSON, or both in turn. */
+function candidates(schema: Schema, raw: string): unknown[] {
+  let parsed: unknown = unparsable;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {}
+  if (parsed === unparsable) return [raw];
+  const types = declaredTypes(schema);
+  if (types === undefined) return [raw, parsed];
+  if (types.includes("string")) return types.length === 1 ? [raw] : [raw, parsed];
+  return [parsed];
+}
+
+function check(
+  schema: Schema,
+  value: unknown,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  const result = schema["~standard"].validate(value);
+  if (result instanceof Promise) return { ok: false, message: "asynchronous schemas cannot check config" };
+  if (result.issues === undefined) return { ok: true, value: result.value };
+  return { ok: false, message: result.issues.map((i) => i.message).join("; ") };
+}
+
+/**
+ * Resolves the config models of `services` against `env`. `--set service.key=value` arrives as
+ * the key `service.key` and wins over the key's environment variable. An empty string is unset.
+ */
+export function resolveConfig(
+  services: readonly { readonly name: string; readonly options: { readonly config?: ConfigModel } }[],
+  env: Env,
+): ResolvedConfig {
+  const values = new Map<string, Readonly<Record<string, unknown>>>();
+  const keys: ResolvedConfigKey[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const svc of services) {
+    const model = svc.options.config;
+    if (model === undefined) continue;
+    const out: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(model.keys)) {
+      const opts: ConfigKey = "~standard" in spec ? { schema: spec } : spec;
+      const path = `${svc.name}.${key}`;
+      const envName = opts.env ?? configEnvName(svc.name, key);
+      const secret = opts.secret === true;
+      const raw = [env[path], env[envName]].find((v) => v !== undefined && v !== "");
+      let source: ResolvedConfigKey["source"];
+      let tries: unknown[];
+      if (raw !== undefined) [source, tries] = ["env", candidates(opts.schema, raw)];
+      else if (opts.default !== undefined) [source, tries] = ["default", [opts.default]];
+      else [source, tries] = ["unset", [undefined]];
+      let result: ReturnType<typeof check> = { ok: false, message: "" };
+      for (const value of tries) {
+        result = check(opts.schema, value);
+        if (result.ok) break;
+      }
+      if (result.ok) {
+        out[key] = result.value;
+      } else {
+        const message =
+          source === "unset"
+            ? "required, not set"
+            : secret
+              ? "invalid value (secret, not shown)"
+              : `${source === "default" ? "invalid default: " : ""}${result.message}`;
+        issues.push({ path, env: envName, message });
+      }
+      const shown: ResolvedConfigKey = {
+        path,
+        env: envName,
+        secret,
+        source,
+        value: secret || !result.ok ? undefined : result.value,
+      };
+      keys.push(opts.description === undefined ? shown : { ...shown, description: opts.description });
+    }
+    values.set(svc.name, Object.freeze(out));
+  }
+  return { values, keys, issues };
+}
+
+/** One `TESSERA_CONFIG` error listing every problem, one per line. */
+export function configError(issues: readonly ConfigIssue[]): TesseraError {
+  const lines = issues.map((i) => `  ${i.path}: ${i.message} (env ${i.env})`);
+  const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+  return new TesseraError("TESSERA_CONFIG", `invalid configuration, ${count}:\n${lines.join("\n")}`, {
+    details: { issues },
+  });
+}
