@@ -1,4 +1,15 @@
 // The curated public API of Tessera. Adapters live behind subpath exports (`tessera/memory`, …).
+export type {
+  CommandConfig,
+  CommandContext,
+  CommandFunction,
+  CommandOption,
+  GatewaySettings,
+  OptionValue,
+  ProjectConfig,
+  StageSettings,
+} from "./config/project-config.js";
+export { defineConfig } from "./config/project-config.js";
 export type { Codec } from "./core/codec.js";
 export { jsonCodec, richJsonCodec } from "./core/codec.js";
 export type { CallArgs, CallOptions, Context, Identity } from "./core/context.js";

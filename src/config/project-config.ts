@@ -1,0 +1,112 @@
+import type { Logger } from "../core/logger.js";
+import type { TesseraNode } from "../core/node.js";
+import type { Authorizer, ServiceDef } from "../core/service.js";
+import type { CorsOptions } from "../features/gateway/cors.js";
+import type { OpenApiInfo } from "../features/gateway/openapi.js";
+
+/** HTTP settings of the project's gateway. `PORT` / `--port` override `port`. */
+export interface GatewaySettings {
+  /** Default 3000. */
+  readonly port?: number;
+  /** Default `127.0.0.1`; `0.0.0.0` to listen on every interface. */
+  readonly host?: string;
+  /** Largest accepted body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Deadline of one request in ms (default 30 000). */
+  readonly requestTimeout?: number;
+  /** How long a graceful shutdown waits for in-flight requests (default 10 000 ms). */
+  readonly shutdownTimeout?: number;
+  readonly cors?: CorsOptions;
+  /** Authorizer of the services that declare none. */
+  readonly authorize?: Authorizer;
+}
+
+/** What a stage may override. */
+export interface StageSettings {
+  readonly gateway?: GatewaySettings;
+  /** `memory` (default) or `nats://host:port`; `TESSERA_TRANSPORT` and `--transport` win over it. */
+  readonly transport?: string;
+  /** `sqlite:<path>` (default `sqlite:.tessera/<stage>.db`) or `postgres://…`; `TESSERA_STORE` and `--store` win. */
+  readonly store?: string;
+}
+
+export type OptionValue = string | number | boolean;
+
+/** An option of a project command: `--kebab-name <value>`, typed by its default (or `type`). */
+export interface CommandOption {
+  readonly default?: OptionValue;
+  /** The value's type when there is no default (default `string`). */
+  readonly type?: "string" | "number" | "boolean";
+  readonly description?: string;
+}
+
+/** What a project command receives. */
+export interface CommandContext {
+  /** A started node with the project's services: `node.call(...)`, `node.emit(...)`, `node.config(...)`. */
+  readonly node: TesseraNode;
+  /** Option values: the flag if given, else the stage's default, else the option's default. */
+  readonly options: Readonly<Record<string, OptionValue | undefined>>;
+  /** Positional arguments after the command name. */
+  readonly args: readonly string[];
+  readonly stage: string;
+  /** The project's directory (where `tessera.config.ts` is). */
+  readonly root: string;
+  /** The merged execution settings (`.env` → `.env.<stage>` → process → `--set`). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly log: Logger;
+}
+
+/**
+ * A project command's function: what it returns (if anything) is printed, as JSON unless a string.
+ *
+ * @example
+ * export default async function seed({ node, options }: CommandContext) {
+ *   for (let i = 0; i < Number(options.count); i++) await node.call(todos.entries.add, { title: `todo ${i}` });
+ * }
+ */
+export type CommandFunction = (ctx: CommandContext) => unknown;
+
+/** A command of the project, run as `tessera <name>` with the project's services loaded. */
+export interface CommandConfig {
+  /** One line, shown in `tessera --help`. */
+  readonly description: string;
+  /** The module that implements it, relative to the project file (e.g. `./scripts/seed.ts`). */
+  readonly module: string;
+  /** The export to call (default `default`). */
+  readonly export?: string;
+  /** Options: a default value (`count: 10`) or a full {@link CommandOption}. */
+  readonly options?: Readonly<Record<string, CommandOption | OptionValue>>;
+  /** Option defaults per stage, e.g. `{ prod: { count: 1000 } }`. */
+  readonly stages?: Readonly<Record<string, Readonly<Record<string, OptionValue>>>>;
+  /** An example invocation for `tessera <name> --help`. */
+  readonly example?: string;
+}
+
+/** The project file, `tessera.config.ts`: what to load and how to run it. */
+export interface ProjectConfig extends StageSettings {
+  /** Shown in banners and as the OpenAPI title (default: the name in package.json). */
+  readonly name?: string;
+  /** The services: definitions, or module paths (relative to this file) whose exported services all load. */
+  readonly services: readonly (ServiceDef | string)[];
+  /** The stages and their overrides; when given, `--stage` must name one of them. The default stage is `dev`. */
+  readonly stages?: Readonly<Record<string, StageSettings>>;
+  /** Project commands: `tessera <name>`. */
+  readonly commands?: Readonly<Record<string, CommandConfig>>;
+  /** Title, version and description of the OpenAPI document. */
+  readonly openapi?: OpenApiInfo;
+}
+
+/**
+ * Declares a project (the default export of `tessera.config.ts`), typed.
+ *
+ * @example
+ * export default defineConfig({
+ *   services: [text, pipeline],
+ *   gateway: { port: 3000 },
+ *   stages: { dev: {}, prod: { gateway: { host: "0.0.0.0" } } },
+ *   commands: { seed: { description: "Adds sample data", module: "./scripts/seed.ts", options: { count: 10 } } },
+ * });
+ */
+export function defineConfig(config: ProjectConfig): ProjectConfig {
+  return config;
+}

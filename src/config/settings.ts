@@ -1,0 +1,64 @@
+import { TesseraError } from "../core/errors.js";
+import type { GatewaySettings, ProjectConfig } from "./project-config.js";
+import { defaultStoreUrl, parseStoreUrl, type StoreUrl } from "./store-url.js";
+import { transportKind } from "./transport-url.js";
+
+/** Settings given on the command line: they win over everything else. */
+export interface SettingFlags {
+  readonly transport?: string | undefined;
+  readonly store?: string | undefined;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+}
+
+/** How a project runs in a stage, once every layer is applied. */
+export interface Settings {
+  readonly transport: string;
+  readonly store: StoreUrl;
+  readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
+}
+
+function portOf(value: string | number, from: string): number {
+  const port = typeof value === "number" ? value : Number(value);
+  if (
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65_535 ||
+    (typeof value === "string" && value.trim() === "")
+  ) {
+    throw new TesseraError("TESSERA_CONFIG", `${from}: "${value}" is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+/**
+ * Resolves transport, store and gateway settings. Each comes from, in order of precedence: the
+ * flag (`--transport`, `--store`, `--port`, `--host`), the environment (`TESSERA_TRANSPORT`,
+ * `TESSERA_STORE`, `PORT`, `TESSERA_HOST`), the stage's section of the project file, the project
+ * file, the default (`memory`, `sqlite:.tessera/<stage>.db`, 3000, `127.0.0.1`).
+ */
+export function resolveSettings(
+  config: ProjectConfig,
+  stage: string,
+  env: Readonly<Record<string, string | undefined>>,
+  flags: SettingFlags,
+  root: string,
+): Settings {
+  const own = config.stages?.[stage] ?? {};
+  const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== "");
+  const transport = pick(flags.transport, env.TESSERA_TRANSPORT, own.transport, config.transport) ?? "memory";
+  transportKind(transport);
+  const store = parseStoreUrl(
+    pick(flags.store, env.TESSERA_STORE, own.store, config.store) ?? defaultStoreUrl(stage),
+    root,
+  );
+  const gateway = { ...config.gateway, ...own.gateway };
+  const port =
+    flags.port !== undefined
+      ? portOf(flags.port, "--port")
+      : env.PORT !== undefined && env.PORT !== ""
+        ? portOf(env.PORT, "PORT")
+        : portOf(gateway.port ?? 3000, "gateway.port");
+  const host = pick(flags.host, env.TESSERA_HOST, gateway.host) ?? "127.0.0.1";
+  return { transport, store, gateway: { ...gateway, port, host } };
+}
