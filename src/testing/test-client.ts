@@ -8,6 +8,8 @@ export interface TestResponse {
   readonly text: string;
   /** The parsed JSON body (`undefined` when there is none). */
   readonly body: unknown;
+  /** The body as sent, when the handler returned bytes (`text` is then their UTF-8 reading). */
+  readonly bytes?: Uint8Array;
 }
 
 export interface TestRequestOptions {
@@ -27,6 +29,10 @@ export interface TestClient {
 }
 
 function toTestResponse(r: GatewayResponse): TestResponse {
+  if (r.body instanceof Uint8Array) {
+    const text = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength).toString("utf8");
+    return { status: r.status, headers: r.headers, text, body: undefined, bytes: r.body };
+  }
   const text = r.body ?? "";
   const isJson = r.headers["content-type"]?.startsWith("application/json") ?? false;
   return {

@@ -29,12 +29,18 @@ export interface GatewayRequest {
   readBody?(limit: number): Promise<Uint8Array>;
   /** Aborted when the client goes away (built on demand). */
   signal?(): AbortSignal | undefined;
+  /**
+   * The verdict of an authorizer the carrier already ran for this request (an API Gateway Lambda
+   * authorizer): the gateway does not run the route's authorizer again.
+   */
+  readonly authorized?: Identity | true | undefined;
 }
 
 export interface GatewayResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string | undefined;
+  /** Text (JSON), or bytes when the handler returned a `Uint8Array`. */
+  readonly body: string | Uint8Array | undefined;
 }
 
 export interface GatewayOptions {
@@ -50,6 +56,7 @@ export interface GatewayOptions {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
+const BINARY_TYPE = "application/octet-stream";
 const builtins = new Set(["/health", "/ready", "/registry", "/openapi.json"]);
 const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
 
@@ -101,14 +108,21 @@ function success(
   const headers: Record<string, string> =
     extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
   if (result instanceof Reply) {
-    headers["content-type"] = JSON_TYPE;
+    // Bytes keep the content type the handler chose; JSON is always sent as JSON.
+    const bytes = result.body instanceof Uint8Array;
+    if (!bytes || result.headers["content-type"] === undefined)
+      headers["content-type"] = bytes ? BINARY_TYPE : JSON_TYPE;
     return {
       status: result.status,
       headers: { ...result.headers, ...headers },
-      body: JSON.stringify(result.body),
+      body: bytes ? result.body : JSON.stringify(result.body),
     };
   }
   if (result === undefined) return { status: 204, headers, body: undefined };
+  if (result instanceof Uint8Array) {
+    headers["content-type"] = BINARY_TYPE;
+    return { status: route.entry.options.status ?? 200, headers, body: result };
+  }
   headers["content-type"] = JSON_TYPE;
   return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
 }
@@ -218,7 +232,13 @@ export class Gateway {
     extra: Record<string, string> | undefined,
   ): Promise<GatewayResponse> {
     const identity =
-      authorize === undefined ? undefined : await this.authenticate(authorize, req, route, path);
+      req.authorized !== undefined
+        ? req.authorized === true
+          ? undefined
+          : req.authorized
+        : authorize === undefined
+          ? undefined
+          : await this.authenticate(authorize, req, route, path);
     let input: unknown;
     if (bodyVerbs.has(route.method)) {
       input = await this.readBody(req);
@@ -252,6 +272,22 @@ export class Gateway {
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
     if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra));
     return success(route, r, requestId, extra);
+  }
+
+  /**
+   * Routing and the route's authorizer, without calling the entry (what an API Gateway Lambda
+   * authorizer does): the route and the caller's identity (`undefined` for an anonymous pass or a
+   * route without authorizer). Rejects with the gateway's errors: not found, unauthorized, forbidden.
+   */
+  async authorizeRequest(req: GatewayRequest): Promise<{ route: Route; identity: Identity | undefined }> {
+    const q = req.url.indexOf("?");
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const match = this.router.match(req.method, path);
+    if (match.kind !== "found") throw TesseraError.notFound(`no route ${req.method} ${path}`);
+    const authorize = this.authorizerOf(match.route);
+    const identity =
+      authorize === undefined ? undefined : await this.authenticate(authorize, req, match.route, path);
+    return { route: match.route, identity };
   }
 
   private authorizerOf(route: Route): Authorizer | undefined {
