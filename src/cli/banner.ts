@@ -1,0 +1,84 @@
+import type { Project } from "../config/load-project.js";
+import type { Route } from "../core/routes.js";
+import { type Colors, table } from "./output.js";
+import { sampleInput } from "./sample-input.js";
+
+/** A route as the banner shows it. */
+export interface RouteHint {
+  readonly method: string;
+  readonly path: string;
+  readonly entry: string;
+  readonly sample?: unknown;
+}
+
+export function routeHints(routes: readonly Route[]): RouteHint[] {
+  return routes.map((r) => {
+    const hint = { method: r.method, path: r.path, entry: r.entry.id };
+    const sample = sampleInput(r.entry.options.input);
+    return sample === undefined ? hint : { ...hint, sample };
+  });
+}
+
+const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** A curl command that calls a route with its sample input. */
+export function curlOf(url: string, hint: RouteHint): string {
+  const input: Record<string, unknown> =
+    typeof hint.sample === "object" && hint.sample !== null ? { ...(hint.sample as object) } : {};
+  const path = hint.path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = input[name] ?? 1;
+    delete input[name];
+    return encodeURIComponent(String(value));
+  });
+  if (hint.method === "GET" || hint.method === "DELETE") {
+    const query = new URLSearchParams(
+      Object.entries(input).map(([k, v]): [string, string] => [
+        k,
+        typeof v === "string" ? v : JSON.stringify(v),
+      ]),
+    ).toString();
+    const verb = hint.method === "DELETE" ? "-X DELETE " : "";
+    return `curl -s ${verb}${quote(`${url}${path}${query === "" ? "" : `?${query}`}`)}`;
+  }
+  const body =
+    hint.sample === undefined
+      ? ""
+      : ` -H 'content-type: application/json' -d ${quote(JSON.stringify(hint.sample))}`;
+  return `curl -s -X ${hint.method} ${url}${path}${body}`;
+}
+
+/** What a running project tells about itself (plain data: it travels from a dev worker to its supervisor). */
+export interface ProjectSummary {
+  readonly name: string;
+  readonly stage: string;
+  readonly transport: string;
+  readonly store: string;
+  readonly routes: readonly RouteHint[];
+}
+
+export function projectSummary(project: Project, routes: readonly Route[]): ProjectSummary {
+  const { settings } = project;
+  return {
+    name: project.name,
+    stage: project.stage,
+    transport: settings.transport,
+    store: settings.store.display,
+    routes: routeHints(routes),
+  };
+}
+
+/** What `tessera start` and `tessera dev` print once listening: where, what, and how to call it. */
+export function banner(c: Colors, info: ProjectSummary, url: string, extra = ""): string {
+  const lines = [
+    `${c.bold(info.name)} ${c.dim(`· stage ${info.stage} · transport ${info.transport} · store ${info.store}`)}`,
+    `listening on ${c.cyan(url)}${extra}`,
+    "",
+  ];
+  const { routes } = info;
+  if (routes.length === 0) lines.push("  no routes in this stage");
+  else lines.push(table(routes.map((r) => [`  ${c.bold(r.method)}`, r.path, c.dim(r.entry)])));
+  lines.push("", "try:");
+  for (const r of routes.slice(0, 3)) lines.push(`  ${curlOf(url, r)}`);
+  lines.push(`  curl -s ${url}/openapi.json`, "");
+  return lines.join("\n");
+}

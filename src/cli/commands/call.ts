@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { createProjectNode } from "../../config/project-node.js";
+import { TesseraError } from "../../core/errors.js";
+import { newRequestId } from "../../core/ids.js";
+import { CliError } from "../cli-error.js";
+import { type CliCommand, type CliContext, commandLogger } from "../command.js";
+import { callRemote } from "../remote-call.js";
+
+function readInput(arg: string | undefined): unknown {
+  if (arg === undefined) return undefined;
+  const text = arg === "-" ? readFileSync(0, "utf8") : arg;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`the input is not JSON: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`);
+  }
+}
+
+function printResult(ctx: CliContext, result: unknown): void {
+  if (result !== undefined) ctx.out.out(JSON.stringify(result, null, 2));
+}
+
+function printError(ctx: CliContext, err: TesseraError): number {
+  const c = ctx.out.errColor;
+  ctx.out.err(`${c.red(err.code)}: ${err.message}`);
+  if (ctx.verbose && err.details !== undefined) ctx.out.err(JSON.stringify(err.details, null, 2));
+  return 1;
+}
+
+export const callCommand: CliCommand = {
+  name: "call",
+  summary: "Call an entry in-process (or on a running node with --url)",
+  usage: "tessera call <service.entry> [json | -]",
+  description:
+    "Runs the project's services in this process and calls the entry with the JSON input (- reads it from stdin).\n" +
+    "Prints the result, or CODE: message with a non-zero exit code.\n" +
+    "With --url, calls the entry's route on a running node instead.",
+  examples: [
+    `tessera call text.upper '{"message":"hello"}'`,
+    `tessera call text.upper '{"message":"hello"}' --url http://127.0.0.1:3000`,
+  ],
+  options: [
+    { name: "url", type: "string", value: "<url>", description: "Call a running node over HTTP" },
+    {
+      name: "token",
+      type: "string",
+      value: "<token>",
+      description: "Bearer token for --url (also TESSERA_TOKEN)",
+    },
+  ],
+  async run(ctx) {
+    const [target, json, ...extra] = ctx.args;
+    if (target === undefined || !/^[a-z][a-z0-9-]*\.[A-Za-z_]\w*$/.test(target)) {
+      throw new CliError(
+        target === undefined
+          ? "which entry? tessera call <service.entry> [json]"
+          : `"${target}" is not service.entry`,
+      );
+    }
+    if (extra.length > 0) throw new CliError(`unexpected argument ${extra[0]} (quote the JSON input)`);
+    const input = readInput(json);
+    if (typeof ctx.options.url === "string") {
+      const token = typeof ctx.options.token === "string" ? ctx.options.token : process.env.TESSERA_TOKEN;
+      try {
+        printResult(ctx, await callRemote(ctx.options.url, target, input, token));
+        return 0;
+      } catch (err) {
+        if (err instanceof TesseraError) return printError(ctx, err);
+        throw err;
+      }
+    }
+    const project = await ctx.project();
+    const [name, entry] = target.split(".") as [string, string];
+    const svc = project.services.find((s) => s.name === name);
+    const ref = svc?.entries[entry];
+    if (ref === undefined) {
+      const known = project.services.flatMap((s) => Object.values(s.entries).map((e) => e.id));
+      throw new CliError(`unknown entry ${target} (entries: ${known.join(", ") || "none"})`);
+    }
+    const node = createProjectNode(project, commandLogger(ctx.verbose));
+    await node.start();
+    try {
+      const result = await node.invoke(ref, input, {
+        requestId: newRequestId(),
+        identity: undefined,
+        deadline: undefined,
+        signal: undefined,
+      });
+      printResult(ctx, result);
+      return 0;
+    } catch (err) {
+      return printError(ctx, TesseraError.from(err));
+    } finally {
+      await node.stop();
+    }
+  },
+};

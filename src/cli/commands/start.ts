@@ -1,0 +1,65 @@
+import { createProjectNode, serveOptions } from "../../config/project-node.js";
+import { createLogger, type Logger } from "../../core/logger.js";
+import { type RunningServer, serve } from "../../features/gateway/server.js";
+import { banner, projectSummary } from "../banner.js";
+import { type CliCommand, listenOptions } from "../command.js";
+import { isDevWorker, type ReadyMessage } from "../dev/worker-protocol.js";
+
+/** Resolves with the exit code once a signal (or the dev supervisor) has closed the server gracefully. */
+function untilStopped(server: RunningServer, worker: boolean, log: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = (why: string) => {
+      log.info(`stopping: ${why}`);
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error("shutdown failed", { err });
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    if (worker) {
+      // Ctrl-C reaches the whole process group: the supervisor decides when a worker stops.
+      process.on("SIGINT", () => undefined);
+      process.on("message", (msg: { type?: string }) => msg?.type === "stop" && stop("replaced"));
+      process.once("disconnect", () => stop("the dev supervisor is gone"));
+    } else {
+      process.once("SIGINT", () => {
+        process.once("SIGINT", () => process.exit(1));
+        stop("SIGINT");
+      });
+    }
+  });
+}
+
+export const startCommand: CliCommand = {
+  name: "start",
+  summary: "Run the project for production: every service, no reload, JSON logs",
+  usage: "tessera start [--port <n>] [--host <addr>]",
+  description:
+    "Serves the project's services over HTTP in this process. Logs are JSON lines on stderr (LOG_LEVEL sets\n" +
+    "the level). SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish first.",
+  examples: ["tessera start", "PORT=8080 tessera start --stage prod"],
+  options: listenOptions,
+  async run(ctx) {
+    const worker = isDevWorker();
+    const project = await ctx.project();
+    const logger = createLogger({
+      format: worker ? "pretty" : "json",
+      ...(ctx.verbose ? { level: "debug" as const } : {}),
+    });
+    const node = createProjectNode(project, logger);
+    const options = serveOptions(project);
+    const server = await serve(node, worker ? { ...options, port: 0, host: "127.0.0.1" } : options);
+    const summary = projectSummary(project, node.routes);
+    if (worker) {
+      const { port, host } = project.settings.gateway;
+      const ready: ReadyMessage = { type: "ready", url: server.url, listen: { port, host }, summary };
+      process.send?.(ready);
+    } else {
+      ctx.out.out(banner(ctx.out.color, summary, server.url));
+    }
+    return untilStopped(server, worker, node.logger);
+  },
+};

@@ -1,0 +1,121 @@
+import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
+
+/** A worker the proxy can send requests to, with its requests in flight. */
+export class Upstream {
+  readonly agent = new Agent({ keepAlive: true });
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  begin(): void {
+    this.inFlight++;
+  }
+
+  end(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** Resolves once no request is in flight to this worker. */
+  drained(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+]);
+
+function strip(headers: IncomingMessage["headers"]): IncomingMessage["headers"] {
+  const out: IncomingMessage["headers"] = {};
+  for (const [name, value] of Object.entries(headers)) if (!hopByHop.has(name)) out[name] = value;
+  return out;
+}
+
+function unavailable(res: ServerResponse, message: string): void {
+  const body = JSON.stringify({ error: { code: "TESSERA_UNAVAILABLE", message, requestId: "dev" } });
+  res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "1" });
+  res.end(body);
+}
+
+/**
+ * Forwards each request to the current worker. Swapping the worker sends the next requests to the
+ * new one while the old one finishes its own: the port stays, and no request is lost.
+ */
+export class DevProxy {
+  private current: Upstream | undefined;
+  /** Why there is no worker to serve (the last start failed). */
+  private reason = "the project is starting";
+
+  /** Makes `next` the worker of new requests; returns the previous one. */
+  swap(next: Upstream): Upstream | undefined {
+    const previous = this.current;
+    this.current = next;
+    return previous;
+  }
+
+  /** With no worker, requests get a 503 telling why. */
+  unavailable(reason: string): void {
+    this.reason = reason;
+  }
+
+  get upstream(): Upstream | undefined {
+    return this.current;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const up = this.current;
+    if (up === undefined) {
+      req.resume();
+      unavailable(res, this.reason);
+      return;
+    }
+    up.begin();
+    let ended = false;
+    const end = () => {
+      if (!ended) {
+        ended = true;
+        up.end();
+      }
+    };
+    const forward = request(
+      {
+        host: up.host,
+        port: up.port,
+        method: req.method,
+        path: req.url,
+        headers: strip(req.headers),
+        agent: up.agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, strip(answer.headers));
+        answer.pipe(res);
+        answer.once("end", end);
+        answer.once("error", () => {
+          res.destroy();
+          end();
+        });
+      },
+    );
+    forward.once("error", (err) => {
+      if (!res.headersSent) unavailable(res, `the worker failed: ${err.message}`);
+      else res.destroy();
+      end();
+    });
+    // A client that goes away aborts the forwarded request, so that the worker sees it too.
+    res.once("close", () => {
+      if (!res.writableFinished) forward.destroy();
+      end();
+    });
+    req.pipe(forward);
+  }
+}

@@ -1,0 +1,26 @@
+import type { ProjectSummary } from "../banner.js";
+
+/**
+ * How `tessera dev` talks to its workers. A worker is `tessera start` run as a child with an IPC
+ * channel and this variable set: it listens on a free loopback port, says `ready`, and stops
+ * (draining its requests) when told or when its supervisor goes away.
+ */
+export const workerFlag = "TESSERA_DEV_WORKER";
+
+export interface ReadyMessage {
+  readonly type: "ready";
+  /** Where the worker listens (a free loopback port). */
+  readonly url: string;
+  /** Where the project's settings say to listen: the supervisor listens there. */
+  readonly listen: { readonly port: number; readonly host: string };
+  readonly summary: ProjectSummary;
+}
+
+export interface StopMessage {
+  readonly type: "stop";
+}
+
+/** True in a process started by `tessera dev` as a worker. */
+export function isDevWorker(): boolean {
+  return process.env[workerFlag] === "1" && typeof process.send === "function";
+}

@@ -1,0 +1,26 @@
+import type { CliCommand } from "./command.js";
+import { callCommand } from "./commands/call.js";
+import { configCommand } from "./commands/config.js";
+import { devCommand } from "./commands/dev.js";
+import { newCommand } from "./commands/new.js";
+import { openapiCommand } from "./commands/openapi.js";
+import { routesCommand } from "./commands/routes.js";
+import { startCommand } from "./commands/start.js";
+
+/**
+ * The built-in commands, in the order `tessera --help` lists them. A new command is a file under
+ * `commands/` exporting a {@link CliCommand}, added here.
+ */
+export const builtinCommands: readonly CliCommand[] = [
+  newCommand,
+  devCommand,
+  startCommand,
+  routesCommand,
+  callCommand,
+  openapiCommand,
+  configCommand,
+];
+
+export function findBuiltin(name: string): CliCommand | undefined {
+  return builtinCommands.find((cmd) => cmd.name === name);
+}
