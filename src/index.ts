@@ -12,6 +12,13 @@ export type {
 export { defineConfig } from "./config/project-config.js";
 export type { Codec } from "./core/codec.js";
 export { jsonCodec, richJsonCodec } from "./core/codec.js";
+export {
+  type ConfigKey,
+  type ConfigModel,
+  type ConfigShape,
+  type ConfigValues,
+  configModel,
+} from "./core/config.js";
 export type { CallArgs, CallOptions, Context, Identity } from "./core/context.js";
 export type { Entry, EntryOptions, EntryRef, Handler, HttpVerb } from "./core/entry.js";
 export { entry } from "./core/entry.js";
@@ -23,13 +30,6 @@ export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLog
 export type { Invocation, Middleware } from "./core/middleware.js";
 export {
   createNode,
-export {
-  type ConfigKey,
-  type ConfigModel,
-  type ConfigShape,
-  type ConfigValues,
-  configModel,
-} from "./core/config.js";
   type NodeOptions,
   type NodePlugin,
   type Readiness,
