@@ -14,6 +14,7 @@ const balances = projection({
   name: "balances",
   from: bench,
   collections: ["balances"],
+  batchSize: 2000,
   async handle(e, docs) {
     const doc = (await docs.get<{ balance: number }>("balances", e.aggregateId)) ?? { balance: 0 };
     await docs.put("balances", e.aggregateId, {
