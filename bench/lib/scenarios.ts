@@ -1,5 +1,6 @@
 // The scenarios, their peers and Tessera's targets (issue 2, "Benchmarks").
 import { eventStoreScenarios } from "./es-scenarios.js";
+import { flowScenarios } from "./flow-scenarios.js";
 import { HELLO_PATH, USER_PATH, validUser } from "./workload.js";
 
 export interface Peer {
@@ -110,4 +111,5 @@ export const scenarios: readonly Scenario[] = [
     ],
   },
   ...eventStoreScenarios,
+  ...flowScenarios,
 ];

@@ -154,14 +154,14 @@ export interface RunQuery {
  * the work. Every adapter passes the same contract suite (`test/contract/flow-store-contract.ts`).
  *
  * A worker writes only through {@link FlowStore.commit}: one transaction for a whole batch of runs
- * (group commit), in which only the runs the worker still holds are written (fencing) and their
- * leases are renewed.
+ * (group commit), in which only the runs the worker still holds are written (fencing). Leases are
+ * renewed apart, by {@link FlowStore.renew} (a commit need not rewrite a run's row for each step).
  */
 export interface FlowStore {
   readonly kind: string;
   /** Creates or upgrades the schema (versioned migrations; safe to run from many workers at once). */
   migrate(): Promise<void>;
-  /** One durable transaction: creates runs, appends journal entries, updates held runs. */
+  /** One durable transaction: creates runs, appends journal entries of held runs, updates them. */
   commit(batch: CommitBatch): Promise<CommitResult>;
   /** Leases up to `limit` due runs of the given flows (or an expired lease of a dead worker). */
   claim(query: ClaimQuery): Promise<RunRecord[]>;

@@ -3,8 +3,9 @@ import type { FlowTables } from "./flow-store-schema.js";
 /**
  * The group commit as one statement, so that a whole batch costs one round trip and one WAL flush:
  * `created` inserts the new runs; `held` checks that the worker still holds each written run
- * (fencing: a run claimed by another worker after a lease expiry is refused), renews its lease
- * and applies its update; `appended` journals the entries of the held runs only.
+ * (fencing: a run claimed by another worker after a lease expiry is refused) and share-locks it;
+ * `updated` applies the runs' updates; `appended` journals the entries of the held runs only.
+ * Leases are renewed apart (`renew`): a step costs one journal row, not a rewrite of its run's row.
  *
  * Parameters: $1 now, $2 lease ms, $3 owner, $4 active statuses; creates $5–$12; writes $13–$21;
  * journal entries $22–$28 (parallel arrays, unnested).
@@ -23,21 +24,25 @@ WITH created AS (
   SELECT * FROM unnest($13::text[], $14::bool[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::bool[], $21::int[])
     AS w(id, has_update, status, output, error, due_at, waiting_for, release, seen)
 ), held AS (
+  -- Fencing without rewriting each row: a share lock keeps a claimer from taking the run until commit.
+  SELECT r.id, r.cancel_requested FROM ${t.runs} r
+  WHERE r.id = ANY($13::text[]) AND r.owner = $3 AND r.status = ANY($4::text[])
+  FOR SHARE
+), updated AS (
   UPDATE ${t.runs} r SET
     updated_at = $1::bigint,
-    status = CASE WHEN w.has_update THEN w.status ELSE r.status END,
-    output = CASE WHEN w.has_update THEN coalesce(w.output, r.output) ELSE r.output END,
-    error = CASE WHEN w.has_update THEN coalesce(w.error, r.error) ELSE r.error END,
-    waiting_for = CASE WHEN w.has_update THEN w.waiting_for ELSE r.waiting_for END,
+    status = w.status,
+    output = coalesce(w.output, r.output),
+    error = coalesce(w.error, r.error),
+    waiting_for = w.waiting_for,
     owner = CASE WHEN w.release THEN NULL ELSE r.owner END,
     lease_until = CASE WHEN w.release THEN NULL ELSE $1::bigint + $2::bigint END,
     due_at = CASE
-      WHEN NOT w.has_update THEN r.due_at
       WHEN w.release AND w.status = ANY($4::text[]) AND (r.signal_count > w.seen OR r.cancel_requested) THEN $1::bigint
       ELSE w.due_at END
   FROM w
-  WHERE r.id = w.id AND r.owner = $3 AND r.status = ANY($4::text[])
-  RETURNING r.id, r.cancel_requested, w.release
+  WHERE r.id = w.id AND w.has_update AND r.id IN (SELECT id FROM held)
+  RETURNING r.id, w.release
 ), appended AS (
   INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at)
   SELECT j.run_id, j.seq, j.kind, j.name, j.state, j.value, j.at
@@ -49,5 +54,5 @@ WITH created AS (
 )
 SELECT 'c' AS k, id, NULL::boolean AS cancel_requested, NULL::boolean AS release FROM created
 UNION ALL
-SELECT 'h', id, cancel_requested, release FROM held`;
+SELECT 'h', h.id, h.cancel_requested, u.release FROM held h LEFT JOIN updated u ON u.id = h.id`;
 }

@@ -6,6 +6,7 @@ import {
   type CommitResult,
   type FlowStore,
   type JournalEntry,
+  type NewRun,
   type RunQuery,
   type RunRecord,
   type RunStatus,
@@ -75,6 +76,29 @@ function runOf(r: RunRow): RunRecord {
   };
 }
 
+/** The record of a run this batch created, without reading it back. */
+function newRecord(n: NewRun, now: number, leaseUntil: number): RunRecord {
+  return {
+    id: n.id,
+    flow: n.flow,
+    version: n.version,
+    status: n.owner === undefined ? "queued" : "running",
+    input: n.input === undefined ? undefined : JSON.parse(JSON.stringify(n.input)),
+    output: undefined,
+    error: undefined,
+    idempotencyKey: n.idempotencyKey,
+    callbackUrl: n.callbackUrl,
+    createdAt: now,
+    updatedAt: now,
+    dueAt: now,
+    owner: n.owner,
+    leaseUntil: n.owner === undefined ? undefined : leaseUntil,
+    waitingFor: undefined,
+    cancelRequested: false,
+    signalCount: 0,
+  };
+}
+
 const ACTIVE = `(${activeStatuses.map((s) => `'${s}'`).join(", ")})`;
 
 function statements(db: Database, t: FlowTables) {
@@ -85,9 +109,9 @@ function statements(db: Database, t: FlowTables) {
     ),
     byId: db.prepare(`SELECT * FROM ${t.runs} WHERE id = ?`),
     byKey: db.prepare(`SELECT * FROM ${t.runs} WHERE flow = ? AND idempotency_key = ?`),
-    hold: db.prepare(
-      `UPDATE ${t.runs} SET lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? AND status IN ${ACTIVE}
-       RETURNING cancel_requested`,
+    held: db.prepare(
+      `SELECT id, cancel_requested FROM ${t.runs}
+       WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND status IN ${ACTIVE}`,
     ),
     append: db.prepare(
       `INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -95,9 +119,9 @@ function statements(db: Database, t: FlowTables) {
     ),
     update: db.prepare(
       `UPDATE ${t.runs} SET status = @status, output = coalesce(@output, output), error = coalesce(@error, error),
-         waiting_for = @waiting,
+         waiting_for = @waiting, updated_at = @now,
          owner = CASE WHEN @release THEN NULL ELSE owner END,
-         lease_until = CASE WHEN @release THEN NULL ELSE lease_until END,
+         lease_until = CASE WHEN @release THEN NULL ELSE @lease END,
          due_at = CASE WHEN @release AND @status IN ${ACTIVE} AND (signal_count > @seen OR cancel_requested = 1) THEN @now ELSE @due END
        WHERE id = @id`,
     ),
@@ -212,18 +236,24 @@ export class SqliteFlowStore implements FlowStore {
             owner: n.owner ?? null,
             lease: n.owner === undefined ? null : lease,
           });
-          const row = (
-            res.changes === 1 || n.idempotencyKey === undefined
-              ? st.byId.get(n.id)
-              : st.byKey.get(n.flow, n.idempotencyKey)
-          ) as RunRow;
-          created.set(n.id, { run: runOf(row), created: res.changes === 1 });
+          if (res.changes === 1) created.set(n.id, { run: newRecord(n, b.now, lease), created: true });
+          else
+            created.set(n.id, {
+              run: runOf(st.byKey.get(n.flow, n.idempotencyKey) as RunRow),
+              created: false,
+            });
         }
+        if (b.writes.length === 0) return;
+        // Fencing: only the runs this worker still holds are written (leases are renewed apart, by `renew`).
+        const held = new Map<string, number>();
+        const heldRows = st.held.all(JSON.stringify(b.writes.map((w) => w.runId)), b.owner) as {
+          id: string;
+          cancel_requested: number;
+        }[];
+        for (const r of heldRows) held.set(r.id, r.cancel_requested);
         for (const w of b.writes) {
-          const held = st.hold.get(lease, b.now, w.runId, b.owner) as
-            | { cancel_requested: number }
-            | undefined;
-          if (held === undefined) {
+          const cancel = held.get(w.runId);
+          if (cancel === undefined) {
             lost.push(w.runId);
             continue;
           }
@@ -239,11 +269,12 @@ export class SqliteFlowStore implements FlowStore {
               waiting: u.waitingFor ?? null,
               release: u.release ? 1 : 0,
               seen: u.seenSignals ?? Number.MAX_SAFE_INTEGER,
-              now: b.now,
               due: u.dueAt ?? null,
+              now: b.now,
+              lease,
             });
           }
-          if (held.cancel_requested === 1 && u?.release !== true) cancelled.push(w.runId);
+          if (cancel === 1 && u?.release !== true) cancelled.push(w.runId);
         }
       })
       .immediate();

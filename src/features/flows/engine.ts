@@ -13,6 +13,7 @@ import { type Ending, type ExecutionHost, RunExecution } from "./execution.js";
 import type { FlowDef } from "./flow.js";
 import { flowsService } from "./flows-service.js";
 import { GroupCommit } from "./group-commit.js";
+import { newRunId } from "./run-id.js";
 import type { SignalDef } from "./signal.js";
 
 export interface FlowEngineOptions {
@@ -69,6 +70,10 @@ export class FlowEngine implements NodePlugin {
   private readonly flows = new Map<string, FlowDef>();
   private readonly executions = new Map<string, RunExecution>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The endings of the executions running here, for starters that wait in this process. */
+  private readonly endings = new Map<string, Promise<Ending>>();
+  /** True when the store may hold due runs beyond what the last claim took. */
+  private backlog = true;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly concurrency: number;
   private readonly leaseMs: number;
@@ -147,7 +152,7 @@ export class FlowEngine implements NodePlugin {
     if (taken > 0) this.logger.info("runs of a previous incarnation released", { runs: taken });
     this.running = true;
     this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
-    this.schedulePoll(0);
+    this.wake();
     this.cron.start();
     this.logger.info("flow engine started", { flows: [...this.flows.keys()], store: this.store.kind });
   }
@@ -176,12 +181,21 @@ export class FlowEngine implements NodePlugin {
     input: In,
     options: StartOptions = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
+    const { run, created } = await this.begin(def, input, options);
+    return { run, created };
+  }
+
+  private async begin<In, Out>(
+    def: FlowDef<string, In, Out>,
+    input: In,
+    options: StartOptions,
+  ): Promise<{ run: RunRecord; created: boolean; ending: Promise<Ending> | undefined }> {
     const f = this.flow(def.name) as FlowDef;
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
     const owned = this.running && this.executions.size < this.concurrency;
-    const created = await this.commit.create({
-      id: randomUUID(),
+    const { run, created } = await this.commit.create({
+      id: newRunId(),
       flow: f.name,
       version: f.version,
       input: value,
@@ -189,19 +203,41 @@ export class FlowEngine implements NodePlugin {
       callbackUrl: options.callbackUrl,
       owner: owned ? this.workerId : undefined,
     });
-    if (created.created && owned) this.launch(created.run, true);
-    else if (created.created) this.schedulePoll(0);
-    return created;
+    let ending: Promise<Ending> | undefined;
+    if (created && owned) ending = this.launch(run, true);
+    else if (created) this.wake();
+    return { run, created, ending: ending ?? this.endings.get(run.id) };
   }
 
   /** Starts a run and waits for its end; resolves with the output, rejects with the run's error. */
   async execute<In, Out>(def: FlowDef<string, In, Out>, input: In, options: StartOptions = {}): Promise<Out> {
-    const { run } = await this.startRun(def, input, options);
-    const end = await this.awaitRun(run.id, Number.POSITIVE_INFINITY);
+    const { run, ending } = await this.begin(def, input, options);
+    const local = await ending;
+    const end =
+      local !== undefined && local.status !== "interrupted" && terminalStatuses.has(local.status)
+        ? local
+        : await this.awaitRun(run.id, Number.POSITIVE_INFINITY);
     if (end.status === "completed") return end.output as Out;
     throw TesseraError.fromBody(
       end.error ?? { code: "TESSERA_INTERNAL", message: `run ended ${end.status}` },
     );
+  }
+
+  /**
+   * How the run ended, from the execution in this process when there is one (no read of the store),
+   * else as {@link awaitRun} finds it.
+   */
+  async settled(
+    runId: string,
+    waitMs = this.syncWaitMs,
+  ): Promise<Pick<RunRecord, "status" | "output" | "error">> {
+    const local = this.endings.get(runId);
+    if (local !== undefined) {
+      const e = await local;
+      if (e.status !== "interrupted" && terminalStatuses.has(e.status))
+        return e as Pick<RunRecord, "status" | "output" | "error">;
+    }
+    return this.awaitRun(runId, waitMs);
   }
 
   /** Resolves when the run ends, or after `waitMs` with what the store says then. */
@@ -257,14 +293,14 @@ export class FlowEngine implements NodePlugin {
     if (!(await this.store.sendSignal(runId, name, value, this.now()))) {
       throw TesseraError.conflict(`run ${runId} is ${run.status}: it takes no more signals`);
     }
-    this.schedulePoll(0);
+    this.wake();
     return run;
   }
 
   /** Delivers a bus event to the runs waiting for it. */
   async deliverEvent(eventName: string, payload: unknown): Promise<number> {
     const n = await this.store.signalWaiting(`event:${eventName}`, payload, this.now());
-    if (n > 0) this.schedulePoll(0);
+    if (n > 0) this.wake();
     return n;
   }
 
@@ -274,7 +310,7 @@ export class FlowEngine implements NodePlugin {
     if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
     const x = this.executions.get(runId);
     if (x !== undefined) x.cancelRequested = true;
-    this.schedulePoll(0);
+    this.wake();
     return run;
   }
 
@@ -290,11 +326,17 @@ export class FlowEngine implements NodePlugin {
     if (existing.status === "completed")
       throw TesseraError.conflict(`run ${runId} completed: nothing to retry`);
     const run = await this.store.retry(runId, this.flow(existing.flow).version, this.now());
-    this.schedulePoll(0);
+    this.wake();
     return run!;
   }
 
   // --- claiming and executing ---------------------------------------------------------------------
+
+  /** Something became due in the store: claim at once. */
+  private wake(): void {
+    this.backlog = true;
+    this.schedulePoll(0);
+  }
 
   private schedulePoll(delay: number): void {
     if (!this.running) return;
@@ -329,7 +371,10 @@ export class FlowEngine implements NodePlugin {
         ...(runId === undefined ? {} : { runId }),
       });
       for (const run of runs) this.launch(run, false);
-      if (runId === undefined && runs.length === room) this.schedulePoll(0);
+      if (runId === undefined) {
+        this.backlog = runs.length === room;
+        if (this.backlog) this.schedulePoll(0);
+      }
     } catch (err) {
       this.logger?.error("claiming runs failed", { err });
     } finally {
@@ -340,8 +385,8 @@ export class FlowEngine implements NodePlugin {
     }
   }
 
-  private launch(run: RunRecord, fresh: boolean): void {
-    if (this.executions.has(run.id)) return;
+  private launch(run: RunRecord, fresh: boolean): Promise<Ending> | undefined {
+    if (this.executions.has(run.id)) return undefined;
     const def = this.flows.get(run.flow)!;
     const host = this.host!;
     const timer = this.timers.get(run.id);
@@ -363,16 +408,22 @@ export class FlowEngine implements NodePlugin {
       this.executions.set(run.id, x);
       return x.execute();
     };
-    go()
+    const ending = go()
       .catch((err: unknown): Ending => {
         this.logger?.error("run execution failed", { runId: run.id, err });
         return { status: "interrupted" };
       })
-      .then((ending) => {
+      .then((e) => {
         this.executions.delete(run.id);
-        this.ended(run, ending);
-        if (this.executions.size < this.concurrency) this.schedulePoll(0);
+        this.ended(run, e);
+        return e;
       });
+    this.endings.set(run.id, ending);
+    void ending.then(() => {
+      this.endings.delete(run.id);
+      if (this.backlog && this.executions.size < this.concurrency) this.schedulePoll(0);
+    });
+    return ending;
   }
 
   private async block(run: RunRecord, def: FlowDef): Promise<Ending> {

@@ -71,6 +71,7 @@ export class RunExecution {
   private readonly consumed = new Set<number>();
   private settle: ((o: Outcome) => void) | undefined;
   private checking = false;
+  private log: Logger | undefined;
   private done = false;
   readonly ctx: FlowContext;
 
@@ -412,7 +413,10 @@ export class RunExecution {
     return {
       runId: this.run.id,
       flow: this.def.name,
-      log: this.host.logger.child({ flow: this.def.name, runId: this.run.id }),
+      get log() {
+        self.log ??= self.host.logger.child({ flow: self.def.name, runId: self.run.id });
+        return self.log;
+      },
       call: ((ref: EntryRef, input: unknown, opts?: FlowCallOptions) =>
         call(ref, input, opts)) as FlowContext["call"],
       tryCall: ((ref: EntryRef, input: unknown, opts?: FlowCallOptions) =>
