@@ -1,4 +1,3 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { TesseraError } from "../../core/errors.js";
 import { checkResultKey, isStoredResult, type ResultStore, type StoredResult } from "./result-store.js";
@@ -9,6 +8,9 @@ export interface FileResultStoreOptions {
 }
 
 let tmpCounter = 0;
+
+// Loaded on first use: a function that never stores a result does not pay for node:fs/promises at its cold start.
+const fs = () => import("node:fs/promises");
 
 /** A {@link ResultStore} in a folder, for local runs and tests (on Lambda, only `/tmp` is writable). */
 export class FileResultStore implements ResultStore {
@@ -24,6 +26,7 @@ export class FileResultStore implements ResultStore {
 
   async put(result: StoredResult): Promise<void> {
     const file = this.fileOf(result.key);
+    const { mkdir, rename, writeFile } = await fs();
     await mkdir(dirname(file), { recursive: true });
     // Written aside then renamed: a reader never sees half a result.
     const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
@@ -32,6 +35,7 @@ export class FileResultStore implements ResultStore {
   }
 
   async get(key: string): Promise<StoredResult | undefined> {
+    const { readFile } = await fs();
     let text: string;
     try {
       text = await readFile(this.fileOf(key), "utf8");

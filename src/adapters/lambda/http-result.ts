@@ -1,8 +1,27 @@
-import { STATUS_CODES } from "node:http";
 import { TesseraError } from "../../core/errors.js";
 import type { GatewayResponse } from "../../features/gateway/gateway.js";
 import { httpStatusOf } from "../../features/gateway/http-status.js";
 import type { LambdaHttpResult } from "./lambda-events.js";
+
+// The reasons of the statuses the gateway answers with (node:http's STATUS_CODES would cost a cold
+// start the loading of node:http).
+const reasons: Readonly<Record<number, string>> = {
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No Content",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 /** The format an answer must take: API Gateway (v1 and v2 share it) or ALB, with or without multi-value headers. */
 export type ResultFormat = "api" | "alb" | "alb-multi";
@@ -30,7 +49,7 @@ export function encodeBody(body: string | Uint8Array | undefined): {
 export function toResult(r: GatewayResponse, format: ResultFormat): LambdaHttpResult {
   const { body, isBase64Encoded } = encodeBody(r.body);
   if (format === "api") return { statusCode: r.status, headers: r.headers, body, isBase64Encoded };
-  const statusDescription = `${r.status} ${STATUS_CODES[r.status] ?? "Unknown"}`;
+  const statusDescription = `${r.status} ${reasons[r.status] ?? "Status"}`;
   if (format === "alb")
     return { statusCode: r.status, statusDescription, headers: r.headers, body, isBase64Encoded };
   const multiValueHeaders: Record<string, string[]> = {};

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { text } from "../../examples/text/services.js";
+import { buildLambdas, entrySource } from "../../src/deploy/lambda-build.js";
+import { zip } from "../../src/deploy/zip.js";
+import { rewriteZodImport } from "../../src/deploy/zod-namespace-plugin.js";
+import { readZip } from "../adapters/lambda/fixtures/read-zip.js";
+
+describe("zip", () => {
+  const files = [
+    { name: "index.mjs", data: Buffer.from("export const handler = () => 1;\n".repeat(50)) },
+    { name: "lib/ü.bin", data: new Uint8Array([0, 1, 2, 254, 255]) },
+  ];
+
+  it("holds the files as given, deflated", () => {
+    const archive = zip(files);
+    const read = readZip(archive);
+    expect([...read.keys()]).toEqual(["index.mjs", "lib/ü.bin"]);
+    expect(read.get("index.mjs")).toEqual(files[0]?.data);
+    expect(new Uint8Array(read.get("lib/ü.bin")!)).toEqual(files[1]?.data);
+    expect(archive.length).toBeLessThan(files[0]!.data.length);
+  });
+
+  it("is reproducible: the same files make the same bytes (a stable source_code_hash)", () => {
+    expect(zip(files).equals(zip(files))).toBe(true);
+  });
+});
+
+describe("the zod import rewrite", () => {
+  it("turns a named z import into a namespace import, and nothing else", () => {
+    expect(rewriteZodImport('import { z } from "zod";')).toBe('import * as z from "zod";');
+    expect(rewriteZodImport("import {z} from 'zod/v4'")).toBe("import * as z from 'zod/v4'");
+    for (const untouched of [
+      'import { z, ZodError } from "zod";',
+      'import { z } from "zod/mini";',
+      'import * as z from "zod";',
+      'import { object } from "zod";',
+      'const s = "import { z } from zod";',
+    ])
+      expect(rewriteZodImport(untouched)).toBe(untouched);
+  });
+});
+
+describe("buildLambdas", () => {
+  it("generates an entry importing the project file, its service modules and the runtime", () => {
+    const source = entrySource(
+      {
+        root: "/p",
+        configFile: "/p/tessera.config.ts",
+        services: [],
+        serviceModules: new Map([
+          ["a", "/p/a.ts"],
+          ["b", "/p/a.ts"],
+          ["c", "/p/c.ts"],
+        ]),
+      },
+      "a",
+      "/t/lambda-runtime.js",
+    );
+    expect(source).toContain('import config from "/p/tessera.config.ts";');
+    expect(source).toContain('import * as m0 from "/p/a.ts";');
+    expect(source).toContain('import * as m1 from "/p/c.ts";');
+    expect(source).toContain(
+      'export const handler = projectLambda({ config, modules: [m0, m1], service: "a" });',
+    );
+  });
+
+  it("refuses a service the project does not have", async () => {
+    await expect(
+      buildLambdas(
+        { root: "/p", configFile: "/p/tessera.config.ts", services: [text] },
+        { services: ["nope"] },
+      ),
+    ).rejects.toMatchObject({
+      code: "TESSERA_CONFIG",
+      message: "unknown service nope (the project has text)",
+    });
+  });
+
+  it("says which module failed to bundle", async () => {
+    const outDir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    onTestFinished(() => rmSync(outDir, { recursive: true, force: true }));
+    await expect(
+      buildLambdas(
+        { root: "/nowhere", configFile: "/nowhere/tessera.config.ts", services: [text] },
+        { outDir },
+      ),
+    ).rejects.toMatchObject({
+      code: "TESSERA_CONFIG",
+      message: expect.stringContaining("bundling the function of text failed"),
+    });
+  });
+});
