@@ -2,6 +2,7 @@ import type { CliCommand } from "./command.js";
 import { callCommand } from "./commands/call.js";
 import { configCommand } from "./commands/config.js";
 import { devCommand } from "./commands/dev.js";
+import { flowsCommand } from "./commands/flows.js";
 import { newCommand } from "./commands/new.js";
 import { openapiCommand } from "./commands/openapi.js";
 import { routesCommand } from "./commands/routes.js";
@@ -17,6 +18,7 @@ export const builtinCommands: readonly CliCommand[] = [
   startCommand,
   routesCommand,
   callCommand,
+  flowsCommand,
   openapiCommand,
   configCommand,
 ];

@@ -1,6 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
+import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
 
@@ -88,6 +89,8 @@ export interface ProjectConfig extends StageSettings {
   readonly name?: string;
   /** The services: definitions, or module paths (relative to this file) whose exported services all load. */
   readonly services: readonly (ServiceDef | string)[];
+  /** Durable flows: the node runs their engine on the stage's `store` and serves the `flows` API. */
+  readonly flows?: readonly FlowDef[];
   /** The stages and their overrides; when given, `--stage` must name one of them. The default stage is `dev`. */
   readonly stages?: Readonly<Record<string, StageSettings>>;
   /** Project commands: `tessera <name>`. */

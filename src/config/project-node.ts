@@ -2,12 +2,15 @@ import type { Logger } from "../core/logger.js";
 import { createNode, type TesseraNode } from "../core/node.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
+import { projectFlowEngine } from "./project-flows.js";
 import { transportFor } from "./transport-url.js";
 
 /** A node hosting the project's services on the transport its settings name (not started). */
 export function createProjectNode(project: Project, logger: Logger): TesseraNode {
+  const flows = projectFlowEngine(project, logger);
   return createNode({
-    services: project.services,
+    services: flows === undefined ? project.services : [...project.services, flows.service],
+    ...(flows === undefined ? {} : { plugins: [flows] }),
     transport: transportFor(project.settings.transport),
     stage: project.stage,
     env: project.env,

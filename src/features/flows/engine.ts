@@ -39,6 +39,8 @@ export interface FlowEngineOptions {
   readonly syncWaitMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Close the store when the engine stops (default false: whoever made the store closes it). */
+  readonly closeStore?: boolean;
 }
 
 export interface StartOptions {
@@ -170,6 +172,7 @@ export class FlowEngine implements NodePlugin {
     await this.commit.drain();
     await this.store.releaseAll(this.workerId, this.now());
     this.executions.clear();
+    if (this.options.closeStore) await this.store.close();
   }
 
   /**

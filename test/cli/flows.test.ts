@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/cli.js";
+import { colorsFor, type Output } from "../../src/cli/output.js";
+import { loadProject } from "../../src/config/load-project.js";
+import { createProjectNode } from "../../src/config/project-node.js";
+import { type RunningServer, serve, silentLogger } from "../../src/index.js";
+
+// The example project with its flows, on an in-memory store, served on a free port; the `flows`
+// commands talk to it as they would to `npm start`.
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const plain = colorsFor({}, {});
+  const out: Output = {
+    color: plain,
+    errColor: plain,
+    out: (text) => {
+      stdout += `${text}\n`;
+    },
+    err: (text) => {
+      stderr += `${text}\n`;
+    },
+  };
+  const code = await runCli([...argv, "--url", server.url], out);
+  return { code, stdout, stderr };
+}
+
+let server: RunningServer;
+const saved = { ...process.env };
+beforeAll(async () => {
+  const project = await loadProject({
+    config: "examples/text/tessera.config.ts",
+    store: "memory",
+    processEnv: {},
+  });
+  server = await serve(createProjectNode(project, silentLogger), { port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+  Object.assign(process.env, saved);
+});
+
+describe("tessera flows", () => {
+  it("lists the project's flows (the config's `flows` run on the stage's store)", async () => {
+    const { code, stdout } = await cli("flows", "list");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^FLOW +VERSION/);
+    expect(stdout).toContain("process-text");
+    expect(stdout).toContain("book-trip");
+  });
+
+  it("starts a run and waits for its output; status shows its history", async () => {
+    const started = await cli("flows", "start", "process-text", '{"message":"hello world"}');
+    expect(started.code).toBe(0);
+    const run = JSON.parse(started.stdout) as { runId: string; output: unknown };
+    expect(run.output).toEqual({ message: "DLROW OLLEH", count: 1 });
+    const status = JSON.parse((await cli("flows", "status", run.runId)).stdout) as { history: unknown[] };
+    expect(status.history).toHaveLength(3);
+    expect((await cli("flows", "status", "--flow", "process-text")).stdout).toContain(run.runId);
+  });
+
+  it("starts asynchronously with an idempotency key, cancels and retries", async () => {
+    const a = JSON.parse(
+      (
+        await cli(
+          "flows",
+          "start",
+          "book-trip",
+          '{"traveller":"Ada","failAt":"car"}',
+          "--async",
+          "--key",
+          "t1",
+        )
+      ).stdout,
+    ) as {
+      runId: string;
+    };
+    const b = JSON.parse(
+      (await cli("flows", "start", "book-trip", '{"traveller":"Bob"}', "--async", "--key", "t1")).stdout,
+    ) as {
+      runId: string;
+      existing: boolean;
+    };
+    expect(b).toMatchObject({ runId: a.runId, existing: true });
+    await expect
+      .poll(
+        async () => (JSON.parse((await cli("flows", "status", a.runId)).stdout) as { status: string }).status,
+      )
+      .toBe("compensated");
+    const retried = await cli("flows", "retry", a.runId);
+    expect(retried.code).toBe(0);
+    expect((await cli("flows", "cancel", a.runId)).code).toBe(0);
+  });
+
+  it("prints a refusal as CODE: message and exits 1", async () => {
+    const bad = await cli("flows", "start", "process-text", '{"message":5}');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^TESSERA_VALIDATION: invalid input: input\.message/);
+    const signal = await cli("flows", "signal", "nope", "approval", "{}");
+    expect(signal).toMatchObject({ code: 1, stderr: "TESSERA_NOT_FOUND: no run nope\n" });
+    expect((await cli("flows", "frobnicate")).code).not.toBe(0);
+  });
+});
