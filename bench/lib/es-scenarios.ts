@@ -44,6 +44,8 @@ export const eventStoreScenarios: readonly Scenario[] = [
     name: "es-lag",
     title: "Async projection under the es-append load (calls/s = appends/s; p99 = projection lag)",
     pinned: false,
-    peers: [{ name: "tessera", file: "es-lag-tessera.ts", note: "lag from commit to read model, batches of 2,000" }],
+    peers: [
+      { name: "tessera", file: "es-lag-tessera.ts", note: "lag from commit to read model, batches of 2,000" },
+    ],
   },
 ];

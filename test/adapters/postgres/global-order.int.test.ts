@@ -35,7 +35,10 @@ describe.skipIf(!up)("postgres global order", () => {
           });
           appended += 2;
         } else {
-          await store.append(stream, [{ type: "quick", data: { i } }, { type: "quick", data: { i } }]);
+          await store.append(stream, [
+            { type: "quick", data: { i } },
+            { type: "quick", data: { i } },
+          ]);
           appended += 2;
         }
       }),
