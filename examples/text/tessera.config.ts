@@ -1,4 +1,6 @@
 import { defineConfig } from "../../src/index.js";
+import { accountsService } from "../accounts/service.js";
+import { accountView } from "../accounts/view.js";
 import { bookTrip, processText } from "./flows.js";
 import { pipeline, text } from "./services.js";
 
@@ -8,5 +10,7 @@ export default defineConfig({
   services: [text, pipeline],
   // Durable flows, run on the stage's store (default sqlite:.tessera/dev.db) and served under /flows.
   flows: [processText, bookTrip],
+  // The event-sourced accounts service, on the same store (its events, read model and outbox).
+  eventSourcing: { services: (es) => [accountsService(es)], projections: [accountView] },
   gateway: { port: 3000 },
 });

@@ -1,6 +1,8 @@
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
+import type { EventSourcing } from "../features/eventsourcing/event-sourcing.js";
+import type { ProjectionDef } from "../features/eventsourcing/projection.js";
 import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
@@ -91,6 +93,14 @@ export interface ProjectConfig extends StageSettings {
   readonly services: readonly (ServiceDef | string)[];
   /** Durable flows: the node runs their engine on the stage's `store` and serves the `flows` API. */
   readonly flows?: readonly FlowDef[];
+  /**
+   * Event-sourced services: `services(es)` builds them on the event-sourcing runtime of the
+   * stage's `store`; the runtime joins the node (outbox relay, async `projections`).
+   */
+  readonly eventSourcing?: {
+    readonly services: (es: EventSourcing) => readonly ServiceDef[];
+    readonly projections?: readonly ProjectionDef[];
+  };
   /** The stages and their overrides; when given, `--stage` must name one of them. The default stage is `dev`. */
   readonly stages?: Readonly<Record<string, StageSettings>>;
   /** Project commands: `tessera <name>`. */

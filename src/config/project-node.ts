@@ -2,15 +2,21 @@ import type { Logger } from "../core/logger.js";
 import { createNode, type TesseraNode } from "../core/node.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
+import { projectEventSourcing } from "./project-event-sourcing.js";
 import { projectFlowEngine } from "./project-flows.js";
 import { transportFor } from "./transport-url.js";
 
 /** A node hosting the project's services on the transport its settings name (not started). */
 export function createProjectNode(project: Project, logger: Logger): TesseraNode {
   const flows = projectFlowEngine(project, logger);
+  const es = projectEventSourcing(project, logger);
   return createNode({
-    services: flows === undefined ? project.services : [...project.services, flows.service],
-    ...(flows === undefined ? {} : { plugins: [flows] }),
+    services: [
+      ...project.services,
+      ...(flows === undefined ? [] : [flows.service]),
+      ...(es === undefined ? [] : es.services),
+    ],
+    plugins: [...(flows === undefined ? [] : [flows]), ...(es === undefined ? [] : [es.es])],
     transport: transportFor(project.settings.transport),
     stage: project.stage,
     env: project.env,

@@ -14,6 +14,8 @@ export interface EventSourcingOptions {
   readonly projections?: readonly ProjectionDef[];
   readonly outbox?: OutboxRelayOptions;
   readonly logger?: Logger;
+  /** Close the store in `stop()` (default false: its owner closes it). */
+  readonly closeStore?: boolean;
 }
 
 /** What `start` needs to publish: a node has all of it (`es.start(node)`). */
@@ -128,11 +130,12 @@ export class EventSourcing implements RepositoryHost {
     while ((await this.relay.publishOnce()) > 0);
   }
 
-  /** Stops the runners and the relay (the store stays open: its owner closes it). */
+  /** Stops the runners and the relay (and closes the store with `closeStore`). */
   async stop(): Promise<void> {
     await Promise.all(this.runners.splice(0).map((r) => r.stop()));
     await this.relay?.stop();
     this.relay = undefined;
+    if (this.options.closeStore === true) await this.store.close();
   }
 }
 
