@@ -1,0 +1,22 @@
+import Database from "better-sqlite3";
+import pg from "pg";
+import { createFlowEngine, createNode, serve } from "tessera";
+import { memoryTransport } from "tessera/memory";
+import { postgresFlowStore } from "tessera/postgres";
+import { sqliteFlowStore } from "tessera/sqlite";
+import { fulfil, nightly, onboard } from "./flows.js";
+import { hello } from "./quick-start.js";
+
+// Embedded: one process, runs in a SQLite file (WAL). Distributed: as many workers as you like on PostgreSQL.
+const store = process.env.DATABASE_URL
+  ? postgresFlowStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
+  : sqliteFlowStore({ database: new Database(".tessera/flows.db") });
+
+const flows = createFlowEngine({ store, flows: [onboard, nightly, fulfil] });
+// The engine is a plugin of the node (started and stopped with it); its `flows` service is the HTTP API.
+const node = createNode({ services: [hello, flows.service], plugins: [flows], transport: memoryTransport() });
+await serve(node, { port: 3000, handleSignals: true });
+
+// Or from code: start a run and wait for its output (typed by the flow's schemas).
+const { greeting } = await flows.execute(onboard, { name: "Ada", email: "ada@example.com" });
+console.log(greeting);

@@ -1,0 +1,58 @@
+import { cron, flow, onEvent, signal, TesseraError } from "tessera";
+import { z } from "zod";
+import { orderPlaced } from "./events.js";
+import { hello } from "./quick-start.js";
+
+export const approval = signal("approval", z.object({ approved: z.boolean(), by: z.string() }));
+
+export const onboard = flow(
+  "onboard",
+  {
+    input: z.object({ name: z.string(), email: z.email() }),
+    output: z.object({ greeting: z.string(), account: z.string() }),
+    signals: [approval],
+  },
+  async (ctx, { name, email }) => {
+    // A typed call: its result (or its error) is journaled; a replay reads it back.
+    const { text } = await ctx.call(hello.entries.greet, { name });
+    // A local side effect, run once; on failure later, its compensation runs (saga).
+    const account = await ctx.step(
+      "open-account",
+      async ({ idempotencyKey }) => {
+        const res = await fetch("https://accounts.example/open", {
+          method: "POST",
+          headers: { "idempotency-key": idempotencyKey },
+          body: JSON.stringify({ email }),
+        });
+        return ((await res.json()) as { id: string }).id;
+      },
+      {
+        retry: { attempts: 5, baseDelayMs: 200 },
+        compensate: (id) => fetch(`https://accounts.example/${id}`, { method: "DELETE" }),
+      },
+    );
+    // A durable timer and a wait for a human: the run sleeps in the store, not in memory.
+    await ctx.sleep("1h");
+    const decision = await ctx.waitFor(approval, { timeout: "2d" });
+    if (decision?.approved !== true) throw TesseraError.conflict("not approved"); // → compensated
+    return { greeting: text, account };
+  },
+);
+
+// Triggers: a cron schedule (once per tick across every worker) and bus events.
+export const nightly = flow("nightly", { triggers: [cron("0 2 * * *")] }, async (ctx) => {
+  const at = ctx.now(); // journaled: the same on every replay (never call ctx inside a step's function)
+  await ctx.step("report", () => ctx.log.info("report sent", { at }));
+});
+
+export const fulfil = flow(
+  "fulfil",
+  {
+    input: z.object({ orderId: z.string() }),
+    triggers: [onEvent(orderPlaced, (e) => ({ orderId: e.orderId }))],
+  },
+  async (ctx, { orderId }) => {
+    const outcome = await ctx.tryCall(hello.entries.greet, { name: orderId });
+    return outcome.kind === "ok" ? "greeted" : outcome.kind; // "client-error", "server-error", "no-content"
+  },
+);
