@@ -27,3 +27,13 @@ export function assertExpectedVersion(expected: ExpectedVersion): void {
     throw TesseraError.badRequest(`expected version must be "any" or an integer ≥ 0, got ${expected}`);
   }
 }
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Refuses events whose given id is not a UUID (every store keeps ids as UUIDs). */
+export function assertEventIds(events: readonly { readonly id?: string }[]): void {
+  for (const e of events) {
+    if (e.id !== undefined && !uuid.test(e.id))
+      throw TesseraError.badRequest(`event id "${e.id}" is not a UUID`);
+  }
+}

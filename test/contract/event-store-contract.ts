@@ -92,10 +92,18 @@ export function eventStoreContract(name: string, factory: StoreFactory, skip = f
       expect(await store.streamVersion("acc-1")).toBe(5);
     });
 
-    it("refuses an expected version that is not a version", async () => {
+    it("refuses an expected version that is not a version, and an event id that is not a UUID", async () => {
       const store = await open();
       const err = await rejection(store.append("s", [ev("a")], { expectedVersion: -1 }));
       expect(err.code).toBe("TESSERA_BAD_REQUEST");
+      // Among concurrent appends, only the bad one fails.
+      const [bad, good] = await Promise.allSettled([
+        store.append("s", [{ type: "a", data: 1, id: "not-a-uuid" }], { expectedVersion: 0 }),
+        store.append("t", [ev("a")], { expectedVersion: 0 }),
+      ]);
+      expect(bad).toMatchObject({ status: "rejected", reason: { code: "TESSERA_BAD_REQUEST" } });
+      expect(good).toMatchObject({ status: "fulfilled", value: { version: 1 } });
+      expect(await store.streamVersion("s")).toBe(0);
     });
 
     it("reads a stream from a version, with a limit", async () => {

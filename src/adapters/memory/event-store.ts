@@ -13,7 +13,11 @@ import type {
   StoredEvent,
   Upcaster,
 } from "../../ports/event-store.js";
-import { assertExpectedVersion, checkExpectedVersion } from "../../ports/event-store-conflict.js";
+import {
+  assertEventIds,
+  assertExpectedVersion,
+  checkExpectedVersion,
+} from "../../ports/event-store-conflict.js";
 import { pollingSubscription } from "../../ports/polling-subscription.js";
 import { indexUpcasters, upcast } from "../../ports/upcast.js";
 
@@ -43,6 +47,7 @@ class Staged implements EventStoreTransaction {
   ): Promise<AppendResult> {
     const expected = options.expectedVersion ?? "any";
     assertExpectedVersion(expected);
+    assertEventIds(events);
     const current = this.versions.get(stream) ?? this.store.versionOf(stream);
     checkExpectedVersion(stream, expected, current);
     const recordedAt = new Date();

@@ -20,7 +20,8 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  * and leave together, in one statement, so that one commit (one WAL flush) serves many commands.
  * Each append keeps its own version check: the streams whose check fails get their conflict, the
  * others commit. A stream is never in two statements at once (so a process never deadlocks with
- * itself); a deadlock with another process sends each append of the group alone.
+ * itself); a group that fails (a deadlock with another process, a bad event) is sent again one
+ * append at a time.
  */
 export class AppendBatcher {
   private readonly queue: Pending[] = [];
@@ -85,7 +86,9 @@ export class AppendBatcher {
         else p.resolve(this.result(p, r.version, r.recordedAt));
       }
     } catch (err) {
-      if ((err as { code?: string }).code === "40P01" && batch.length > 1) {
+      // A deadlock with another process, or one bad append: each goes alone, and only its own
+      // failure is its answer.
+      if (batch.length > 1) {
         for (const p of batch) this.single(p.stream, withIds(p), p.expected).then(p.resolve, p.reject);
       } else {
         for (const p of batch) p.reject(err);

@@ -10,7 +10,7 @@ import type {
   Snapshot,
   StoredEvent,
 } from "../../ports/event-store.js";
-import { assertExpectedVersion, versionConflict } from "../../ports/event-store-conflict.js";
+import { assertEventIds, assertExpectedVersion, versionConflict } from "../../ports/event-store-conflict.js";
 import type { EventStoreSql } from "./event-store-sql.js";
 
 /** What the store needs of a `pg` client or pool: parameterised queries. */
@@ -33,6 +33,7 @@ export async function appendEvents(
 ): Promise<AppendResult> {
   const expected = options.expectedVersion ?? "any";
   assertExpectedVersion(expected);
+  assertEventIds(events);
   const current = async () =>
     Number((await db.query<{ version: string }>(sql.version, [stream])).rows[0]?.version ?? 0);
   if (events.length === 0) {

@@ -15,6 +15,7 @@ import type {
   SubscribeOptions,
   Upcaster,
 } from "../../ports/event-store.js";
+import { assertEventIds } from "../../ports/event-store-conflict.js";
 import { pollingSubscription } from "../../ports/polling-subscription.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
@@ -138,6 +139,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    assertEventIds(events);
     await this.migrate();
     const expected = options?.expectedVersion ?? "any";
     const result =

@@ -17,7 +17,11 @@ import type {
   SubscribeOptions,
   Upcaster,
 } from "../../ports/event-store.js";
-import { assertExpectedVersion, checkExpectedVersion } from "../../ports/event-store-conflict.js";
+import {
+  assertEventIds,
+  assertExpectedVersion,
+  checkExpectedVersion,
+} from "../../ports/event-store-conflict.js";
 import { pollingSubscription } from "../../ports/polling-subscription.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { type EventRow, eventOfRow, prefixEnd } from "./event-store-rows.js";
@@ -139,6 +143,7 @@ function appendNow(
 ): AppendResult {
   const expected = options.expectedVersion ?? "any";
   assertExpectedVersion(expected);
+  assertEventIds(events);
   const current = s.version.get(stream) as number;
   checkExpectedVersion(stream, expected, current);
   const recordedAt = new Date();
