@@ -76,6 +76,25 @@ export interface Transport {
    * transport without persistence still fits the port.
    */
   readonly durable?: DurableStreams | undefined;
+  /**
+   * A last-value store kept by the medium (a JetStream stream with one message per subject on
+   * NATS, a map shared by the bus in memory), when the adapter has one. Optional, as `durable`.
+   */
+  readonly lastValues?: LastValues | undefined;
+}
+
+/**
+ * The latest value of each key, kept by the medium so that any process on it can read it, e.g. a
+ * replicated state's snapshot and number, read by a restarted owner or a holder while the owner
+ * is down. Keys are dot-separated tokens without wildcards (`state.quotes`).
+ */
+export interface LastValues {
+  /** Stores `data` as the value of `key`, replacing the previous one; resolves once stored. */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** The latest value of `key`, or `undefined` when it has none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Forgets `key` (nothing happens when it has no value). */
+  delete(key: string): Promise<void>;
 }
 
 /** A message of a durable stream. */

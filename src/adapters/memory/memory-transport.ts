@@ -3,6 +3,7 @@ import {
   type DurableStreams,
   errorReplyOf,
   type Headers,
+  type LastValues,
   noResponders,
   type Reply,
   type RequestOptions,
@@ -13,6 +14,7 @@ import {
   type TransportSubscription,
 } from "../../ports/transport.js";
 import { type BusSubscriber, createMemoryBus, type MemoryBus } from "./memory-bus.js";
+import { memoryLastValues } from "./memory-last-values.js";
 import { isValidPattern, isValidSubject } from "./subject-matcher.js";
 
 export interface MemoryTransportOptions {
@@ -190,6 +192,11 @@ class MemoryTransport implements Transport {
       };
     },
   };
+
+  /** The last-value store of the bus (in process), shared by its transports. */
+  get lastValues(): LastValues {
+    return memoryLastValues(this.bus);
+  }
 
   async subscribe(
     subject: string,

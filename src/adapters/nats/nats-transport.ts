@@ -4,6 +4,7 @@ import {
   type DurableStreams,
   errorReplyOf,
   type Headers,
+  type LastValues,
   type Reply,
   type RequestOptions,
   type SubscribeOptions,
@@ -12,6 +13,7 @@ import {
   type TransportStatus,
   type TransportSubscription,
 } from "../../ports/transport.js";
+import { JetStreamLastValues } from "./jetstream-last-values.js";
 import { type JetStreamOptions, JetStreamStreams } from "./jetstream-streams.js";
 import { headersOf, publishOptions } from "./nats-headers.js";
 import { ReplyMux } from "./reply-mux.js";
@@ -65,6 +67,7 @@ export class NatsTransport implements Transport {
   private readonly servers: string[];
   private readonly drainTimeoutMs: number;
   private streams: JetStreamStreams | undefined;
+  private last: JetStreamLastValues | undefined;
 
   constructor(
     private readonly driver: NatsConnect,
@@ -82,6 +85,11 @@ export class NatsTransport implements Transport {
   /** Durable streams on JetStream (available once connected). */
   get durable(): DurableStreams | undefined {
     return this.streams;
+  }
+
+  /** The last-value store on JetStream (available once connected). */
+  get lastValues(): LastValues | undefined {
+    return this.last;
   }
 
   /** The connection, for tools that need more of NATS than the port offers (e.g. tests). */
@@ -113,6 +121,10 @@ export class NatsTransport implements Transport {
     this.up = true;
     this.mux.attach(nc);
     this.streams = new JetStreamStreams(nc, this.options.jetstream ?? {}, () => this.check());
+    const js = this.options.jetstream ?? {};
+    this.last = new JetStreamLastValues(nc, js.streamPrefix ?? "TESSERA_", js.storage ?? "file", () =>
+      this.check(),
+    );
     void this.watch(nc);
   }
 
