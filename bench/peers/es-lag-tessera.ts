@@ -15,6 +15,7 @@ const balances = projection({
   from: bench,
   collections: ["balances"],
   batchSize: 2000,
+  prefetch: (e) => ["balances", e.aggregateId],
   async handle(e, docs) {
     const doc = (await docs.get<{ balance: number }>("balances", e.aggregateId)) ?? { balance: 0 };
     await docs.put("balances", e.aggregateId, {

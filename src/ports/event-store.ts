@@ -112,6 +112,8 @@ export interface DocumentWrite {
 export interface EventStoreTransaction {
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   getDocument<T = unknown>(collection: string, id: string): Promise<T | undefined>;
+  /** The documents of these ids that exist, in one read. */
+  getDocuments<T = unknown>(collection: string, ids: readonly string[]): Promise<Map<string, T>>;
   putDocument(collection: string, id: string, doc: unknown): Promise<void>;
   deleteDocument(collection: string, id: string): Promise<void>;
   /** Puts (`doc` defined) or deletes (`doc` undefined) many documents at once. */

@@ -335,6 +335,15 @@ export function eventStoreContract(name: string, factory: StoreFactory, skip = f
         await tx.putDocument("other", "a", { x: 1 });
       });
       expect(await store.getDocument("accounts", "a")).toEqual({ balance: 1, owner: "Ada" });
+      const some = await store.transaction((tx) => tx.getDocuments("accounts", ["a", "c", "zz"]));
+      expect([...some]).toEqual(
+        expect.arrayContaining([
+          ["a", { balance: 1, owner: "Ada" }],
+          ["c", { balance: 3 }],
+        ]),
+      );
+      expect(some.size).toBe(2);
+      expect((await store.transaction((tx) => tx.getDocuments("accounts", []))).size).toBe(0);
       expect(await store.getDocument("accounts", "z")).toBeUndefined();
       expect((await store.findDocuments("accounts")).map((d) => d.id)).toEqual(["a", "b", "c"]);
       expect(await store.findDocuments("accounts", { after: "a", limit: 1 })).toEqual([

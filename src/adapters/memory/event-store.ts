@@ -76,6 +76,15 @@ class Staged implements EventStoreTransaction {
     return this.store.getDocument<T>(collection, id);
   }
 
+  async getDocuments<T>(collection: string, ids: readonly string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    for (const id of ids) {
+      const doc = await this.getDocument<T>(collection, id);
+      if (doc !== undefined) found.set(id, doc);
+    }
+    return found;
+  }
+
   async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
     this.collection(collection).set(id, clone(doc));
   }

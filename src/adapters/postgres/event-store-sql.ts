@@ -57,6 +57,7 @@ SELECT stream, max(version) AS version, min(recorded_at) AS recorded_at FROM ev 
     moveCheckpoint: `UPDATE ${s}.es_checkpoints SET position = $2 WHERE name = $1 AND position = $3 RETURNING 1`,
     saveCheckpoint: `INSERT INTO ${s}.es_checkpoints (name, position) VALUES ($1, $2)
       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    getDocs: `SELECT id, doc FROM ${s}.es_documents WHERE collection = $1 AND id = ANY($2::text[])`,
     getDoc: `SELECT doc FROM ${s}.es_documents WHERE collection = $1 AND id = $2`,
     putDoc: `INSERT INTO ${s}.es_documents (collection, id, doc) VALUES ($1, $2, $3)
       ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,

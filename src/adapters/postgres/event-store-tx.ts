@@ -102,6 +102,12 @@ export class PostgresTransaction implements EventStoreTransaction {
     return rows[0]?.doc;
   }
 
+  async getDocuments<T>(collection: string, ids: readonly string[]): Promise<Map<string, T>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.client.query<{ id: string; doc: T }>(this.sql.getDocs, [collection, ids]);
+    return new Map(rows.map((r) => [r.id, r.doc]));
+  }
+
   async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
     await this.client.query(this.sql.putDoc, [collection, id, json(doc)]);
   }

@@ -100,6 +100,14 @@ class SqliteTransaction implements EventStoreTransaction {
     const doc = this.s.getDoc.get(collection, id) as string | undefined;
     return doc === undefined ? undefined : (JSON.parse(doc) as T);
   }
+  async getDocuments<T>(collection: string, ids: readonly string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    for (const id of ids) {
+      const doc = this.s.getDoc.get(collection, id) as string | undefined;
+      if (doc !== undefined) found.set(id, JSON.parse(doc) as T);
+    }
+    return found;
+  }
   async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
     this.s.putDoc.run(collection, id, json(doc));
   }

@@ -25,6 +25,27 @@ export class BatchedDocuments implements Documents {
     return entry.doc === GONE ? undefined : (structuredClone(entry.doc) as T);
   }
 
+  /** Reads these documents in one go (those not read yet), so that `get` finds them here. */
+  async prefetch(keys: readonly (readonly [collection: string, id: string])[]): Promise<void> {
+    const byCollection = new Map<string, Set<string>>();
+    for (const [collection, id] of keys) {
+      if (this.cache.has(`${collection}\u0000${id}`)) continue;
+      const ids = byCollection.get(collection) ?? new Set<string>();
+      ids.add(id);
+      byCollection.set(collection, ids);
+    }
+    for (const [collection, ids] of byCollection) {
+      const found = await this.tx.getDocuments(collection, [...ids]);
+      for (const id of ids) {
+        this.cache.set(`${collection}\u0000${id}`, {
+          collection,
+          id,
+          doc: found.has(id) ? found.get(id) : GONE,
+        });
+      }
+    }
+  }
+
   async put(collection: string, id: string, doc: unknown): Promise<void> {
     this.write(collection, id, structuredClone(doc));
   }

@@ -45,11 +45,15 @@ export class ProjectionRunner {
       const checkpoint = await tx.loadCheckpoint(name);
       if (checkpoint >= last) return;
       const docs = new BatchedDocuments(tx);
-      for (const e of batch) {
-        if (e.position <= checkpoint) continue;
-        const projected = this.projection.select(e);
-        if (projected !== undefined) await this.projection.handle(projected, docs);
+      const todo = batch
+        .filter((e) => e.position > checkpoint)
+        .map((e) => this.projection.select(e))
+        .filter((e) => e !== undefined);
+      const prefetch = this.projection.prefetch;
+      if (prefetch !== undefined) {
+        await docs.prefetch(todo.map((e) => prefetch(e)).filter((k) => k !== undefined));
       }
+      for (const e of todo) await this.projection.handle(e, docs);
       await docs.flush();
       await tx.saveCheckpoint(name, last, checkpoint);
     });

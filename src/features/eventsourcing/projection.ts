@@ -28,6 +28,11 @@ export interface ProjectionOptions<E extends DomainEvent> {
   readonly from: AggregateDef<string, unknown, E> | readonly AggregateDef<string, unknown, DomainEvent>[];
   /** Events per transaction of an async projection (default 500). */
   readonly batchSize?: number;
+  /**
+   * The document an event's handler reads, if it is known from the event (e.g. `(e) => ["accounts",
+   * e.aggregateId]`): an async batch then reads them all in one query instead of one per `get`.
+   */
+  prefetch?(event: ProjectedEvent<E>): readonly [collection: string, id: string] | undefined;
   /** The collections it writes: a rebuild empties them. */
   readonly collections: readonly string[];
   handle(event: ProjectedEvent<E>, docs: Documents): Promise<void> | void;

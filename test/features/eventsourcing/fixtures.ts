@@ -40,12 +40,13 @@ export const addAtMost =
   };
 
 /** Totals per counter, as a read model. */
-export function totals(mode: "inline" | "async", name = `totals-${mode}`) {
+export function totals(mode: "inline" | "async", name = `totals-${mode}`, prefetch = false) {
   return projection({
     name,
     mode,
     from: counter,
     collections: [name],
+    ...(prefetch ? { prefetch: (e: { aggregateId: string }) => [name, e.aggregateId] as const } : {}),
     async handle(e, docs) {
       const doc = (await docs.get<{ count: number; events: number }>(name, e.aggregateId)) ?? {
         count: 0,

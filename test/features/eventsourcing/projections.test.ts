@@ -69,6 +69,26 @@ describe("projections", () => {
     database.close();
   });
 
+  it("reads the documents of a batch in one go when the projection says which", async () => {
+    const store = memoryEventStore();
+    const view = totals("async", "prefetched", true);
+    const es = eventSourcing({ store, projections: [view] });
+    const repo = es.repository(counter);
+    const ids = await Promise.all([1, 2, 3].map(async (by) => (await repo.create(add(by))).id));
+    await repo.update(ids[0]!, add(10));
+    const spy = vi.spyOn(store, "transaction");
+    await es.start();
+    await es.caughtUp();
+    expect(spy).toHaveBeenCalled();
+    for (const [i, id] of ids.entries()) {
+      expect(await store.getDocument(view.name, id)).toEqual({
+        count: i === 0 ? 11 : i + 1,
+        events: i === 0 ? 2 : 1,
+      });
+    }
+    await es.stop();
+  });
+
   it("lets two runners of one projection share the log without applying a batch twice", async () => {
     const store = memoryEventStore();
     const view = totals("async", "shared");
