@@ -6,6 +6,7 @@ import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
+import type { UseKey } from "./uses.js";
 
 const neverAborted = new AbortController().signal;
 
@@ -17,6 +18,8 @@ export interface ContextHost {
   publish(event: EventDef, payload: unknown, meta: CallMeta, options?: EmitOptions): Promise<void>;
   /** The values of `model` for the service of `target` (`service.entry`). */
   configOf(target: string, model: ConfigModel): unknown;
+  /** What `key` gives the service of `target` (`service.entry`). */
+  useOf<T>(target: string, key: UseKey<T>): T;
 }
 
 /**
@@ -97,5 +100,9 @@ export class CallContext implements Context {
 
   config<M extends ConfigShape>(model: ConfigModel<M>): ConfigValues<M> {
     return this.host.configOf(this.target, model as ConfigModel) as ConfigValues<M>;
+  }
+
+  use<T>(key: UseKey<T>): T {
+    return this.host.useOf(this.target, key);
   }
 }

@@ -2,6 +2,7 @@ import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
 import type { EntryRef } from "./entry.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
+import type { UseKey } from "./uses.js";
 
 /** Who is calling: the verified claims of a token (JWT claims, or what an authorizer returned). */
 export interface Identity {
@@ -59,4 +60,11 @@ export interface Context {
    * const { maxLength } = ctx.config(textConfig);
    */
   config<M extends ConfigShape>(model: ConfigModel<M>): ConfigValues<M>;
+  /**
+   * What a node plugin provides for a part the service declares in its `uses`, read synchronously.
+   *
+   * @example
+   * const { AAPL } = ctx.use(quotes).value; // the local copy of a replicated state
+   */
+  use<T>(key: UseKey<T>): T;
 }

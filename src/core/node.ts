@@ -22,6 +22,7 @@ import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry
 import { RemoteRouter } from "./remote-router.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
+import { missingPlugins, type UseKey, type UseProvider, UseProviders } from "./uses.js";
 import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
 
 export interface NodeOptions {
@@ -127,6 +128,8 @@ export class TesseraNode implements DispatchHost, EventHost {
   private served = 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private configValues: ReadonlyMap<string, Readonly<Record<string, unknown>>> | undefined;
+  private readonly providers = new UseProviders();
+  private stopping: Promise<void> | undefined;
 
   constructor(options: NodeOptions) {
     this.id = options.id ?? newNodeId();
@@ -203,6 +206,13 @@ export class TesseraNode implements DispatchHost, EventHost {
     if (this.state !== "created")
       throw new TesseraError("TESSERA_DEFINITION", `node ${this.id} is ${this.state}, cannot start`);
     this.resolvedConfig();
+    const missing = missingPlugins(this.services, this.plugins);
+    if (missing.length > 0) {
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `no node plugin for: ${missing.join(", ")} (give the node the feature's plugin)`,
+      );
+    }
     this.state = "starting";
     try {
       await this.transport.connect();
@@ -248,9 +258,17 @@ export class TesseraNode implements DispatchHost, EventHost {
     });
   }
 
-  /** Stops taking work, drains what is in flight (bounded by `drainTimeout`), closes the transport. */
-  async stop(): Promise<void> {
-    if (this.state === "stopped" || this.state === "stopping") return;
+  /**
+   * Stops taking work, drains what is in flight (bounded by `drainTimeout`), closes the transport.
+   * A second caller waits for the same stop.
+   */
+  stop(): Promise<void> {
+    if (this.state === "stopped" && this.stopping === undefined) return Promise.resolve();
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     const wasRunning = this.state === "running";
     this.state = "stopping";
     // Plugins first, last started first: e.g. discovery deregisters while the node still serves.
@@ -309,6 +327,25 @@ export class TesseraNode implements DispatchHost, EventHost {
       );
     }
     return this.resolvedConfig().get(owners[0]!.name) as ConfigValues<M>;
+  }
+
+  /**
+   * Makes `key` readable with `ctx.use(key)` by the handlers of this node (a plugin does this
+   * when it starts, e.g. the states feature for each state a local service owns or holds).
+   */
+  provide<T>(key: UseKey<T>, provider: UseProvider<T>): void {
+    this.providers.provide(key, provider);
+  }
+
+  /** What `ctx.use(key)` gives the handlers of `service` (outside handlers, e.g. in tests). */
+  use<T>(key: UseKey<T>, service: string): T {
+    return this.providers.use(key, service);
+  }
+
+  /** What `ctx.use(key)` gives a handler serving `target`. */
+  useOf<T>(target: string, key: UseKey<T>): T {
+    const dot = target.indexOf(".");
+    return this.providers.use(key, dot === -1 ? target : target.slice(0, dot));
   }
 
   /** The config behind `ctx.config(model)` of a handler serving `target`. */

@@ -4,6 +4,7 @@ import type { Entry, EntryRef } from "./entry.js";
 import type { Subscription } from "./event.js";
 import type { Middleware } from "./middleware.js";
 import type { CallPolicies } from "./policies.js";
+import type { ServiceUse } from "./uses.js";
 
 /** What an authorizer knows of the request (protocol-neutral). */
 export interface AuthRequest {
@@ -44,6 +45,11 @@ export interface ServiceOptions<E extends AnyEntries> extends CallPolicies {
   readonly description?: string;
   /** The typed configuration the service needs (`configModel({...})`), checked when its node starts. */
   readonly config?: ConfigModel;
+  /**
+   * The parts the service takes in features run by node plugins: replicated states it owns or
+   * holds, wired connections, a main loop (`owns(quotes)`, `requester(prices)`, `main(loop)`…).
+   */
+  readonly uses?: readonly ServiceUse[];
 }
 
 type Bound<E> = E extends Entry<infer In, infer Out> ? EntryRef<In, Out> : never;
@@ -100,6 +106,10 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
       id: `${name}.${key}`,
       policies: mergePolicies(options, def.options),
     });
+  }
+  for (const use of options.uses ?? []) {
+    if (typeof use?.feature !== "string")
+      throw new TypeError(`${name}.uses holds something that is not a feature's declaration`);
   }
   for (const [key, sub] of Object.entries(options.on ?? {})) {
     if (sub?.kind !== "subscription")
