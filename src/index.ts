@@ -49,6 +49,7 @@ export {
   type ServiceOptions,
   service,
 } from "./core/service.js";
+export type { ServiceUse, UseKey } from "./core/uses.js";
 export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
 export {
   type AggregateDef,
@@ -129,6 +130,25 @@ export {
   type ServeOptions,
   serve,
 } from "./features/gateway/index.js";
+export {
+  applyDelta,
+  type Delta,
+  type DeltaOutcome,
+  type HoldOptions,
+  type HoldsState,
+  holds,
+  type OwnsState,
+  owns,
+  type ReplicatedStatesOptions,
+  replicatedStates,
+  type StateChange,
+  type StateCopy,
+  type StateDef,
+  type StateHandle,
+  type StateMessage,
+  type StateOptions,
+  state,
+} from "./features/states/index.js";
 export type {
   AppendOptions,
   AppendResult,

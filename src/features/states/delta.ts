@@ -1,0 +1,105 @@
+/**
+ * The delta protocol of replicated states, as data and pure functions: what an owner sends, what
+ * a holder keeps, and what a holder does with each message. The runtime (owner, holder) only
+ * moves these values around.
+ */
+
+/** The changed keys of a state: a value sets the key, `null` deletes it (deleting a missing key is fine). */
+export type Delta<T> = { readonly [K in keyof T]?: T[K] | null };
+
+/**
+ * A message from an owner to its holders. `epoch` is the owner's incarnation (it grows each time
+ * the owner starts), `seq` its number within the state's life: the pair orders every message.
+ */
+export type StateMessage = StateUpdate | StateBeat;
+
+/** A full update or a delta update. */
+export interface StateUpdate {
+  readonly epoch: number;
+  readonly seq: number;
+  /** `true`: `data` is the whole value (a full update or a snapshot); `false`: the changed keys. */
+  readonly isSnapshot: boolean;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The owner's current number, sent while idle: a holder that missed the last updates sees that it is behind. */
+export interface StateBeat {
+  readonly epoch: number;
+  readonly seq: number;
+  readonly beat: true;
+}
+
+/** A holder's copy: epoch 0 means never synchronised (the state's initial value). */
+export interface StateCopy<T> {
+  readonly epoch: number;
+  readonly seq: number;
+  readonly value: Readonly<T>;
+}
+
+/** Why a holder fetches a snapshot. */
+export type ResyncReason = "unsynced" | "gap" | "duplicate" | "new-epoch" | "behind";
+
+/** What a holder does with a message. */
+export type DeltaOutcome<T> =
+  | { readonly outcome: "applied"; readonly copy: StateCopy<T> }
+  | { readonly outcome: "ignored"; readonly reason: "older" | "current" }
+  | { readonly outcome: "resync"; readonly reason: ResyncReason };
+
+/** The copy of a holder that has received nothing yet. */
+export function initialCopy<T>(value: T): StateCopy<T> {
+  return { epoch: 0, seq: 0, value };
+}
+
+/** Shallow merge: each key of the delta replaces the value's, `null` deletes it. */
+export function mergeDelta<T>(value: Readonly<T>, delta: Readonly<Record<string, unknown>>): T {
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of Object.keys(delta)) {
+    const v = delta[key];
+    if (v === null) delete out[key];
+    else if (v !== undefined) out[key] = v;
+  }
+  return out as T;
+}
+
+/** Compares two (epoch, seq) positions. */
+function compare(a: { epoch: number; seq: number }, b: { epoch: number; seq: number }): number {
+  return a.epoch !== b.epoch ? a.epoch - b.epoch : a.seq - b.seq;
+}
+
+/**
+ * Applies an owner's message to a holder's copy:
+ * - a snapshot (full update, snapshot reply) replaces the copy whatever the gap; only one older
+ *   than the copy is ignored, like any older number;
+ * - a delta applies only when it is exactly the next number of the same epoch (shallow merge);
+ * - a delta of an older number (or an older epoch) is ignored;
+ * - a duplicate (the copy's own number), a gap, a delta of a newer epoch, or any delta while the
+ *   copy was never synchronised: fetch a snapshot and resynchronise;
+ * - a beat (the owner's current number) ahead of the copy: resynchronise (the last updates were lost).
+ *
+ * @example
+ * const r = applyDelta(copy, { epoch: 1, seq: copy.seq + 1, isSnapshot: false, data: { AAPL: 101 } });
+ * if (r.outcome === "applied") copy = r.copy;
+ */
+export function applyDelta<T>(copy: StateCopy<T>, msg: StateMessage): DeltaOutcome<T> {
+  const order = compare(msg, copy);
+  if ("beat" in msg) {
+    if (order < 0) return { outcome: "ignored", reason: "older" };
+    if (order === 0) return { outcome: "ignored", reason: "current" };
+    return { outcome: "resync", reason: copy.epoch === 0 ? "unsynced" : "behind" };
+  }
+  if (msg.isSnapshot) {
+    if (order < 0) return { outcome: "ignored", reason: "older" };
+    return { outcome: "applied", copy: { epoch: msg.epoch, seq: msg.seq, value: msg.data as T } };
+  }
+  if (copy.epoch === 0) return { outcome: "resync", reason: "unsynced" };
+  if (msg.epoch < copy.epoch) return { outcome: "ignored", reason: "older" };
+  if (msg.epoch > copy.epoch) return { outcome: "resync", reason: "new-epoch" };
+  if (msg.seq === copy.seq + 1) {
+    return {
+      outcome: "applied",
+      copy: { epoch: copy.epoch, seq: msg.seq, value: mergeDelta(copy.value, msg.data) },
+    };
+  }
+  if (msg.seq < copy.seq) return { outcome: "ignored", reason: "older" };
+  return { outcome: "resync", reason: msg.seq === copy.seq ? "duplicate" : "gap" };
+}

@@ -1,0 +1,241 @@
+import type { Codec } from "../../core/codec.js";
+import { TesseraError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { validate } from "../../core/schema.js";
+import type { Transport, TransportSubscription } from "../../ports/transport.js";
+import { type Delta, mergeDelta, type StateMessage } from "./delta.js";
+import type { StateChange, StateDef, StateHandle } from "./state.js";
+import { decodeStored, type StoredState, stateSubjects } from "./state-wire.js";
+
+/** What an owner or a holder needs of its node. */
+export interface StateHost {
+  readonly transport: Transport;
+  readonly codec: Codec;
+  readonly logger: Logger;
+}
+
+export interface OwnerOptions {
+  /** Least time between two writes of the value to the last-value store (default 20 ms). */
+  readonly persistMs?: number;
+  /** A beat with the current number goes out after this long without an update (default 1000 ms). */
+  readonly beatMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The owner's side of a state: the value and its number, updated by `set` (a full update) and
+ * `patch` (a delta), each checked by the schema and sent to the holders in order. The value, its
+ * number and the owner's epoch are written behind to the transport's last-value store (at most
+ * one write in flight, `persistMs` apart), so that a restarted owner resumes its numbering under a
+ * new epoch and holders can read a snapshot while it is down. Snapshot requests are answered with
+ * the current value and number.
+ */
+export class StateOwner<T extends object> implements StateHandle<T> {
+  private current: Readonly<T>;
+  private number = 0;
+  private incarnation = 0;
+  private readonly listeners = new Set<(change: StateChange<T>) => void>();
+  private subscription: TransportSubscription | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private sentSinceBeat = false;
+  private dirty = false;
+  private writing: Promise<void> | undefined;
+  private running = false;
+  private readonly persistMs: number;
+  private readonly beatMs: number;
+  private readonly log: Logger;
+
+  constructor(
+    readonly def: StateDef<string, T>,
+    private readonly host: StateHost,
+    options: OwnerOptions = {},
+  ) {
+    this.current = def.initial;
+    this.persistMs = options.persistMs ?? 20;
+    this.beatMs = options.beatMs ?? 1000;
+    this.log = host.logger.child({ state: def.name, role: "owner" });
+  }
+
+  get value(): Readonly<T> {
+    return this.current;
+  }
+  get seq(): number {
+    return this.number;
+  }
+  get epoch(): number {
+    return this.incarnation;
+  }
+  get synced(): boolean {
+    return this.running;
+  }
+
+  onChange(listener: (change: StateChange<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resumes from the stored value (under the next epoch), claims the epoch, serves snapshots and announces the value. */
+  async start(): Promise<void> {
+    const { transport, codec } = this.host;
+    const store = transport.lastValues;
+    const name = this.def.name;
+    if (store === undefined) {
+      // Nothing survives this process: a time-based epoch still orders incarnations.
+      this.incarnation = Date.now();
+    } else {
+      const raw = await store.get(stateSubjects.stored(name));
+      const stored = raw === undefined ? undefined : decodeStored(codec, raw);
+      if (stored !== undefined) {
+        this.number = stored.seq;
+        try {
+          this.current = this.check(stored.value);
+        } catch (err) {
+          this.log.warn("the stored value fails the state's schema: starting from the initial value", {
+            err,
+          });
+        }
+      }
+      this.incarnation = Math.max((stored?.epoch ?? 0) + 1, 1);
+      // Claim the epoch before anything is sent under it: a restart never reuses one.
+      await store.put(stateSubjects.stored(name), this.encodeStored());
+    }
+    this.subscription = await transport.respond(
+      stateSubjects.snapshot(name),
+      { queue: `state.${name}` },
+      () => ({
+        data: codec.encode(this.snapshotMessage()),
+      }),
+    );
+    this.running = true;
+    // Holders that synchronised with an earlier incarnation replace their copy now.
+    await this.send(this.snapshotMessage());
+    this.beatTimer = setInterval(() => {
+      if (this.sentSinceBeat) {
+        this.sentSinceBeat = false;
+        return;
+      }
+      void this.send({ epoch: this.incarnation, seq: this.number, beat: true }).catch(() => undefined);
+    }, this.beatMs);
+    this.beatTimer.unref();
+  }
+
+  /** Stores the value one last time, then stops answering snapshots. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    clearInterval(this.beatTimer);
+    await this.flush().catch((err: unknown) => this.log.warn("could not store the state on stop", { err }));
+    this.running = false;
+    await this.subscription?.unsubscribe();
+    this.subscription = undefined;
+  }
+
+  set(value: T): Promise<void> {
+    let checked: T;
+    try {
+      this.ready();
+      checked = this.check(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const previous = this.current;
+    this.current = checked;
+    this.number++;
+    this.changed({ kind: "snapshot", previous });
+    return this.send(this.snapshotMessage());
+  }
+
+  patch(delta: Delta<T>): Promise<void> {
+    const previous = this.current;
+    let checked: T;
+    try {
+      this.ready();
+      checked = this.check(mergeDelta(previous, delta as Record<string, unknown>));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.current = checked;
+    this.number++;
+    this.changed({ kind: "delta", previous, delta });
+    return this.send({ epoch: this.incarnation, seq: this.number, isSnapshot: false, data: delta });
+  }
+
+  flush(): Promise<void> {
+    if (this.host.transport.lastValues === undefined) return Promise.resolve();
+    this.dirty = true;
+    this.writing ??= this.writeBehind();
+    return this.writing;
+  }
+
+  private ready(): void {
+    if (!this.running)
+      throw TesseraError.unavailable(`state ${this.def.name} is not served yet (its node is not running)`);
+  }
+
+  private check(value: unknown): T {
+    const out = validate(this.def.schema, value, `state ${this.def.name}`);
+    if (out instanceof Promise) {
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `state ${this.def.name}: asynchronous schemas cannot check a state`,
+      );
+    }
+    return out as T;
+  }
+
+  private snapshotMessage(): StateMessage {
+    return {
+      epoch: this.incarnation,
+      seq: this.number,
+      isSnapshot: true,
+      data: this.current as Readonly<Record<string, unknown>>,
+    };
+  }
+
+  private encodeStored(): Uint8Array {
+    const stored: StoredState = {
+      epoch: this.incarnation,
+      seq: this.number,
+      value: this.current as Readonly<Record<string, unknown>>,
+    };
+    return this.host.codec.encode(stored);
+  }
+
+  private send(msg: StateMessage): Promise<void> {
+    this.sentSinceBeat = true;
+    if (!("beat" in msg)) void this.flush().catch(() => undefined);
+    return this.host.transport.publish(stateSubjects.updates(this.def.name), this.host.codec.encode(msg));
+  }
+
+  private changed(change: Pick<StateChange<T>, "kind" | "previous" | "delta">): void {
+    if (this.listeners.size === 0) return;
+    const full: StateChange<T> = {
+      state: this.def.name,
+      value: this.current,
+      epoch: this.incarnation,
+      seq: this.number,
+      ...change,
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(full);
+      } catch (err) {
+        this.log.error("a change listener failed", { err });
+      }
+    }
+  }
+
+  /** One write at a time, `persistMs` apart, until nothing changed since the last one. */
+  private async writeBehind(): Promise<void> {
+    const store = this.host.transport.lastValues!;
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
+        if (this.dirty) await sleep(this.persistMs);
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { InferOut, Schema } from "../../core/schema.js";
+import type { UseKey } from "../../core/uses.js";
+import type { Delta } from "./delta.js";
+
+/** A change of a local copy (or of the owner's value), as change callbacks receive it. */
+export interface StateChange<T> {
+  readonly state: string;
+  /** `snapshot`: the value was replaced (full update, snapshot, resynchronisation); `delta`: keys changed. */
+  readonly kind: "snapshot" | "delta";
+  readonly value: Readonly<T>;
+  readonly previous: Readonly<T>;
+  /** The changed keys of a delta (`null`: deleted). */
+  readonly delta?: Delta<T>;
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/**
+ * What `ctx.use(state)` gives a service that owns or holds the state: its value, read
+ * synchronously, and, on the owner's side, the updates.
+ */
+export interface StateHandle<T> {
+  /** The local copy (the owner's own value on its side). */
+  readonly value: Readonly<T>;
+  /** The number of the last update applied (0 before any). */
+  readonly seq: number;
+  /** The owner's incarnation the copy comes from (0: a holder that has received nothing yet). */
+  readonly epoch: number;
+  /** False for a holder until it has its first snapshot. */
+  readonly synced: boolean;
+  /** Calls `listener` after each change; returns the function that stops it. */
+  onChange(listener: (change: StateChange<T>) => void): () => void;
+  /** Owner only: a full update, replacing every holder's copy. */
+  set(value: T): Promise<void>;
+  /** Owner only: a delta update (shallow merge; `null` deletes a key). */
+  patch(delta: Delta<T>): Promise<void>;
+  /** Owner only: resolves once the value and its number are stored (e.g. in a SIGTERM handler). */
+  flush(): Promise<void>;
+}
+
+/** A declared replicated state: a name, a schema of its (object) value, and its initial value. */
+export interface StateDef<N extends string = string, T extends object = Record<string, unknown>>
+  extends UseKey<StateHandle<T>> {
+  readonly kind: "state";
+  readonly name: N;
+  readonly schema: Schema;
+  readonly initial: Readonly<T>;
+}
+
+export interface StateOptions<T> {
+  /** The value before the first update (and of a holder before its first snapshot). */
+  readonly initial: T;
+}
+
+const stateName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
+
+/**
+ * Declares a replicated state: an object value that one service owns (`owns(state)`) and others
+ * hold as a live local copy (`holds(state)`). The owner's updates are checked by the schema.
+ *
+ * @example
+ * export const quotes = state("quotes", z.record(z.string(), z.number()), { initial: {} });
+ */
+export function state<const N extends string, S extends Schema>(
+  name: N,
+  schema: S,
+  options: StateOptions<InferOut<S>>,
+): StateDef<N, InferOut<S> & object> {
+  if (!stateName.test(name)) {
+    throw new TypeError(`state name "${name}" must be dotted words of letters, digits, "_" or "-"`);
+  }
+  if (typeof options?.initial !== "object" || options.initial === null || Array.isArray(options.initial)) {
+    throw new TypeError(`state "${name}" needs an object as its initial value`);
+  }
+  return Object.freeze({
+    kind: "state",
+    name,
+    schema,
+    initial: Object.freeze({ ...(options.initial as object) }) as InferOut<S> & object,
+    useKey: `state:${name}`,
+  });
+}
