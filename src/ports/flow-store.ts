@@ -167,6 +167,7 @@ export interface FlowStore {
   claim(query: ClaimQuery): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | undefined>;
   findByKey(flow: string, idempotencyKey: string): Promise<RunRecord | undefined>;
+  /** Runs, newest first (run ids are time-ordered: the stores order by id). */
   listRuns(query: RunQuery): Promise<RunRecord[]>;
   journal(runId: string): Promise<JournalEntry[]>;
   signals(runId: string): Promise<SignalRecord[]>;

@@ -147,7 +147,7 @@ export function memoryFlowStore(): FlowStore {
         (r) =>
           (q.flow === undefined || r.flow === q.flow) && (q.status === undefined || r.status === q.status),
       );
-      all.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+      all.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
       return all.slice(0, q.limit ?? 100).map(view);
     },
 

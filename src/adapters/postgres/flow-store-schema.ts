@@ -51,7 +51,6 @@ CREATE TABLE ${t.runs} (
 CREATE UNIQUE INDEX flow_runs_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX flow_runs_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
 CREATE INDEX flow_runs_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
-CREATE INDEX flow_runs_created ON ${t.runs} (created_at);
 CREATE TABLE ${t.journal} (
   run_id text NOT NULL,
   seq int NOT NULL,

@@ -78,7 +78,7 @@ function newRecord(n: NewRun, now: number, leaseMs: number): RunRecord {
     flow: n.flow,
     version: n.version,
     status: n.owner === undefined ? "queued" : "running",
-    input: n.input === undefined ? undefined : JSON.parse(JSON.stringify(n.input)),
+    input: n.input === null || typeof n.input !== "object" ? n.input : JSON.parse(JSON.stringify(n.input)),
     output: undefined,
     error: undefined,
     idempotencyKey: n.idempotencyKey,
@@ -245,7 +245,7 @@ export class PostgresFlowStore implements FlowStore {
   async listRuns(q: RunQuery): Promise<RunRecord[]> {
     const { rows } = await this.pool.query<RunRow>(
       `SELECT * FROM ${this.t.runs} WHERE ($1::text IS NULL OR flow = $1) AND ($2::text IS NULL OR status = $2)
-       ORDER BY created_at DESC, id DESC LIMIT $3`,
+       ORDER BY id DESC LIMIT $3`,
       [q.flow ?? null, q.status ?? null, q.limit ?? 100],
     );
     return rows.map(runOf);

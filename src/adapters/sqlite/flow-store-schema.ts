@@ -44,11 +44,10 @@ CREATE TABLE ${t.runs} (
   waiting_for TEXT,
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   signal_count INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX ${t.runs}_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX ${t.runs}_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
 CREATE INDEX ${t.runs}_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
-CREATE INDEX ${t.runs}_created ON ${t.runs} (created_at);
 CREATE TABLE ${t.journal} (
   run_id TEXT NOT NULL,
   seq INTEGER NOT NULL,

@@ -83,7 +83,7 @@ function newRecord(n: NewRun, now: number, leaseUntil: number): RunRecord {
     flow: n.flow,
     version: n.version,
     status: n.owner === undefined ? "queued" : "running",
-    input: n.input === undefined ? undefined : JSON.parse(JSON.stringify(n.input)),
+    input: n.input === null || typeof n.input !== "object" ? n.input : JSON.parse(JSON.stringify(n.input)),
     output: undefined,
     error: undefined,
     idempotencyKey: n.idempotencyKey,
@@ -315,7 +315,7 @@ export class SqliteFlowStore implements FlowStore {
       args.push(q.status);
     }
     const sql = `SELECT * FROM ${this.t.runs} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY created_at DESC, id DESC LIMIT ?`;
+      ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, q.limit ?? 100) as RunRow[]).map(runOf);
   }
 

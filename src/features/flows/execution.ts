@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { EntryRef } from "../../core/entry.js";
 import type { ErrorBody } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
@@ -7,8 +6,9 @@ import type { RetryPolicy } from "../../core/policies.js";
 import { validate } from "../../core/schema.js";
 import type { JournalEntry, RunRecord, RunStatus, SignalRecord } from "../../ports/flow-store.js";
 import type { CallInvoker } from "./call-effect.js";
-import { callOutcome, invokeEntry } from "./call-effect.js";
+import { invokeEntry } from "./call-effect.js";
 import { toMs } from "./duration.js";
+import { type EffectRunner, ExecutionContext } from "./execution-context.js";
 import type { FlowDef } from "./flow.js";
 import type { FlowCallOptions, FlowContext, StepInfo, StepOptions, WaitOptions } from "./flow-context.js";
 import { errorBody, Interrupted, isControl, NonDeterminism, RunCancelled, rebuild } from "./flow-errors.js";
@@ -50,8 +50,14 @@ export interface Ending {
   readonly dueAt?: number | undefined;
 }
 
+const noJournal: ReadonlyMap<number, JournalEntry> = new Map();
 const never = <T>() => new Promise<T>(() => undefined);
-const json = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+// What a replay would read back: the JSON form (finite numbers, strings and booleans are their own).
+const json = <T>(v: T): T => {
+  if (v === undefined || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  return JSON.parse(JSON.stringify(v)) as T;
+};
 
 /**
  * One execution of a run on this worker: the flow's code runs from the start; effects already in
@@ -59,7 +65,7 @@ const json = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v
  * the code sees them. When the code only waits (a timer or a signal), the run is suspended in the
  * store and the execution ends; another one resumes it later, on any worker.
  */
-export class RunExecution {
+export class RunExecution implements EffectRunner {
   cancelRequested: boolean;
   private lost = false;
   private seq = 0;
@@ -67,7 +73,7 @@ export class RunExecution {
   private pending: JournalEntry[] = [];
   private readonly waits: { dueAt: number | undefined; name: string | undefined }[] = [];
   private readonly compensables: Compensable[] = [];
-  private readonly journal: Map<number, JournalEntry>;
+  private readonly journal: ReadonlyMap<number, JournalEntry>;
   private readonly consumed = new Set<number>();
   private settle: ((o: Outcome) => void) | undefined;
   private checking = false;
@@ -82,13 +88,13 @@ export class RunExecution {
     journal: readonly JournalEntry[],
     private readonly signals: readonly SignalRecord[],
   ) {
-    this.journal = new Map(journal.map((e) => [e.seq, e]));
+    this.journal = journal.length === 0 ? noJournal : new Map(journal.map((e) => [e.seq, e]));
     for (const e of journal) {
       const id = (e.value as { signalId?: number } | undefined)?.signalId;
       if (e.kind === "wait" && typeof id === "number") this.consumed.add(id);
     }
     this.cancelRequested = run.cancelRequested;
-    this.ctx = this.context();
+    this.ctx = new ExecutionContext(this);
   }
 
   /** Stops the execution at its next effect, writing nothing more (lease lost, engine stopping). */
@@ -314,7 +320,7 @@ export class RunExecution {
   }
 
   /** A value drawn by the code (time, randomness): journaled with the next write. */
-  private drawn<T>(kind: string, produce: () => T): T {
+  drawn<T>(kind: string, produce: () => T): T {
     const seq = ++this.seq;
     const rec = this.replayed(seq, kind, kind);
     if (rec !== undefined) return rec.value as T;
@@ -339,7 +345,7 @@ export class RunExecution {
     });
   }
 
-  private sleepUntil(target: number): Promise<void> {
+  sleepUntil(target: number): Promise<void> {
     const seq = ++this.seq;
     const rec = this.replayed(seq, "sleep", "sleep");
     const until = rec === undefined ? target : (rec.value as number);
@@ -359,7 +365,7 @@ export class RunExecution {
     });
   }
 
-  private waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> = {}): Promise<T | undefined> {
+  waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> = {}): Promise<T | undefined> {
     const name = what.kind === "event" ? `event:${what.name}` : what.name;
     const seq = ++this.seq;
     let rec: JournalEntry | undefined;
@@ -403,57 +409,48 @@ export class RunExecution {
     return this.park(deadline ?? undefined, name);
   }
 
-  private context(): FlowContext {
-    const self = this;
-    const policy = this.def.options.retry;
-    const call = (ref: EntryRef, input: unknown, opts?: { timeout?: number; retry?: RetryPolicy }) =>
-      self.effect("call", ref.id, (seq) =>
-        invokeEntry(self.host.invoker, ref, input, opts, `${self.run.id}:${seq}`),
-      );
-    return {
-      runId: this.run.id,
-      flow: this.def.name,
-      get log() {
-        self.log ??= self.host.logger.child({ flow: self.def.name, runId: self.run.id });
-        return self.log;
-      },
-      call: ((ref: EntryRef, input: unknown, opts?: FlowCallOptions) =>
-        call(ref, input, opts)) as FlowContext["call"],
-      tryCall: ((ref: EntryRef, input: unknown, opts?: FlowCallOptions) =>
-        callOutcome(call(ref, input, opts))) as FlowContext["tryCall"],
-      callAsync: ((ref: EntryRef, input: unknown, opts?: FlowCallOptions) => {
-        const p = call(ref, input, opts);
-        p.catch(() => undefined);
-        return { result: () => p };
-      }) as FlowContext["callAsync"],
-      step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions<Awaited<T>> = {}) {
-        const retry = options.retry ?? policy;
-        return self.effect(
-          "step",
-          name,
-          (seq) =>
-            retry === undefined
-              ? Promise.resolve().then(() => fn(self.info(seq, 1)))
-              : runWithRetry(retry, (attempt) => fn(self.info(seq, attempt)), true),
-          options.compensate === undefined
-            ? undefined
-            : (seq, result) =>
-                self.compensables.push({
-                  seq,
-                  name,
-                  result,
-                  compensate: options.compensate as Compensable["compensate"],
-                  retry,
-                }),
-        ) as Promise<Awaited<T>>;
-      },
-      sleep: (d) => self.sleepUntil(self.host.now() + toMs(d)),
-      sleepUntil: (date) => self.sleepUntil(typeof date === "number" ? date : date.getTime()),
-      waitFor: ((what: SignalDef | EventDef, options?: WaitOptions<unknown>) =>
-        self.waitFor(what, options)) as FlowContext["waitFor"],
-      now: () => self.drawn("now", () => self.host.now()),
-      random: () => self.drawn("random", Math.random),
-      uuid: () => self.drawn("uuid", randomUUID),
-    };
+  // --- what the context asks (see ExecutionContext) -------------------------------------------
+
+  get runId(): string {
+    return this.run.id;
+  }
+
+  get flowName(): string {
+    return this.def.name;
+  }
+
+  logger(): Logger {
+    this.log ??= this.host.logger.child({ flow: this.def.name, runId: this.run.id });
+    return this.log;
+  }
+
+  now(): number {
+    return this.host.now();
+  }
+
+  callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
+    return this.effect("call", ref.id, (seq) =>
+      invokeEntry(this.host.invoker, ref, input, options, `${this.run.id}:${seq}`),
+    );
+  }
+
+  stepEffect<T>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options: StepOptions<Awaited<T>>,
+  ): Promise<Awaited<T>> {
+    const retry = options.retry ?? this.def.options.retry;
+    const compensate = options.compensate as Compensable["compensate"] | undefined;
+    return this.effect(
+      "step",
+      name,
+      (seq) =>
+        retry === undefined
+          ? Promise.resolve().then(() => fn(this.info(seq, 1)))
+          : runWithRetry(retry, (attempt) => fn(this.info(seq, attempt)), true),
+      compensate === undefined
+        ? undefined
+        : (seq, result) => this.compensables.push({ seq, name, result, compensate, retry }),
+    ) as Promise<Awaited<T>>;
   }
 }

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { EntryRef } from "../../core/entry.js";
+import type { EventDef } from "../../core/event.js";
+import type { Logger } from "../../core/logger.js";
+import { callOutcome } from "./call-effect.js";
+import { type Duration, toMs } from "./duration.js";
+import type {
+  AsyncCall,
+  FlowCallOptions,
+  FlowContext,
+  StepInfo,
+  StepOptions,
+  WaitOptions,
+} from "./flow-context.js";
+import type { SignalDef } from "./signal.js";
+
+/** What the context of a run asks of its execution (see `RunExecution`). */
+export interface EffectRunner {
+  readonly runId: string;
+  readonly flowName: string;
+  logger(): Logger;
+  now(): number;
+  callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown>;
+  stepEffect<T>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options: StepOptions<Awaited<T>>,
+  ): Promise<Awaited<T>>;
+  sleepUntil(epochMs: number): Promise<void>;
+  waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> | undefined): Promise<T | undefined>;
+  drawn<T>(kind: string, produce: () => T): T;
+}
+
+/**
+ * The `ctx` of a flow's code: a thin object over its execution (a class, so that a run allocates
+ * one object rather than a closure per member).
+ */
+export class ExecutionContext implements FlowContext {
+  constructor(private readonly x: EffectRunner) {}
+
+  get runId(): string {
+    return this.x.runId;
+  }
+
+  get flow(): string {
+    return this.x.flowName;
+  }
+
+  get log(): Logger {
+    return this.x.logger();
+  }
+
+  call<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions): Promise<Out> {
+    return this.x.callEffect(ref as EntryRef, input, options) as Promise<Out>;
+  }
+
+  tryCall<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions) {
+    return callOutcome(this.call(ref, input, options));
+  }
+
+  callAsync<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions): AsyncCall<Out> {
+    const p = this.call(ref, input, options);
+    p.catch(() => undefined);
+    return { result: () => p };
+  }
+
+  step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions<Awaited<T>> = {}) {
+    return this.x.stepEffect(name, fn, options);
+  }
+
+  sleep(duration: Duration): Promise<void> {
+    return this.x.sleepUntil(this.x.now() + toMs(duration));
+  }
+
+  sleepUntil(date: Date | number): Promise<void> {
+    return this.x.sleepUntil(typeof date === "number" ? date : date.getTime());
+  }
+
+  waitFor<T>(what: SignalDef<string, unknown, T> | EventDef<string, unknown, T>, options?: WaitOptions<T>) {
+    return this.x.waitFor<T>(what as SignalDef | EventDef, options) as Promise<T>;
+  }
+
+  now(): number {
+    return this.x.drawn("now", () => this.x.now());
+  }
+
+  random(): number {
+    return this.x.drawn("random", Math.random);
+  }
+
+  uuid(): string {
+    return this.x.drawn("uuid", randomUUID);
+  }
+}
