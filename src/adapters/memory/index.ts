@@ -1,3 +1,4 @@
+export { MemoryDeclaredFlowStore, memoryDeclaredFlowStore } from "./declared-flow-store.js";
 export { MemoryEventStore, type MemoryEventStoreOptions, memoryEventStore } from "./event-store.js";
 export { memoryFlowStore } from "./flow-store.js";
 export { createMemoryBus, MemoryBus } from "./memory-bus.js";

@@ -1,2 +1,7 @@
+export {
+  SqliteDeclaredFlowStore,
+  type SqliteDeclaredFlowStoreOptions,
+  sqliteDeclaredFlowStore,
+} from "./declared-flow-store.js";
 export { SqliteEventStore, type SqliteEventStoreOptions, sqliteEventStore } from "./event-store.js";
 export { SqliteFlowStore, type SqliteFlowStoreOptions, sqliteFlowStore } from "./flow-store.js";
