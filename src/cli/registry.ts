@@ -1,6 +1,9 @@
 import type { CliCommand } from "./command.js";
+import { buildCommand } from "./commands/build.js";
 import { callCommand } from "./commands/call.js";
 import { configCommand } from "./commands/config.js";
+import { deployCommand } from "./commands/deploy.js";
+import { destroyCommand } from "./commands/destroy.js";
 import { devCommand } from "./commands/dev.js";
 import { flowsCommand } from "./commands/flows.js";
 import { newCommand } from "./commands/new.js";
@@ -21,6 +24,9 @@ export const builtinCommands: readonly CliCommand[] = [
   flowsCommand,
   openapiCommand,
   configCommand,
+  buildCommand,
+  deployCommand,
+  destroyCommand,
 ];
 
 export function findBuiltin(name: string): CliCommand | undefined {

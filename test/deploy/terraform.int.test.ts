@@ -6,13 +6,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadProject } from "../../src/config/load-project.js";
 import { routeTable } from "../../src/core/routes.js";
 import { deploy } from "../../src/deploy/deploy.js";
+import { workProject } from "../adapters/lambda/fixtures/work-project.js";
 
-const root = fileURLToPath(new URL("../adapters/lambda/fixtures/", import.meta.url));
+const { root, cleanup } = workProject();
 const pluginDir = process.env.TESSERA_TF_PLUGIN_DIR ?? "/opt/tf-plugins";
 const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
 const available =
@@ -23,7 +23,7 @@ if (!available)
 const work = mkdtempSync(join(tmpdir(), "tessera-tf-"));
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
-  rmSync(join(root, ".tessera"), { recursive: true, force: true });
+  cleanup();
 });
 
 const tf = (dir: string, ...args: string[]) =>

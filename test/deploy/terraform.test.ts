@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../src/config/load-project.js";
 import { routeTable } from "../../src/core/routes.js";
@@ -10,9 +9,10 @@ import { restApiDocument } from "../../src/deploy/terraform/rest-api.js";
 import { terraformFiles } from "../../src/deploy/terraform/terraform-files.js";
 import { literal, ref } from "../../src/deploy/terraform/tf-json.js";
 import { terraformCli } from "../../src/deploy/terraform-runner.js";
+import { workProject } from "../adapters/lambda/fixtures/work-project.js";
 
-const root = fileURLToPath(new URL("../adapters/lambda/fixtures/", import.meta.url));
-afterAll(() => rmSync(join(root, ".tessera"), { recursive: true, force: true }));
+const { root, cleanup } = workProject();
+afterAll(cleanup);
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 // biome-ignore lint/suspicious/noExplicitAny: reading generated JSON in assertions

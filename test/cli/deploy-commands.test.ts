@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/cli.js";
+import { colorsFor, type Output } from "../../src/cli/output.js";
+import { workProject } from "../adapters/lambda/fixtures/work-project.js";
+
+// build, deploy and destroy in-process on (a copy of) the Lambda tests' project.
+const { root, cleanup } = workProject();
+afterAll(cleanup);
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const plain = colorsFor({}, {});
+  const out: Output = {
+    color: plain,
+    errColor: plain,
+    out: (text) => {
+      stdout += `${text}\n`;
+    },
+    err: (text) => {
+      stderr += `${text}\n`;
+    },
+  };
+  const code = await runCli(argv, out, root);
+  return { code, stdout, stderr };
+}
+
+// A project's settings are copied into process.env, as a real run does: undo it after each test.
+const saved = { ...process.env };
+afterEach(() => {
+  for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+  Object.assign(process.env, saved);
+});
+
+describe("tessera build, deploy, destroy", () => {
+  it("build --target lambda prints each function with its sizes", async () => {
+    const { code, stdout, stderr } = await cli(
+      "build",
+      "--target",
+      "lambda",
+      "--service",
+      "text",
+      "--service",
+      "vault",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^SERVICE\s+BUNDLE\s+SIZE\s+ZIP$/);
+    expect(lines[1]).toMatch(/^text\s+\.tessera\/lambda\/text\/index\.mjs\s+\d+\.\d kB\s+\d+\.\d kB$/);
+    expect(lines[2]).toMatch(/^vault\s+\.tessera\/lambda\/vault\/index\.mjs/);
+    expect(existsSync(join(root, ".tessera", "lambda", "vault", "vault.zip"))).toBe(true);
+    const json = JSON.parse((await cli("build", "--target", "lambda", "--service", "text", "--json")).stdout);
+    expect(json[0]).toMatchObject({
+      service: "text",
+      bytes: expect.any(Number),
+      zipBytes: expect.any(Number),
+    });
+  });
+
+  it("build needs a known target and known services", async () => {
+    expect(await cli("build")).toMatchObject({
+      code: 1,
+      stderr: "tessera: --target is required: tessera build --target lambda\n",
+    });
+    expect((await cli("build", "--target", "docker")).stderr).toBe(
+      'tessera: unknown target "docker": the only target is lambda\n',
+    );
+    expect((await cli("build", "--target", "lambda", "--service", "nope")).stderr).toBe(
+      "tessera: unknown service nope (the project has text, pipeline, vault)\n",
+    );
+  });
+
+  it("deploy --dry-run writes the stage's Terraform and says what it did", async () => {
+    const { code, stderr } = await cli("deploy", "--stage", "prod", "--dry-run");
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^built 3 functions: text \d+\.\d kB, pipeline \d+\.\d kB, vault \d+\.\d kB\n/);
+    expect(stderr).toContain("wrote .tessera/terraform/prod/ (4 .tf.json files, 9 routes, stage prod)\n");
+    expect(stderr).toContain(
+      "dry run: terraform was not called (cd .tessera/terraform/prod && terraform init && terraform apply)",
+    );
+    const api = JSON.parse(readFileSync(join(root, ".tessera", "terraform", "prod", "api.tf.json"), "utf8"));
+    expect(Object.keys(api.resource.aws_api_gateway_method)).toHaveLength(9);
+  });
+
+  it("destroy --dry-run names the command; a stage never deployed is a clear error", async () => {
+    await cli("deploy", "--stage", "prod", "--dry-run");
+    expect(await cli("destroy", "--stage", "prod", "--dry-run")).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "dry run: would run in .tessera/terraform/prod: terraform destroy -auto-approve -input=false\n",
+    });
+    expect((await cli("destroy", "--stage", "dev")).stderr).toBe(
+      "tessera: nothing deployed for stage dev: no .tessera/terraform/dev/main.tf.json (tessera deploy --stage dev writes it)\n",
+    );
+  });
+
+  it("are listed by tessera --help", async () => {
+    const { stdout } = await cli("--help");
+    expect(stdout).toMatch(/\n {2}build\s+Build the project for a target/);
+    expect(stdout).toMatch(/\n {2}deploy\s+Deploy the stage to AWS/);
+    expect(stdout).toMatch(/\n {2}destroy\s+Remove what tessera deploy created/);
+  });
+});
