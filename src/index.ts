@@ -131,6 +131,15 @@ export {
   serve,
 } from "./features/gateway/index.js";
 export {
+  configArgs,
+  MAIN_MODE,
+  type MainLoop,
+  type MainLoopOptions,
+  type MainModeOptions,
+  mainLoop,
+  mainMode,
+} from "./features/main-mode/index.js";
+export {
   applyDelta,
   type Delta,
   type DeltaOutcome,

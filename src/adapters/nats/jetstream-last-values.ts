@@ -11,19 +11,18 @@ import { TesseraError } from "../../core/errors.js";
 import type { LastValues } from "../../ports/transport.js";
 import { checkSubject } from "./subject-check.js";
 
-/** Where the values live: `<subjectRoot>.<key>` in one stream that keeps one message per subject. */
-const subjectRoot = "tessera.last";
-
 /**
  * A last-value store on JetStream: one stream (`<prefix>LAST`, file storage) capturing
- * `tessera.last.>` with `max_msgs_per_subject: 1`, so the server keeps the latest message of
- * each key and nothing else. A value is read with the stream's "last message by subject".
+ * `tessera.last.<stream>.>` with `max_msgs_per_subject: 1`, so the server keeps the latest message
+ * of each key and nothing else. A value is read with the stream's "last message by subject". The
+ * stream's name is in its subjects so that systems with other prefixes share a server.
  */
 export class JetStreamLastValues implements LastValues {
   private readonly js: JetStreamClient;
   private jsm: Promise<JetStreamManager> | undefined;
   private ensured: Promise<void> | undefined;
   private readonly stream: string;
+  private readonly root: string;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -33,6 +32,7 @@ export class JetStreamLastValues implements LastValues {
   ) {
     this.js = jetstream(nc);
     this.stream = `${prefix}LAST`;
+    this.root = `tessera.last.${this.stream}`;
   }
 
   private manager(): Promise<JetStreamManager> {
@@ -49,7 +49,7 @@ export class JetStreamLastValues implements LastValues {
       try {
         await jsm.streams.add({
           name: this.stream,
-          subjects: [`${subjectRoot}.>`],
+          subjects: [`${this.root}.>`],
           storage: this.storage === "memory" ? StorageType.Memory : StorageType.File,
           max_msgs_per_subject: 1,
           discard: DiscardPolicy.Old,
@@ -66,7 +66,7 @@ export class JetStreamLastValues implements LastValues {
   }
 
   private subject(key: string): string {
-    const subject = `${subjectRoot}.${key}`;
+    const subject = `${this.root}.${key}`;
     checkSubject(subject);
     return subject;
   }

@@ -52,11 +52,23 @@ export function initialCopy<T>(value: T): StateCopy<T> {
 
 /** Shallow merge: each key of the delta replaces the value's, `null` deletes it. */
 export function mergeDelta<T>(value: Readonly<T>, delta: Readonly<Record<string, unknown>>): T {
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const key of Object.keys(delta)) {
+  let deletes = false;
+  for (const key in delta) {
+    if (delta[key] === null || delta[key] === undefined) {
+      deletes = true;
+      break;
+    }
+  }
+  // The common case (no deletion): one spread, which V8 does fast and keeps the object's shape.
+  if (!deletes) return { ...(value as Record<string, unknown>), ...delta } as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>) {
+    if (!(key in delta)) out[key] = (value as Record<string, unknown>)[key];
+  }
+  for (const key in delta) {
     const v = delta[key];
-    if (v === null) delete out[key];
-    else if (v !== undefined) out[key] = v;
+    if (v !== null && v !== undefined) out[key] = v;
+    else if (v === undefined && key in (value as object)) out[key] = (value as Record<string, unknown>)[key];
   }
   return out as T;
 }

@@ -203,7 +203,13 @@ export class StateOwner<T extends object> implements StateHandle<T> {
 
   private send(msg: StateMessage): Promise<void> {
     this.sentSinceBeat = true;
-    if (!("beat" in msg)) void this.flush().catch(() => undefined);
+    if (!("beat" in msg) && this.host.transport.lastValues !== undefined) {
+      this.dirty = true;
+      if (this.writing === undefined) {
+        this.writing = this.writeBehind();
+        this.writing.catch((err: unknown) => this.log.warn("could not store the state", { err }));
+      }
+    }
     return this.host.transport.publish(stateSubjects.updates(this.def.name), this.host.codec.encode(msg));
   }
 
