@@ -49,6 +49,7 @@ export {
   type ServiceOptions,
   service,
 } from "./core/service.js";
+export type { TraceContext } from "./core/trace-context.js";
 export type { ServiceUse, UseKey } from "./core/uses.js";
 export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
 export {

@@ -6,6 +6,7 @@ import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
+import { Span } from "./trace-context.js";
 import type { UseKey } from "./uses.js";
 
 const neverAborted = new AbortController().signal;
@@ -31,6 +32,7 @@ export class CallContext implements Context {
   private signalCache: AbortSignal | undefined;
   private childMeta: CallMeta | undefined;
   private deadlineWatch: DeadlineWatch | undefined;
+  private span: Span | undefined;
 
   constructor(
     private readonly host: ContextHost,
@@ -47,9 +49,22 @@ export class CallContext implements Context {
   get deadline(): number | undefined {
     return this.meta.deadline;
   }
+  /** This call's span; its ids are drawn when first read (a log line, a remote call, an event). */
+  get trace(): Span {
+    this.span ??= new Span(this.meta.trace);
+    return this.span;
+  }
 
   get log(): Logger {
-    this.logCache ??= this.host.logger.child({ requestId: this.meta.requestId, target: this.target });
+    if (this.logCache === undefined) {
+      const { traceId, spanId } = this.trace;
+      this.logCache = this.host.logger.child({
+        requestId: this.meta.requestId,
+        target: this.target,
+        traceId,
+        spanId,
+      });
+    }
     return this.logCache;
   }
 
@@ -85,6 +100,7 @@ export class CallContext implements Context {
       identity: this.meta.identity,
       deadline: this.meta.deadline,
       signal: () => this.signal,
+      trace: this.trace,
     };
     return this.childMeta;
   }

@@ -1,4 +1,5 @@
 import type { Identity } from "./context.js";
+import type { TraceParent } from "./traceparent.js";
 
 /** What travels with a call from caller to callee (and along nested calls). */
 export interface CallMeta {
@@ -8,6 +9,11 @@ export interface CallMeta {
   readonly deadline: number | undefined;
   /** The caller's abort signal, created only if somebody asks for it. */
   readonly signal: (() => AbortSignal | undefined) | undefined;
+  /**
+   * The span that made the call (the caller's, or the one a `traceparent` header named);
+   * `undefined`: the callee starts a trace.
+   */
+  readonly trace?: TraceParent | undefined;
 }
 
 /**

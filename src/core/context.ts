@@ -2,6 +2,7 @@ import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
 import type { EntryRef } from "./entry.js";
 import type { EventDef } from "./event.js";
 import type { Logger } from "./logger.js";
+import type { TraceContext } from "./trace-context.js";
 import type { UseKey } from "./uses.js";
 
 /** Who is calling: the verified claims of a token (JWT claims, or what an authorizer returned). */
@@ -47,8 +48,14 @@ export interface Context {
   readonly deadline: number | undefined;
   /** Aborted when the deadline passes or the HTTP client goes away: pass it to fetch, queries… */
   readonly signal: AbortSignal;
-  /** A logger bound to the request id and the target. */
+  /** A logger bound to the request id, the target, the trace id and the span id. */
   readonly log: Logger;
+  /**
+   * The W3C trace of the call: the trace id of the request (from its `traceparent` header, or
+   * new), shared by every nested call, local or remote, and by the events they emit; a span id per
+   * call.
+   */
+  readonly trace: TraceContext;
   /** Calls an entry of any service (local, or remote through the transport), typed by its definition. */
   call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In>): Promise<Out>;
   /** Publishes an event; resolves once the transport has taken it (stored it, for a durable event). */

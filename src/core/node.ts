@@ -22,6 +22,8 @@ import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry
 import { RemoteRouter } from "./remote-router.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
+import { TraceRoot } from "./trace-context.js";
+import { parseTraceparent } from "./traceparent.js";
 import { missingPlugins, type UseKey, type UseProvider, UseProviders } from "./uses.js";
 import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
 
@@ -76,6 +78,8 @@ export interface RootCallOptions extends CallOptions {
   readonly identity?: Identity;
   readonly requestId?: string;
   readonly signal?: AbortSignal;
+  /** Continues a trace: a W3C `traceparent` value (else, or when malformed, a new trace starts). */
+  readonly traceparent?: string;
 }
 
 export type NodeState = "created" | "starting" | "running" | "stopping" | "stopped";
@@ -439,6 +443,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       identity: opts?.identity,
       deadline: undefined,
       signal: opts?.signal === undefined ? undefined : () => opts.signal,
+      trace: parseTraceparent(opts?.traceparent) ?? new TraceRoot(),
     };
     return this.invoke(ref as EntryRef, input, meta, opts) as Promise<Out>;
   }
@@ -454,6 +459,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       identity: options.identity,
       deadline: undefined,
       signal: undefined,
+      trace: parseTraceparent(options.traceparent),
     };
     return this.publish(event as EventDef, payload, meta, options);
   }

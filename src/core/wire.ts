@@ -9,6 +9,8 @@ import type { CallMeta } from "./call-meta.js";
 import type { Codec } from "./codec.js";
 import type { Identity } from "./context.js";
 import { TesseraError } from "./errors.js";
+import { newSpanId, newTraceId } from "./trace-ids.js";
+import { formatTraceparent, parseTraceparent, traceHeaders } from "./traceparent.js";
 
 /** Subjects and headers of Tessera on a transport. */
 export const subjects = {
@@ -30,10 +32,21 @@ const H = {
   identity: "tessera-identity",
 } as const;
 
+/**
+ * The headers of a call or an event. `traceparent` names the span that sends it (a new one at the
+ * root of a trace started here), so that the receiver's span is its child.
+ */
 export function metaToHeaders(meta: CallMeta): Headers {
   const headers: Record<string, string> = { [H.requestId]: meta.requestId };
   if (meta.deadline !== undefined) headers[H.deadline] = String(meta.deadline);
   if (meta.identity !== undefined) headers[H.identity] = JSON.stringify(meta.identity);
+  const trace = meta.trace;
+  headers[traceHeaders.parent] = formatTraceparent(
+    trace?.traceId ?? newTraceId(),
+    trace?.spanId ?? newSpanId(),
+    trace?.flags ?? "01",
+  );
+  if (trace?.state !== undefined) headers[traceHeaders.state] = trace.state;
   return headers;
 }
 
@@ -53,6 +66,7 @@ export function headersToMeta(headers: Headers, fallbackId: () => string): CallM
     identity,
     deadline: Number.isFinite(deadline) && deadline > 0 ? deadline : undefined,
     signal: undefined,
+    trace: parseTraceparent(headers[traceHeaders.parent], headers[traceHeaders.state]),
   };
 }
 

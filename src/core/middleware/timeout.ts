@@ -44,7 +44,13 @@ export function callWithTimeout(
   const narrowed: CallMeta =
     deadline === meta.deadline
       ? meta
-      : { requestId: meta.requestId, identity: meta.identity, deadline, signal: meta.signal };
+      : {
+          requestId: meta.requestId,
+          identity: meta.identity,
+          deadline,
+          signal: meta.signal,
+          trace: meta.trace,
+        };
   const r = next(input, narrowed);
   // Done synchronously: nothing to race.
   return r instanceof Promise ? raceDeadline(r, deadline, target) : r;

@@ -7,6 +7,8 @@ import type { TesseraNode } from "../../core/node.js";
 import { Reply } from "../../core/reply.js";
 import type { Route } from "../../core/routes.js";
 import type { Authorizer } from "../../core/service.js";
+import { TraceRoot } from "../../core/trace-context.js";
+import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/traceparent.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { httpStatusOf } from "./http-status.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
@@ -63,6 +65,16 @@ const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
 function headerOf(req: GatewayRequest, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === "string" ? v : v?.[0];
+}
+
+/**
+ * The caller's trace: a valid `traceparent` (with its `tracestate`) continues it; without one, or
+ * with a malformed one, a new trace starts here (its id drawn only if something reads it).
+ */
+function traceOf(req: GatewayRequest): TraceParent {
+  const parent = req.headers[traceHeaders.parent];
+  if (typeof parent !== "string") return new TraceRoot();
+  return parseTraceparent(parent, req.headers[traceHeaders.state]) ?? new TraceRoot();
 }
 
 function bearerOf(req: GatewayRequest): string | undefined {
@@ -268,6 +280,7 @@ export class Gateway {
       identity,
       deadline: undefined,
       signal: req.signal === undefined ? undefined : () => req.signal?.(),
+      trace: traceOf(req),
     };
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
     if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra));

@@ -1,0 +1,35 @@
+import { randomFillSync } from "node:crypto";
+
+// Trace and span ids come from a pool of random bytes refilled 4 KiB at a time: a `randomBytes`
+// call per id would cost more than the rest of an in-process call.
+const pool = Buffer.allocUnsafe(4096);
+let offset = pool.length;
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const hex = pool.toString("hex", offset, offset + bytes);
+  offset += bytes;
+  return hex;
+}
+
+/** All zeros: the invalid trace id of W3C Trace Context. */
+export const zeroTraceId = "0".repeat(32);
+/** All zeros: the invalid span (parent) id of W3C Trace Context. */
+export const zeroSpanId = "0".repeat(16);
+
+/** A new random trace id: 32 lower-case hex digits, never all zeros. */
+export function newTraceId(): string {
+  let id = randomHex(16);
+  while (id === zeroTraceId) id = randomHex(16);
+  return id;
+}
+
+/** A new random span id: 16 lower-case hex digits, never all zeros. */
+export function newSpanId(): string {
+  let id = randomHex(8);
+  while (id === zeroSpanId) id = randomHex(8);
+  return id;
+}
