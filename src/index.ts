@@ -51,6 +51,32 @@ export {
 } from "./core/service.js";
 export type { TraceContext } from "./core/trace-context.js";
 export type { ServiceUse, UseKey } from "./core/uses.js";
+export {
+  type Address,
+  type Addresses,
+  type ArgModel,
+  type ArgShape,
+  type ArgsIn,
+  type ArgsOut,
+  args,
+  type ConnectionDef,
+  type ConnectionsOptions,
+  checkAddresses,
+  connections,
+  loadAddresses,
+  type OptionalArg,
+  optional,
+  type Publisher,
+  type PublishSubscribeDef,
+  publishSubscribe,
+  publisher,
+  type RequestReplyDef,
+  type Requester,
+  replier,
+  requester,
+  requestReply,
+  subscriber,
+} from "./features/connections/index.js";
 export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
 export {
   type AggregateDef,

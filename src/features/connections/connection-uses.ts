@@ -1,0 +1,96 @@
+import type { Context } from "../../core/context.js";
+import type { ServiceUse } from "../../core/uses.js";
+import type { ArgShape, ArgsOut } from "./arg-model.js";
+import type { PublishSubscribeDef, RequestReplyDef } from "./connection.js";
+
+/** The name of the connections plugin, and of the feature of these declarations. */
+export const CONNECTIONS = "connections";
+
+export type ConnectionUse =
+  | { readonly feature: typeof CONNECTIONS; readonly role: "requester"; readonly connection: RequestReplyDef }
+  | {
+      readonly feature: typeof CONNECTIONS;
+      readonly role: "replier";
+      readonly connection: RequestReplyDef;
+      readonly handler: (args: never, ctx: Context) => unknown;
+    }
+  | {
+      readonly feature: typeof CONNECTIONS;
+      readonly role: "publisher";
+      readonly connection: PublishSubscribeDef;
+    }
+  | {
+      readonly feature: typeof CONNECTIONS;
+      readonly role: "subscriber";
+      readonly connection: PublishSubscribeDef;
+      readonly handler: (args: never, ctx: Context, topic: string | undefined) => unknown;
+    };
+
+/**
+ * Declares, in a service's `uses`, that the service sends requests on `conn`: `ctx.use(conn).request(args)`.
+ *
+ * @example
+ * service("trader", { uses: [requester(getQuote)], entries: { … ctx.use(getQuote).request({ symbol }) … } });
+ */
+export function requester<A extends ArgShape, R extends ArgShape>(
+  conn: RequestReplyDef<string, A, R>,
+): ServiceUse {
+  return {
+    feature: CONNECTIONS,
+    role: "requester",
+    connection: conn as unknown as RequestReplyDef,
+  } as ConnectionUse;
+}
+
+/**
+ * Declares, in a service's `uses`, that the service answers the requests of `conn`.
+ *
+ * @example
+ * replier(getQuote, ({ symbol }, ctx) => ({ price: ctx.use(quotes).value[symbol] ?? 0 }))
+ */
+export function replier<A extends ArgShape, R extends ArgShape>(
+  conn: RequestReplyDef<string, A, R>,
+  handler: (args: ArgsOut<A>, ctx: Context) => ArgsOut<R> | Promise<ArgsOut<R>>,
+): ServiceUse {
+  return {
+    feature: CONNECTIONS,
+    role: "replier",
+    connection: conn as unknown as RequestReplyDef,
+    handler,
+  } as ConnectionUse;
+}
+
+/** Declares, in a service's `uses`, that the service publishes on `conn`: `ctx.use(conn).publish(args)`. */
+export function publisher<A extends ArgShape>(conn: PublishSubscribeDef<string, A>): ServiceUse {
+  return {
+    feature: CONNECTIONS,
+    role: "publisher",
+    connection: conn as unknown as PublishSubscribeDef,
+  } as ConnectionUse;
+}
+
+/**
+ * Declares, in a service's `uses`, that the service receives what is published on `conn` (each
+ * message reaches one instance of the service). `topic` is the topic it was published on.
+ *
+ * @example
+ * subscriber(trades, ({ symbol, qty }, ctx) => ctx.log.info("trade", { symbol, qty }))
+ */
+export function subscriber<A extends ArgShape>(
+  conn: PublishSubscribeDef<string, A>,
+  handler: (args: ArgsOut<A>, ctx: Context, topic: string | undefined) => unknown,
+): ServiceUse {
+  return {
+    feature: CONNECTIONS,
+    role: "subscriber",
+    connection: conn as unknown as PublishSubscribeDef,
+    handler,
+  } as ConnectionUse;
+}
+
+/** The connection declarations of a service. */
+export function connectionUsesOf(svc: {
+  readonly options: { readonly uses?: readonly ServiceUse[] };
+}): ConnectionUse[] {
+  return (svc.options.uses ?? []).filter((u): u is ConnectionUse => u.feature === CONNECTIONS);
+}
