@@ -21,6 +21,11 @@ export interface EntryOptions<
   readonly params?: readonly string[];
   /** Success status of a non-empty result: 200 (default), 201 or 202. */
   readonly status?: 200 | 201 | 202;
+  /**
+   * The gateway hands the body over unparsed, as `{ body?: string, contentType?: string }` plus the
+   * path parameters: the entry reads it and answers its own errors (a legacy contract's bodies).
+   */
+  readonly rawBody?: boolean;
   /** Skips the service's authorizer for this entry. */
   readonly noAuth?: boolean;
   /** Stages where the entry exists (default: all). */

@@ -7,6 +7,8 @@ export interface FieldSpec {
   readonly name: string;
   readonly type: FieldType;
   readonly description?: string;
+  /** Default true: a flow must provide the field (a step's input) or the event must carry it (a flow's input). */
+  readonly required?: boolean;
 }
 
 /** A registered external HTTP service: the flow calls it by POSTing its inputs to `address`. */

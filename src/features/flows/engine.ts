@@ -70,6 +70,8 @@ export class FlowEngine implements NodePlugin {
   readonly service: ServiceDef;
   readonly syncWaitMs: number;
   private readonly flows = new Map<string, FlowDef>();
+  /** Names of the flows added with `define` (they may be replaced; the ones given in code may not). */
+  private readonly declared = new Set<string>();
   private readonly executions = new Map<string, RunExecution>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** The endings of the executions running here, for starters that wait in this process. */
@@ -127,6 +129,26 @@ export class FlowEngine implements NodePlugin {
   /** The flows this engine runs. */
   get definitions(): readonly FlowDef[] {
     return [...this.flows.values()];
+  }
+
+  /**
+   * Adds a flow while the engine runs, or replaces the one of that name (declared flows, whose
+   * definitions arrive through an API). Executions already running keep the code they started
+   * with; due runs of the flow are claimed at once.
+   *
+   * @example
+   * engine.define(flow("late", {}, async (ctx) => ctx.now()));
+   */
+  define(def: FlowDef): void {
+    const prev = this.flows.get(def.name);
+    if (prev !== undefined && !this.declared.has(def.name))
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `flow "${def.name}" is defined in code: it cannot be replaced`,
+      );
+    this.declared.add(def.name);
+    this.flows.set(def.name, def);
+    this.wake();
   }
 
   /** The flow of that name, or `TESSERA_NOT_FOUND`. */

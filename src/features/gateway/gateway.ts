@@ -252,7 +252,10 @@ export class Gateway {
           ? undefined
           : await this.authenticate(authorize, req, route, path);
     let input: unknown;
-    if (bodyVerbs.has(route.method)) {
+    if (route.entry.options.rawBody === true && bodyVerbs.has(route.method)) {
+      // The entry reads the body itself (e.g. to answer a legacy contract's own errors).
+      input = { ...(await this.readRaw(req)), ...params };
+    } else if (bodyVerbs.has(route.method)) {
       input = await this.readBody(req);
       if (params !== undefined) {
         if (input === undefined) input = {};
@@ -356,6 +359,33 @@ export class Gateway {
       text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
     }
     return parseJsonBody(text);
+  }
+
+  /** The body as text with its content type, unparsed (for entries declared with `rawBody`). */
+  private async readRaw(req: GatewayRequest): Promise<{ body?: string; contentType?: string }> {
+    const declared = Number(headerOf(req, "content-length"));
+    if (declared > this.bodyLimit) throw this.tooLarge(declared);
+    const contentType = headerOf(req, "content-type");
+    let body: string | Uint8Array | undefined = req.body;
+    if (
+      body === undefined &&
+      req.readBody !== undefined &&
+      (declared > 0 || headerOf(req, "transfer-encoding") !== undefined)
+    )
+      body = await req.readBody(this.bodyLimit);
+    const size =
+      body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (size > this.bodyLimit) throw this.tooLarge(size);
+    if (body !== undefined && typeof body !== "string" && !isUtf8(body))
+      throw TesseraError.badRequest("the body is not valid UTF-8");
+    const text =
+      body === undefined || typeof body === "string"
+        ? body
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+    return {
+      ...(text === undefined ? {} : { body: text }),
+      ...(contentType === undefined ? {} : { contentType }),
+    };
   }
 
   private tooLarge(size: number): TesseraError {

@@ -1,0 +1,58 @@
+import { TesseraError } from "../../core/errors.js";
+import type { FieldSpec } from "../../ports/declared-flow-store.js";
+import type { CallStep, Source } from "./definition.js";
+import { isRecord } from "./field-errors.js";
+
+export type Data = Record<string, unknown>;
+
+/** The value at a dotted path (`order.items.0`), or undefined. */
+export function getPath(data: unknown, path: string): unknown {
+  let at: unknown = data;
+  for (const key of path.split(".")) {
+    if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * The input of a call: the mapped fields, then the service's other declared inputs from the data
+ * fields of the same names (the whole data when the service declares no inputs).
+ */
+export function inputOf(
+  mapping: Readonly<Record<string, Source>> | undefined,
+  fields: readonly FieldSpec[],
+  data: Data,
+): Data {
+  const out: Data = fields.length === 0 && mapping === undefined ? { ...data } : {};
+  for (const f of fields) if (data[f.name] !== undefined) out[f.name] = data[f.name];
+  for (const [k, s] of Object.entries(mapping ?? {})) {
+    const v = typeof s === "string" ? getPath(data, s) : s.value;
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Merges a call's result into the data as the step says (`into`, an `output` mapping, or the whole object). */
+export function applyResult(step: CallStep, result: unknown, data: Data): void {
+  if (step.into !== undefined) {
+    data[step.into] = result ?? null;
+    return;
+  }
+  if (step.output !== undefined) {
+    for (const [k, p] of Object.entries(step.output)) {
+      const v = getPath(result, p);
+      if (v !== undefined) data[k] = v;
+    }
+    return;
+  }
+  if (result === undefined || result === null) return;
+  if (!isRecord(result)) {
+    throw new TesseraError(
+      "TESSERA_UNAVAILABLE",
+      `service ${step.service} answered a JSON ${Array.isArray(result) ? "array" : typeof result}, not an object to merge (give the step "into")`,
+      { details: { step: step.id, service: step.service } },
+    );
+  }
+  Object.assign(data, result);
+}

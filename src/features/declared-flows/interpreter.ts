@@ -1,0 +1,215 @@
+import { TesseraError } from "../../core/errors.js";
+import type { RetryPolicy } from "../../core/policies.js";
+import { toMs } from "../flows/duration.js";
+import type { FlowContext, StepInfo } from "../flows/flow-context.js";
+import { errorBody, isControl } from "../flows/flow-errors.js";
+import { signal } from "../flows/signal.js";
+import { applyResult, type Data, getPath, inputOf } from "./data-paths.js";
+import type { CallStep, Condition, Outcome, Step, StepRetry, WaitStep } from "./definition.js";
+import { END } from "./definition.js";
+import { fieldsSchema } from "./fields-schema.js";
+import type { RunSnapshot, ServiceTarget } from "./run-snapshot.js";
+
+/** How the interpreter reaches services (an HTTP POST, or an entry of the node). */
+export interface ServiceCaller {
+  call(name: string, target: ServiceTarget, input: Data, info: StepInfo, timeoutMs: number): Promise<unknown>;
+}
+
+const serverCodes = [
+  "TESSERA_UNAVAILABLE",
+  "TESSERA_TIMEOUT",
+  "TESSERA_INTERNAL",
+  "TESSERA_OVERLOADED",
+  "TESSERA_CIRCUIT_OPEN",
+] as const;
+
+function retryPolicy(r: StepRetry | undefined): RetryPolicy | undefined {
+  if (r === undefined) return undefined;
+  return {
+    attempts: r.attempts,
+    baseDelayMs: r.delay === undefined ? 200 : toMs(r.delay as never),
+    factor: r.backoff ?? 2,
+    maxDelayMs: 60_000,
+    // A client error (4xx) would fail again: only the server's failures are retried.
+    on: serverCodes,
+  };
+}
+
+function outcomeOf(err: unknown): Outcome {
+  const code = TesseraError.from(err).code;
+  return (serverCodes as readonly string[]).includes(code) ? "server-error" : "client-error";
+}
+
+function holds(c: Condition, data: Data, outcomes: ReadonlyMap<string, Outcome>): boolean {
+  if ("outcome" in c) {
+    const o = outcomes.get(c.outcome);
+    return o === c.is || (c.is === "error" && (o === "client-error" || o === "server-error"));
+  }
+  const v = getPath(data, c.field);
+  if ("exists" in c) return (v !== undefined && v !== null) === c.exists;
+  if ("equals" in c) return JSON.stringify(v) === JSON.stringify(c.equals);
+  if ("notEquals" in c) return JSON.stringify(v) !== JSON.stringify(c.notEquals);
+  if (typeof v !== "number") return false;
+  if ("gt" in c) return v > c.gt!;
+  if ("gte" in c) return v >= c.gte!;
+  if ("lt" in c) return v < c.lt!;
+  return v <= c.lte!;
+}
+
+/**
+ * One sequence of steps (the flow, or a branch) moving one effect at a time. A branch set advances
+ * in rounds — one effect of each branch, issued in branch order — so that a replay numbers the
+ * effects exactly as the first execution did.
+ */
+class Cursor {
+  private pc = 0;
+
+  constructor(
+    private readonly run: Interpreter,
+    private readonly steps: readonly Step[],
+    readonly data: Data,
+  ) {}
+
+  private go(target: string | undefined, from: number): void {
+    const t = target ?? (from + 1 < this.steps.length ? this.steps[from + 1]!.id : END);
+    this.pc = t === END ? this.steps.length : this.steps.findIndex((s) => s.id === t);
+  }
+
+  /** Runs the steps up to and including the next effect; false once the sequence has ended. */
+  advance(): Promise<boolean> | false {
+    // No await before the effect is issued: the round's effects get their numbers in branch order.
+    for (;;) {
+      const step = this.steps[this.pc];
+      if (step === undefined) return false;
+      const at = this.pc;
+      switch (step.type) {
+        case "choice": {
+          const hit = step.choices.find((c) => holds(c.when, this.data, this.run.outcomes));
+          this.go(hit?.next ?? step.default, at);
+          continue;
+        }
+        case "succeed":
+          this.pc = this.steps.length;
+          return false;
+        case "fail":
+          throw TesseraError.conflict(step.message ?? `the flow failed at step ${step.id}`);
+        case "call":
+          return this.run.call(step, this.data).then((next) => {
+            this.go(next, at);
+            return true;
+          });
+        case "wait":
+          return this.run.wait(step, this.data).then(() => {
+            this.go(step.next, at);
+            return true;
+          });
+        case "parallel":
+          return this.run.parallel(step.branches, this.data).then(() => {
+            this.go(step.next, at);
+            return true;
+          });
+      }
+    }
+  }
+}
+
+/** Runs a declared flow's definition on the durable engine through `ctx`: each call and wait is journaled. */
+export class Interpreter {
+  readonly outcomes = new Map<string, Outcome>();
+
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly snapshot: RunSnapshot,
+    private readonly caller: ServiceCaller,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  /** Runs the whole flow on `input`; resolves with the data (restricted to the declared outputs, if any). */
+  async execute(input: Data): Promise<Data> {
+    const cursor = new Cursor(this, this.snapshot.definition.steps, { ...input });
+    while (await cursor.advance());
+    const outputs = this.snapshot.definition.outputs;
+    if (outputs.length === 0) return cursor.data;
+    const out: Data = {};
+    for (const f of outputs) if (cursor.data[f.name] !== undefined) out[f.name] = cursor.data[f.name];
+    return out;
+  }
+
+  /** A call step: journaled once (a replay reads the result back); resolves with the id of the step to go on with. */
+  async call(step: CallStep, data: Data): Promise<string | undefined> {
+    const target = this.target(step.service);
+    const input = inputOf(step.input, target.inputs, data);
+    const timeoutMs = step.timeout === undefined ? this.defaultTimeoutMs : toMs(step.timeout as never);
+    const compensate = step.compensate;
+    const retry = retryPolicy(step.retry);
+    try {
+      const result = await this.ctx.step(
+        step.id,
+        async (info) => {
+          const r = await this.caller.call(step.service, target, input, info, timeoutMs);
+          applyResult(step, r, {}); // a result that cannot be merged fails the step (and is retried)
+          return r ?? null;
+        },
+        {
+          ...(retry === undefined ? {} : { retry }),
+          ...(compensate === undefined
+            ? {}
+            : {
+                compensate: (_result: unknown, info: StepInfo) => {
+                  const t = this.target(compensate.service);
+                  const undoInput = inputOf(compensate.input, t.inputs, { ...data });
+                  return this.caller.call(compensate.service, t, undoInput, info, timeoutMs);
+                },
+              }),
+        },
+      );
+      this.outcomes.set(step.id, result === null ? "no-content" : "ok");
+      applyResult(step, result ?? undefined, data);
+      return step.next;
+    } catch (err) {
+      if (isControl(err) || step.catch === undefined) throw err;
+      this.outcomes.set(step.id, outcomeOf(err));
+      if (step.catch.as !== undefined) data[step.catch.as] = errorBody(err);
+      return step.catch.next;
+    }
+  }
+
+  async wait(step: WaitStep, data: Data): Promise<void> {
+    if (step.duration !== undefined) {
+      await this.ctx.sleep(step.duration as never);
+      this.outcomes.set(step.id, "ok");
+      return;
+    }
+    const sig = signal(step.signal!, step.fields === undefined ? undefined : fieldsSchema(step.fields));
+    const payload =
+      step.timeout === undefined
+        ? await this.ctx.waitFor(sig)
+        : await this.ctx.waitFor(sig, { timeout: step.timeout as never });
+    if (payload === undefined) {
+      this.outcomes.set(step.id, "timeout");
+      return;
+    }
+    this.outcomes.set(step.id, "ok");
+    if (payload !== null && typeof payload === "object" && !Array.isArray(payload))
+      Object.assign(data, payload);
+  }
+
+  async parallel(branches: readonly (readonly Step[])[], data: Data): Promise<void> {
+    const cursors = branches.map((b) => new Cursor(this, b, { ...data }));
+    let active = cursors;
+    while (active.length > 0) {
+      const moved = await Promise.all(active.map((c) => c.advance()));
+      active = active.filter((_, i) => moved[i]);
+    }
+    const before = { ...data };
+    for (const c of cursors)
+      for (const [k, v] of Object.entries(c.data))
+        if (JSON.stringify(v) !== JSON.stringify(before[k])) data[k] = v;
+  }
+
+  private target(name: string): ServiceTarget {
+    const t = this.snapshot.services[name];
+    if (t === undefined) throw TesseraError.notFound(`service ${name} is not registered`);
+    return t;
+  }
+}

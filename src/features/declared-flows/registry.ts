@@ -1,0 +1,112 @@
+import type { EntryRef } from "../../core/entry.js";
+import type { ServiceDef } from "../../core/service.js";
+import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";
+import type { ServiceShape } from "./check-definition.js";
+import { entryFields } from "./entry-fields.js";
+import type { ServiceTarget } from "./run-snapshot.js";
+
+/** A service as the registry lists it: registered over HTTP, or one of Tessera's own entries. */
+export interface RegistryItem {
+  readonly name: string;
+  readonly kind: "http" | "entry";
+  /** The registered service's id (`service_id`); none for an entry. */
+  readonly id?: string;
+  readonly address?: string;
+  /** `service.entry` for one of Tessera's own. */
+  readonly entry?: string;
+  readonly inputs: readonly FieldSpec[];
+  /** Undefined: the entry declares no output schema (its result may hold anything). */
+  readonly outputs: readonly FieldSpec[] | undefined;
+  readonly description?: string;
+}
+
+function httpItem(s: ServiceRecord): RegistryItem {
+  return {
+    name: s.name,
+    kind: "http",
+    id: s.id,
+    address: s.address,
+    inputs: s.inputs,
+    outputs: s.outputs,
+    ...(s.description === undefined ? {} : { description: s.description }),
+  };
+}
+
+/**
+ * The service registry of declared flows: the external services registered in the store, and
+ * Tessera's own tech services — every entry of the node under `service.entry`, plus the aliases a
+ * project gives them (`upper` → `text.upper`) — with their fields read from their schemas.
+ */
+export class ServiceRegistry {
+  private entries = new Map<string, EntryRef>();
+
+  constructor(
+    private readonly store: DeclaredFlowStore,
+    private readonly aliases: Readonly<Record<string, string>> = {},
+    /** Services not listed (the engine's own `flows`, the declared-flow APIs). */
+    private readonly hidden: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /** Learns the entries of the node's services. */
+  useServices(services: readonly ServiceDef[]): void {
+    this.entries = new Map();
+    for (const s of services) {
+      if (this.hidden.has(s.name)) continue;
+      for (const ref of Object.values(s.entries)) this.entries.set(ref.id, ref);
+    }
+  }
+
+  /** The entry a name stands for (an alias or `service.entry`). */
+  entry(name: string): EntryRef | undefined {
+    return this.entries.get(this.aliases[name] ?? name);
+  }
+
+  private entryItem(name: string, ref: EntryRef): RegistryItem {
+    const summary = ref.options.summary ?? ref.options.description;
+    return {
+      name,
+      kind: "entry",
+      entry: ref.id,
+      inputs: entryFields(ref, "input") ?? [],
+      outputs: entryFields(ref, "output"),
+      ...(summary === undefined ? {} : { description: summary }),
+    };
+  }
+
+  /** Every service, registered ones first (by name), then aliases, then entries. */
+  async list(): Promise<RegistryItem[]> {
+    const out = (await this.store.listServices()).map(httpItem);
+    const taken = new Set(out.map((s) => s.name));
+    for (const [alias, id] of Object.entries(this.aliases)) {
+      const ref = this.entries.get(id);
+      if (ref !== undefined && !taken.has(alias)) out.push(this.entryItem(alias, ref));
+    }
+    for (const [id, ref] of this.entries) if (!taken.has(id)) out.push(this.entryItem(id, ref));
+    return out;
+  }
+
+  /** One service by name (a registered one wins over an entry of the same name), or by `service_id`. */
+  async get(name: string): Promise<RegistryItem | undefined> {
+    const s = await this.store.getService(name);
+    if (s !== undefined) return httpItem(s);
+    const ref = this.entry(name);
+    return ref === undefined ? undefined : this.entryItem(name, ref);
+  }
+
+  /** The services a definition names, for the checker (shapes) and for a run (targets). */
+  async resolve(names: Iterable<string>): Promise<Map<string, RegistryItem>> {
+    const out = new Map<string, RegistryItem>();
+    for (const n of new Set(names)) {
+      const item = await this.get(n);
+      if (item !== undefined) out.set(n, item);
+    }
+    return out;
+  }
+}
+
+export const shapeOf = (i: RegistryItem): ServiceShape => ({ inputs: i.inputs, outputs: i.outputs });
+
+export const targetOf = (i: RegistryItem): ServiceTarget =>
+  i.kind === "http"
+    ? { kind: "http", address: i.address!, inputs: i.inputs }
+    : { kind: "entry", entry: i.entry!, inputs: i.inputs };

@@ -1,0 +1,21 @@
+import type { FieldSpec } from "../../ports/declared-flow-store.js";
+import type { FlowDefinition } from "./definition.js";
+
+/** How a run reaches a service: POST to an address, or a call to one of Tessera's own entries. */
+export type ServiceTarget =
+  | { readonly kind: "http"; readonly address: string; readonly inputs: readonly FieldSpec[] }
+  | { readonly kind: "entry"; readonly entry: string; readonly inputs: readonly FieldSpec[] };
+
+/**
+ * What a run works from, journaled as its first effect: the definition of the version it started
+ * with and the services it calls as they were then. Replays and restarts read it back, so a run is
+ * unaffected by later versions, deletions or re-registrations.
+ */
+export interface RunSnapshot {
+  readonly version: number;
+  readonly definition: FlowDefinition;
+  readonly services: Readonly<Record<string, ServiceTarget>>;
+}
+
+/** The journal name of the snapshot effect (no step id can take it: ids start with a letter). */
+export const SNAPSHOT_STEP = "$definition";
