@@ -18,6 +18,8 @@ export type OptionValues = Record<string, string | number | boolean | string[] |
 export interface ParsedArgs {
   readonly options: OptionValues;
   readonly positionals: string[];
+  /** Unknown `--key [value]` arguments, as given, when the command takes extra options. */
+  readonly extras?: string[];
 }
 
 function convert(spec: OptionSpec, raw: string, flag: string): string | number | boolean {
@@ -44,9 +46,11 @@ export function parseArgs(
   argv: readonly string[],
   specs: readonly OptionSpec[],
   command: string,
+  settings: { readonly extras?: boolean } = {},
 ): ParsedArgs {
   const options: OptionValues = {};
   const positionals: string[] = [];
+  const extras: string[] = [];
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
   const help = `see tessera ${command} --help`.replace("tessera  ", "tessera ");
@@ -75,6 +79,13 @@ export function parseArgs(
     } else {
       spec = byShort.get(flag.slice(1));
     }
+    if (spec === undefined && settings.extras === true && flag.startsWith("--")) {
+      // Kept for the command (e.g. main-mode config keys): `--key value`, `--key=value` or `--flag`.
+      extras.push(arg);
+      const next = argv[i + 1];
+      if (inline === undefined && next !== undefined && !next.startsWith("-")) extras.push(argv[++i]!);
+      continue;
+    }
     if (spec === undefined) throw new CliError(`unknown option ${flag} (${help})`);
     let value: string | number | boolean;
     if (spec.type === "boolean") {
@@ -99,5 +110,5 @@ export function parseArgs(
       options[spec.name] = value;
     }
   }
-  return { options, positionals };
+  return settings.extras === true ? { options, positionals, extras } : { options, positionals };
 }

@@ -134,7 +134,9 @@ export async function runCli(
       command = (await projectCommands(rest, cwd)).find((cmd) => cmd.name === name);
       if (command === undefined) throw new CliError(`unknown command "${name}" (see tessera --help)`);
     }
-    const parsed = parseArgs(rest, [...globalOptions, ...command.options], command.name);
+    const parsed = parseArgs(rest, [...globalOptions, ...command.options], command.name, {
+      extras: command.acceptsExtraOptions === true,
+    });
     if (parsed.options.help === true) {
       out.out(commandHelp(out.color, command));
       return 0;
@@ -142,6 +144,7 @@ export async function runCli(
     const ctx: CliContext = {
       options: parsed.options,
       args: parsed.positionals,
+      extras: parsed.extras ?? [],
       out,
       verbose,
       cwd,

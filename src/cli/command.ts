@@ -7,6 +7,8 @@ import type { Output } from "./output.js";
 export interface CliContext {
   readonly options: OptionValues;
   readonly args: readonly string[];
+  /** Unknown `--key [value]` arguments, for a command that takes them (`acceptsExtraOptions`). */
+  readonly extras: readonly string[];
   readonly out: Output;
   readonly verbose: boolean;
   readonly cwd: string;
@@ -29,6 +31,8 @@ export interface CliCommand {
   readonly examples: readonly string[];
   /** The command's own options (the global ones are always accepted). */
   readonly options: readonly OptionSpec[];
+  /** Unknown `--key value` options are handed to the command (`ctx.extras`) instead of being refused. */
+  readonly acceptsExtraOptions?: boolean;
   /** Runs; resolves to the exit code. */
   run(ctx: CliContext): Promise<number>;
 }

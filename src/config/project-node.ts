@@ -3,6 +3,7 @@ import { createNode, type TesseraNode } from "../core/node.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
+import { featurePlugins } from "./project-features.js";
 import { projectFlowEngine } from "./project-flows.js";
 import { transportFor } from "./transport-url.js";
 
@@ -16,7 +17,11 @@ export function createProjectNode(project: Project, logger: Logger): TesseraNode
       ...(flows === undefined ? [] : [flows.service]),
       ...(es === undefined ? [] : es.services),
     ],
-    plugins: [...(flows === undefined ? [] : [flows]), ...(es === undefined ? [] : [es.es])],
+    plugins: [
+      ...(flows === undefined ? [] : [flows]),
+      ...(es === undefined ? [] : [es.es]),
+      ...featurePlugins(project, project.services),
+    ],
     transport: transportFor(project.settings.transport),
     stage: project.stage,
     env: project.env,

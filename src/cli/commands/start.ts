@@ -1,3 +1,4 @@
+import { withConfigArgs } from "../../config/project-features.js";
 import { createProjectNode, serveOptions } from "../../config/project-node.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import { type RunningServer, serve } from "../../features/gateway/server.js";
@@ -42,9 +43,11 @@ export const startCommand: CliCommand = {
     "the level). SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish first.",
   examples: ["tessera start", "PORT=8080 tessera start --stage prod"],
   options: listenOptions,
+  // Extra `--key value` arguments go to the main-mode services' config (`--rate 100` → ticker.rate).
+  acceptsExtraOptions: true,
   async run(ctx) {
     const worker = isDevWorker();
-    const project = await ctx.project();
+    const project = withConfigArgs(await ctx.project(), ctx.extras);
     const logger = createLogger({
       format: worker ? "pretty" : "json",
       ...(ctx.verbose ? { level: "debug" as const } : {}),

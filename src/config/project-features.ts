@@ -1,0 +1,47 @@
+import { isAbsolute, resolve } from "node:path";
+import type { NodePlugin } from "../core/node.js";
+import type { ServiceDef } from "../core/service.js";
+import { CONNECTIONS } from "../features/connections/connection-uses.js";
+import { connections } from "../features/connections/connections-plugin.js";
+import { configArgs } from "../features/main-mode/config-args.js";
+import { MAIN_MODE } from "../features/main-mode/main-loop.js";
+import { mainMode } from "../features/main-mode/main-mode.js";
+import { STATES } from "../features/states/state-uses.js";
+import { replicatedStates } from "../features/states/states-plugin.js";
+import type { Project } from "./load-project.js";
+
+/** The execution setting naming the addresses file of the wired connections (relative to the project). */
+export const ADDRESSES_SETTING = "TESSERA_ADDRESSES";
+
+/**
+ * The plugins of the features that the project's services use (`uses`): replicated states, wired
+ * connections (wired by the addresses file that `TESSERA_ADDRESSES` names), main mode — in the
+ * order they start: main loops last, so that they stop first, while states are still served.
+ */
+export function featurePlugins(project: Project, services: readonly ServiceDef[]): NodePlugin[] {
+  const used = new Set(services.flatMap((s) => (s.options.uses ?? []).map((u) => u.feature)));
+  const plugins: NodePlugin[] = [];
+  if (used.has(STATES)) plugins.push(replicatedStates());
+  if (used.has(CONNECTIONS)) {
+    const file = project.env[ADDRESSES_SETTING];
+    plugins.push(
+      connections(
+        file === undefined || file === ""
+          ? {}
+          : { addresses: isAbsolute(file) ? file : resolve(project.root, file) },
+      ),
+    );
+  }
+  // mainMode runs the onSignal handlers on SIGINT/SIGTERM; the command that stops the node waits for them.
+  if (used.has(MAIN_MODE)) plugins.push(mainMode());
+  return plugins;
+}
+
+/**
+ * The project with extra `--key value` arguments merged into its main-mode services' config
+ * (`--rate 100` → `ticker.rate=100`): an argument no main-mode service takes is refused.
+ */
+export function withConfigArgs(project: Project, argv: readonly string[]): Project {
+  if (argv.length === 0) return project;
+  return { ...project, env: { ...project.env, ...configArgs(project.services, argv) } };
+}
