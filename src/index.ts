@@ -77,7 +77,13 @@ export {
   requestReply,
   subscriber,
 } from "./features/connections/index.js";
-export { type DiscoveryOptions, discovery, discoverySubjects } from "./features/discovery/index.js";
+export {
+  type DiscoveryOptions,
+  discovery,
+  discoverySubjects,
+  type ObserveOptions,
+  observeNodes,
+} from "./features/discovery/index.js";
 export {
   type AggregateDef,
   type AggregateOptions,
