@@ -7,6 +7,7 @@ import { destroyCommand } from "./commands/destroy.js";
 import { devCommand } from "./commands/dev.js";
 import { flowsCommand } from "./commands/flows.js";
 import { newCommand } from "./commands/new.js";
+import { nodesCommand } from "./commands/nodes.js";
 import { openapiCommand } from "./commands/openapi.js";
 import { routesCommand } from "./commands/routes.js";
 import { startCommand } from "./commands/start.js";
@@ -21,6 +22,7 @@ export const builtinCommands: readonly CliCommand[] = [
   startCommand,
   routesCommand,
   callCommand,
+  nodesCommand,
   flowsCommand,
   openapiCommand,
   configCommand,

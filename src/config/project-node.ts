@@ -1,28 +1,60 @@
 import type { Logger } from "../core/logger.js";
 import { createNode, type TesseraNode } from "../core/node.js";
+import type { ServiceDef } from "../core/service.js";
+import { discovery } from "../features/discovery/discovery.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
 import { featurePlugins } from "./project-features.js";
 import { projectFlowEngine } from "./project-flows.js";
-import { transportFor } from "./transport-url.js";
+import { runServices } from "./run-services.js";
+import { isShared, transportFor } from "./transport-url.js";
 
-/** A node hosting the project's services on the transport its settings name (not started). */
-export function createProjectNode(project: Project, logger: Logger): TesseraNode {
+export interface ProjectNodeOptions {
+  /** `--services`: which of the project's services this node runs (default all; `none`: a gateway node). */
+  readonly services?: string | undefined;
+  /**
+   * Joins the system: on a transport that processes share (NATS), the node announces itself and
+   * learns the others (discovery), so that callers choose it and it chooses them. `tessera start`
+   * does; one-off commands (`call`, project commands) do not.
+   */
+  readonly announce?: boolean;
+}
+
+/**
+ * A node hosting the project's services on the transport its settings name (not started). The
+ * transport's adapter is imported here, only when named.
+ */
+export async function createProjectNode(
+  project: Project,
+  logger: Logger,
+  options: ProjectNodeOptions = {},
+): Promise<TesseraNode> {
   const flows = projectFlowEngine(project, logger);
   const es = projectEventSourcing(project, logger);
+  const services = [
+    ...project.services,
+    ...(flows === undefined ? [] : [flows.service]),
+    ...(es === undefined ? [] : es.services),
+  ];
+  const names = services.map((s) => s.name);
+  const run = options.services === undefined ? undefined : runServices(options.services, names);
+  const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);
+  const url = project.settings.transport;
   return createNode({
-    services: [
-      ...project.services,
-      ...(flows === undefined ? [] : [flows.service]),
-      ...(es === undefined ? [] : es.services),
-    ],
+    services,
+    ...(run === undefined ? {} : { run }),
+    // A feature's runtime runs where its services do: the flow engine with the flows API, event
+    // sourcing with its services, the plugins of what the services here use. Discovery last: it
+    // announces the node once the others run, and is the first to stop.
     plugins: [
-      ...(flows === undefined ? [] : [flows]),
-      ...(es === undefined ? [] : [es.es]),
-      ...featurePlugins(project, project.services),
+      ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
+      ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
+      ...featurePlugins(project, project.services.filter(runs)),
+      ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
-    transport: transportFor(project.settings.transport),
+    transport: await transportFor(url, { name: project.name }),
+    version: project.version,
     stage: project.stage,
     env: project.env,
     logger,

@@ -1,4 +1,3 @@
-import { memoryTransport } from "../adapters/memory/index.js";
 import { TesseraError } from "../core/errors.js";
 import type { Transport } from "../ports/transport.js";
 
@@ -18,15 +17,34 @@ export function transportKind(url: string): TransportKind {
   throw new TesseraError("TESSERA_CONFIG", `unknown transport "${scheme}": use memory or nats://host:port`);
 }
 
+export interface TransportUrlOptions {
+  /** The connection's name on the broker (its monitoring shows it), e.g. the project's name. */
+  readonly name?: string;
+}
+
 /**
- * The transport a URL names. This is where the CLI composes adapters: core and features never
- * import one.
+ * The transport a URL names (not connected). This is where the CLI composes adapters: core and
+ * features never import one. Each adapter is imported when named, so that a project on the memory
+ * transport never loads nats.js.
+ *
+ * @example
+ * const transport = await transportFor("nats://127.0.0.1:4222,nats://127.0.0.1:4223", { name: "shop" });
  */
-export function transportFor(url: string): Transport {
+export async function transportFor(url: string, options: TransportUrlOptions = {}): Promise<Transport> {
   switch (transportKind(url)) {
-    case "memory":
+    case "memory": {
+      const { memoryTransport } = await import("../adapters/memory/index.js");
       return memoryTransport();
-    case "nats":
-      throw new TesseraError("TESSERA_CONFIG", "transport nats is not available yet: use memory");
+    }
+    case "nats": {
+      const { natsTransport } = await import("../adapters/nats/index.js");
+      const servers = url.split(",").map((s) => s.trim());
+      return natsTransport(options.name === undefined ? { servers } : { servers, name: options.name });
+    }
   }
+}
+
+/** True when several processes can share the transport (and so discover each other). */
+export function isShared(url: string): boolean {
+  return transportKind(url) !== "memory";
 }

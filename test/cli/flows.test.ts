@@ -34,7 +34,7 @@ beforeAll(async () => {
     store: "memory",
     processEnv: {},
   });
-  server = await serve(createProjectNode(project, silentLogger), { port: 0 });
+  server = await serve(await createProjectNode(project, silentLogger), { port: 0 });
 });
 afterAll(async () => {
   await server.close();

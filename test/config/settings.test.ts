@@ -49,11 +49,13 @@ describe("settings", () => {
     expect(() => resolveSettings(config, "dev", {}, { port: 70000 }, "/app")).toThrow("--port");
   });
 
-  it("choose the transport by URL; nats is recognised but not available yet", () => {
+  it("choose the transport by URL", async () => {
     expect(transportKind("memory")).toBe("memory");
     expect(transportKind("nats://127.0.0.1:4222")).toBe("nats");
-    expect(transportFor("memory").kind).toBe("memory");
-    expect(() => transportFor("nats://127.0.0.1:4222")).toThrow("transport nats is not available yet");
+    expect((await transportFor("memory")).kind).toBe("memory");
+    // Not connected yet: only built.
+    const nats = await transportFor("nats://127.0.0.1:4222, nats://127.0.0.1:4223");
+    expect([nats.kind, nats.status().connected]).toEqual(["nats", false]);
     expect(() => resolveSettings(config, "dev", { TESSERA_TRANSPORT: "kafka://x" }, {}, "/app")).toThrow(
       'unknown transport "kafka:"',
     );

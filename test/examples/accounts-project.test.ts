@@ -21,7 +21,7 @@ describe("the example project's accounts", () => {
   it("serves POST /accounts, deposits and the read model on the stage's SQLite store, across a restart", async () => {
     const store = `sqlite:${join(dir, "dev.db")}`;
     const project = await loadProject({ config: "examples/text/tessera.config.ts", store, processEnv: {} });
-    const node = createProjectNode(project, silentLogger);
+    const node = await createProjectNode(project, silentLogger);
     await node.start();
     const client = testClient(createGateway(node));
     const { id } = (await client.post("/accounts", { owner: "Ada" })).body as { id: string };
@@ -36,7 +36,7 @@ describe("the example project's accounts", () => {
     });
     await node.stop();
 
-    const again = createProjectNode(
+    const again = await createProjectNode(
       await loadProject({ config: "examples/text/tessera.config.ts", store, processEnv: {} }),
       silentLogger,
     );

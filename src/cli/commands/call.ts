@@ -77,7 +77,7 @@ export const callCommand: CliCommand = {
       const known = project.services.flatMap((s) => Object.values(s.entries).map((e) => e.id));
       throw new CliError(`unknown entry ${target} (entries: ${known.join(", ") || "none"})`);
     }
-    const node = createProjectNode(project, commandLogger(ctx.verbose));
+    const node = await createProjectNode(project, commandLogger(ctx.verbose));
     await node.start();
     try {
       const result = await node.invoke(ref, input, {

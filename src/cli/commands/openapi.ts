@@ -14,7 +14,7 @@ export const openapiCommand: CliCommand = {
   options: [{ name: "out", short: "o", type: "string", value: "<file>", description: "Write to this file" }],
   async run(ctx) {
     const project = await ctx.project();
-    const node = createProjectNode(project, silentLogger);
+    const node = await createProjectNode(project, silentLogger);
     const doc = createGateway(node, serveOptions(project)).openapi();
     const json = `${JSON.stringify(doc, null, 2)}\n`;
     const out = ctx.options.out;

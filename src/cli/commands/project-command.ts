@@ -81,7 +81,7 @@ export function projectCommand(name: string, def: CommandConfig, configFile: str
       const fn = (await importProjectModule(file, def.module))[exported];
       if (typeof fn !== "function")
         throw new CliError(`command ${name}: ${def.module} has no function export "${exported}"`);
-      const node = createProjectNode(project, commandLogger(ctx.verbose));
+      const node = await createProjectNode(project, commandLogger(ctx.verbose));
       await node.start();
       let result: unknown;
       try {
