@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../support/postgres.js";
 import {
   type Effects,
@@ -18,6 +18,8 @@ import {
 // exactly once in a table the engine knows nothing of.
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-flow-crash-"));
+// Worker processes start slowly on a busy machine: time enough for two starts and the runs.
+vi.setConfig({ testTimeout: 90_000 });
 const pgUp = await postgresAvailable();
 const pool = newPool(4);
 const schemas: string[] = [];

@@ -1,10 +1,12 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../support/postgres.js";
 import { killWorkers, postgresEffects, startRun, startWorker } from "./fixtures/flow-harness.js";
 
 // Several worker processes on one PostgreSQL store (memory transport each, hosting what their flows
 // call): they share the runs, a dead worker's runs finish on the other, cron fires once per tick.
 
+// Worker processes start slowly on a busy machine: time enough for two starts and the runs.
+vi.setConfig({ testTimeout: 90_000 });
 const pgUp = await postgresAvailable();
 const pool = newPool(4);
 const schemas: string[] = [];

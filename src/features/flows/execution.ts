@@ -299,7 +299,10 @@ export class RunExecution implements EffectRunner {
     this.live();
     this.inflight++;
     try {
-      // Journal the values the code drew since the last effect before anything leaves the process.
+      // Write-ahead: what the code saw so far (earlier outcomes, drawn values) is durable before
+      // this effect leaves the process. An outcome itself waits in `pending` for the next effect,
+      // the suspension or the end of the run: until then nothing outside depends on it, and a
+      // crash in between only means the effect runs again (at least once, as when it is in flight).
       if (this.pending.length > 0) await this.host.commit.write(this.run.id, this.takePending());
       let entry: JournalEntry;
       try {
@@ -308,8 +311,8 @@ export class RunExecution implements EffectRunner {
         if (isControl(err)) throw err;
         entry = this.entry(seq, kind, name, "error", errorBody(err));
       }
+      this.pending.push(entry);
       this.live();
-      await this.host.commit.write(this.run.id, [entry]);
       if (entry.state !== "ok") throw rebuild(entry.value);
       onOk?.(seq, entry.value as T);
       return entry.value as T;
