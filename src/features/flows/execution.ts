@@ -62,7 +62,7 @@ const json = <T>(v: T): T => {
 /**
  * One execution of a run on this worker: the flow's code runs from the start; effects already in
  * the journal return their recorded outcome, new ones run and are journaled (group commit) before
- * the code sees them. When the code only waits (a timer or a signal), the run is suspended in the
+ * the next effect leaves the process, the run suspends or it ends. When the code only waits (a timer or a signal), the run is suspended in the
  * store and the execution ends; another one resumes it later, on any worker.
  */
 export class RunExecution implements EffectRunner {
