@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { loadEnvLayers } from "../config/env-layers.js";
 import type { Project } from "../config/load-project.js";
@@ -83,9 +83,8 @@ export async function deploy(project: Project, options: DeployOptions = {}): Pro
     region: options.region ?? env.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1",
     cors: project.settings.gateway.cors !== undefined,
   });
+  // Only Tessera's files are (over)written: a backend or override file added beside them stays.
   await mkdir(dir, { recursive: true });
-  // Files of an earlier deploy that this one no longer writes would still be read by terraform.
-  for (const name of await readdir(dir)) if (name.endsWith(".tf.json")) await rm(join(dir, name));
   for (const [name, doc] of Object.entries(files))
     await writeFile(join(dir, name), `${JSON.stringify(doc, null, 2)}\n`);
   const result = {

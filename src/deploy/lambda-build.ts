@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TesseraError } from "../core/errors.js";
 import type { ServiceDef } from "../core/service.js";
+import { verifyLoads } from "./verify-load.js";
 import { zip } from "./zip.js";
 import { zodNamespacePlugin } from "./zod-namespace-plugin.js";
 
@@ -33,6 +34,8 @@ export interface LambdaBuildOptions {
   readonly external?: readonly string[];
   /** The module the entries import (default: `lambda-runtime` beside this file). */
   readonly runtime?: string;
+  /** Import each function in a fresh node process to check that it loads (default true). */
+  readonly verify?: boolean;
 }
 
 /** One built function. */
@@ -50,7 +53,21 @@ export interface LambdaArtifact {
   readonly sha256: string;
   /** Packages the bundle imports but does not contain (they must be in the runtime or a layer). */
   readonly externals: readonly string[];
+  /** What esbuild warned about (e.g. a `require` it could not follow). */
+  readonly warnings: readonly string[];
 }
+
+interface Message {
+  readonly id?: string;
+  readonly text: string;
+  readonly location?: { readonly file: string; readonly line: number } | null;
+}
+const describeMessage = (m: Message) =>
+  m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text;
+
+// An import esbuild cannot find becomes `undefined` in the bundle: a function that fails at its
+// cold start. Refused at build time instead.
+const fatalWarnings = new Set(["import-is-undefined"]);
 
 /** Packages never bundled: the AWS SDK v3 is part of the Lambda Node.js runtime; pg-native is optional in pg. */
 const alwaysExternal = ["@aws-sdk/*", "pg-native"];
@@ -149,16 +166,19 @@ export async function buildLambdas(
           logLevel: "silent",
         });
       } catch (err) {
-        const errors = (err as { errors?: { text: string; location?: { file: string; line: number } }[] })
-          .errors;
-        const detail =
-          errors
-            ?.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text))
-            .join("\n  ") ?? String(err);
+        const errors = (err as { errors?: Message[] }).errors;
+        const detail = errors?.map(describeMessage).join("\n  ") ?? String(err);
         throw new TesseraError("TESSERA_CONFIG", `bundling the function of ${service} failed:\n  ${detail}`, {
           cause: err,
         });
       }
+      const fatal = result.warnings.filter((w) => fatalWarnings.has(w.id));
+      if (fatal.length > 0)
+        throw new TesseraError(
+          "TESSERA_CONFIG",
+          `bundling the function of ${service} failed:\n  ${fatal.map(describeMessage).join("\n  ")}`,
+        );
+      if (options.verify !== false) await verifyLoads(bundle, service);
       const code = await readFile(bundle);
       const files = [{ name: "index.mjs", data: code }];
       if (options.sourcemap === true)
@@ -168,7 +188,8 @@ export async function buildLambdas(
       await writeFile(zipFile, archive);
       const externals = new Set<string>();
       for (const input of Object.values(result.metafile?.inputs ?? {}))
-        for (const imp of input.imports) if (imp.external && !isBuiltin(imp.path)) externals.add(imp.path);
+        for (const imp of input.imports)
+          if (imp.external && !isBuiltin(imp.path) && !imp.path.startsWith("<")) externals.add(imp.path);
       return {
         service,
         dir,
@@ -178,6 +199,7 @@ export async function buildLambdas(
         zipBytes: archive.byteLength,
         sha256: createHash("sha256").update(archive).digest("base64"),
         externals: [...externals].sort(),
+        warnings: result.warnings.map(describeMessage),
       };
     }),
   );

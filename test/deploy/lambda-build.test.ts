@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { text } from "../../examples/text/services.js";
 import { buildLambdas, entrySource } from "../../src/deploy/lambda-build.js";
@@ -76,6 +77,51 @@ describe("buildLambdas", () => {
     ).rejects.toMatchObject({
       code: "TESSERA_CONFIG",
       message: "unknown service nope (the project has text)",
+    });
+  });
+
+  it("refuses a function that does not load (a name a TypeScript module re-exports but lacks)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const services = fileURLToPath(new URL("../../examples/text/services.ts", import.meta.url));
+    // esbuild cannot tell a missing re-export from a type: `b` silently becomes undefined.
+    writeFileSync(join(dir, "lib.ts"), "export const a = () => 1;\n");
+    writeFileSync(join(dir, "index.ts"), 'export { a, b } from "./lib.js";\n');
+    writeFileSync(
+      join(dir, "tessera.config.ts"),
+      `import { text } from ${JSON.stringify(services)};\nimport { b } from "./index.js";\nexport default { services: [text], extra: b() };\n`,
+    );
+    await expect(
+      buildLambdas(
+        { root: dir, configFile: join(dir, "tessera.config.ts"), services: [text] },
+        { outDir: dir },
+      ),
+    ).rejects.toMatchObject({
+      code: "TESSERA_CONFIG",
+      message: expect.stringMatching(
+        /^the function of text does not load \(exit 1\): (TypeError|ReferenceError): /,
+      ),
+    });
+  });
+
+  it("refuses an import with no matching export", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const services = fileURLToPath(new URL("../../examples/text/services.ts", import.meta.url));
+    writeFileSync(
+      join(dir, "tessera.config.ts"),
+      `import { text, txet } from ${JSON.stringify(services)};\nexport default { services: [text, txet] };\n`,
+    );
+    await expect(
+      buildLambdas(
+        { root: dir, configFile: join(dir, "tessera.config.ts"), services: [text] },
+        { outDir: dir },
+      ),
+    ).rejects.toMatchObject({
+      code: "TESSERA_CONFIG",
+      message: expect.stringMatching(
+        /bundling the function of text failed:\n .*No matching export .* for import "txet"/,
+      ),
     });
   });
 

@@ -66,6 +66,8 @@ export const buildCommand: CliCommand = {
         ]),
       ]),
     );
+    for (const a of artifacts)
+      for (const warning of a.warnings) ctx.out.err(c.yellow(`${a.service}: esbuild warns: ${warning}`));
     const externals = [...new Set(artifacts.flatMap((a) => a.externals))];
     if (externals.length > 0)
       ctx.out.err(

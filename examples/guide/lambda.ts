@@ -1,0 +1,25 @@
+import { createNode } from "tessera";
+import { fileResultStore, lambdaHandler, s3ResultStore } from "tessera/lambda";
+import { memoryTransport } from "tessera/memory";
+import { pipeline, text } from "../text/services.js";
+
+// What `tessera build --target lambda` generates for each service, written by hand: one handler for
+// API Gateway (REST and HTTP APIs), ALB, authorizer and asynchronous events.
+export const handler = lambdaHandler({
+  // Created on the first event, not at import: the cold start pays only for what that event needs.
+  node: () =>
+    createNode({
+      services: [text, pipeline],
+      transport: memoryTransport(),
+      stage: process.env.STAGE ?? "dev",
+    }),
+  gateway: { bodyLimit: 256 * 1024, requestTimeout: 25_000 },
+  // Where asynchronous invocations store their answers: S3 on AWS, a folder on a laptop.
+  results: () => {
+    const bucket = process.env.RESULTS_BUCKET;
+    if (bucket === undefined) return fileResultStore({ dir: ".tessera/results" });
+    // The client is injected (the Lambda runtime has the AWS SDK; Tessera does not depend on it).
+    const sdk = "@aws-sdk/client-s3";
+    return s3ResultStore({ bucket, client: async () => new (await import(sdk)).S3({}) });
+  },
+});
