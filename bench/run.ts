@@ -17,6 +17,7 @@ import {
   type Row,
   type Samples,
   summarise,
+  unitOf,
 } from "./lib/report.js";
 import { type HttpScenario, type Peer, type Scenario, scenarios } from "./lib/scenarios.js";
 import { runWrk, WRK_MISSING, wrkVersion } from "./lib/wrk.js";
@@ -144,6 +145,7 @@ const thousands = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function describe(m: Measurement, unit: string): string {
   const parts = [`${thousands(m.rate)} ${unit}`];
+  if (m.detail !== undefined) parts.push(m.detail);
   if (m.p99Ms !== undefined) parts.push(`p99 ${m.p99Ms.toFixed(2)} ms`);
   if (m.cpuPercent !== undefined) parts.push(`cpu ${m.cpuPercent.toFixed(0)}%`);
   if ((m.non2xx ?? 0) + (m.socketErrors ?? 0) > 0) {
@@ -205,7 +207,7 @@ async function main(): Promise<number> {
               ? await measureHttp(scenario, peer, settings, run)
               : await measureCall(scenario, peer, settings, run);
           s.runs.push(m);
-          console.log(`  ${label}: ${describe(m, scenario.kind === "http" ? "req/s" : "calls/s")}`);
+          console.log(`  ${label}: ${describe(m, unitOf(scenario))}`);
         } catch (err) {
           s.error = err instanceof Error ? err.message : String(err);
           console.log(`  ${label}: FAILED ${s.error}`);

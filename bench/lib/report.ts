@@ -7,6 +7,8 @@ export interface Measurement extends Partial<WrkResult> {
   readonly rate: number;
   /** Share of one core the peer used while measured. */
   readonly cpuPercent?: number;
+  /** A line the peer adds to its figure (printed as it is measured). */
+  readonly detail?: string;
 }
 
 /** The measurements of one peer in one scenario, over the rounds. */
@@ -18,7 +20,7 @@ export interface Samples {
 export interface Row {
   readonly scenario: string;
   readonly peer: string;
-  readonly unit: "req/s" | "calls/s";
+  readonly unit: string;
   /** Median over the rounds. */
   readonly rate?: number;
   readonly rounds?: readonly number[];
@@ -48,12 +50,17 @@ export function median(values: readonly number[]): number {
 
 const rounded = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** What a scenario's rates count. */
+export function unitOf(scenario: Scenario): string {
+  return scenario.kind === "http" ? "req/s" : (scenario.unit ?? "calls/s");
+}
+
 /** The row of one peer: medians over the rounds (error counts summed). */
 export function summarise(scenario: Scenario, peer: Peer, s: Samples): Row {
   const base = {
     scenario: scenario.name,
     peer: peer.name,
-    unit: scenario.kind === "http" ? ("req/s" as const) : ("calls/s" as const),
+    unit: unitOf(scenario),
     ...(peer.target === undefined ? {} : { target: peer.target }),
     ...(peer.note === undefined ? {} : { note: peer.note }),
     ...(s.error === undefined ? {} : { error: s.error }),

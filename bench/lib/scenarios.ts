@@ -1,6 +1,7 @@
 // The scenarios, their peers and Tessera's targets (issue 2, "Benchmarks").
 import { eventStoreScenarios } from "./es-scenarios.js";
 import { flowScenarios } from "./flow-scenarios.js";
+import { lambdaScenarios } from "./lambda-scenarios.js";
 import { HELLO_PATH, USER_PATH, validUser } from "./workload.js";
 
 export interface Peer {
@@ -30,6 +31,8 @@ export interface CallScenario {
   readonly title: string;
   /** False for calls between processes: the caller is not pinned, so that its responder and the broker share the cores. */
   readonly pinned?: boolean;
+  /** What `rate` counts, when not calls per second (e.g. `starts/min`). */
+  readonly unit?: string;
   readonly peers: readonly Peer[];
 }
 
@@ -112,4 +115,5 @@ export const scenarios: readonly Scenario[] = [
   },
   ...eventStoreScenarios,
   ...flowScenarios,
+  ...lambdaScenarios,
 ];

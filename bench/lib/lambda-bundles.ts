@@ -1,0 +1,104 @@
+// The two Lambda functions compared, built as a user would build them: Tessera's example system with
+// `tessera build --target lambda` (service text), and Fastify with @fastify/aws-lambda serving the
+// same route (POST /text/upper, body and answer checked by JSON schemas), bundled by esbuild with the
+// same settings (ESM, Node 20, minified).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { pipeline, text } from "../../examples/text/services.js";
+import { buildLambdas } from "../../src/deploy/lambda-build.js";
+
+// This file runs from bench/lib (tsx) or compiled from bench/.build/bench/lib: the repository is what
+// comes before the first /bench/.
+const here = fileURLToPath(import.meta.url);
+const sourceRoot = here.slice(0, here.indexOf("/bench/") + 1);
+const benchDir = `${sourceRoot}bench/`;
+const outDir = `${benchDir}.build/lambda/`;
+
+/** An HTTP API (v2) event as API Gateway sends it: POST /text/upper. */
+export function upperEvent(message: unknown = "hello world") {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/text/upper",
+    rawQueryString: "",
+    headers: {
+      "content-type": "application/json",
+      host: "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+      "user-agent": "curl/8.5.0",
+    },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "a1b2c3d4e5",
+      domainName: "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+      http: {
+        method: "POST",
+        path: "/text/upper",
+        protocol: "HTTP/1.1",
+        sourceIp: "203.0.113.7",
+        userAgent: "curl/8.5.0",
+      },
+      requestId: "JKJaXmPLvHcESHA=",
+      routeKey: "$default",
+      stage: "$default",
+      time: "09/Apr/2025:12:34:56 +0000",
+      timeEpoch: 1744202096000,
+    },
+    body: JSON.stringify({ message }),
+    isBase64Encoded: false,
+  };
+}
+
+export const EXPECTED_BODY = JSON.stringify({ message: "HELLO WORLD" });
+
+/** `tessera build --target lambda` of examples/text (service text): the path of its index.mjs. */
+export async function tesseraFunction(): Promise<string> {
+  const [artifact] = await buildLambdas(
+    {
+      root: `${sourceRoot}examples/text`,
+      configFile: `${sourceRoot}examples/text/tessera.config.ts`,
+      services: [text, pipeline],
+    },
+    // The runtime from the sources, as the project file imports them (one copy of Tessera in the bundle).
+    { outDir: `${outDir}tessera`, services: ["text"], runtime: `${sourceRoot}src/deploy/lambda-runtime.ts` },
+  );
+  return artifact!.bundle;
+}
+
+const fastifyEntry = `
+import Fastify from "fastify";
+import awsLambdaFastify from "@fastify/aws-lambda";
+
+const Message = { type: "object", required: ["message"], properties: { message: { type: "string" } } };
+const app = Fastify({ logger: false });
+app.post("/text/upper", { schema: { body: Message, response: { 200: Message } } }, async (request) => ({
+  message: request.body.message.toUpperCase(),
+}));
+export const handler = awsLambdaFastify(app);
+// As @fastify/aws-lambda's README advises: initialise during the function's init phase.
+await app.ready();
+`;
+
+/** Fastify 5 + @fastify/aws-lambda serving the same route, bundled alike: the path of its index.mjs. */
+export async function fastifyFunction(): Promise<string> {
+  const dir = `${outDir}fastify/`;
+  mkdirSync(dir, { recursive: true });
+  // Beside bench/node_modules' resolution root, so that esbuild finds the peers.
+  const entry = `${benchDir}.build/fastify-lambda-entry.mjs`;
+  writeFileSync(entry, fastifyEntry);
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: `${dir}index.mjs`,
+    minify: true,
+    legalComments: "none",
+    banner: {
+      js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);',
+    },
+    logLevel: "silent",
+  });
+  return `${dir}index.mjs`;
+}
