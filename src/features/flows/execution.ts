@@ -2,11 +2,11 @@ import type { EntryRef } from "../../core/entry.js";
 import type { ErrorBody } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
-import type { RetryPolicy } from "../../core/policies.js";
 import { validate } from "../../core/schema.js";
 import type { JournalEntry, RunRecord, RunStatus, SignalRecord } from "../../ports/flow-store.js";
 import type { CallInvoker } from "./call-effect.js";
 import { invokeEntry } from "./call-effect.js";
+import { type Compensable, compensate } from "./compensation.js";
 import { toMs } from "./duration.js";
 import { type EffectRunner, ExecutionContext } from "./execution-context.js";
 import type { FlowDef } from "./flow.js";
@@ -26,14 +26,6 @@ export interface ExecutionHost {
   now(): number;
   /** Posts the end of a run to its callback URL (retried); throws when it finally fails. */
   notify(url: string, body: unknown): Promise<void>;
-}
-
-interface Compensable {
-  readonly seq: number;
-  readonly name: string;
-  readonly result: unknown;
-  readonly compensate: (result: never, info: StepInfo) => unknown;
-  readonly retry: RetryPolicy | undefined;
 }
 
 type Outcome =
@@ -173,7 +165,7 @@ export class RunExecution implements EffectRunner {
     return this.end(this.compensables.length > 0 ? "compensated" : "failed", undefined, cause);
   }
 
-  /** Runs the compensations of the completed steps in reverse order, each at most once (journaled at -seq). */
+  /** Unwinds the saga: the compensations of the completed steps, in reverse order (see compensation.ts). */
   private async compensate(): Promise<ErrorBody | undefined> {
     if (this.compensables.length === 0) return undefined;
     if (this.run.status !== "compensating") {
@@ -182,29 +174,15 @@ export class RunExecution implements EffectRunner {
         release: false,
       });
     }
-    const order = [...this.compensables].sort((a, b) => b.seq - a.seq);
-    for (const c of order) {
-      const seq = -c.seq;
-      const done = this.journal.get(seq);
-      let entry = done;
-      if (entry === undefined) {
-        const info = this.info(seq, 1);
-        try {
-          await runWithRetry(c.retry ?? { attempts: 3, baseDelayMs: 100 }, (attempt) =>
-            c.compensate(c.result as never, { ...info, attempt }),
-          );
-          entry = this.entry(seq, "compensate", c.name, "ok", undefined);
-        } catch (err) {
-          entry = this.entry(seq, "compensate", c.name, "error", errorBody(err));
-        }
-        await this.host.commit.write(this.run.id, [entry]);
-      }
-      if (entry.state === "error") {
-        const body = entry.value as ErrorBody;
-        return { code: body.code, message: `compensation of step "${c.name}" failed: ${body.message}` };
-      }
-    }
-    return undefined;
+    return compensate(
+      {
+        runId: this.run.id,
+        journaled: (seq) => this.journal.get(seq),
+        entry: (seq, kind, name, state, value) => this.entry(seq, kind, name, state, value),
+        write: (entries) => this.host.commit.write(this.run.id, entries),
+      },
+      this.compensables,
+    );
   }
 
   private async end(status: RunStatus, output: unknown, error: ErrorBody | undefined): Promise<Ending> {
