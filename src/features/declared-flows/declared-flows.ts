@@ -30,6 +30,8 @@ export interface DeclaredFlowsOptions {
   /** Deadline of one call to a service (default 30 000 ms; a step's `timeout` overrides it). */
   readonly callTimeoutMs?: number;
   readonly now?: () => number;
+  /** Close the store when the node stops (default false: whoever made the store closes it). */
+  readonly closeStore?: boolean;
 }
 
 /** Why a submission was refused. */
@@ -87,12 +89,14 @@ export class DeclaredFlows implements NodePlugin {
   private readonly now: () => number;
   private readonly callTimeoutMs: number;
   private migrated: Promise<void> | undefined;
+  private readonly closeStore: boolean;
 
   constructor(options: DeclaredFlowsOptions) {
     this.engine = options.engine;
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.closeStore = options.closeStore ?? false;
     this.registry = new ServiceRegistry(options.store, options.aliases, hiddenServices);
   }
 
@@ -101,6 +105,10 @@ export class DeclaredFlows implements NodePlugin {
     this.registry.useServices(node.known);
     await this.ready();
     for (const rec of await this.store.listDefinitions()) this.define(rec);
+  }
+
+  async stop(): Promise<void> {
+    if (this.closeStore) await this.store.close();
   }
 
   /** The store's migrations, once. */

@@ -13,6 +13,7 @@ import {
 } from "../../../src/features/declared-flows/declared-flows.js";
 import { declaredFlowsService } from "../../../src/features/declared-flows/declared-flows-service.js";
 import { machineryService } from "../../../src/features/declared-flows/machinery-service.js";
+import { diagramsService } from "../../../src/features/diagrams/diagrams-service.js";
 import { createFlowEngine, type FlowEngine } from "../../../src/features/flows/engine.js";
 import type { FlowDef } from "../../../src/features/flows/flow.js";
 import { createGateway } from "../../../src/features/gateway/gateway.js";
@@ -56,6 +57,7 @@ export async function declaredFixture(
   const node = createNode({
     services: [
       text,
+      diagramsService(engine, declared),
       ...(options.services ?? []),
       engine.service,
       declaredFlowsService(declared),
