@@ -10,6 +10,8 @@ export default defineConfig({
   services: [text, pipeline],
   // Durable flows, run on the stage's store (default sqlite:.tessera/dev.db) and served under /flows.
   flows: [processText, bookTrip],
+  // Declared flows (JSON, machinery's REST API): the text entries are in the registry as upper, reverse, spaces.
+  declaredFlows: { aliases: { upper: "text.upper", reverse: "text.reverse", spaces: "text.spaces" } },
   // The event-sourced accounts service, on the same store (its events, read model and outbox).
   eventSourcing: { services: (es) => [accountsService(es)], projections: [accountView] },
   gateway: { port: 3000 },

@@ -94,6 +94,12 @@ export interface ProjectConfig extends StageSettings {
   /** Durable flows: the node runs their engine on the stage's `store` and serves the `flows` API. */
   readonly flows?: readonly FlowDef[];
   /**
+   * Declared flows (JSON definitions over a service registry, run on the flow engine): served under
+   * `/declared` and machinery's paths (`/s`, `/w`, `/e/:id`), stored in the stage's `store`.
+   * `aliases` list entries of the project under short names (`{ upper: "text.upper" }`).
+   */
+  readonly declaredFlows?: { readonly aliases?: Readonly<Record<string, string>> };
+  /**
    * Event-sourced services: `services(es)` builds them on the event-sourcing runtime of the
    * stage's `store`; the runtime joins the node (outbox relay, async `projections`).
    */

@@ -31,7 +31,7 @@ export function flowStoreFor(store: StoreUrl): FlowStore {
  * plugin (started and stopped with it) and its `flows` service is served with the others.
  */
 export function projectFlowEngine(project: Project, logger: Logger): FlowEngine | undefined {
-  const flows = project.config.flows;
-  if (flows === undefined || flows.length === 0) return undefined;
+  const flows = project.config.flows ?? [];
+  if (flows.length === 0 && project.config.declaredFlows === undefined) return undefined;
   return createFlowEngine({ store: flowStoreFor(project.settings.store), flows, logger, closeStore: true });
 }

@@ -4,6 +4,7 @@ import type { ServiceDef } from "../core/service.js";
 import { discovery } from "../features/discovery/discovery.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
+import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
 import { featurePlugins } from "./project-features.js";
 import { projectFlowEngine } from "./project-flows.js";
@@ -31,10 +32,12 @@ export async function createProjectNode(
   options: ProjectNodeOptions = {},
 ): Promise<TesseraNode> {
   const flows = projectFlowEngine(project, logger);
+  const declared = projectDeclaredFlows(project, flows);
   const es = projectEventSourcing(project, logger);
   const services = [
     ...project.services,
     ...(flows === undefined ? [] : [flows.service]),
+    ...declared.services,
     ...(es === undefined ? [] : es.services),
   ];
   const names = services.map((s) => s.name);
@@ -49,6 +52,7 @@ export async function createProjectNode(
     // announces the node once the others run, and is the first to stop.
     plugins: [
       ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
+      ...(declared.plugin === undefined || !runs(flows!.service) ? [] : [declared.plugin]),
       ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
       ...featurePlugins(project, project.services.filter(runs)),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
