@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildPeers } from "./lib/build.js";
 import { killAll, startPeer } from "./lib/child.js";
-import { cpuSeconds } from "./lib/cpu-time.js";
+import { childrenCpuSeconds, cpuSeconds } from "./lib/cpu-time.js";
 import { ensurePeersInstalled } from "./lib/deps.js";
 import { checkPeer } from "./lib/http-check.js";
 import { choosePinning, type Pinning } from "./lib/pinning.js";
@@ -19,6 +19,7 @@ import {
   summarise,
   unitOf,
 } from "./lib/report.js";
+import { PEER_CPUS } from "./lib/responder.js";
 import { type HttpScenario, type Peer, type Scenario, scenarios } from "./lib/scenarios.js";
 import { runWrk, WRK_MISSING, wrkVersion } from "./lib/wrk.js";
 
@@ -47,7 +48,8 @@ Environment:
   BENCH_WARMUP    seconds of warm-up before each measurement (default 3)
 
 HTTP load: wrk -t1 -c${CONNECTIONS} (apt-get install -y wrk). In-process load: ${CONCURRENCY} calls in flight.
-The server is pinned to one core and wrk to another with taskset when both are available.
+The server is pinned to one core and wrk to another with taskset when both are available; the
+service node of http-remote on a third core, or beside wrk on two (never on the server's).
 The peers run as JavaScript compiled by tsc into bench/.build (see bench/lib/build.ts for why).`;
 
 interface Settings {
@@ -102,6 +104,8 @@ async function measureHttp(
   const server = await startPeer(peer.file, "READY", {
     pin: settings.pinning.server,
     nodeFlags: settings.nodeFlags(run),
+    // A peer of two processes pins its other one off the server's CPU (see lib/pinning.ts).
+    env: settings.pinning.peer === "" ? {} : { [PEER_CPUS]: settings.pinning.peer },
     timeout: 60_000,
   });
   try {
@@ -110,12 +114,19 @@ async function measureHttp(
     const load = { connections: CONNECTIONS, pin: settings.pinning.load, post: scenario.body };
     await runWrk(url, { ...load, seconds: settings.warmup });
     const cpu0 = cpuSeconds(server.child.pid);
+    const other0 = childrenCpuSeconds(server.child.pid);
     const t0 = performance.now();
     const result = await runWrk(url, { ...load, seconds: settings.duration });
     const cpu1 = cpuSeconds(server.child.pid);
+    const other1 = childrenCpuSeconds(server.child.pid);
     const wall = (performance.now() - t0) / 1000;
     const cpu = cpu0 === undefined || cpu1 === undefined ? {} : { cpuPercent: ((cpu1 - cpu0) / wall) * 100 };
-    return { ...result, rate: result.rps, ...cpu };
+    // The other process of a two-process peer (its service node): its share, beside the server's.
+    const other =
+      other0 === undefined || other1 === undefined
+        ? {}
+        : { detail: `other process cpu ${(((other1 - other0) / wall) * 100).toFixed(0)}%` };
+    return { ...result, rate: result.rps, ...cpu, ...other };
   } finally {
     await server.stop();
   }

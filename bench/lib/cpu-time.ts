@@ -1,7 +1,7 @@
 // CPU time of a peer process, read from /proc: on a shared machine it tells whether the peer had its
 // core to itself during a measurement (near 100 %) or was disturbed by other work.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
@@ -17,4 +17,21 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The CPU seconds used so far by the child processes of `pid` (e.g. a gateway peer's service node). */
+export function childrenCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  let children: number[];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+  } catch {
+    return undefined;
+  }
+  if (children.length === 0) return undefined;
+  let total = 0;
+  for (const child of children) total += cpuSeconds(child) ?? 0;
+  return total;
 }

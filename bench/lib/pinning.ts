@@ -1,5 +1,7 @@
 // CPU pinning: the server (or the in-process peer) on one core, the load generator on another, so that
-// they never compete for the same core and every peer gets the same share of the machine.
+// they never compete for the same core and every peer gets the same share of the machine. A peer made
+// of two processes (a gateway node and the service node it calls) has its other process pinned off
+// the server's core, so that the server keeps a core to itself, as a one-process peer does.
 import { spawnSync } from "node:child_process";
 
 export interface Pinning {
@@ -7,6 +9,11 @@ export interface Pinning {
   readonly server: readonly string[];
   /** Command prefix that pins wrk. */
   readonly load: readonly string[];
+  /**
+   * The CPU list (`taskset -c` syntax) for a peer's other process, never the server's CPU: a third
+   * CPU when there is one, else the load generator's. Empty when pinning is unavailable.
+   */
+  readonly peer: string;
   /** One line for the report. */
   readonly note: string;
 }
@@ -22,20 +29,33 @@ export function parseCpuList(list: string): number[] {
   return cpus;
 }
 
-/** Pins to the first two CPUs this process may use, when `taskset` exists and there are two. */
-export function choosePinning(): Pinning {
-  const probe = spawnSync("taskset", ["-cp", String(process.pid)], { encoding: "utf8" });
-  if (probe.error !== undefined || probe.status !== 0) {
-    return { server: [], load: [], note: "not pinned (taskset not found: apt-get install -y util-linux)" };
-  }
-  const cpus = parseCpuList(probe.stdout.slice(probe.stdout.lastIndexOf(":") + 1));
-  const [server, load] = cpus;
+/** Pinning over the CPUs this process may use: server, load generator, a peer's other process. */
+export function pinningFor(cpus: readonly number[]): Pinning {
+  const [server, load, third] = cpus;
   if (server === undefined || load === undefined) {
-    return { server: [], load: [], note: `not pinned (only CPU ${cpus.join(",")} available)` };
+    return { server: [], load: [], peer: "", note: `not pinned (only CPU ${cpus.join(",")} available)` };
   }
+  const peer = third ?? load;
   return {
     server: ["taskset", "-c", String(server)],
     load: ["taskset", "-c", String(load)],
-    note: `server on CPU ${server}, load generator on CPU ${load}`,
+    peer: String(peer),
+    note:
+      `server on CPU ${server}, load generator on CPU ${load}, ` +
+      `a peer's other process on CPU ${peer}${third === undefined ? " (shared with the load generator)" : ""}`,
   };
+}
+
+/** Pins to the first CPUs this process may use, when `taskset` exists and there are two or more. */
+export function choosePinning(): Pinning {
+  const probe = spawnSync("taskset", ["-cp", String(process.pid)], { encoding: "utf8" });
+  if (probe.error !== undefined || probe.status !== 0) {
+    return {
+      server: [],
+      load: [],
+      peer: "",
+      note: "not pinned (taskset not found: apt-get install -y util-linux)",
+    };
+  }
+  return pinningFor(parseCpuList(probe.stdout.slice(probe.stdout.lastIndexOf(":") + 1)));
 }

@@ -6,14 +6,25 @@ import { fileURLToPath } from "node:url";
 /** The NATS server of the remote scenarios (the machine's shared one by default). */
 export const NATS_URL = process.env.BENCH_NATS ?? "nats://127.0.0.1:4222";
 
+/** The CPU list the runner gives a peer's other process (`BENCH_PEER_CPUS`), when it pins it. */
+export const PEER_CPUS = "BENCH_PEER_CPUS";
+
 /**
  * Starts `bench/peers/<name>.js` (compiled beside the caller) and resolves once it prints READY.
- * It is not pinned: the caller, the responder and nats-server share the machine's cores, the same
- * way for every peer. Stopped with SIGTERM; it also dies with its parent's stdin.
+ * Pinned to the CPUs of `BENCH_PEER_CPUS` when the runner sets it (HTTP scenarios: never the
+ * gateway's CPU); otherwise not pinned, and the caller, the responder and nats-server share the
+ * machine's cores, the same way for every peer. Stopped with SIGTERM; it also dies with its
+ * parent's stdin.
  */
 export async function startResponder(name: string): Promise<{ stop(): Promise<void> }> {
   const file = fileURLToPath(new URL(`../peers/${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [file], { stdio: ["pipe", "pipe", "inherit"], env: process.env });
+  const cpus = process.env[PEER_CPUS];
+  // Without this, the responder would inherit the caller's affinity: the gateway's one CPU.
+  const [command, ...args] =
+    cpus === undefined || cpus === ""
+      ? [process.execPath, file]
+      : ["taskset", "-c", cpus, process.execPath, file];
+  const child = spawn(command!, args, { stdio: ["pipe", "pipe", "inherit"], env: process.env });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
