@@ -79,7 +79,7 @@ class Checker {
 
   run(topPath: string): void {
     const start: Env = { fields: new Map(this.def.inputs.map((f) => [f.name, f.type])), open: false };
-    const end = this.sequence(this.def.steps, topPath, start, true);
+    const end = this.sequence(this.def.steps, topPath, start);
     if (end === undefined) {
       if (this.def.outputs.length > 0) this.sink.add("outputs", "No path of the flow reaches its end.");
       return;
@@ -100,7 +100,7 @@ class Checker {
   }
 
   /** The environment at the end of a sequence (undefined when no path ends normally); reports as it goes. */
-  private sequence(steps: readonly Step[], path: string, start: Env, top: boolean): Env | undefined {
+  private sequence(steps: readonly Step[], path: string | undefined, start: Env): Env | undefined {
     const index = new Map(steps.map((s, i) => [s.id, i]));
     const envs: (Env | undefined)[] = steps.map(() => undefined);
     let end: Env | undefined;
@@ -125,6 +125,7 @@ class Checker {
       for (const [target, env] of this.edges(steps[i]!, envs[i]!, undefined))
         for (const j of [flow(target, i, env)]) if (j !== undefined) work.push(j);
     }
+    if (path === undefined) return end;
     steps.forEach((s, i) => {
       const at = join(path, i);
       const env = envs[i];
@@ -143,7 +144,7 @@ class Checker {
           this.sink.add(
             join(at, key),
             this.ids.has(target)
-              ? `Step "${target}" is in another ${top ? "branch" : "sequence"}: a jump stays in its own.`
+              ? `Step "${target}" is in another sequence: a jump stays in its own.`
               : `No step "${target}".`,
           );
         }
@@ -194,7 +195,7 @@ class Checker {
       case "parallel": {
         let out = env;
         s.branches.forEach((b, i) => {
-          const end = this.sequence(b, report === undefined ? "" : join(report, `branches.${i}`), env, false);
+          const end = this.sequence(b, report === undefined ? undefined : join(report, `branches.${i}`), env);
           if (end !== undefined) out = withFields(out, end.fields, end.open);
         });
         return [[s.next, out]];

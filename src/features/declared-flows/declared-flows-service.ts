@@ -82,7 +82,8 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
           if (r.ok) return summaryOf(r.record);
           if (r.kind === "unknown-services")
             throw TesseraError.conflict(`unknown services: ${r.services.join(", ")}`, {
-              details: { services: r.services, fields: r.errors },
+              services: r.services,
+              fields: r.errors,
             });
           throw new TesseraError("TESSERA_VALIDATION", "invalid definition", {
             details: { fields: r.errors },

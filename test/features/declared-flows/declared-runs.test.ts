@@ -1,0 +1,423 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type DeclaredFixture, declaredFixture } from "./fixture.js";
+
+/** External services on one local port: each path answers with what its handler says. */
+type Handler = (body: Record<string, unknown>) => { status?: number; json?: unknown; text?: string };
+const handlers = new Map<string, Handler>();
+const calls: { path: string; body: Record<string, unknown>; key: string }[] = [];
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => {
+      raw += c;
+    });
+    req.on("end", () => {
+      const body = raw === "" ? {} : (JSON.parse(raw) as Record<string, unknown>);
+      calls.push({ path: req.url!, body, key: String(req.headers["idempotency-key"]) });
+      const h: Handler = handlers.get(req.url!) ?? (() => ({ status: 404, json: { message: "no such path" } }));
+      const r = h(body);
+      if (r.text !== undefined) res.writeHead(r.status ?? 200, { "content-type": "text/html" }).end(r.text);
+      else res.writeHead(r.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(r.json));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const uuid = /^[0-9a-f-]{36}$/;
+const field = (name: string, type = "string") => ({ name, type });
+
+describe("declared flows: the /declared API and runs", () => {
+  let f: DeclaredFixture;
+  afterEach(async () => {
+    await f?.stop();
+    handlers.clear();
+    calls.length = 0;
+  });
+
+  async function register(
+    name: string,
+    h: Handler,
+    inputs = [field("message")],
+    outputs = [field("message")],
+  ) {
+    handlers.set(`/${name}`, h);
+    const res = await f.client.post("/declared/services", {
+      name,
+      address: `${base}/${name}`,
+      inputs,
+      outputs,
+    });
+    expect(res.status).toBe(201);
+    return res.body as { id: string };
+  }
+
+  it("registers services and lists them with Tessera's own entries and their fields", async () => {
+    f = await declaredFixture();
+    const res = await f.client.post("/declared/services", {
+      name: "shout",
+      address: `${base}/shout`,
+      inputs: [{ name: "message", type: "string", description: "what to shout" }],
+      outputs: [field("message")],
+      description: "Shouts",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(uuid),
+      name: "shout",
+      address: `${base}/shout`,
+      inputs: [{ name: "message", type: "string", description: "what to shout" }],
+      outputs: [{ name: "message", type: "string" }],
+      description: "Shouts",
+      createdAt: expect.any(Number),
+      updatedAt: expect.any(Number),
+    });
+    const list = (await f.client.get("/declared/services")).body as { name: string }[];
+    expect(list.map((s) => s.name)).toEqual([
+      "shout",
+      "upper",
+      "reverse",
+      "spaces",
+      "text.upper",
+      "text.reverse",
+      "text.spaces",
+    ]);
+    expect(list.find((s) => s.name === "spaces")).toEqual({
+      name: "spaces",
+      kind: "entry",
+      entry: "text.spaces",
+      inputs: [{ name: "message", type: "string" }],
+      outputs: [{ name: "count", type: "int" }],
+      description: "Counts the spaces of a message",
+    });
+    expect((await f.client.get("/declared/services/shout")).body).toMatchObject({
+      name: "shout",
+      kind: "http",
+      address: `${base}/shout`,
+    });
+    const missing = await f.client.get("/declared/services/nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: { code: "TESSERA_NOT_FOUND", message: "no service nope" } });
+    expect((await f.client.delete("/declared/services/shout")).status).toBe(204);
+    expect((await f.client.get("/declared/services/shout")).status).toBe(404);
+    const bad = await f.client.post("/declared/services", { name: "x", address: "ftp://x" });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      error: {
+        code: "TESSERA_VALIDATION",
+        message: "invalid service",
+        details: { fields: { address: ["Not a valid URL."] } },
+      },
+    });
+  });
+
+  it("submits, versions, lists, reads and deletes definitions", async () => {
+    f = await declaredFixture();
+    const v1 = await f.client.post("/declared/flows", {
+      name: "shout",
+      services: ["upper"],
+      inputs: [field("message")],
+    });
+    expect(v1.status).toBe(201);
+    expect(v1.body).toEqual({
+      id: expect.stringMatching(uuid),
+      name: "shout",
+      version: 1,
+      createdAt: expect.stringMatching(iso),
+    });
+    const v2 = await f.client.post("/declared/flows", {
+      name: "shout",
+      description: "v2",
+      services: ["upper", "spaces"],
+      inputs: [field("message")],
+    });
+    expect(v2.body).toMatchObject({ id: (v1.body as { id: string }).id, version: 2, description: "v2" });
+    expect((await f.client.get("/declared/flows")).body).toEqual([v2.body]);
+    const read = await f.client.get("/declared/flows/shout");
+    expect(read.body).toMatchObject({
+      name: "shout",
+      version: 2,
+      versions: [1, 2],
+      definition: { name: "shout", steps: [{ id: "upper" }, { id: "spaces" }] },
+    });
+    const old = await f.client.get("/declared/flows/shout/versions/1");
+    expect(old.body).toMatchObject({
+      version: 1,
+      definition: { steps: [{ id: "upper", type: "call", service: "upper" }] },
+    });
+    expect((await f.client.get("/declared/flows/shout/versions/3")).status).toBe(404);
+    expect((await f.client.delete("/declared/flows/shout")).status).toBe(204);
+    expect((await f.client.get("/declared/flows/shout")).status).toBe(404);
+    expect((await f.client.get("/declared/flows")).body).toEqual([]);
+    expect((await f.client.delete("/declared/flows/shout")).status).toBe(404);
+  });
+
+  it("refuses a bad definition with the problems per field, and unknown services with 409", async () => {
+    f = await declaredFixture();
+    const bad = await f.client.post("/declared/flows", {
+      name: "x",
+      inputs: [field("n", "int")],
+      services: ["upper"],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      error: {
+        code: "TESSERA_VALIDATION",
+        message: "invalid definition",
+        details: {
+          fields: { "services.0.input.message": ['No flow input or earlier step provides "message".'] },
+        },
+      },
+    });
+    const unknown = await f.client.post("/declared/flows", {
+      name: "x",
+      inputs: [field("message")],
+      services: ["upper", "ghost"],
+    });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body).toMatchObject({
+      error: {
+        code: "TESSERA_CONFLICT",
+        message: "unknown services: ghost",
+        details: { services: ["ghost"] },
+      },
+    });
+  });
+
+  it("runs sync (the output) and async (the event id, then its status); the data is checked against the inputs", async () => {
+    f = await declaredFixture();
+    await f.client.post("/declared/flows", {
+      name: "text",
+      services: ["upper", "reverse", "spaces"],
+      inputs: [field("message")],
+    });
+    const sync = await f.client.post("/declared/flows/text/events", { data: { message: "ab c" } });
+    expect(sync.status).toBe(200);
+    expect(sync.body).toEqual({
+      eventId: expect.stringMatching(uuid),
+      flow: "text",
+      version: 1,
+      status: "completed",
+      acceptedAt: expect.stringMatching(iso),
+      updatedAt: expect.stringMatching(iso),
+      output: { message: "C BA", count: 1 },
+    });
+    const async_ = await f.client.post("/declared/flows/text/events", {
+      data: { message: "x y" },
+      mode: "async",
+    });
+    expect(async_.status).toBe(202);
+    expect(async_.body).toEqual({
+      eventId: expect.stringMatching(uuid),
+      acceptedAt: expect.stringMatching(iso),
+      status: "running",
+    });
+    const id = (async_.body as { eventId: string }).eventId;
+    expect(async_.headers.location).toBe(`/declared/events/${id}`);
+    await f.engine.awaitRun(id);
+    expect((await f.client.get(`/declared/events/${id}`)).body).toMatchObject({
+      eventId: id,
+      status: "completed",
+      output: { message: "Y X", count: 1 },
+    });
+    expect((await f.client.get("/declared/events/nope")).status).toBe(404);
+    const bad = await f.client.post("/declared/flows/text/events", { data: { message: 3, extra: true } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      error: {
+        code: "TESSERA_VALIDATION",
+        message: "invalid event data: message: Not a valid string: got an int.",
+        details: { fields: { message: ["Not a valid string: got an int."] } },
+      },
+    });
+    expect((await f.client.post("/declared/flows/ghost/events", { data: {} })).status).toBe(404);
+  });
+
+  it("branches on a field, runs parallel branches and merges their results", async () => {
+    f = await declaredFixture();
+    const res = await f.client.post("/declared/flows", {
+      name: "branchy",
+      inputs: [field("message")],
+      steps: [
+        { id: "count", service: "spaces" },
+        {
+          id: "many",
+          type: "choice",
+          choices: [{ when: { field: "count", gte: 2 }, next: "both" }],
+          default: "quiet",
+        },
+        { id: "quiet", service: "reverse", next: "end" },
+        {
+          id: "both",
+          type: "parallel",
+          branches: [
+            [{ id: "loud", service: "upper", output: { loud: "message" } }],
+            [{ id: "back", service: "reverse", output: { back: "message" } }],
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const many = await f.client.post("/declared/flows/branchy/events", { data: { message: "a b c" } });
+    expect((many.body as { output: unknown }).output).toEqual({
+      message: "a b c",
+      count: 2,
+      loud: "A B C",
+      back: "c b a",
+    });
+    const few = await f.client.post("/declared/flows/branchy/events", { data: { message: "ab" } });
+    expect((few.body as { output: unknown }).output).toEqual({ message: "ba", count: 0 });
+  });
+
+  it("retries a step on a server error, then merges its result", async () => {
+    f = await declaredFixture();
+    let n = 0;
+    await register("flaky", () =>
+      ++n < 3 ? { status: 503, json: { message: "busy" } } : { json: { message: "ok" } },
+    );
+    await f.client.post("/declared/flows", {
+      name: "retrying",
+      inputs: [field("message")],
+      steps: [{ service: "flaky", retry: { attempts: 3, delay: "10ms" } }],
+    });
+    const res = await f.client.post("/declared/flows/retrying/events", { data: { message: "hi" } });
+    expect(res.body).toMatchObject({ status: "completed", output: { message: "ok" } });
+    expect(calls.map((c) => c.key)).toEqual([
+      `${(res.body as { eventId: string }).eventId}:2`,
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(new Set(calls.map((c) => c.key)).size).toBe(1);
+  });
+
+  it("fails a step whose service answers an error status or a body that is not JSON (never a silent merge)", async () => {
+    f = await declaredFixture();
+    await register("broken", () => ({ status: 500, json: { message: "boom" } }));
+    await register("html", () => ({ text: "<html>oops</html>" }));
+    await f.client.post("/declared/flows", { name: "a", inputs: [field("message")], services: ["broken"] });
+    await f.client.post("/declared/flows", { name: "b", inputs: [field("message")], services: ["html"] });
+    const a = await f.client.post("/declared/flows/a/events", { data: { message: "x" } });
+    expect(a.body).toMatchObject({
+      status: "failed",
+      error: {
+        code: "TESSERA_UNAVAILABLE",
+        message: "service broken answered 500",
+        details: { service: "broken", status: 500, body: { message: "boom" } },
+      },
+    });
+    const b = await f.client.post("/declared/flows/b/events", { data: { message: "x" } });
+    expect(b.body).toMatchObject({
+      status: "failed",
+      error: {
+        code: "TESSERA_UNAVAILABLE",
+        message: "service html answered 200 with a body that is not JSON",
+      },
+    });
+  });
+
+  it("catches a failed call, branches on its outcome, and compensates completed calls when the flow fails", async () => {
+    f = await declaredFixture();
+    await register(
+      "reserve",
+      () => ({ json: { reservation: "r-1" } }),
+      [field("message")],
+      [field("reservation")],
+    );
+    await register("release", () => ({ json: {} }), [field("reservation")], []);
+    await register("charge", () => ({ status: 402, json: { message: "no money" } }), [field("message")], []);
+    const res = await f.client.post("/declared/flows", {
+      name: "order",
+      inputs: [field("message")],
+      steps: [
+        { id: "reserve", service: "reserve", compensate: { service: "release" } },
+        { id: "charge", service: "charge", catch: { as: "problem" } },
+        {
+          id: "paid",
+          type: "choice",
+          choices: [{ when: { outcome: "charge", is: "client-error" }, next: "refuse" }],
+          default: "end",
+        },
+        { id: "refuse", type: "fail", message: "payment refused" },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const run = await f.client.post("/declared/flows/order/events", { data: { message: "x" } });
+    expect(run.body).toMatchObject({
+      status: "compensated",
+      error: { code: "TESSERA_CONFLICT", message: "payment refused" },
+    });
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      ["/reserve", { message: "x" }],
+      ["/charge", { message: "x" }],
+      ["/release", { reservation: "r-1" }],
+    ]);
+  });
+
+  it("waits for a signal; a run keeps the version it started with", async () => {
+    f = await declaredFixture();
+    const def = (services: string[]) => ({
+      name: "approve",
+      inputs: [field("message")],
+      steps: [
+        { id: "ok", type: "wait", signal: "approval", fields: [{ name: "by", type: "string" }] },
+        ...services.map((s) => ({ service: s })),
+      ],
+    });
+    await f.client.post("/declared/flows", def(["upper"]));
+    const first = await f.client.post("/declared/flows/approve/events", {
+      data: { message: "hi" },
+      mode: "async",
+    });
+    const id = (first.body as { eventId: string }).eventId;
+    await f.client.post("/declared/flows", def(["reverse"]));
+    const bad = await f.client.post(`/flows/runs/${id}/signals/approval`, { payload: { by: 5 } });
+    expect(bad.status).toBe(400);
+    expect(
+      (await f.client.post(`/flows/runs/${id}/signals/approval`, { payload: { by: "ops" } })).status,
+    ).toBe(202);
+    const end = await f.engine.awaitRun(id);
+    expect(end).toMatchObject({ status: "completed", version: "1", output: { message: "HI", by: "ops" } });
+    const second = await f.client.post("/declared/flows/approve/events", {
+      data: { message: "hi" },
+      mode: "async",
+    });
+    const id2 = (second.body as { eventId: string }).eventId;
+    await f.client.post(`/flows/runs/${id2}/signals/approval`, { payload: { by: "me" } });
+    expect(await f.engine.awaitRun(id2)).toMatchObject({
+      status: "completed",
+      version: "2",
+      output: { message: "ih", by: "me" },
+    });
+  });
+
+  it("posts the end of an async run to its webhook", async () => {
+    f = await declaredFixture();
+    handlers.set("/hook", () => ({ json: {} }));
+    await f.client.post("/declared/flows", {
+      name: "hooked",
+      services: ["upper"],
+      inputs: [field("message")],
+    });
+    const res = await f.client.post("/declared/flows/hooked/events", {
+      data: { message: "hey" },
+      mode: "async",
+      callbackUrl: `${base}/hook`,
+    });
+    const id = (res.body as { eventId: string }).eventId;
+    for (let i = 0; i < 100 && !calls.some((c) => c.path === "/hook"); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(calls.find((c) => c.path === "/hook")?.body).toMatchObject({
+      runId: id,
+      flow: "hooked",
+      status: "completed",
+      output: { message: "HEY" },
+    });
+  });
+});
