@@ -4,8 +4,9 @@ import { CliError } from "../cli-error.js";
 import type { CliCommand, CliContext } from "../command.js";
 import { table } from "../output.js";
 import { callRemote } from "../remote-call.js";
+import { showDiagram } from "./flow-diagram.js";
 
-const subcommands = ["list", "start", "status", "cancel", "retry", "signal"] as const;
+const subcommands = ["list", "start", "status", "cancel", "retry", "signal", "show"] as const;
 
 function json(arg: string | undefined, what: string): unknown {
   if (arg === undefined) return undefined;
@@ -43,12 +44,13 @@ function runsTable(runs: readonly Row[]): string {
  */
 export const flowsCommand: CliCommand = {
   name: "flows",
-  summary: "Durable flows of a running node: list, start, status, cancel, retry, signal",
+  summary: "Durable flows of a running node: list, start, status, cancel, retry, signal, show",
   usage:
-    "tessera flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json]>",
+    "tessera flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file]>",
   description:
     "Talks to the flows API of a running node (--url, else TESSERA_URL, else http://127.0.0.1:$PORT or 3000).\n" +
     "start waits for the end of the run (up to --wait ms) unless --async; status without a run id lists the newest runs.\n" +
+    "show prints a flow's diagram as Mermaid text (--svg <file>: as SVG; --run <runId>: a run's, steps by state).\n" +
     "A refused request prints CODE: message and exits 1.",
   examples: [
     "tessera flows list",
@@ -56,6 +58,7 @@ export const flowsCommand: CliCommand = {
     `tessera flows start book-trip '{"traveller":"Ada","failAt":"car"}' --async --key trip-42`,
     "tessera flows status 01a20cf6-4cc2-7000-aa89-07f04d6416ed",
     `tessera flows signal <runId> approval '{"approved":true}'`,
+    "tessera flows show process-text --svg process-text.svg",
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "The node (default http://127.0.0.1:3000)" },
@@ -75,6 +78,13 @@ export const flowsCommand: CliCommand = {
     },
     { name: "wait", type: "number", value: "<ms>", description: "start: how long to wait for the end" },
     { name: "flow", type: "string", value: "<name>", description: "status: only the runs of this flow" },
+    {
+      name: "svg",
+      type: "string",
+      value: "<file>",
+      description: "show: write the diagram as SVG to this file",
+    },
+    { name: "run", type: "string", value: "<runId>", description: "show: the diagram of this run" },
   ],
   async run(ctx) {
     const [sub, a, b, c] = ctx.args;
@@ -123,6 +133,8 @@ export const flowsCommand: CliCommand = {
           ctx.out.out(runsTable((await call("listRuns", query)) as Row[]));
           return 0;
         }
+        case "show":
+          return await showDiagram(ctx, baseUrl(ctx), token, a);
         case "cancel":
         case "retry":
           print(await call(sub, { runId: need(a, `${sub} <runId>`) }));
