@@ -2,6 +2,7 @@
 import { eventStoreScenarios } from "./es-scenarios.js";
 import { flowScenarios } from "./flow-scenarios.js";
 import { lambdaScenarios } from "./lambda-scenarios.js";
+import { stateScenarios } from "./states-scenarios.js";
 import { HELLO_PATH, USER_PATH, validUser } from "./workload.js";
 
 export interface Peer {
@@ -116,4 +117,5 @@ export const scenarios: readonly Scenario[] = [
   ...eventStoreScenarios,
   ...flowScenarios,
   ...lambdaScenarios,
+  ...stateScenarios,
 ];

@@ -73,45 +73,74 @@ export function mergeDelta<T>(value: Readonly<T>, delta: Readonly<Record<string,
   return out as T;
 }
 
+/** Applies a delta to a value the caller owns, in place (the runtime's way: no copy of the whole state per delta). */
+export function mergeInPlace(
+  target: Record<string, unknown>,
+  delta: Readonly<Record<string, unknown>>,
+): void {
+  for (const key in delta) {
+    const v = delta[key];
+    if (v === null) delete target[key];
+    else if (v !== undefined) target[key] = v;
+  }
+}
+
+/** Where a copy is: the owner's epoch and number it last applied. */
+export interface Position {
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/** What to do with a message, decided from the numbers alone. */
+export type Decision =
+  | { readonly outcome: "merge" }
+  | { readonly outcome: "replace" }
+  | { readonly outcome: "ignored"; readonly reason: "older" | "current" }
+  | { readonly outcome: "resync"; readonly reason: ResyncReason };
+
 /** Compares two (epoch, seq) positions. */
-function compare(a: { epoch: number; seq: number }, b: { epoch: number; seq: number }): number {
+function compare(a: Position, b: Position): number {
   return a.epoch !== b.epoch ? a.epoch - b.epoch : a.seq - b.seq;
 }
 
 /**
- * Applies an owner's message to a holder's copy:
+ * The protocol's decision for a message at a copy's position:
  * - a snapshot (full update, snapshot reply) replaces the copy whatever the gap; only one older
  *   than the copy is ignored, like any older number;
- * - a delta applies only when it is exactly the next number of the same epoch (shallow merge);
+ * - a delta merges only when it is exactly the next number of the same epoch;
  * - a delta of an older number (or an older epoch) is ignored;
  * - a duplicate (the copy's own number), a gap, a delta of a newer epoch, or any delta while the
- *   copy was never synchronised: fetch a snapshot and resynchronise;
+ *   copy was never synchronised (epoch 0): fetch a snapshot and resynchronise;
  * - a beat (the owner's current number) ahead of the copy: resynchronise (the last updates were lost).
+ */
+export function decide(at: Position, msg: StateMessage): Decision {
+  const order = compare(msg, at);
+  if ("beat" in msg) {
+    if (order < 0) return { outcome: "ignored", reason: "older" };
+    if (order === 0) return { outcome: "ignored", reason: "current" };
+    return { outcome: "resync", reason: at.epoch === 0 ? "unsynced" : "behind" };
+  }
+  if (msg.isSnapshot) return order < 0 ? { outcome: "ignored", reason: "older" } : { outcome: "replace" };
+  if (at.epoch === 0) return { outcome: "resync", reason: "unsynced" };
+  if (msg.epoch < at.epoch) return { outcome: "ignored", reason: "older" };
+  if (msg.epoch > at.epoch) return { outcome: "resync", reason: "new-epoch" };
+  if (msg.seq === at.seq + 1) return { outcome: "merge" };
+  if (msg.seq < at.seq) return { outcome: "ignored", reason: "older" };
+  return { outcome: "resync", reason: msg.seq === at.seq ? "duplicate" : "gap" };
+}
+
+/**
+ * Applies an owner's message to a holder's copy, purely (see {@link decide} for the rules): the
+ * new copy, or why it is ignored, or why the holder must fetch a snapshot.
  *
  * @example
  * const r = applyDelta(copy, { epoch: 1, seq: copy.seq + 1, isSnapshot: false, data: { AAPL: 101 } });
  * if (r.outcome === "applied") copy = r.copy;
  */
 export function applyDelta<T>(copy: StateCopy<T>, msg: StateMessage): DeltaOutcome<T> {
-  const order = compare(msg, copy);
-  if ("beat" in msg) {
-    if (order < 0) return { outcome: "ignored", reason: "older" };
-    if (order === 0) return { outcome: "ignored", reason: "current" };
-    return { outcome: "resync", reason: copy.epoch === 0 ? "unsynced" : "behind" };
-  }
-  if (msg.isSnapshot) {
-    if (order < 0) return { outcome: "ignored", reason: "older" };
-    return { outcome: "applied", copy: { epoch: msg.epoch, seq: msg.seq, value: msg.data as T } };
-  }
-  if (copy.epoch === 0) return { outcome: "resync", reason: "unsynced" };
-  if (msg.epoch < copy.epoch) return { outcome: "ignored", reason: "older" };
-  if (msg.epoch > copy.epoch) return { outcome: "resync", reason: "new-epoch" };
-  if (msg.seq === copy.seq + 1) {
-    return {
-      outcome: "applied",
-      copy: { epoch: copy.epoch, seq: msg.seq, value: mergeDelta(copy.value, msg.data) },
-    };
-  }
-  if (msg.seq < copy.seq) return { outcome: "ignored", reason: "older" };
-  return { outcome: "resync", reason: msg.seq === copy.seq ? "duplicate" : "gap" };
+  const d = decide(copy, msg);
+  if (d.outcome === "ignored" || d.outcome === "resync") return d;
+  const update = msg as StateUpdate;
+  const value = d.outcome === "replace" ? (update.data as T) : mergeDelta(copy.value, update.data);
+  return { outcome: "applied", copy: { epoch: update.epoch, seq: update.seq, value } };
 }

@@ -2,10 +2,11 @@ import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { errorOfReply, isNoResponders, type TransportSubscription } from "../../ports/transport.js";
 import {
-  applyDelta,
-  initialCopy,
+  type Delta,
+  decide,
+  mergeInPlace,
+  type Position,
   type ResyncReason,
-  type StateCopy,
   type StateMessage,
   type StateUpdate,
 } from "./delta.js";
@@ -30,7 +31,9 @@ const MAX_BUFFER = 100_000;
  * updates that keep arriving wait in order, then go through the protocol after the snapshot.
  */
 export class StateHolder<T extends object> implements StateHandle<T> {
-  private copy: StateCopy<T>;
+  /** The copy, owned by the holder and updated in place by deltas. */
+  private current: T;
+  private at: Position = { epoch: 0, seq: 0 };
   private readonly listeners = new Set<(change: StateChange<T>) => void>();
   private subscription: TransportSubscription | undefined;
   private resyncing: Promise<void> | undefined;
@@ -54,23 +57,23 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     private readonly host: StateHost,
     options: HolderOptions = {},
   ) {
-    this.copy = initialCopy(def.initial);
+    this.current = { ...def.initial } as T;
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 2000;
     this.retryMs = options.retryMs ?? 500;
     this.log = host.logger.child({ state: def.name, role: "holder" });
   }
 
   get value(): Readonly<T> {
-    return this.copy.value;
+    return this.current;
   }
   get seq(): number {
-    return this.copy.seq;
+    return this.at.seq;
   }
   get epoch(): number {
-    return this.copy.epoch;
+    return this.at.epoch;
   }
   get synced(): boolean {
-    return this.copy.epoch !== 0;
+    return this.at.epoch !== 0;
   }
 
   onChange(listener: (change: StateChange<T>) => void): () => void {
@@ -120,9 +123,9 @@ export class StateHolder<T extends object> implements StateHandle<T> {
       if (this.buffer.length < MAX_BUFFER) this.buffer.push(msg);
       return;
     }
-    const r = applyDelta(this.copy, msg);
-    if (r.outcome === "applied") this.replace(r.copy, msg as StateUpdate);
-    else if (r.outcome === "resync") void this.resync(r.reason);
+    const d = decide(this.at, msg);
+    if (d.outcome === "merge" || d.outcome === "replace") this.apply(msg as StateUpdate);
+    else if (d.outcome === "resync") void this.resync(d.reason);
   }
 
   /** Fetches a snapshot and replaces the copy, then replays what arrived meanwhile. */
@@ -132,7 +135,7 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     this.resyncs[reason]++;
     clearTimeout(this.retry);
     this.retry = undefined;
-    if (reason !== "unsynced") this.log.debug("resynchronising", { reason, seq: this.copy.seq });
+    if (reason !== "unsynced") this.log.debug("resynchronising", { reason, seq: this.at.seq });
     const run = (async () => {
       let snapshot: StateUpdate | undefined;
       try {
@@ -140,10 +143,7 @@ export class StateHolder<T extends object> implements StateHandle<T> {
       } catch (err) {
         this.log.warn("no snapshot: will try again", { err, reason });
       }
-      if (snapshot !== undefined) {
-        const r = applyDelta(this.copy, snapshot);
-        if (r.outcome === "applied") this.replace(r.copy, snapshot);
-      }
+      if (snapshot !== undefined && decide(this.at, snapshot).outcome === "replace") this.apply(snapshot);
       const waiting = this.buffer;
       this.buffer = [];
       this.resyncing = undefined;
@@ -181,28 +181,17 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     return { epoch: stored.epoch, seq: stored.seq, isSnapshot: true, data: stored.value };
   }
 
-  private replace(copy: StateCopy<T>, msg: StateUpdate): void {
-    const previous = this.copy.value;
-    this.copy = copy;
+  /** A snapshot replaces the copy; a delta is merged into it in place. */
+  private apply(msg: StateUpdate): void {
+    const previous = this.current;
+    if (msg.isSnapshot) this.current = { ...msg.data } as T;
+    else mergeInPlace(this.current as Record<string, unknown>, msg.data);
+    this.at = { epoch: msg.epoch, seq: msg.seq };
     if (this.listeners.size === 0) return;
+    const base = { state: this.def.name, value: this.current, epoch: msg.epoch, seq: msg.seq };
     const change: StateChange<T> = msg.isSnapshot
-      ? {
-          state: this.def.name,
-          kind: "snapshot",
-          value: copy.value,
-          previous,
-          epoch: copy.epoch,
-          seq: copy.seq,
-        }
-      : {
-          state: this.def.name,
-          kind: "delta",
-          value: copy.value,
-          previous,
-          delta: msg.data as StateChange<T>["delta"] & object,
-          epoch: copy.epoch,
-          seq: copy.seq,
-        };
+      ? { ...base, kind: "snapshot", previous }
+      : { ...base, kind: "delta", delta: msg.data as Delta<T> };
     for (const listener of this.listeners) {
       try {
         listener(change);

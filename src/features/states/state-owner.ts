@@ -3,7 +3,8 @@ import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { validate } from "../../core/schema.js";
 import type { Transport, TransportSubscription } from "../../ports/transport.js";
-import { type Delta, mergeDelta, type StateMessage } from "./delta.js";
+import { type Delta, mergeDelta, mergeInPlace, type StateMessage } from "./delta.js";
+import { checksKeysAlone } from "./delta-check.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
 import { decodeStored, type StoredState, stateSubjects } from "./state-wire.js";
 
@@ -45,16 +46,18 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private readonly persistMs: number;
   private readonly beatMs: number;
   private readonly log: Logger;
+  private readonly keysAlone: boolean;
 
   constructor(
     readonly def: StateDef<string, T>,
     private readonly host: StateHost,
     options: OwnerOptions = {},
   ) {
-    this.current = def.initial;
+    this.current = { ...def.initial } as T;
     this.persistMs = options.persistMs ?? 20;
     this.beatMs = options.beatMs ?? 1000;
     this.log = host.logger.child({ state: def.name, role: "owner" });
+    this.keysAlone = checksKeysAlone(def.schema);
   }
 
   get value(): Readonly<T> {
@@ -89,7 +92,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       if (stored !== undefined) {
         this.number = stored.seq;
         try {
-          this.current = this.check(stored.value);
+          this.current = { ...this.check(stored.value) };
         } catch (err) {
           this.log.warn("the stored value fails the state's schema: starting from the initial value", {
             err,
@@ -139,25 +142,30 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       return Promise.reject(err);
     }
     const previous = this.current;
-    this.current = checked;
+    // The owner's own object, updated in place by the deltas that follow.
+    this.current = { ...checked };
     this.number++;
     this.changed({ kind: "snapshot", previous });
     return this.send(this.snapshotMessage());
   }
 
   patch(delta: Delta<T>): Promise<void> {
-    const previous = this.current;
-    let checked: T;
+    let sent = delta as Record<string, unknown>;
     try {
       this.ready();
-      checked = this.check(mergeDelta(previous, delta as Record<string, unknown>));
+      if (this.keysAlone) {
+        // A map: the delta's keys are checked alone, sent as checked, merged in place.
+        sent = this.checkKeys(sent);
+        mergeInPlace(this.current as Record<string, unknown>, sent);
+      } else {
+        this.current = this.check(mergeDelta(this.current, sent));
+      }
     } catch (err) {
       return Promise.reject(err);
     }
-    this.current = checked;
     this.number++;
-    this.changed({ kind: "delta", previous, delta });
-    return this.send({ epoch: this.incarnation, seq: this.number, isSnapshot: false, data: delta });
+    this.changed({ kind: "delta", delta: sent as Delta<T> });
+    return this.send({ epoch: this.incarnation, seq: this.number, isSnapshot: false, data: sent });
   }
 
   flush(): Promise<void> {
@@ -170,6 +178,21 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private ready(): void {
     if (!this.running)
       throw TesseraError.unavailable(`state ${this.def.name} is not served yet (its node is not running)`);
+  }
+
+  /** A map's delta: its set keys checked alone (deletions need no check). */
+  private checkKeys(delta: Record<string, unknown>): Record<string, unknown> {
+    const set: Record<string, unknown> = {};
+    let deletes = false;
+    for (const key in delta) {
+      if (delta[key] === null || delta[key] === undefined) deletes = true;
+      else set[key] = delta[key];
+    }
+    const checked = this.check(set) as Record<string, unknown>;
+    if (!deletes) return checked;
+    const out: Record<string, unknown> = { ...checked };
+    for (const key in delta) if (delta[key] === null) out[key] = null;
+    return out;
   }
 
   private check(value: unknown): T {
@@ -213,7 +236,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     return this.host.transport.publish(stateSubjects.updates(this.def.name), this.host.codec.encode(msg));
   }
 
-  private changed(change: Pick<StateChange<T>, "kind" | "previous" | "delta">): void {
+  private changed(change: { kind: StateChange<T>["kind"]; previous?: Readonly<T>; delta?: Delta<T> }): void {
     if (this.listeners.size === 0) return;
     const full: StateChange<T> = {
       state: this.def.name,

@@ -2,13 +2,17 @@ import type { InferOut, Schema } from "../../core/schema.js";
 import type { UseKey } from "../../core/uses.js";
 import type { Delta } from "./delta.js";
 
-/** A change of a local copy (or of the owner's value), as change callbacks receive it. */
+/**
+ * A change of a local copy (or of the owner's value), as change callbacks receive it. `value` is
+ * the live copy, updated in place by the next delta: copy what must be kept.
+ */
 export interface StateChange<T> {
   readonly state: string;
   /** `snapshot`: the value was replaced (full update, snapshot, resynchronisation); `delta`: keys changed. */
   readonly kind: "snapshot" | "delta";
   readonly value: Readonly<T>;
-  readonly previous: Readonly<T>;
+  /** The value a snapshot replaced. */
+  readonly previous?: Readonly<T>;
   /** The changed keys of a delta (`null`: deleted). */
   readonly delta?: Delta<T>;
   readonly epoch: number;

@@ -66,7 +66,9 @@ describe("replicated states, embedded (memory transport)", () => {
       expect(holders.use(quotes, "trader").seq).toBe(3);
       const deltas = seen.filter((c) => c.kind === "delta");
       expect(deltas.map((c) => c.delta)).toEqual([{ AAPL: 100 }, { MSFT: 200 }, { AAPL: null }]);
-      expect(deltas.at(-1)?.previous).toEqual({ AAPL: 100, MSFT: 200 });
+      // The change carries the live copy (updated in place); a snapshot carries the value it replaced.
+      expect(deltas.at(-1)?.value).toEqual({ MSFT: 200 });
+      expect(seen.find((c) => c.kind === "snapshot")?.previous).toEqual({});
     } finally {
       await holders.stop();
       await owner.stop();

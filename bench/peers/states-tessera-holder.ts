@@ -1,0 +1,31 @@
+// A Tessera holder: a live copy kept by the delta protocol; the change callback counts and times.
+
+import { natsTransport } from "../../src/adapters/nats/index.js";
+import { createNode, holds, replicatedStates, service, silentLogger } from "../../src/index.js";
+import { announceHolder, serveHolder } from "../lib/fan-out.js";
+import { NATS_URL } from "../lib/responder.js";
+import { benchQuotes } from "./states-tessera-state.js";
+
+const id = process.env.BENCH_HOLDER ?? "h?";
+const probe = await serveHolder(id);
+// Deltas are counted by the owner's number from the first snapshot on (a resynchronisation skips ahead).
+let base: number | undefined;
+const holder = service(`bench-${id}`, {
+  uses: [
+    holds(benchQuotes, {
+      onChange: (change) => {
+        base ??= change.seq;
+        probe.applied(change.seq - base);
+        if (change.kind === "delta") probe.latency((change.delta as { t: number }).t);
+      },
+    }),
+  ],
+});
+const node = createNode({
+  services: [holder],
+  transport: natsTransport({ servers: NATS_URL, name: `bench-states-${id}` }),
+  plugins: [replicatedStates()],
+  logger: silentLogger,
+});
+await node.start();
+announceHolder();
