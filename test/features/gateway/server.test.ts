@@ -5,11 +5,18 @@ import { z } from "zod";
 import { memoryTransport } from "../../../src/adapters/memory/index.js";
 import { createNode, entry, type RunningServer, serve, service, silentLogger } from "../../../src/index.js";
 
+let started = 0;
 let finished = 0;
 let aborted = 0;
+
+/** Resolves once `count()` reaches `n` (a handler has started, say), however slow the machine. */
+async function until(count: () => number, n: number): Promise<void> {
+  for (let i = 0; i < 500 && count() < n; i++) await new Promise((r) => setTimeout(r, 10));
+}
 const slow = service("slow", {
   entries: {
     wait: entry({ input: z.object({ ms: z.number() }) }, async ({ ms }, ctx) => {
+      started++;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
         ctx.signal.addEventListener("abort", () => {
@@ -55,8 +62,9 @@ describe("serve (node:http)", () => {
   it("graceful close: stops accepting, lets in-flight requests finish, then stops the node", async () => {
     const { node, server: s } = await start();
     const before = finished;
+    const startedBefore = started;
     const inflight = post(`${s.url}/slow/wait`, { ms: 300 });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => started, startedBefore + 1);
     const closing = s.close();
     const res = await inflight;
     expect(res.status).toBe(200);
@@ -70,8 +78,9 @@ describe("serve (node:http)", () => {
 
   it("a close bounded by shutdownTimeout does not wait for a stuck request", async () => {
     const { server: s } = await start({ shutdownTimeout: 100 });
+    const startedBefore = started;
     const stuck = post(`${s.url}/slow/wait`, { ms: 10_000 }).catch(() => "cut");
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => started, startedBefore + 1);
     const t0 = Date.now();
     await s.close();
     server = undefined;
@@ -82,19 +91,17 @@ describe("serve (node:http)", () => {
   it("a client that disconnects mid-request aborts the handler's signal and leaves the node healthy", async () => {
     const { node, server: s } = await start();
     const abortedBefore = aborted;
-    await new Promise<void>((resolve) => {
-      const req = request(`${s.url}/slow/wait`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-      });
-      req.on("error", () => resolve());
-      req.end(JSON.stringify({ ms: 5000 }));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 100);
+    const startedBefore = started;
+    const req = request(`${s.url}/slow/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
     });
-    for (let i = 0; i < 50 && node.pending > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    req.on("error", () => undefined);
+    req.end(JSON.stringify({ ms: 5000 }));
+    await until(() => started, startedBefore + 1);
+    req.destroy();
+    await until(() => aborted, abortedBefore + 1);
+    for (let i = 0; i < 200 && node.pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(aborted).toBe(abortedBefore + 1);
     expect(node.pending).toBe(0);
     expect((await fetch(`${s.url}/slow/fast`)).status).toBe(200);
@@ -114,7 +121,7 @@ describe("serve (node:http)", () => {
         resolve();
       }, 100);
     });
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && node.pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(node.pending).toBe(0);
     expect((await fetch(`${s.url}/slow/fast`)).status).toBe(200);
   });
