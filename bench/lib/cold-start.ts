@@ -1,13 +1,9 @@
 // Cold starts: a fresh node process per start, timed from the process's own start (its
 // performance.now() time origin) to the first answer of the function to an HTTP API event.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { EXPECTED_BODY, upperEvent } from "./lambda-bundles.js";
+import { writeFileSync } from "node:fs";
+import { EXPECTED_BODY, upperEvent, workDir } from "./lambda-bundles.js";
 import { median } from "./report.js";
-
-const here = fileURLToPath(import.meta.url);
-const buildDir = `${here.slice(0, here.indexOf("/bench/") + 1)}bench/.build/lambda/`;
 
 // The whole child: import the function, answer one event, say when (ms since the process started)
 // and how much CPU it took. With "none", it loads nothing: the floor of a node process.
@@ -60,8 +56,7 @@ function start(file: string, bundle: string): Promise<Start> {
  * cpu: the CPU time over the wall time (well under 100 % means the process waited for a core).
  */
 export async function measureColdStarts(bundle: string, runs: number, warmup = 2) {
-  mkdirSync(buildDir, { recursive: true });
-  const file = `${buildDir}cold-driver.mjs`;
+  const file = `${workDir}/cold-driver.mjs`;
   writeFileSync(file, driver);
   for (let i = 0; i < warmup; i++) await start(file, bundle);
   const starts: Start[] = [];

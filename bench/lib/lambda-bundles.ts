@@ -2,7 +2,9 @@
 // `tessera build --target lambda` (service text), and Fastify with @fastify/aws-lambda serving the
 // same route (POST /text/upper, body and answer checked by JSON schemas), bundled by esbuild with the
 // same settings (ESM, Node 20, minified).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pipeline, text } from "../../examples/text/services.js";
 import { buildLambdas } from "../../src/deploy/lambda-build.js";
@@ -12,7 +14,10 @@ import { buildLambdas } from "../../src/deploy/lambda-build.js";
 const here = fileURLToPath(import.meta.url);
 const sourceRoot = here.slice(0, here.indexOf("/bench/") + 1);
 const benchDir = `${sourceRoot}bench/`;
-const outDir = `${benchDir}.build/lambda/`;
+// The functions of this process, outside bench/.build (which another run of the bench may wipe).
+export const workDir = mkdtempSync(join(tmpdir(), "tessera-bench-lambda-"));
+process.once("exit", () => rmSync(workDir, { recursive: true, force: true }));
+const outDir = `${workDir}/`;
 
 /** An HTTP API (v2) event as API Gateway sends it: POST /text/upper. */
 export function upperEvent(message: unknown = "hello world") {
@@ -81,13 +86,15 @@ await app.ready();
 /** Fastify 5 + @fastify/aws-lambda serving the same route, bundled alike: the path of its index.mjs. */
 export async function fastifyFunction(): Promise<string> {
   const dir = `${outDir}fastify/`;
-  mkdirSync(dir, { recursive: true });
-  // Beside bench/node_modules' resolution root, so that esbuild finds the peers.
-  const entry = `${benchDir}.build/fastify-lambda-entry.mjs`;
-  writeFileSync(entry, fastifyEntry);
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: [entry],
+    // Resolved from bench/, where the peers are installed.
+    stdin: {
+      contents: fastifyEntry,
+      resolveDir: benchDir,
+      sourcefile: "fastify-lambda-entry.mjs",
+      loader: "js",
+    },
     bundle: true,
     platform: "node",
     format: "esm",
