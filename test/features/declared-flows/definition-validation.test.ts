@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { order } from "../../../examples/guide/declared-order.js";
 import { checkDefinition, type ServiceShape } from "../../../src/features/declared-flows/check-definition.js";
 import { parseDefinition } from "../../../src/features/declared-flows/parse-definition.js";
 
 const registry: Record<string, ServiceShape> = {
   upper: { inputs: [{ name: "message", type: "string" }], outputs: [{ name: "message", type: "string" }] },
+  reverse: { inputs: [{ name: "message", type: "string" }], outputs: [{ name: "message", type: "string" }] },
   spaces: { inputs: [{ name: "message", type: "string" }], outputs: [{ name: "count", type: "int" }] },
   price: { inputs: [{ name: "amount", type: "number" }], outputs: [{ name: "total", type: "number" }] },
   repeat: {
@@ -36,6 +38,10 @@ describe("definition validation", () => {
         steps: [{ service: "upper" }, { id: "n", service: "spaces" }],
       }),
     ).toEqual({});
+  });
+
+  it("accepts the README's example", () => {
+    expect(problems({ ...order, steps: [...order.steps] })).toEqual({});
   });
 
   it("reports the shape field by field", () => {

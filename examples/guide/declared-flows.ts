@@ -1,0 +1,35 @@
+import Database from "better-sqlite3";
+import {
+  createDeclaredFlows,
+  createFlowEngine,
+  createNode,
+  declaredFlowsService,
+  diagramsService,
+  machineryService,
+  serve,
+} from "tessera";
+import { memoryTransport } from "tessera/memory";
+import { sqliteDeclaredFlowStore, sqliteFlowStore } from "tessera/sqlite";
+import { text } from "../text/services.js";
+
+// One SQLite file for the runs, the service registry and the versioned definitions.
+const database = new Database(".tessera/declared.db");
+const engine = createFlowEngine({ store: sqliteFlowStore({ database }), flows: [] });
+const declared = createDeclaredFlows({
+  engine,
+  store: sqliteDeclaredFlowStore({ database }),
+  // Tessera's own entries are in the registry as `text.upper`…; aliases list them under short names too.
+  aliases: { upper: "text.upper", reverse: "text.reverse", spaces: "text.spaces" },
+});
+const node = createNode({
+  services: [
+    text,
+    engine.service,
+    declaredFlowsService(declared), // /declared/…
+    machineryService(declared), // /healthcheck, /s, /w, /e/:id
+    diagramsService(engine, declared), // /flows/:name/diagram.svg, /flows/runs/:runId/diagram.svg
+  ],
+  plugins: [engine, declared],
+  transport: memoryTransport(),
+});
+await serve(node, { port: 3000, handleSignals: true });

@@ -1,0 +1,27 @@
+export { checkDefinition, type ServiceShape } from "./check-definition.js";
+export {
+  createDeclaredFlows,
+  DeclaredFlows,
+  type DeclaredFlowsOptions,
+  type EventView,
+  eventView,
+} from "./declared-flows.js";
+export { declaredFlowsService } from "./declared-flows-service.js";
+export type {
+  CallStep,
+  ChoiceStep,
+  Condition,
+  FailStep,
+  FlowDefinition,
+  Outcome,
+  ParallelStep,
+  Source,
+  Step,
+  StepRetry,
+  SucceedStep,
+  WaitStep,
+} from "./definition.js";
+export type { FieldErrors } from "./field-errors.js";
+export { machineryService } from "./machinery-service.js";
+export { parseDefinition } from "./parse-definition.js";
+export type { RegistryItem } from "./registry.js";
