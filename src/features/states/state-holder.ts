@@ -186,12 +186,20 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     const previous = this.current;
     if (msg.isSnapshot) this.current = { ...msg.data } as T;
     else mergeInPlace(this.current as Record<string, unknown>, msg.data);
-    this.at = { epoch: msg.epoch, seq: msg.seq };
+    // The message is a position already (epoch, seq): no object of our own per delta.
+    this.at = msg;
     if (this.listeners.size === 0) return;
-    const base = { state: this.def.name, value: this.current, epoch: msg.epoch, seq: msg.seq };
+    const name = this.def.name;
     const change: StateChange<T> = msg.isSnapshot
-      ? { ...base, kind: "snapshot", previous }
-      : { ...base, kind: "delta", delta: msg.data as Delta<T> };
+      ? { state: name, kind: "snapshot", value: this.current, previous, epoch: msg.epoch, seq: msg.seq }
+      : {
+          state: name,
+          kind: "delta",
+          value: this.current,
+          delta: msg.data as Delta<T>,
+          epoch: msg.epoch,
+          seq: msg.seq,
+        };
     for (const listener of this.listeners) {
       try {
         listener(change);
