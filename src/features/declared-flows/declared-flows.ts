@@ -30,6 +30,11 @@ export interface DeclaredFlowsOptions {
   /** Deadline of one call to a service (default 30 000 ms; a step's `timeout` overrides it). */
   readonly callTimeoutMs?: number;
   readonly now?: () => number;
+  /**
+   * How often the store is read for definitions submitted through other nodes (default 5000 ms),
+   * so that every worker runs every declared flow; 0: never.
+   */
+  readonly refreshMs?: number;
   /** Close the store when the node stops (default false: whoever made the store closes it). */
   readonly closeStore?: boolean;
 }
@@ -90,8 +95,9 @@ export class DeclaredFlows implements NodePlugin {
   private readonly callTimeoutMs: number;
   private migrated: Promise<void> | undefined;
   private readonly closeStore: boolean;
+  private refresher: NodeJS.Timeout | undefined;
 
-  constructor(options: DeclaredFlowsOptions) {
+  constructor(private readonly options: DeclaredFlowsOptions) {
     this.engine = options.engine;
     this.store = options.store;
     this.now = options.now ?? Date.now;
@@ -103,11 +109,29 @@ export class DeclaredFlows implements NodePlugin {
   async start(node: TesseraNode): Promise<void> {
     this.node = node;
     this.registry.useServices(node.known);
+    await this.refresh();
+    const every = this.options.refreshMs ?? 5000;
+    if (every > 0) {
+      this.refresher = setInterval(() => {
+        this.refresh().catch((err: unknown) => node.logger.error("reading declared flows failed", { err }));
+      }, every);
+      this.refresher.unref();
+    }
+  }
+
+  /** Gives the engine every stored definition it does not have at its latest version. */
+  async refresh(): Promise<void> {
     await this.ready();
-    for (const rec of await this.store.listDefinitions()) this.define(rec);
+    for (const rec of await this.store.listDefinitions()) this.ensureDefined(rec);
+  }
+
+  private ensureDefined(rec: DefinitionRecord): void {
+    const current = this.engine.definitions.find((f) => f.name === rec.name);
+    if (current === undefined || Number(current.version) < rec.version) this.define(rec);
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.refresher);
     if (this.closeStore) await this.store.close();
   }
 
@@ -254,6 +278,7 @@ export class DeclaredFlows implements NodePlugin {
         },
       });
     }
+    this.ensureDefined(rec); // submitted through another node since the last refresh
     return this.engine.startRun(this.engine.flow(rec.name), data as never, options);
   }
 

@@ -142,6 +142,8 @@ export class Interpreter {
     const timeoutMs = step.timeout === undefined ? this.defaultTimeoutMs : toMs(step.timeout as never);
     const compensate = step.compensate;
     const retry = retryPolicy(step.retry);
+    // A compensation's input comes from the data as the step left it (its result included).
+    let after: Data = data;
     try {
       const result = await this.ctx.step(
         step.id,
@@ -157,7 +159,7 @@ export class Interpreter {
             : {
                 compensate: (_result: unknown, info: StepInfo) => {
                   const t = this.target(compensate.service);
-                  const undoInput = inputOf(compensate.input, t.inputs, { ...data });
+                  const undoInput = inputOf(compensate.input, t.inputs, after);
                   return this.caller.call(compensate.service, t, undoInput, info, timeoutMs);
                 },
               }),
@@ -165,6 +167,7 @@ export class Interpreter {
       );
       this.outcomes.set(step.id, result === null ? "no-content" : "ok");
       applyResult(step, result ?? undefined, data);
+      after = { ...data };
       return step.next;
     } catch (err) {
       if (isControl(err) || step.catch === undefined) throw err;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { memoryDeclaredFlowStore, memoryFlowStore } from "../../../src/adapters/memory/index.js";
 import { type DeclaredFixture, declaredFixture } from "./fixture.js";
 
 /** External services on one local port: each path answers with what its handler says. */
@@ -19,7 +20,8 @@ beforeAll(async () => {
     req.on("end", () => {
       const body = raw === "" ? {} : (JSON.parse(raw) as Record<string, unknown>);
       calls.push({ path: req.url!, body, key: String(req.headers["idempotency-key"]) });
-      const h: Handler = handlers.get(req.url!) ?? (() => ({ status: 404, json: { message: "no such path" } }));
+      const h: Handler =
+        handlers.get(req.url!) ?? (() => ({ status: 404, json: { message: "no such path" } }));
       const r = h(body);
       if (r.text !== undefined) res.writeHead(r.status ?? 200, { "content-type": "text/html" }).end(r.text);
       else res.writeHead(r.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(r.json));
@@ -395,6 +397,23 @@ describe("declared flows: the /declared API and runs", () => {
       version: "2",
       output: { message: "ih", by: "me" },
     });
+  });
+
+  it("runs a flow submitted through another node that shares the store", async () => {
+    const stores = { flowStore: memoryFlowStore(), store: memoryDeclaredFlowStore() };
+    f = await declaredFixture(stores);
+    const other = await declaredFixture(stores);
+    try {
+      await other.client.post("/declared/flows", {
+        name: "elsewhere",
+        services: ["upper"],
+        inputs: [field("message")],
+      });
+      const res = await f.client.post("/declared/flows/elsewhere/events", { data: { message: "hi" } });
+      expect(res.body).toMatchObject({ status: "completed", version: 1, output: { message: "HI" } });
+    } finally {
+      await other.stop();
+    }
   });
 
   it("posts the end of an async run to its webhook", async () => {
