@@ -2,7 +2,7 @@ import type { Codec } from "../../core/codec.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { validate } from "../../core/schema.js";
-import type { Transport, TransportSubscription } from "../../ports/transport.js";
+import type { LastValues, Transport, TransportSubscription } from "../../ports/transport.js";
 import { type Delta, mergeDelta, mergeInPlace, type StateMessage } from "./delta.js";
 import { checksKeysAlone } from "./delta-check.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
@@ -47,6 +47,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private readonly beatMs: number;
   private readonly log: Logger;
   private readonly keysAlone: boolean;
+  /** Where the value is kept between incarnations (none: the transport has no store, or it failed at start). */
+  private store: LastValues | undefined;
 
   constructor(
     readonly def: StateDef<string, T>,
@@ -81,28 +83,17 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   /** Resumes from the stored value (under the next epoch), claims the epoch, serves snapshots and announces the value. */
   async start(): Promise<void> {
     const { transport, codec } = this.host;
-    const store = transport.lastValues;
     const name = this.def.name;
-    if (store === undefined) {
-      // Nothing survives this process: a time-based epoch still orders incarnations.
-      this.incarnation = Date.now();
-    } else {
-      const raw = await store.get(stateSubjects.stored(name));
-      const stored = raw === undefined ? undefined : decodeStored(codec, raw);
-      if (stored !== undefined) {
-        this.number = stored.seq;
-        try {
-          this.current = { ...this.check(stored.value) };
-        } catch (err) {
-          this.log.warn("the stored value fails the state's schema: starting from the initial value", {
-            err,
-          });
-        }
-      }
-      this.incarnation = Math.max((stored?.epoch ?? 0) + 1, 1);
-      // Claim the epoch before anything is sent under it: a restart never reuses one.
-      await store.put(stateSubjects.stored(name), this.encodeStored());
+    this.store = transport.lastValues;
+    try {
+      if (this.store !== undefined) await this.resume(this.store);
+    } catch (err) {
+      // E.g. NATS without JetStream: the state works, its numbering does not survive the process.
+      this.log.warn("no last-value store: the state's number will not survive a restart", { err });
+      this.store = undefined;
     }
+    // Nothing survives this process: a time-based epoch still orders incarnations.
+    if (this.store === undefined) this.incarnation = Date.now();
     this.subscription = await transport.respond(
       stateSubjects.snapshot(name),
       { queue: `state.${name}` },
@@ -121,6 +112,23 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       void this.send({ epoch: this.incarnation, seq: this.number, beat: true }).catch(() => undefined);
     }, this.beatMs);
     this.beatTimer.unref();
+  }
+
+  /** Takes the stored value and number, and claims the next epoch before anything is sent under it. */
+  private async resume(store: LastValues): Promise<void> {
+    const raw = await store.get(stateSubjects.stored(this.def.name));
+    const stored = raw === undefined ? undefined : decodeStored(this.host.codec, raw);
+    if (stored !== undefined) {
+      this.number = stored.seq;
+      try {
+        this.current = { ...this.check(stored.value) };
+      } catch (err) {
+        this.log.warn("the stored value fails the state's schema: starting from the initial value", { err });
+      }
+    }
+    this.incarnation = Math.max((stored?.epoch ?? 0) + 1, 1);
+    // A restart never reuses an epoch.
+    await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
   }
 
   /** Stores the value one last time, then stops answering snapshots. */
@@ -169,7 +177,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   }
 
   flush(): Promise<void> {
-    if (this.host.transport.lastValues === undefined) return Promise.resolve();
+    if (this.store === undefined) return Promise.resolve();
     this.dirty = true;
     this.writing ??= this.writeBehind();
     return this.writing;
@@ -226,7 +234,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
 
   private send(msg: StateMessage): Promise<void> {
     this.sentSinceBeat = true;
-    if (!("beat" in msg) && this.host.transport.lastValues !== undefined) {
+    if (!("beat" in msg) && this.store !== undefined) {
       this.dirty = true;
       if (this.writing === undefined) {
         this.writing = this.writeBehind();
@@ -256,9 +264,9 @@ export class StateOwner<T extends object> implements StateHandle<T> {
 
   /** One write at a time, `persistMs` apart, until nothing changed since the last one. */
   private async writeBehind(): Promise<void> {
-    const store = this.host.transport.lastValues!;
+    const store = this.store;
     try {
-      while (this.dirty) {
+      while (this.dirty && store !== undefined) {
         this.dirty = false;
         await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
         if (this.dirty) await sleep(this.persistMs);

@@ -190,6 +190,35 @@ describe("replicated states, embedded (memory transport)", () => {
     }
   });
 
+  it("works without numbers that survive when the last-value store fails (e.g. NATS without JetStream)", async () => {
+    const bus = createMemoryBus();
+    const transport = memoryTransport({ bus });
+    const broken = Promise.reject(new Error("JetStream is not enabled"));
+    broken.catch(() => undefined);
+    Object.defineProperty(transport, "lastValues", {
+      value: { get: () => broken, put: () => broken, delete: () => broken },
+    });
+    const t = trader("trader");
+    const owner = createNode({
+      services: [feed, t],
+      run: ["feed"],
+      transport,
+      plugins: [replicatedStates()],
+      logger: silentLogger,
+    });
+    await owner.start();
+    const holder = await startNode(bus, [feed, t], ["trader"]);
+    try {
+      expect(owner.use(quotes, "feed").epoch).toBeGreaterThan(1_000_000_000_000); // time-based
+      await owner.call(feed.entries.tick, { symbol: "A", price: 1 });
+      await owner.use(quotes, "feed").flush();
+      await waitFor(() => expect(holder.use(quotes, "trader").value).toEqual({ A: 1 }));
+    } finally {
+      await holder.stop();
+      await owner.stop();
+    }
+  });
+
   it("refuses a node whose service owns a state without the states plugin", async () => {
     const node = createNode({ services: [feed], transport: memoryTransport(), logger: silentLogger });
     await expect(node.start()).rejects.toMatchObject({ code: "TESSERA_DEFINITION" });
