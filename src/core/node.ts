@@ -443,7 +443,10 @@ export class TesseraNode implements DispatchHost, EventHost {
       identity: opts?.identity,
       deadline: undefined,
       signal: opts?.signal === undefined ? undefined : () => opts.signal,
-      trace: parseTraceparent(opts?.traceparent) ?? new TraceRoot(),
+      trace:
+        opts?.traceparent === undefined
+          ? new TraceRoot()
+          : (parseTraceparent(opts.traceparent) ?? new TraceRoot()),
     };
     return this.invoke(ref as EntryRef, input, meta, opts) as Promise<Out>;
   }
@@ -459,7 +462,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       identity: options.identity,
       deadline: undefined,
       signal: undefined,
-      trace: parseTraceparent(options.traceparent),
+      trace: options.traceparent === undefined ? undefined : parseTraceparent(options.traceparent),
     };
     return this.publish(event as EventDef, payload, meta, options);
   }

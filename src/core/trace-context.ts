@@ -74,13 +74,20 @@ export class Span implements TraceContext, TraceParent {
  * has no span: the first call's span is the root.
  */
 export class TraceRoot implements TraceParent {
+  // One field: a root is made for every request, most of which never read it.
   private tid: string | undefined;
-  readonly spanId = undefined;
-  readonly flags = "01";
-  readonly state = undefined;
 
   get traceId(): string {
     this.tid ??= newTraceId();
     return this.tid;
+  }
+  get spanId(): undefined {
+    return undefined;
+  }
+  get flags(): string {
+    return "01";
+  }
+  get state(): undefined {
+    return undefined;
   }
 }
