@@ -4,8 +4,13 @@ import { SNAPSHOT_STEP } from "../declared-flows/run-snapshot.js";
 import { type Effect, lineGraph } from "./coded-graph.js";
 import { FINISH, type FlowGraph, type NodeState, START, withStates } from "./flow-graph.js";
 
-const stateOf = (e: JournalEntry): NodeState =>
-  e.state === "ok" ? "done" : e.state === "error" ? "failed" : "waiting";
+/** The state of a journaled effect; the sleep a sleeping run is in is journaled (its deadline) but still waiting. */
+function stateOf(e: JournalEntry, run?: RunRecord, last?: number): NodeState {
+  if (e.kind === "sleep" && run?.status === "sleeping" && e.seq === last) return "waiting";
+  return e.state === "ok" ? "done" : e.state === "error" ? "failed" : "waiting";
+}
+
+const lastSeq = (journal: readonly JournalEntry[]) => Math.max(0, ...journal.map((e) => e.seq));
 
 /** The effects a journal records (the flow's own, in order), for a coded flow's diagram of a run. */
 export function journalEffects(journal: readonly JournalEntry[]): Effect[] {
@@ -65,6 +70,7 @@ export function codedRunGraph(
     .filter((e) => e.seq > 0 && ["call", "step", "sleep", "wait"].includes(e.kind))
     .sort((a, b) => a.seq - b.seq);
   const undone = compensations(journal);
+  const last = lastSeq(journal);
   let graph = base;
   const states = new Map<string, NodeState>();
   if (graph !== undefined) {
@@ -84,7 +90,10 @@ export function codedRunGraph(
         graph = undefined;
         break;
       }
-      states.set(nodes[at]!.id, e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e));
+      states.set(
+        nodes[at]!.id,
+        e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e, run, last),
+      );
       at++;
     }
   }
@@ -92,7 +101,10 @@ export function codedRunGraph(
     states.clear();
     graph = lineGraph(run.flow, journalEffects(journal), "journal");
     own.forEach((e, i) => {
-      states.set(`e${i + 1}`, e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e));
+      states.set(
+        `e${i + 1}`,
+        e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e, run, last),
+      );
     });
   }
   frame(graph, states, run);
@@ -107,6 +119,7 @@ export function declaredRunGraph(
 ): FlowGraph {
   const states = new Map<string, NodeState>();
   const undone = compensations(journal);
+  const last = lastSeq(journal);
   const ids = new Set(base.nodes.map((n) => n.id));
   const sleeps = base.nodes.filter(
     (n) => n.kind === "wait" && n.detail?.startsWith("wait ") && !n.detail.startsWith("wait for "),
@@ -118,7 +131,7 @@ export function declaredRunGraph(
     if (e.kind === "step" && ids.has(e.name))
       states.set(e.name, undone.has(e.name) ? "compensated" : stateOf(e));
     else if (e.kind === "sleep" && sleeps[sleepAt] !== undefined)
-      states.set(sleeps[sleepAt++]!.id, stateOf(e));
+      states.set(sleeps[sleepAt++]!.id, stateOf(e, run, last));
     else if (e.kind === "wait") {
       const w = waits.find((n) => n.detail === `wait for ${e.name}` && !states.has(n.id));
       if (w !== undefined) states.set(w.id, stateOf(e));
