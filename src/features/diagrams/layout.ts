@@ -82,7 +82,10 @@ export function layout(graph: FlowGraph): Layout {
   const deepest = Math.max(0, ...[...layer.values()]);
   if (end !== undefined) layer.set(end.id, Math.max(layer.get(end.id)!, deepest));
   const layers: string[][] = [];
-  for (const n of graph.nodes) (layers[layer.get(n.id)!] ??= []).push(n.id);
+  for (const n of graph.nodes) {
+    const l = layer.get(n.id)!;
+    layers[l] = [...(layers[l] ?? []), n.id];
+  }
   // Order within a layer by the mean position of the predecessors (one sweep down).
   const pos = new Map<string, number>();
   for (const ids of layers) {
