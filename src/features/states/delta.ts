@@ -30,9 +30,7 @@ export interface StateBeat {
 }
 
 /** A holder's copy: epoch 0 means never synchronised (the state's initial value). */
-export interface StateCopy<T> {
-  readonly epoch: number;
-  readonly seq: number;
+export interface StateCopy<T> extends Position {
   readonly value: Readonly<T>;
 }
 
@@ -89,6 +87,8 @@ export function mergeInPlace(
 export interface Position {
   readonly epoch: number;
   readonly seq: number;
+  /** True when that number is a snapshot's: the delta of the same number is already in it. */
+  readonly isSnapshot?: boolean;
 }
 
 /** What to do with a message, decided from the numbers alone. */
@@ -109,8 +109,9 @@ function compare(a: Position, b: Position): number {
  *   than the copy is ignored, like any older number;
  * - a delta merges only when it is exactly the next number of the same epoch;
  * - a delta of an older number (or an older epoch) is ignored;
- * - a duplicate (the copy's own number), a gap, a delta of a newer epoch, or any delta while the
- *   copy was never synchronised (epoch 0): fetch a snapshot and resynchronise;
+ * - a duplicate (the copy's own number, when a delta gave it), a gap, a delta of a newer epoch, or
+ *   any delta while the copy was never synchronised (epoch 0): fetch a snapshot and resynchronise;
+ *   the delta of a snapshot's own number is already in it, and ignored;
  * - a beat (the owner's current number) ahead of the copy: resynchronise (the last updates were lost).
  */
 export function decide(at: Position, msg: StateMessage): Decision {
@@ -126,6 +127,8 @@ export function decide(at: Position, msg: StateMessage): Decision {
   if (msg.epoch > at.epoch) return { outcome: "resync", reason: "new-epoch" };
   if (msg.seq === at.seq + 1) return { outcome: "merge" };
   if (msg.seq < at.seq) return { outcome: "ignored", reason: "older" };
+  // The delta a snapshot already holds (it overtook it): not a duplicate.
+  if (msg.seq === at.seq && at.isSnapshot === true) return { outcome: "ignored", reason: "current" };
   return { outcome: "resync", reason: msg.seq === at.seq ? "duplicate" : "gap" };
 }
 
@@ -142,5 +145,8 @@ export function applyDelta<T>(copy: StateCopy<T>, msg: StateMessage): DeltaOutco
   if (d.outcome === "ignored" || d.outcome === "resync") return d;
   const update = msg as StateUpdate;
   const value = d.outcome === "replace" ? (update.data as T) : mergeDelta(copy.value, update.data);
-  return { outcome: "applied", copy: { epoch: update.epoch, seq: update.seq, value } };
+  return {
+    outcome: "applied",
+    copy: { epoch: update.epoch, seq: update.seq, isSnapshot: update.isSnapshot, value },
+  };
 }

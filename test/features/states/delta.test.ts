@@ -8,7 +8,12 @@ import {
 } from "../../../src/features/states/delta.js";
 
 type Quotes = Record<string, number>;
-const at = (epoch: number, seq: number, value: Quotes): StateCopy<Quotes> => ({ epoch, seq, value });
+const at = (epoch: number, seq: number, value: Quotes, isSnapshot = false): StateCopy<Quotes> => ({
+  epoch,
+  seq,
+  isSnapshot,
+  value,
+});
 const delta = (epoch: number, seq: number, data: Record<string, number | null>): StateMessage => ({
   epoch,
   seq,
@@ -52,6 +57,14 @@ describe("applyDelta", () => {
     expect(applyDelta(copy, delta(1, 5, { AAPL: 1 }))).toEqual({ outcome: "resync", reason: "duplicate" });
   });
 
+  it("ignores the delta of a snapshot's own number (the snapshot holds it): not a duplicate", () => {
+    expect(applyDelta(at(1, 5, {}, true), delta(1, 5, { AAPL: 1 }))).toEqual({
+      outcome: "ignored",
+      reason: "current",
+    });
+    expect(applyDelta(at(1, 5, {}, true), delta(1, 6, { AAPL: 1 }))).toMatchObject({ outcome: "applied" });
+  });
+
   it("ignores an older number", () => {
     expect(applyDelta(copy, delta(1, 3, { AAPL: 1 }))).toEqual({ outcome: "ignored", reason: "older" });
   });
@@ -63,18 +76,18 @@ describe("applyDelta", () => {
     });
     expect(applyDelta(initialCopy({}), snapshot(1, 5, { AAPL: 1 }))).toEqual({
       outcome: "applied",
-      copy: at(1, 5, { AAPL: 1 }),
+      copy: at(1, 5, { AAPL: 1 }, true),
     });
   });
 
   it("replaces the copy with a snapshot whatever the gap, and with one of the copy's own number", () => {
     expect(applyDelta(copy, snapshot(1, 50, { IBM: 1 }))).toEqual({
       outcome: "applied",
-      copy: at(1, 50, { IBM: 1 }),
+      copy: at(1, 50, { IBM: 1 }, true),
     });
     expect(applyDelta(copy, snapshot(1, 5, { IBM: 1 }))).toEqual({
       outcome: "applied",
-      copy: at(1, 5, { IBM: 1 }),
+      copy: at(1, 5, { IBM: 1 }, true),
     });
   });
 
@@ -92,7 +105,7 @@ describe("applyDelta", () => {
     // The restarted owner's announcement replaces the copy even with a smaller number.
     expect(applyDelta(copy, snapshot(2, 3, { AAPL: 7 }))).toEqual({
       outcome: "applied",
-      copy: at(2, 3, { AAPL: 7 }),
+      copy: at(2, 3, { AAPL: 7 }, true),
     });
   });
 

@@ -150,17 +150,23 @@ describe("replicated states, embedded (memory transport)", () => {
       copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 9, isSnapshot: false, data: { BAD: 1 } });
       await waitFor(() => expect(copy.resyncs.gap).toBe(1));
       await waitFor(() => expect(holderNode.use(quotes, "trader").value).toEqual({ A: 1 }));
-      // A duplicate.
+      await new Promise((r) => setTimeout(r, 50)); // the snapshot is in
+      // The delta the snapshot already holds: ignored, not a duplicate.
       copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 1, isSnapshot: false, data: { BAD: 1 } });
+      expect(copy.resyncs.duplicate).toBe(0);
+      // A duplicate of a delta.
+      await owner.call(feed.entries.tick, { symbol: "B", price: 2 });
+      await waitFor(() => expect(holderNode.use(quotes, "trader").seq).toBe(2));
+      copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 2, isSnapshot: false, data: { BAD: 1 } });
       await waitFor(() => expect(copy.resyncs.duplicate).toBe(1));
-      expect(holderNode.use(quotes, "trader").value).toEqual({ A: 1 });
+      await waitFor(() => expect(holderNode.use(quotes, "trader").value).toEqual({ A: 1, B: 2 }));
       // An older number: ignored.
       copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 0, isSnapshot: false, data: { BAD: 1 } });
-      expect(holderNode.use(quotes, "trader").value).toEqual({ A: 1 });
+      expect(holderNode.use(quotes, "trader").value).toEqual({ A: 1, B: 2 });
       // A beat ahead of the copy: the last updates were lost.
-      copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 3, beat: true });
+      copy.receive({ epoch: owner.use(quotes, "feed").epoch, seq: 5, beat: true });
       await waitFor(() => expect(copy.resyncs.behind).toBe(1));
-      expect(holderNode.use(quotes, "trader").seq).toBe(1);
+      expect(holderNode.use(quotes, "trader").seq).toBe(2);
     } finally {
       await holderNode.stop();
       await owner.stop();
