@@ -70,6 +70,7 @@ export function toSvg(graph: FlowGraph): string {
   const parts: string[] = [];
   const right = Math.max(...[...placed.values()].map((p) => p.x + p.w / 2));
   const edges = graph.edges.filter((e) => placed.has(e.from) && placed.has(e.to));
+  let widest = width;
   edges.forEach((e, i) => {
     const a = placed.get(e.from)!;
     const b = placed.get(e.to)!;
@@ -81,15 +82,26 @@ export function toSvg(graph: FlowGraph): string {
       d = `M ${r(a.x + a.w / 2)} ${r(a.y)} C ${r(out)} ${r(a.y)}, ${r(out)} ${r(b.y)}, ${r(b.x + b.w / 2)} ${r(b.y)}`;
       lx = out - 20;
       ly = (a.y + b.y) / 2;
+    } else if (b.layer - a.layer > 1) {
+      // Over several layers: around the boxes in between, on their right.
+      const between = [...placed.values()].filter((p) => p.layer > a.layer && p.layer < b.layer);
+      const side = Math.max(a.x, b.x, ...between.map((p) => p.x + p.w / 2)) + 28;
+      const y1 = a.y + a.h / 2;
+      const y2 = b.y - b.h / 2;
+      const mid = (y1 + y2) / 2;
+      d =
+        `M ${r(a.x)} ${r(y1)} C ${r(a.x)} ${r(y1 + 24)}, ${r(side)} ${r(y1 + 12)}, ${r(side)} ${r(mid)} ` +
+        `S ${r(b.x)} ${r(y2 - 24)}, ${r(b.x)} ${r(y2 - 2)}`;
+      lx = side;
+      ly = mid;
+      widest = Math.max(widest, side + (e.label?.length ?? 0) * 3.2 + 12);
     } else {
       const y1 = a.y + a.h / 2;
       const y2 = b.y - b.h / 2;
       const dy = (y2 - y1) / 2;
       d = `M ${r(a.x)} ${r(y1)} C ${r(a.x)} ${r(y1 + dy)}, ${r(b.x)} ${r(y2 - dy)}, ${r(b.x)} ${r(y2 - 2)}`;
-      // Over several layers the middle may be under another box: the label goes near the target.
-      const t = b.layer - a.layer > 1 ? 0.8 : 0.5;
-      lx = a.x + (b.x - a.x) * t;
-      ly = y1 + (y2 - y1) * t;
+      lx = (a.x + b.x) / 2;
+      ly = (y1 + y2) / 2;
     }
     parts.push(
       `<path class="edge" d="${d}" fill="none" stroke="#4b5563" stroke-width="1.5" marker-end="url(#arrow)"/>`,
@@ -109,16 +121,19 @@ export function toSvg(graph: FlowGraph): string {
   if (run) {
     legend = legendStates
       .map((s, i) => {
-        const x = 24 + i * 108;
+        const x = 24 + i * 120;
         const y = height - 30;
         return `<g class="legend"><rect x="${x}" y="${y}" width="14" height="14" rx="3" fill="${palette[s].fill}" stroke="${palette[s].stroke}" stroke-width="2"/><text x="${x + 20}" y="${y + 11.5}" font-size="12" fill="#374151">${s}</text></g>`;
       })
       .join("");
   }
-  const w = Math.max(width, run ? 24 + legendStates.length * 108 : 0, title.length * 9 + 48);
+  const w = Math.max(widest + 12, run ? 24 + legendStates.length * 120 : 0, title.length * 9 + 48);
+  // The drawing is centred when the legend or the title is wider than it.
+  const dx = widest > width ? 0 : (w - width) / 2;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${r(w)}" height="${r(height)}" viewBox="0 0 ${r(w)} ${r(height)}" ${FONT} role="img" aria-label="${esc(title)}">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4b5563"/></marker></defs>` +
-    `<rect width="100%" height="100%" fill="#ffffff"/>${header}${parts.join("")}${legend}</svg>\n`
+    `<rect width="100%" height="100%" fill="#ffffff"/>${header}` +
+    `<g transform="translate(${r(dx)} 0)">${parts.join("")}</g>${legend}</svg>\n`
   );
 }

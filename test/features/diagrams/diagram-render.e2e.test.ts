@@ -56,8 +56,10 @@ async function render(page: Page, svg: string, png: string): Promise<Rendered> {
     let ink = 0;
     for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) ink++;
     const at = {};
+    const origin = document.querySelector("svg").getBoundingClientRect();
     for (const g of document.querySelectorAll("svg g.node")) {
-      const box = g.getBBox();
+      const r = g.getBoundingClientRect();
+      const box = { x: r.left - origin.left, y: r.top - origin.top, width: r.width };
       // A few pixels under the top edge: inside the shape, above the text.
       const p = ctx.getImageData(Math.round(box.x + box.width / 2), Math.round(box.y + 6), 1, 1).data;
       at[g.getAttribute("data-id")] = [p[0], p[1], p[2]];
