@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pipeline, text } from "../../examples/text/services.js";
+import { loadProject } from "../../src/config/load-project.js";
 import { buildLambdas } from "../../src/deploy/lambda-build.js";
 
 // This file runs from bench/lib (tsx) or compiled from bench/.build/bench/lib: the repository is what
@@ -57,12 +57,10 @@ export const EXPECTED_BODY = JSON.stringify({ message: "HELLO WORLD" });
 
 /** `tessera build --target lambda` of examples/text (service text): the path of its index.mjs. */
 export async function tesseraFunction(): Promise<string> {
+  // As the CLI does: the project loaded (its file imports the sources, through tsx), then built.
+  const project = await loadProject({ cwd: `${sourceRoot}examples/text`, processEnv: { ...process.env } });
   const [artifact] = await buildLambdas(
-    {
-      root: `${sourceRoot}examples/text`,
-      configFile: `${sourceRoot}examples/text/tessera.config.ts`,
-      services: [text, pipeline],
-    },
+    project,
     // The runtime from the sources, as the project file imports them (one copy of Tessera in the bundle).
     { outDir: `${outDir}tessera`, services: ["text"], runtime: `${sourceRoot}src/deploy/lambda-runtime.ts` },
   );

@@ -35,6 +35,8 @@ export interface ProjectLambdaOptions {
   readonly modules?: readonly Record<string, unknown>[];
   /** The service this function is deployed for (its routes are the ones API Gateway sends). */
   readonly service: string;
+  /** The names of the project's services, to pick among what the modules export (default: all of them). */
+  readonly services?: readonly string[];
   /** Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -86,7 +88,8 @@ export function projectLambda(options: ProjectLambdaOptions): LambdaHandler {
   const stage = env.TESSERA_STAGE || "dev";
   const services: ServiceDef[] = [];
   for (const item of [...options.config.services, ...(options.modules ?? []).flatMap(Object.values)]) {
-    if (isService(item) && !services.includes(item)) services.push(item);
+    if (!isService(item) || services.includes(item)) continue;
+    if (options.services === undefined || options.services.includes(item.name)) services.push(item);
   }
   return lambdaHandler({
     node: () =>

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { text } from "../../examples/text/services.js";
-import { buildLambdas, entrySource } from "../../src/deploy/lambda-build.js";
+import type { ServiceDef } from "../../src/core/service.js";
+import { buildLambdas } from "../../src/deploy/lambda-build.js";
+import { entrySource, planEntry } from "../../src/deploy/lambda-entry.js";
 import { zip } from "../../src/deploy/zip.js";
 import { rewriteZodImport } from "../../src/deploy/zod-namespace-plugin.js";
 import { readZip } from "../adapters/lambda/fixtures/read-zip.js";
@@ -45,27 +47,44 @@ describe("the zod import rewrite", () => {
 });
 
 describe("buildLambdas", () => {
-  it("generates an entry importing the project file, its service modules and the runtime", () => {
-    const source = entrySource(
-      {
-        root: "/p",
-        configFile: "/p/tessera.config.ts",
-        services: [],
-        serviceModules: new Map([
-          ["a", "/p/a.ts"],
-          ["b", "/p/a.ts"],
-          ["c", "/p/c.ts"],
-        ]),
-      },
+  it("generates an entry from the service modules with the settings as data, or from the project file", () => {
+    const modules = entrySource(
+      { kind: "modules", modules: ["/p/a.ts", "/p/c.ts"], settings: { gateway: { bodyLimit: 10 } } },
+      ["a", "c"],
       "a",
       "/t/lambda-runtime.js",
     );
-    expect(source).toContain('import config from "/p/tessera.config.ts";');
-    expect(source).toContain('import * as m0 from "/p/a.ts";');
-    expect(source).toContain('import * as m1 from "/p/c.ts";');
-    expect(source).toContain(
-      'export const handler = projectLambda({ config, modules: [m0, m1], service: "a" });',
+    expect(modules).not.toContain("tessera.config");
+    expect(modules).toContain('const config = {"gateway":{"bodyLimit":10}};');
+    expect(modules).toContain('import * as m0 from "/p/a.ts";\nimport * as m1 from "/p/c.ts";');
+    expect(modules).toContain(
+      'export const handler = projectLambda({ config, modules: [m0, m1], services: ["a","c"], service: "a" });',
     );
+    const config = entrySource(
+      { kind: "config", configFile: "/p/tessera.config.ts", modules: [] },
+      ["a"],
+      "a",
+      "/t/lambda-runtime.js",
+    );
+    expect(config).toContain('import config from "/p/tessera.config.ts";');
+  });
+
+  it("plans the service modules alone when it finds them and the settings are data", async () => {
+    const esbuild = await import("esbuild");
+    const configFile = fileURLToPath(
+      new URL("../adapters/lambda/fixtures/tessera.config.ts", import.meta.url),
+    );
+    const { default: config } = (await import(configFile)) as { default: { services: ServiceDef[] } };
+    const project = { configFile, services: config.services, config };
+    const plan = await planEntry(project, esbuild);
+    expect(plan).toMatchObject({
+      kind: "modules",
+      modules: [expect.stringMatching(/fixtures\/services\.ts$/)],
+    });
+    // Code in the settings (an authorizer), or an unknown project file: the whole project file.
+    const withCode = { ...config, gateway: { authorize: () => true } };
+    expect((await planEntry({ ...project, config: withCode }, esbuild)).kind).toBe("config");
+    expect((await planEntry({ configFile, services: config.services }, esbuild)).kind).toBe("config");
   });
 
   it("refuses a service the project does not have", async () => {
