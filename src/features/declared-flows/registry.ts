@@ -1,4 +1,5 @@
 import type { EntryRef } from "../../core/entry.js";
+import { jsonSchemaOf } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { ServiceShape } from "./check-definition.js";
@@ -18,6 +19,8 @@ export interface RegistryItem {
   /** Undefined: the entry declares no output schema (its result may hold anything). */
   readonly outputs: readonly FieldSpec[] | undefined;
   readonly description?: string;
+  /** An entry's JSON Schemas, as its OpenAPI document has them. */
+  readonly schemas?: { readonly input?: Record<string, unknown>; readonly output?: Record<string, unknown> };
 }
 
 function httpItem(s: ServiceRecord): RegistryItem {
@@ -63,6 +66,8 @@ export class ServiceRegistry {
 
   private entryItem(name: string, ref: EntryRef): RegistryItem {
     const summary = ref.options.summary ?? ref.options.description;
+    const input = jsonSchemaOf(ref.options.input, "input");
+    const output = jsonSchemaOf(ref.options.output, "output");
     return {
       name,
       kind: "entry",
@@ -70,6 +75,10 @@ export class ServiceRegistry {
       inputs: entryFields(ref, "input") ?? [],
       outputs: entryFields(ref, "output"),
       ...(summary === undefined ? {} : { description: summary }),
+      schemas: {
+        ...(input === undefined ? {} : { input }),
+        ...(output === undefined ? {} : { output }),
+      },
     };
   }
 

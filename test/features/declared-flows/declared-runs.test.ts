@@ -98,6 +98,19 @@ describe("declared flows: the /declared API and runs", () => {
       inputs: [{ name: "message", type: "string" }],
       outputs: [{ name: "count", type: "int" }],
       description: "Counts the spaces of a message",
+      schemas: {
+        input: {
+          type: "object",
+          properties: { message: { type: "string" } },
+          required: ["message"],
+        },
+        output: {
+          type: "object",
+          properties: { count: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 } },
+          required: ["count"],
+          additionalProperties: false,
+        },
+      },
     });
     expect((await f.client.get("/declared/services/shout")).body).toMatchObject({
       name: "shout",
