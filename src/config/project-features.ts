@@ -17,8 +17,13 @@ export const ADDRESSES_SETTING = "TESSERA_ADDRESSES";
  * The plugins of the features that the project's services use (`uses`): replicated states, wired
  * connections (wired by the addresses file that `TESSERA_ADDRESSES` names), main mode — in the
  * order they start: main loops last, so that they stop first, while states are still served.
+ * `mainLoops: false` declares main mode without running the loops (one-off commands).
  */
-export function featurePlugins(project: Project, services: readonly ServiceDef[]): NodePlugin[] {
+export function featurePlugins(
+  project: Project,
+  services: readonly ServiceDef[],
+  options: { readonly mainLoops?: boolean } = {},
+): NodePlugin[] {
   const used = new Set(services.flatMap((s) => (s.options.uses ?? []).map((u) => u.feature)));
   const plugins: NodePlugin[] = [];
   if (used.has(STATES)) plugins.push(replicatedStates());
@@ -33,7 +38,8 @@ export function featurePlugins(project: Project, services: readonly ServiceDef[]
     );
   }
   // mainMode runs the onSignal handlers on SIGINT/SIGTERM; the command that stops the node waits for them.
-  if (used.has(MAIN_MODE)) plugins.push(mainMode());
+  // Main loops run on a node that joins the system (tessera start), not in one-off commands.
+  if (used.has(MAIN_MODE)) plugins.push(mainMode({ loops: options.mainLoops !== false }));
   return plugins;
 }
 

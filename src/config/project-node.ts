@@ -54,7 +54,7 @@ export async function createProjectNode(
       ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
       ...(declared.plugin === undefined || !runs(flows!.service) ? [] : [declared.plugin]),
       ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
-      ...featurePlugins(project, project.services.filter(runs)),
+      ...featurePlugins(project, project.services.filter(runs), { mainLoops: options.announce === true }),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
     transport: await transportFor(url, { name: project.name }),

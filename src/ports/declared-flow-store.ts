@@ -77,8 +77,8 @@ export interface DeclaredFlowStore {
    * given version (even of a deleted flow: runs keep the version they started with).
    */
   getDefinition(idOrName: string, version?: number): Promise<DefinitionRecord | undefined>;
-  /** The latest version of every flow that is not deleted, by name. */
-  listDefinitions(): Promise<DefinitionRecord[]>;
+  /** The latest version of every flow that is not deleted (or of every flow, with `deleted`), by name. */
+  listDefinitions(options?: { readonly deleted?: boolean }): Promise<DefinitionRecord[]>;
   /** Every version of a flow that is not deleted, oldest first. */
   listVersions(idOrName: string): Promise<DefinitionRecord[]>;
   /** Deletes a flow (every version); false if there is none. */

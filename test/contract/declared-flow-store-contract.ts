@@ -110,6 +110,9 @@ export function declaredFlowStoreContract(
       expect(await s.deleteDefinition("wf", T0 + 1)).toBe(false);
       expect(await s.getDefinition("gone")).toBeUndefined();
       expect(await s.listDefinitions()).toEqual([]);
+      expect(await s.listDefinitions({ deleted: true })).toMatchObject([
+        { name: "gone", version: 1, deleted: true },
+      ]);
       expect(await s.listVersions("gone")).toEqual([]);
       expect(await s.getDefinition("wf", 1)).toMatchObject({
         version: 1,

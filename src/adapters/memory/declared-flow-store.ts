@@ -78,9 +78,9 @@ export class MemoryDeclaredFlowStore implements DeclaredFlowStore {
     return v === undefined ? undefined : this.record(row, v);
   }
 
-  async listDefinitions(): Promise<DefinitionRecord[]> {
+  async listDefinitions(options: { readonly deleted?: boolean } = {}): Promise<DefinitionRecord[]> {
     return [...this.flows.values()]
-      .filter((r) => !r.deleted)
+      .filter((r) => options.deleted === true || !r.deleted)
       .sort(byName)
       .map((r) => this.record(r, r.versions.at(-1)!));
   }

@@ -205,11 +205,12 @@ export class PostgresDeclaredFlowStore implements DeclaredFlowStore {
     return rows[0] === undefined ? undefined : definitionOf(rows[0]);
   }
 
-  async listDefinitions(): Promise<DefinitionRecord[]> {
+  async listDefinitions(options: { readonly deleted?: boolean } = {}): Promise<DefinitionRecord[]> {
     const t = this.t;
     const { rows } = await this.pool.query<DefinitionRow>(
       `SELECT f.id, f.name, f.deleted, v.version, v.definition, v.created_at FROM ${t.flows} f
-       JOIN ${t.versions} v ON v.flow_id = f.id AND v.version = f.latest WHERE NOT f.deleted ORDER BY f.name`,
+       JOIN ${t.versions} v ON v.flow_id = f.id AND v.version = f.latest WHERE $1 OR NOT f.deleted ORDER BY f.name`,
+      [options.deleted === true],
     );
     return rows.map(definitionOf);
   }

@@ -191,15 +191,15 @@ export class SqliteDeclaredFlowStore implements DeclaredFlowStore {
     return row === undefined ? undefined : definitionOf({ ...head, ...row });
   }
 
-  async listDefinitions(): Promise<DefinitionRecord[]> {
+  async listDefinitions(options: { readonly deleted?: boolean } = {}): Promise<DefinitionRecord[]> {
     const t = this.t;
     return (
       this.db
         .prepare(
           `SELECT f.id, f.name, f.deleted, v.version, v.definition, v.created_at FROM ${t.flows} f
-           JOIN ${t.versions} v ON v.flow_id = f.id AND v.version = f.latest WHERE f.deleted = 0 ORDER BY f.name`,
+           JOIN ${t.versions} v ON v.flow_id = f.id AND v.version = f.latest WHERE f.deleted <= ? ORDER BY f.name`,
         )
-        .all() as DefinitionRow[]
+        .all(options.deleted === true ? 1 : 0) as DefinitionRow[]
     ).map(definitionOf);
   }
 

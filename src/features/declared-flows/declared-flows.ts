@@ -14,7 +14,7 @@ import { servicesOf, signalsOf } from "./definition-services.js";
 import type { FieldErrors } from "./field-errors.js";
 import { ErrorSink, isRecord, messages } from "./field-errors.js";
 import { checkFields } from "./field-values.js";
-import { fieldsSchema } from "./fields-schema.js";
+import { deletedSchema, fieldsSchema } from "./fields-schema.js";
 import { callHttpService } from "./http-call.js";
 import { Interpreter, type ServiceCaller } from "./interpreter.js";
 import { parseDefinition } from "./parse-definition.js";
@@ -122,12 +122,15 @@ export class DeclaredFlows implements NodePlugin {
   /** Gives the engine every stored definition it does not have at its latest version. */
   async refresh(): Promise<void> {
     await this.ready();
-    for (const rec of await this.store.listDefinitions()) this.ensureDefined(rec);
+    // Deleted flows too: their runs in flight go on (new ones are refused).
+    for (const rec of await this.store.listDefinitions({ deleted: true })) this.ensureDefined(rec);
   }
 
   private ensureDefined(rec: DefinitionRecord): void {
     const current = this.engine.definitions.find((f) => f.name === rec.name);
-    if (current === undefined || Number(current.version) < rec.version) this.define(rec);
+    const deleted = (current?.options.input as { deleted?: boolean } | undefined)?.deleted === true;
+    if (current === undefined || Number(current.version) < rec.version || deleted !== rec.deleted)
+      this.define(rec);
   }
 
   async stop(): Promise<void> {
@@ -245,8 +248,10 @@ export class DeclaredFlows implements NodePlugin {
 
   /** Deletes a flow: no new runs; its versions stay readable for the runs that use them. */
   async remove(idOrName: string): Promise<void> {
-    if (!(await this.store.deleteDefinition(idOrName, this.now())))
+    const rec = await this.store.getDefinition(idOrName);
+    if (rec === undefined || !(await this.store.deleteDefinition(idOrName, this.now())))
       throw TesseraError.notFound(`no declared flow ${idOrName}`);
+    this.define({ ...rec, deleted: true });
   }
 
   // --- runs -----------------------------------------------------------------------------------------
@@ -321,7 +326,7 @@ export class DeclaredFlows implements NodePlugin {
       name: rec.name,
       version: String(rec.version),
       options: {
-        input: fieldsSchema(def.inputs),
+        input: rec.deleted ? deletedSchema(rec.name) : fieldsSchema(def.inputs),
         compatibleWith: versions,
         signals: signals.filter((s) => s !== undefined),
         ...(def.description === undefined ? {} : { description: def.description }),

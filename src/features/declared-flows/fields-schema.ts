@@ -24,3 +24,17 @@ export function fieldsSchema(fields: readonly FieldSpec[]): StandardSchemaV1<Rec
     },
   };
 }
+
+/** The input schema of a deleted flow: every new run is refused (the runs in flight go on). */
+export function deletedSchema(
+  flow: string,
+): StandardSchemaV1<Record<string, unknown>> & { readonly deleted: true } {
+  return {
+    deleted: true,
+    "~standard": {
+      version: 1,
+      vendor: "tessera-declared",
+      validate: () => ({ issues: [{ message: `the declared flow ${flow} was deleted` }] }),
+    },
+  };
+}

@@ -12,6 +12,11 @@ export interface MainModeOptions {
   readonly handleSignals?: boolean;
   /** How long `stop` waits for the loops to return once their signal is aborted (default 5000 ms). */
   readonly stopTimeoutMs?: number;
+  /**
+   * Run the setup hooks and loops (default true). False for a node that only serves or calls the
+   * project's other services, e.g. a one-off command (`tessera call`): no producer starts.
+   */
+  readonly loops?: boolean;
 }
 
 interface Running {
@@ -59,6 +64,7 @@ export function mainMode(options: MainModeOptions = {}): NodePlugin {
   return {
     name: MAIN_MODE,
     async start(node) {
+      if (options.loops === false) return;
       const loops = node.services.flatMap((svc) => {
         const loop = mainLoopOf(svc);
         if (loop === undefined) return [];

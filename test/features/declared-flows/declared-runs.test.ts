@@ -412,6 +412,39 @@ describe("declared flows: the /declared API and runs", () => {
     });
   });
 
+  it("refuses new runs of a deleted flow on every node; a run in flight finishes", async () => {
+    const stores = { flowStore: memoryFlowStore(), store: memoryDeclaredFlowStore() };
+    f = await declaredFixture(stores);
+    const other = await declaredFixture(stores);
+    try {
+      await f.client.post("/declared/flows", {
+        name: "approve",
+        inputs: [field("message")],
+        steps: [{ id: "ok", type: "wait", signal: "approval" }, { service: "upper" }],
+      });
+      const started = await f.client.post("/declared/flows/approve/events", {
+        data: { message: "hi" },
+        mode: "async",
+      });
+      const id = (started.body as { eventId: string }).eventId;
+      await other.declared.refresh();
+      expect((await f.client.delete("/declared/flows/approve")).status).toBe(204);
+      await other.declared.refresh();
+      for (const node of [f, other]) {
+        expect(
+          (await node.client.post("/declared/flows/approve/events", { data: { message: "x" } })).status,
+        ).toBe(404);
+        const direct = await node.client.post("/flows/approve/runs", { input: { message: "x" } });
+        expect(direct.status).toBe(400);
+        expect(JSON.stringify(direct.body)).toContain("the declared flow approve was deleted");
+      }
+      expect((await f.client.post(`/flows/runs/${id}/signals/approval`, { payload: {} })).status).toBe(202);
+      expect(await f.engine.awaitRun(id)).toMatchObject({ status: "completed", output: { message: "HI" } });
+    } finally {
+      await other.stop();
+    }
+  });
+
   it("runs a flow submitted through another node that shares the store", async () => {
     const stores = { flowStore: memoryFlowStore(), store: memoryDeclaredFlowStore() };
     f = await declaredFixture(stores);

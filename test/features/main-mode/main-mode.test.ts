@@ -60,6 +60,22 @@ describe("main mode", () => {
     await follower.stop();
   });
 
+  it("runs no setup and no loop with loops: false (a one-off command's node)", async () => {
+    const ran: string[] = [];
+    const quiet = service("quiet", {
+      uses: [mainLoop(() => void ran.push("run"), { setup: () => void ran.push("setup") })],
+    });
+    const node = createNode({
+      services: [quiet],
+      transport: memoryTransport(),
+      plugins: [mainMode({ loops: false })],
+      logger: silentLogger,
+    });
+    await node.start();
+    await node.stop();
+    expect(ran).toEqual([]);
+  });
+
   it("refuses a main-mode service with inbound entries", async () => {
     const bad = service("bad", { uses: [mainLoop(() => undefined)], entries: { get: entry(() => 1) } });
     const node = createNode({
