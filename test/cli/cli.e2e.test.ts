@@ -364,19 +364,20 @@ describe("configuration", { timeout: 90_000 }, () => {
     }
   });
 
-  it("refuses an unknown stage, transport or option in one line", async () => {
+  it("refuses an unknown stage, transport or option, and an unreachable broker, in one line", async () => {
     const [stage, transport, nats, option, noProject] = await Promise.all([
       tessera(["routes", "--stage", "qa"]),
       tessera(["routes", "--transport", "kafka://x"]),
       tessera(["call", "greeter.greet", '{"name":"A"}'], {
-        env: { TESSERA_TRANSPORT: "nats://127.0.0.1:4222" },
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        env: { TESSERA_TRANSPORT: "nats://127.0.0.1:1" },
       }),
       tessera(["routes", "--bogus"]),
       tessera(["routes"], { cwd: work }),
     ]);
     expect(stage.stderr).toBe('tessera: unknown stage "qa": tessera.config.ts declares dev, test, prod\n');
     expect(transport.stderr).toBe('tessera: unknown transport "kafka:": use memory or nats://host:port\n');
-    expect(nats.stderr).toBe("tessera: transport nats is not available yet: use memory\n");
+    expect(nats.stderr).toBe("tessera: TESSERA_UNAVAILABLE: cannot connect to NATS at nats://127.0.0.1:1\n");
     expect(option.stderr).toBe("tessera: unknown option --bogus (see tessera routes --help)\n");
     expect(noProject.stderr).toMatch(/^tessera: no tessera.config.ts in .+: run this in a project/);
     for (const res of [stage, transport, nats, option, noProject]) expect(res.code).toBe(1);
