@@ -111,6 +111,20 @@ function queryInput(
   return { ...queryOf(url.slice(q + 1)), ...params };
 }
 
+/** True when a body is sent (announced by its headers, or already there). */
+function hasBody(req: GatewayRequest): boolean {
+  if (req.body !== undefined) return req.body.length > 0;
+  return Number(headerOf(req, "content-length")) > 0 || headerOf(req, "transfer-encoding") !== undefined;
+}
+
+/**
+ * POST/PUT/PATCH take the JSON body; DELETE takes it when one is sent (else the query string, as
+ * most DELETEs carry nothing but path parameters); GET never does.
+ */
+function takesBody(route: Route, req: GatewayRequest): boolean {
+  return bodyVerbs.has(route.method) || (route.method === "DELETE" && hasBody(req));
+}
+
 function success(
   route: Route,
   result: unknown,
@@ -226,7 +240,7 @@ export class Gateway {
     }
     const { route, params } = match;
     const authorize = this.authorizerOf(route);
-    if (authorize === undefined && !bodyVerbs.has(route.method)) {
+    if (authorize === undefined && !takesBody(route, req)) {
       return this.call(route, queryInput(route, req.url, q, params), requestId, undefined, req, extra);
     }
     return this.routeSlow(req, route, params, path, q, authorize, requestId, extra);
@@ -255,7 +269,7 @@ export class Gateway {
     if (route.entry.options.rawBody === true && bodyVerbs.has(route.method)) {
       // The entry reads the body itself (e.g. to answer a legacy contract's own errors).
       input = { ...(await this.readRaw(req)), ...params };
-    } else if (bodyVerbs.has(route.method)) {
+    } else if (takesBody(route, req)) {
       input = await this.readBody(req);
       if (params !== undefined) {
         if (input === undefined) input = {};

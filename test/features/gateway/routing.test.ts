@@ -47,6 +47,35 @@ describe("gateway routing and inputs", () => {
     expect(created.body).toEqual({ item: "book", created: true });
   });
 
+  it("DELETE takes a JSON body when one is sent, else the query string; path parameters win", async () => {
+    const svc = service("bins", {
+      entries: {
+        deleteItems: entry(
+          {
+            route: "DELETE /bins/:bin/items",
+            input: z.object({ bin: z.string(), ids: z.array(z.coerce.number()) }),
+          },
+          (input) => input,
+        ),
+      },
+    });
+    const b = gatewayFor([svc]);
+    const body = await b.client.request("DELETE", "/bins/a/items", { ids: [1, 2], bin: "z" });
+    expect(body.body).toEqual({ bin: "a", ids: [1, 2] });
+    expect((await b.client.delete("/bins/a/items?ids=3&ids=4")).body).toEqual({ bin: "a", ids: [3, 4] });
+    const text = await b.client.delete("/bins/a/items", {
+      raw: "ids=1",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(text.status).toBe(415);
+    expect(text.body).toMatchObject({ error: { code: "TESSERA_UNSUPPORTED_MEDIA_TYPE" } });
+    const bad = await b.client.request("DELETE", "/bins/a/items", { ids: ["x"] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      error: { code: "TESSERA_VALIDATION", details: { issues: [{ path: "ids.0" }] } },
+    });
+  });
+
   it("HEAD answers like GET; OPTIONS lists the verbs of a path", async () => {
     expect((await g.client.request("HEAD", "/orders/latest")).status).toBe(200);
     const opt = await g.client.request("OPTIONS", "/orders/order/1");
