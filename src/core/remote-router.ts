@@ -114,6 +114,11 @@ export class RemoteRouter {
     deadline: number,
     read: (msg: TransportMessage) => unknown,
   ): Promise<unknown> {
+    // Checked before `pick`: a half-open circuit's admission is its one trial call, and a call
+    // given up after being admitted would never record an outcome, leaving the circuit stuck.
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs <= 0)
+      return Promise.reject(TesseraError.timeout(`${ref.id}: deadline passed before the call`));
     let chosen: [RegisteredNode, NodeLink, CircuitBreaker] | undefined;
     try {
       chosen = this.pick(ref, candidates, tried);
@@ -126,9 +131,6 @@ export class RemoteRouter {
       );
     }
     const [node, link, breaker] = chosen;
-    const timeoutMs = deadline - Date.now();
-    if (timeoutMs <= 0)
-      return Promise.reject(TesseraError.timeout(`${ref.id}: deadline passed before the call`));
     return this.fly(link, subjects.node(node.id, ref.service, ref.name), data, headers, timeoutMs).then(
       (msg) => {
         try {
