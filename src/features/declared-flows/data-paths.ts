@@ -54,5 +54,14 @@ export function applyResult(step: CallStep, result: unknown, data: Data): void {
       { details: { step: step.id, service: step.service } },
     );
   }
-  Object.assign(data, result);
+  mergeInto(data, result);
+}
+
+/**
+ * Copies an object's fields into the data. Not `Object.assign`: a `"__proto__"` key (which
+ * `JSON.parse` makes an own key) would replace the prototype of the data; it is skipped (no
+ * declared field can have that name).
+ */
+export function mergeInto(data: Data, from: Readonly<Record<string, unknown>>): void {
+  for (const [k, v] of Object.entries(from)) if (k !== "__proto__") data[k] = v;
 }

@@ -1,5 +1,7 @@
 import type { ErrorCode } from "../../core/error-codes.js";
 import { TesseraError } from "../../core/errors.js";
+import { parseJsonBody } from "../gateway/json-body.js";
+import { isJsonText } from "./json-text.js";
 
 function codeOfStatus(status: number): ErrorCode {
   if (status === 401) return "TESSERA_UNAUTHORIZED";
@@ -19,8 +21,9 @@ const excerpt = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…
 /**
  * POSTs a step's input to a registered service and reads its JSON answer. An error status fails the
  * step with the code of that status (4xx: the caller's fault, not retried by default; 5xx:
- * `TESSERA_UNAVAILABLE`); a 2xx whose body is not JSON fails it too (`TESSERA_UNAVAILABLE`): a
- * result is never merged silently. 204 or an empty body is no content (`undefined`).
+ * `TESSERA_UNAVAILABLE`); a 2xx whose body is not JSON, or holds a `__proto__` or
+ * `constructor.prototype` key, fails it too (`TESSERA_UNAVAILABLE`): a result is never merged
+ * silently. 204 or an empty body is no content (`undefined`).
  */
 export async function callHttpService(
   service: string,
@@ -65,8 +68,15 @@ export async function callHttpService(
   }
   if (res.status === 204 || text.trim() === "") return undefined;
   try {
-    return JSON.parse(text);
-  } catch {
+    // The gateway's reading of a body: a `__proto__` or `constructor.prototype` key is refused.
+    return parseJsonBody(text);
+  } catch (err) {
+    if (isJsonText(text))
+      throw new TesseraError(
+        "TESSERA_UNAVAILABLE",
+        `service ${service} answered ${res.status} with JSON that holds a forbidden key`,
+        { details: { service, status: res.status, reason: (err as Error).message }, cause: err },
+      );
     throw new TesseraError(
       "TESSERA_UNAVAILABLE",
       `service ${service} answered ${res.status} with a body that is not JSON`,

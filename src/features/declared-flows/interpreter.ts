@@ -4,9 +4,11 @@ import { toMs } from "../flows/duration.js";
 import type { FlowContext, StepInfo } from "../flows/flow-context.js";
 import { errorBody, isControl } from "../flows/flow-errors.js";
 import { signal } from "../flows/signal.js";
-import { applyResult, type Data, getPath, inputOf } from "./data-paths.js";
+import { checkAnswer } from "./check-answer.js";
+import { applyResult, type Data, getPath, inputOf, mergeInto } from "./data-paths.js";
 import type { CallStep, Condition, Outcome, Step, StepRetry, WaitStep } from "./definition.js";
 import { END } from "./definition.js";
+import { isRecord } from "./field-errors.js";
 import { fieldsSchema } from "./fields-schema.js";
 import type { RunSnapshot, ServiceTarget } from "./run-snapshot.js";
 
@@ -149,6 +151,7 @@ export class Interpreter {
         step.id,
         async (info) => {
           const r = await this.caller.call(step.service, target, input, info, timeoutMs);
+          if (target.kind === "http") checkAnswer(step.service, step.id, target.outputs, r);
           applyResult(step, r, {}); // a result that cannot be merged fails the step (and is retried)
           return r ?? null;
         },
@@ -193,8 +196,7 @@ export class Interpreter {
       return;
     }
     this.outcomes.set(step.id, "ok");
-    if (payload !== null && typeof payload === "object" && !Array.isArray(payload))
-      Object.assign(data, payload);
+    if (isRecord(payload)) mergeInto(data, payload);
   }
 
   async parallel(branches: readonly (readonly Step[])[], data: Data): Promise<void> {

@@ -4,24 +4,30 @@ import { TesseraError } from "../../core/errors.js";
 import { type Reply, reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
+import { isJsonContentType, parseJsonBody } from "../gateway/json-body.js";
 import type { DeclaredFlows } from "./declared-flows.js";
+import { isJsonText } from "./json-text.js";
 
 const Raw = z.object({ body: z.string().optional(), contentType: z.string().optional() });
 type Raw = z.infer<typeof Raw>;
 
 const message = (status: number, text: string) => reply({ message: text }, { status });
 
-/** machinery's reading of a body: JSON or 415, then not empty or 400. */
+/**
+ * machinery's reading of a body: JSON or 415, then not empty or 400. It is parsed as the gateway
+ * parses bodies: a `__proto__` or `constructor.prototype` key is refused (400, with the gateway's
+ * message in machinery's `{message}`).
+ */
 function payloadOf(raw: Raw): { ok: true; value: unknown } | { ok: false; reply: Reply } {
-  const type = (raw.contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json" && !(type.startsWith("application/") && type.endsWith("+json")))
-    return { ok: false, reply: message(415, "json is expected") };
+  if (!isJsonContentType(raw.contentType)) return { ok: false, reply: message(415, "json is expected") };
   if (raw.body === undefined || raw.body.trim() === "")
     return { ok: false, reply: message(400, "payload can not be empty") };
   let value: unknown;
   try {
-    value = JSON.parse(raw.body);
-  } catch {
+    value = parseJsonBody(raw.body);
+  } catch (err) {
+    // Told apart on the error path only: a body that parses was refused for a forbidden key.
+    if (isJsonText(raw.body)) return { ok: false, reply: message(400, (err as Error).message) };
     return { ok: false, reply: message(415, "json is expected") };
   }
   if (value === null) return { ok: false, reply: message(400, "payload can not be empty") };

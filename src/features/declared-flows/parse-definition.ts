@@ -58,6 +58,14 @@ class Reader {
     return v;
   }
 
+  /** A data field a step sets (`into`, `catch.as`). */
+  dataField(v: unknown, path: string): string | undefined {
+    const name = this.str(v, path);
+    if (name === undefined || fieldName.test(name)) return name;
+    this.sink.add(path, "Not a valid field name.");
+    return undefined;
+  }
+
   duration(v: unknown, path: string): string | number | undefined {
     if (v === undefined) return undefined;
     if (typeof v === "number" && Number.isFinite(v) && v >= 0) return v;
@@ -160,7 +168,7 @@ class Reader {
             }
           }
         }
-        const into = this.str(s.into, join(path, "into"));
+        const into = this.dataField(s.into, join(path, "into"));
         if (into !== undefined && output !== undefined)
           this.sink.add(join(path, "into"), 'Give "into" or "output", not both.');
         const retry = this.retry(s.retry, join(path, "retry"));
@@ -172,7 +180,7 @@ class Reader {
             for (const k of Object.keys(s.catch))
               if (k !== "next" && k !== "as") this.sink.add(join(path, `catch.${k}`), messages.unknown);
             const cn = this.str(s.catch.next, join(path, "catch.next"));
-            const as = this.str(s.catch.as, join(path, "catch.as"));
+            const as = this.dataField(s.catch.as, join(path, "catch.as"));
             catcher = { ...(cn === undefined ? {} : { next: cn }), ...(as === undefined ? {} : { as }) };
           }
         }

@@ -1,7 +1,8 @@
 import { type FieldSpec, type FieldType, fieldTypes } from "../../ports/declared-flow-store.js";
 import { type ErrorSink, isRecord, join, messages } from "./field-errors.js";
 
-export const fieldName = /^[A-Za-z_][\w-]*$/;
+/** A field name; never `__proto__`, whose assignment would replace the prototype of the run's data. */
+export const fieldName = /^(?!__proto__$)[A-Za-z_][\w-]*$/;
 const typeMessage = `Must be one of: ${fieldTypes.join(", ")}.`;
 
 /** Checks a list of `{name, type, description?, required?}` fields, reporting under `path`. */
@@ -24,6 +25,7 @@ export function parseFields(value: unknown, path: string, sink: ErrorSink): Fiel
     const { name, type, description, required } = f;
     if (name === undefined) sink.add(join(at, "name"), messages.missing);
     else if (typeof name !== "string") sink.add(join(at, "name"), messages.string);
+    else if (name === "__proto__") sink.add(join(at, "name"), 'A field cannot be named "__proto__".');
     else if (!fieldName.test(name))
       sink.add(join(at, "name"), 'Must be letters, digits, "_" or "-", starting with a letter or "_".');
     else if (seen.has(name)) sink.add(join(at, "name"), `Duplicate field "${name}".`);

@@ -117,5 +117,5 @@ export const shapeOf = (i: RegistryItem): ServiceShape => ({ inputs: i.inputs, o
 
 export const targetOf = (i: RegistryItem): ServiceTarget =>
   i.kind === "http"
-    ? { kind: "http", address: i.address!, inputs: i.inputs }
+    ? { kind: "http", address: i.address!, inputs: i.inputs, outputs: i.outputs ?? [] }
     : { kind: "entry", entry: i.entry!, inputs: i.inputs };

@@ -1,9 +1,18 @@
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
 import type { FlowDefinition } from "./definition.js";
 
-/** How a run reaches a service: POST to an address, or a call to one of Tessera's own entries. */
+/**
+ * How a run reaches a service: POST to an address, or a call to one of Tessera's own entries (whose
+ * results the node checks against their output schema itself).
+ */
 export type ServiceTarget =
-  | { readonly kind: "http"; readonly address: string; readonly inputs: readonly FieldSpec[] }
+  | {
+      readonly kind: "http";
+      readonly address: string;
+      readonly inputs: readonly FieldSpec[];
+      /** What its answers are checked against (absent from the snapshots of runs started before the check). */
+      readonly outputs?: readonly FieldSpec[];
+    }
   | { readonly kind: "entry"; readonly entry: string; readonly inputs: readonly FieldSpec[] };
 
 /**

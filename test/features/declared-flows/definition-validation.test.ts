@@ -235,4 +235,24 @@ describe("definition validation", () => {
       }),
     ).toEqual({});
   });
+
+  it("refuses __proto__ as a field name, an `into` or a `catch.as` (setting it would replace the data's prototype)", () => {
+    // Keys named "__proto__" only as JSON.parse makes them (an object literal would set the prototype).
+    const mapped = JSON.parse(
+      '{"id":"b","service":"spaces","input":{"__proto__":"message"},"output":{"__proto__":"count"}}',
+    ) as Record<string, unknown>;
+    expect(
+      problems({
+        name: "x",
+        inputs: [{ name: "__proto__", type: "object" }],
+        steps: [{ id: "a", service: "upper", into: "__proto__", catch: { as: "__proto__" } }, mapped],
+      }),
+    ).toEqual({
+      "inputs.0.name": ['A field cannot be named "__proto__".'],
+      "steps.0.into": ["Not a valid field name."],
+      "steps.0.catch.as": ["Not a valid field name."],
+      "steps.1.input.__proto__": ["Not a valid field name."],
+      "steps.1.output.__proto__": ["Not a valid field name."],
+    });
+  });
 });

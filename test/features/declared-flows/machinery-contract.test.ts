@@ -189,4 +189,99 @@ describe("the machinery contract", () => {
     expect(empty.status).toBe(400);
     expect(empty.body).toEqual({ message: "payload can not be empty" });
   });
+
+  it("POST /e/<id> answers 202 {event_id, status} when the run is still going at the wait bound", async () => {
+    f = await declaredFixture({ syncWaitMs: 300 });
+    const w = await f.client.post("/w", {
+      name: "held",
+      inputs: [{ name: "message", type: "string" }],
+      steps: [{ id: "hold", type: "wait", signal: "go" }, { service: "upper" }],
+    });
+    expect(w.status).toBe(201);
+    const e = await f.client.post(`/e/${(w.body as { workflow_id: string }).workflow_id}`, { message: "hi" });
+    expect(e.status).toBe(202);
+    const runs = await f.engine.store.listRuns({ flow: "held" });
+    expect(runs).toHaveLength(1);
+    const eventId = runs[0]!.id;
+    expect(e.body).toEqual({ event_id: eventId, status: "waiting" });
+    // The run goes on: its result is there once the signal comes.
+    expect((await f.client.post(`/flows/runs/${eventId}/signals/go`, { payload: {} })).status).toBe(202);
+    expect(await f.engine.awaitRun(eventId)).toMatchObject({
+      status: "completed",
+      output: { message: "HI" },
+    });
+  });
+
+  it("POST /e/<id> answers 502 {message, event_id, status} when the run failed or was compensated", async () => {
+    f = await declaredFixture();
+    await f.client.post("/s", text("shout")); // its address answers nothing
+    const unreachable = await f.client.post("/w", {
+      name: "unreachable",
+      services: ["shout"],
+      inputs: [{ name: "message", type: "string" }],
+    });
+    const refused = await f.client.post("/w", {
+      name: "refused",
+      inputs: [{ name: "message", type: "string" }],
+      steps: [
+        { id: "up", service: "upper", compensate: { service: "reverse" } },
+        { id: "stop", type: "fail", message: "refused by policy" },
+      ],
+    });
+    const a = await f.client.post(`/e/${(unreachable.body as { workflow_id: string }).workflow_id}`, {
+      message: "hi",
+    });
+    expect(a.status).toBe(502);
+    const [failed] = await f.engine.store.listRuns({ flow: "unreachable" });
+    expect(a.body).toEqual({
+      message: "service shout is unreachable at http://127.0.0.1:1/shout",
+      event_id: failed!.id,
+      status: "failed",
+    });
+    const b = await f.client.post(`/e/${(refused.body as { workflow_id: string }).workflow_id}`, {
+      message: "hi",
+    });
+    expect(b.status).toBe(502);
+    const [compensated] = await f.engine.store.listRuns({ flow: "refused" });
+    expect(b.body).toEqual({
+      message: "refused by policy",
+      event_id: compensated!.id,
+      status: "compensated",
+    });
+  });
+
+  it.each(["/s", "/w", "/e/some-id"])(
+    "POST %s with a __proto__ or constructor.prototype key answers 400 {message}, as the gateway refuses it",
+    async (path) => {
+      f = await declaredFixture();
+      const json = { "content-type": "application/json" };
+      const proto = await f.client.post(path, undefined, {
+        raw: '{"name":"x","__proto__":{"polluted":true}}',
+        headers: json,
+      });
+      expect(proto.status).toBe(400);
+      expect(proto.body).toEqual({ message: 'JSON body contains a forbidden "__proto__" key' });
+      const ctor = await f.client.post(path, undefined, {
+        raw: '{"name":"x","inputs":[{"constructor":{"prototype":{"polluted":true}}}]}',
+        headers: json,
+      });
+      expect(ctor.status).toBe(400);
+      expect(ctor.body).toEqual({ message: 'JSON body contains a forbidden "constructor.prototype" key' });
+      // The gateway's own answer to the same body on a Tessera route (its error shape, the same status).
+      const gateway = await f.client.post("/declared/services", undefined, {
+        raw: '{"name":"x","__proto__":{"polluted":true}}',
+        headers: json,
+      });
+      expect(gateway.status).toBe(400);
+      expect(gateway.body).toEqual({
+        error: {
+          code: "TESSERA_BAD_REQUEST",
+          message: 'JSON body contains a forbidden "__proto__" key',
+          requestId: expect.any(String),
+        },
+      });
+      expect(await f.declared.store.listServices()).toEqual([]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 });
