@@ -1,14 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { memoryFlowStore, memoryTransport } from "../../src/adapters/memory/index.js";
 import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
 import { loadProject } from "../../src/config/load-project.js";
 import { createProjectNode } from "../../src/config/project-node.js";
-import { type RunningServer, serve, silentLogger } from "../../src/index.js";
+import {
+  createFlowEngine,
+  createNode,
+  flow,
+  type RunningServer,
+  serve,
+  signal,
+  silentLogger,
+} from "../../src/index.js";
 
 // The example project with its flows, on an in-memory store, served on a free port; the `flows`
 // commands talk to it as they would to `npm start`.
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliAt(server.url, ...argv);
+}
+
+async function cliAt(
+  url: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const plain = colorsFor({}, {});
@@ -22,7 +39,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
       stderr += `${text}\n`;
     },
   };
-  const code = await runCli([...argv, "--url", server.url], out);
+  const code = await runCli([...argv, "--url", url], out);
   return { code, stdout, stderr };
 }
 
@@ -101,5 +118,54 @@ describe("tessera flows", () => {
     const signal = await cli("flows", "signal", "nope", "approval", "{}");
     expect(signal).toMatchObject({ code: 1, stderr: "TESSERA_NOT_FOUND: no run nope\n" });
     expect((await cli("flows", "frobnicate")).code).not.toBe(0);
+  });
+});
+
+// The example project has no flow that waits for a signal: a node of its own serves one.
+const approval = signal("approval", z.object({ approved: z.boolean() }));
+const approve = flow("approve", { signals: [approval] }, async (ctx) => {
+  const { approved } = await ctx.waitFor(approval);
+  return { approved };
+});
+
+describe("tessera flows signal", () => {
+  let waiting: RunningServer;
+  beforeAll(async () => {
+    const engine = createFlowEngine({ store: memoryFlowStore(), flows: [approve], pollMs: 50 });
+    const node = createNode({
+      services: [engine.service],
+      plugins: [engine],
+      transport: memoryTransport(),
+      logger: silentLogger,
+    });
+    waiting = await serve(node, { port: 0 });
+  });
+  afterAll(() => waiting.close());
+
+  const status = async (runId: string) =>
+    JSON.parse((await cliAt(waiting.url, "flows", "status", runId)).stdout) as {
+      status: string;
+      output?: unknown;
+    };
+
+  it("delivers a signal to a waiting run, which completes with its payload", async () => {
+    const started = await cliAt(waiting.url, "flows", "start", "approve", "--async");
+    expect(started.code).toBe(0);
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    await expect.poll(async () => (await status(runId)).status, { timeout: 5000 }).toBe("waiting");
+    const bad = await cliAt(waiting.url, "flows", "signal", runId, "approval", '{"approved":"yes"}');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^TESSERA_VALIDATION: /);
+    expect((await status(runId)).status).toBe("waiting");
+    const sent = await cliAt(waiting.url, "flows", "signal", runId, "approval", '{"approved":true}');
+    expect(sent).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(sent.stdout)).toEqual({ runId, signal: "approval", accepted: true });
+    await expect
+      .poll(() => status(runId), { timeout: 5000 })
+      .toMatchObject({ status: "completed", output: { approved: true } });
+    // An ended run takes no more signals.
+    const late = await cliAt(waiting.url, "flows", "signal", runId, "approval", '{"approved":false}');
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/^TESSERA_CONFLICT: /);
   });
 });

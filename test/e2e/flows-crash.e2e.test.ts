@@ -90,9 +90,11 @@ for (const [name, up, setup] of stores) {
       for (const step of ["one", "two", "three"]) expect(await fx.attempts(runId, step)).toBe(1);
     });
 
-    it("SIGKILL during compensation: compensating resumes, each compensation once, in reverse order", async () => {
+    it("SIGKILL during compensation: compensating resumes in reverse order; the interrupted compensation runs again, its effect lands once", async () => {
       const { env, fx } = await setup();
-      const w = { ...env, WORKER_ID: "crash-3" };
+      // undo-b records its effect, prints COMPENSATING, then lasts STEP_MS before it is journaled: a
+      // long one, so that the kill surely lands before its outcome is durable.
+      const w = { ...env, WORKER_ID: "crash-3", STEP_MS: "4000" };
       const first = await startWorker(w);
       const runId = await startRun(first.url, "saga-crash", {});
       await first.line(`COMPENSATING ${runId}`);
@@ -112,6 +114,10 @@ for (const [name, up, setup] of stores) {
       expect(await fx.attempts(runId, "a")).toBe(1);
       expect(await fx.attempts(runId, "b")).toBe(1);
       expect(await fx.attempts(runId, "undo-a")).toBe(1);
+      // A compensation is not journaled until it returns: the one in flight when the worker died runs
+      // again on restart (at least once), with the same idempotency key, so its effect (one row per
+      // key, above) landed once.
+      expect(await fx.attempts(runId, "undo-b")).toBe(2);
     });
   });
 }

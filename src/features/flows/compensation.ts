@@ -27,10 +27,12 @@ export interface CompensationHost {
 const defaultRetry: RetryPolicy = { attempts: 3, baseDelayMs: 100 };
 
 /**
- * Runs the compensations of the completed steps in reverse order, each at most once: each is
- * journaled at `-seq` of its step, so that a replay after a crash skips those already done and
- * resumes with the next. Resolves to the failure of the first compensation that failed (after its
- * retries), which ends the unwinding, or undefined.
+ * Runs the compensations of the completed steps in reverse order: each is journaled at `-seq` of its
+ * step once it returns, so that a replay after a crash skips those already done and resumes with the
+ * next. The one in flight when a worker dies is not journaled yet, so it runs again (at least once,
+ * like a step): its `idempotencyKey` is the same on every attempt, for its effect to land once.
+ * Resolves to the failure of the first compensation that failed (after its retries), which ends the
+ * unwinding, or undefined.
  */
 export async function compensate(
   host: CompensationHost,

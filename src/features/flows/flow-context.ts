@@ -25,7 +25,10 @@ export interface StepInfo {
 }
 
 export interface StepOptions<T> {
-  /** Undoes the step when the flow fails later (saga); gets the step's result. Journaled, at most once. */
+  /**
+   * Undoes the step when the flow fails later (saga); gets the step's result. Journaled once done;
+   * one interrupted by a crash runs again with the same `idempotencyKey` (at least once).
+   */
   readonly compensate?: (result: T, info: StepInfo) => unknown;
   /** Retries of the step (default: the flow's `retry`, else one attempt). Any error is retryable unless `on` lists codes. */
   readonly retry?: RetryPolicy;

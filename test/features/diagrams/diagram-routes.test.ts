@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bookTrip, processText } from "../../../examples/text/flows.js";
+import { text } from "../../../examples/text/services.js";
+import { palette } from "../../../src/features/diagrams/palette.js";
+import { type FlowContext, flow } from "../../../src/features/flows/index.js";
 import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture.js";
 
 describe("the diagram routes", () => {
@@ -66,5 +69,93 @@ describe("the diagram routes", () => {
     expect(sagaRun.text).toMatch(/class n1,n2 compensated\n/);
     expect(sagaRun.text).toMatch(/class n3 failed\n/);
     expect((await f.client.get("/flows/runs/nope/diagram.svg")).status).toBe(404);
+  });
+});
+
+/** The effects live in a helper: the flow's own source names none of them. */
+async function chargeAndShout(ctx: FlowContext): Promise<string> {
+  await ctx.step("charge", () => 5);
+  return (await ctx.call(text.entries.upper, { message: "paid" })).message;
+}
+const opaque = flow("opaque", {}, (run) => chargeAndShout(run));
+
+/** Its second step waits for the test to open the gate. */
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => {
+  openGate = resolve;
+});
+const gated = flow("gated", {}, async (ctx) => {
+  await ctx.step("first", () => 1);
+  await ctx.step("slow", () => gate.then(() => 2));
+  await ctx.step("last", () => 3);
+});
+
+describe("the diagrams of coded flows", () => {
+  let f: DeclaredFixture;
+  beforeAll(async () => {
+    f = await declaredFixture({ flows: [opaque, gated] });
+  });
+  afterAll(async () => {
+    openGate();
+    await f.stop();
+  });
+
+  it("draws a coded flow whose source names no effects from the journal of its latest run", async () => {
+    const empty = await f.client.get("/flows/opaque/diagram.mmd");
+    expect(empty.status).toBe(200);
+    // No run yet: nothing to read the effects from.
+    expect(empty.text).toBe(
+      ["flowchart TD", '  n0(["start"])', '  n1(["end"])', "  n0 --> n1", ""].join("\n"),
+    );
+    const started = await f.client.post("/flows/opaque/runs", {});
+    expect(started.body).toMatchObject({ status: "completed", output: "PAID" });
+    const drawn = await f.client.get("/flows/opaque/diagram.mmd");
+    expect(drawn.text).toBe(
+      [
+        "flowchart TD",
+        '  n0(["start"])',
+        '  n1["charge<br/>step"]',
+        '  n2["upper<br/>call text.upper"]',
+        '  n3(["end"])',
+        "  n0 --> n1",
+        "  n1 --> n2",
+        "  n2 --> n3",
+        "",
+      ].join("\n"),
+    );
+    const runId = (started.body as { runId: string }).runId;
+    const run = await f.client.get(`/flows/runs/${runId}/diagram.mmd`);
+    expect(run.text).toContain('  n1["charge<br/>step"]');
+    expect(run.text).toContain("  class n0,n1,n2,n3 done\n");
+  });
+
+  it("colours the step in flight of a running run as running", async () => {
+    const started = await f.client.post("/flows/gated/runs", { mode: "async" });
+    const runId = (started.body as { runId: string }).runId;
+    // "first" is journaled once "slow" starts (write-ahead): from then on "slow" is in flight.
+    await expect
+      .poll(async () => (await f.engine.store.journal(runId)).map((e) => e.name), { timeout: 5000 })
+      .toEqual(["first"]);
+    expect((await f.engine.store.getRun(runId))?.status).toBe("running");
+    const mmd = (await f.client.get(`/flows/runs/${runId}/diagram.mmd`)).text;
+    expect(mmd).toContain("  class n0,n1 done\n");
+    expect(mmd).toContain(
+      `  classDef running fill:${palette.running.fill},stroke:${palette.running.stroke},stroke-width:2px\n  class n2 running\n`,
+    );
+    // Neither the step after it nor the end has a state yet.
+    expect(mmd).not.toMatch(/class [^\n]*n[34]\b/);
+    const svg = (await f.client.get(`/flows/runs/${runId}/diagram.svg`)).text;
+    expect(svg).toContain(`aria-label="gated — running"`);
+    const slow = svg.match(
+      /<g class="node step state-running" data-id="e2" data-state="running">.*?<\/g>/,
+    )?.[0];
+    expect(slow).toContain(`fill="${palette.running.fill}" stroke="${palette.running.stroke}"`);
+    expect(slow).toContain(">slow<");
+    expect(svg).toMatch(/data-id="e3" data-state="pending"/);
+    openGate();
+    expect((await f.engine.awaitRun(runId, 5000)).status).toBe("completed");
+    expect((await f.client.get(`/flows/runs/${runId}/diagram.mmd`)).text).toContain(
+      "  class n0,n1,n2,n3,n4 done\n",
+    );
   });
 });

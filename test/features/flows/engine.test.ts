@@ -190,6 +190,50 @@ describe("flow engine: replay", () => {
     expect(calls.get("reverse")).toBe(1);
   });
 
+  it("sleeps until a date durably: another engine sharing the store wakes the run at that date", async () => {
+    const store = memoryFlowStore();
+    let before = 0;
+    let after = 0;
+    const alarm = flow("alarm", { input: z.object({ at: z.number() }) }, async (ctx, { at }) => {
+      await ctx.step("before", () => {
+        before++;
+      });
+      await ctx.sleepUntil(new Date(at));
+      // A date already past does not suspend the run again.
+      await ctx.sleepUntil(at - 60_000);
+      await ctx.step("after", () => {
+        after++;
+      });
+      return ctx.now();
+    });
+    const at = Date.now() + 1000;
+    const first = await start([alarm], { store, workerId: "w1", inlineSleepMs: 0 });
+    const { run } = await first.engine.startRun(alarm, { at });
+    await expect.poll(async () => (await store.getRun(run.id))?.status, { timeout: 5000 }).toBe("sleeping");
+    const suspended = await store.getRun(run.id);
+    // The run sleeps in the store, due at the date itself (not in a timer of this process).
+    expect(suspended).toMatchObject({ dueAt: at, owner: undefined });
+    expect((await store.journal(run.id)).map((e) => [e.kind, e.value])).toEqual([
+      ["step", undefined],
+      ["sleep", at],
+    ]);
+    await first.stop();
+    // Still asleep: what wakes it is the second engine, from the store alone.
+    expect((await store.getRun(run.id))?.status).toBe("sleeping");
+    const second = await start([alarm], { store, workerId: "w2", inlineSleepMs: 0 });
+    const end = await second.engine.awaitRun(run.id, 5000);
+    expect(end.status).toBe("completed");
+    expect(end.output as number).toBeGreaterThanOrEqual(at);
+    expect([before, after]).toEqual([1, 1]);
+    expect((await store.journal(run.id)).map((e) => `${e.seq} ${e.kind} ${e.name}`)).toEqual([
+      "1 step before",
+      "2 sleep sleep",
+      "3 sleep sleep",
+      "4 step after",
+      "5 now now",
+    ]);
+  });
+
   it("blocks a run whose code changed incompatibly, and retries it once declared compatible", async () => {
     const store = memoryFlowStore();
     const v1 = flow("evolving", { version: "1" }, async (ctx) => {

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { memoryFlowStore, memoryTransport } from "../../../src/adapters/memory/index.js";
 import { createFlowEngine, type FlowDef, type FlowEngineOptions } from "../../../src/features/flows/index.js";
-import { createNode, entry, service, silentLogger, TesseraError } from "../../../src/index.js";
+import {
+  createNode,
+  entry,
+  type ServiceDef,
+  service,
+  silentLogger,
+  TesseraError,
+} from "../../../src/index.js";
 import type { FlowStore } from "../../../src/ports/flow-store.js";
 
 const Message = z.object({ message: z.string() });
@@ -39,11 +46,12 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** An engine on a node with the text service, started; stop() stops both. */
+/** An engine on a node with the text service (and `services`), started; stop() stops both. */
 export async function harness(
   flows: readonly FlowDef[],
   options: Partial<FlowEngineOptions> & { store?: FlowStore } = {},
   calls?: Map<string, number>,
+  services: readonly ServiceDef[] = [],
 ): Promise<Harness> {
   const engine = createFlowEngine({
     store: options.store ?? memoryFlowStore(),
@@ -54,7 +62,7 @@ export async function harness(
     ...options,
   });
   const node = createNode({
-    services: [textService(calls), engine.service],
+    services: [textService(calls), ...services, engine.service],
     transport: memoryTransport(),
     logger: silentLogger,
   });

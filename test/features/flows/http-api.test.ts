@@ -23,8 +23,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((h) => h.stop()));
 });
 
-async function client() {
-  const h = await harness([processText, approve], { inlineSleepMs: 0 });
+async function client(options: Parameters<typeof harness>[1] = {}) {
+  const h = await harness([processText, approve], { inlineSleepMs: 0, ...options });
   open.push(h);
   return { h, http: testClient(createGateway(h.node)) };
 }
@@ -52,6 +52,40 @@ describe("flows HTTP API", () => {
     const run = (await http.get(`/flows/runs/${body.runId}`)).body as { output: unknown; history: unknown[] };
     expect(run.output).toEqual({ message: "IH" });
     expect(run.history).toHaveLength(2);
+  });
+
+  it("answers a sync start 202 when the run outlasts waitMs; the run completes later", async () => {
+    // The engine's own bound is long: only the request's waitMs can end the wait in time.
+    const { http } = await client({ syncWaitMs: 60_000 });
+    // The run waits for a signal nobody sends yet: it cannot end within the bound.
+    const res = await http.post("/flows/approve/runs", { waitMs: 300 });
+    expect(res.status).toBe(202);
+    const body = res.body as { runId: string; acceptedAt: string; status: string };
+    expect(Object.keys(body).sort()).toEqual(["acceptedAt", "runId", "status"]);
+    // The status of the run when the wait ended, not the one it was accepted with.
+    expect(body.status).toBe("waiting");
+    expect(Number.isNaN(Date.parse(body.acceptedAt))).toBe(false);
+    expect(res.headers.location).toBe(`/flows/runs/${body.runId}`);
+    const signalled = await http.post(`/flows/runs/${body.runId}/signals/approval`, {
+      payload: { approved: true },
+    });
+    expect(signalled.status).toBe(202);
+    await expect
+      .poll(async () => (await http.get(res.headers.location!)).body, { timeout: 5000 })
+      .toMatchObject({ runId: body.runId, status: "completed", output: { approved: true } });
+  });
+
+  it("bounds a sync start by the engine's syncWaitMs when the request gives no waitMs", async () => {
+    const { http } = await client({ syncWaitMs: 300 });
+    const res = await http.post("/flows/approve/runs", {});
+    expect(res.status).toBe(202);
+    const body = res.body as { runId: string; status: string };
+    expect(body.status).toBe("waiting");
+    expect(res.headers.location).toBe(`/flows/runs/${body.runId}`);
+    // A run that ends within the bound is still answered 200 with its output.
+    const done = await http.post("/flows/process-text/runs", { input: { message: "ok" } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: "completed", output: { message: "KO" } });
   });
 
   it("refuses a bad input with 400 naming the field, and creates no run", async () => {
