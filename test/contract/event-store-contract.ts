@@ -177,19 +177,24 @@ export function eventStoreContract(name: string, factory: StoreFactory, skip = f
     it("lets one of concurrent writers win each version; the losers learn the current version and succeed on retry", async () => {
       const store = await open();
       const writers = 50;
-      let conflicts = 0;
+      // The highest version whose append has resolved: any append started after sees it.
+      let resolved = 0;
+      const conflicts: { expected: number; current: number; floor: number }[] = [];
+      const wonWith = new Map<number, number>();
       await Promise.all(
         Array.from({ length: writers }, async (_, i) => {
           let expected = 0;
           for (;;) {
+            const floor = resolved;
             try {
-              await store.append("hot", [ev("inc", { i })], { expectedVersion: expected });
+              const r = await store.append("hot", [ev("inc", { i })], { expectedVersion: expected });
+              resolved = Math.max(resolved, r.version);
+              wonWith.set(i, expected);
               return;
             } catch (err) {
               if (!(err instanceof TesseraError) || err.code !== "TESSERA_CONFLICT") throw err;
-              conflicts++;
               const current = (err.details as { currentVersion: number }).currentVersion;
-              expect(current).toBeGreaterThan(expected);
+              conflicts.push({ expected, current, floor });
               expected = current;
             }
           }
@@ -198,7 +203,21 @@ export function eventStoreContract(name: string, factory: StoreFactory, skip = f
       const events = await store.readStream("hot");
       expect(events.map((e) => e.version)).toEqual(Array.from({ length: writers }, (_, i) => i + 1));
       expect(new Set(events.map((e) => (e.data as { i: number }).i)).size).toBe(writers);
-      expect(conflicts).toBeGreaterThan(0);
+      expect(conflicts.length).toBeGreaterThan(0);
+      // Each conflict carried the stream's version at that moment: not stale (at least every append
+      // finished before the attempt began), past the one expected, and a version that was written.
+      for (const c of conflicts) {
+        expect(c.current).toBeGreaterThan(c.expected);
+        expect(c.current).toBeGreaterThanOrEqual(c.floor);
+        expect(c.current).toBeLessThanOrEqual(writers);
+      }
+      // Each writer won with the version its last conflict gave it (or 0 without a conflict).
+      for (const e of events) expect(wonWith.get((e.data as { i: number }).i)).toBe(e.version - 1);
+      // Once quiet, a stale writer learns exactly the last version, and its retry with it succeeds.
+      const stale = await rejection(store.append("hot", [ev("late")], { expectedVersion: 7 }));
+      expect(stale).toMatchObject({ code: "TESSERA_CONFLICT", details: { currentVersion: writers } });
+      const retried = await store.append("hot", [ev("late")], { expectedVersion: writers });
+      expect(retried.version).toBe(writers + 1);
     });
 
     it("subscribes: catches up, then follows live appends in global order", async () => {

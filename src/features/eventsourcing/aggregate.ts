@@ -31,6 +31,18 @@ export interface AggregateOptions<S, E extends DomainEvent> {
   readonly snapshots?: { readonly every?: number; readonly version?: number };
   /** Domain events published through the outbox (default `"all"`). */
   readonly publish?: PublishMode;
+  /**
+   * Publish the domain events as durable events (`event(name, schema, { durable: true })`): the
+   * outbox relay stores each on the transport's durable streams (JetStream on NATS) under its
+   * stable id (deduplicated by the broker), waits for the broker's acknowledgement and only then
+   * removes it from the outbox; subscribers consume them durably, so one that is down gets them
+   * when it is back. Without it (default false) they are plain publications: a subscriber that is
+   * not running when one is relayed misses it. Needs a transport with durable streams.
+   *
+   * @example
+   * export const account = aggregate("account", { initial, evolve, durable: true });
+   */
+  readonly durable?: boolean;
 }
 
 /** An aggregate definition: a value, with the bus events it publishes. */
@@ -79,18 +91,19 @@ export function aggregate<const N extends string, S, E extends DomainEvent>(
   }
   const pascal = pascalCase(name);
   const events = new Map<string, EventDef>();
+  const durable = { durable: options.durable === true };
   return Object.freeze({
     kind: "aggregate" as const,
     name,
     pascal,
     options,
-    created: event(`${pascal}Created`) as unknown as EventDef<string, CreatedPayload<S>>,
-    updated: event(`${pascal}Updated`) as unknown as EventDef<string, UpdatedPayload<S>>,
-    deleted: event(`${pascal}Deleted`) as unknown as EventDef<string, DeletedPayload>,
+    created: event(`${pascal}Created`, undefined, durable) as unknown as EventDef<string, CreatedPayload<S>>,
+    updated: event(`${pascal}Updated`, undefined, durable) as unknown as EventDef<string, UpdatedPayload<S>>,
+    deleted: event(`${pascal}Deleted`, undefined, durable) as unknown as EventDef<string, DeletedPayload>,
     event<T extends E["type"]>(type: T) {
       let def = events.get(type);
       if (def === undefined) {
-        def = event(`${pascal}${pascalCase(type)}`);
+        def = event(`${pascal}${pascalCase(type)}`, undefined, durable);
         events.set(type, def);
       }
       return def as EventDef<string, EventPayload<Extract<E, { type: T }>>>;

@@ -1,5 +1,6 @@
 import type { OutboxMessage, StoredEvent } from "../../ports/event-store.js";
 import { type AggregateDef, DELETED, type DomainEvent, pascalCase } from "./aggregate.js";
+import { DURABLE_MARK } from "./outbox-relay.js";
 
 /** Payload of a published `{Aggregate}{Type}` event. `eventId` is stable: deduplicate on it. */
 export interface EventPayload<E extends DomainEvent = DomainEvent> {
@@ -55,6 +56,8 @@ export function domainMessages(
   const mode = def.options.publish ?? "all";
   const last = stored[stored.length - 1];
   if (mode === "none" || last === undefined) return [];
+  // The outbox row says how to publish it, so that any relay (in any process) does it right.
+  const headers = def.options.durable === true ? { headers: { [DURABLE_MARK]: "1" } } : {};
   const messages: OutboxMessage[] = [];
   const at = last.recordedAt.toISOString();
   if (mode === "all" || mode === "events") {
@@ -68,7 +71,7 @@ export function domainMessages(
         data: e.data,
         at,
       };
-      messages.push({ id: e.id, name: `${def.pascal}${pascalCase(e.type)}`, payload });
+      messages.push({ id: e.id, name: `${def.pascal}${pascalCase(e.type)}`, payload, ...headers });
     }
   }
   if (mode === "all" || mode === "lifecycle") {
@@ -78,14 +81,21 @@ export function domainMessages(
         id: `${last.id}:deleted`,
         name: def.deleted.name,
         payload: { eventId: `${last.id}:deleted`, ...base },
+        ...headers,
       });
     } else if (before.version === 0) {
       const eventId = `${last.id}:created`;
-      messages.push({ id: eventId, name: def.created.name, payload: { eventId, ...base, changes: after } });
+      const payload = { eventId, ...base, changes: after };
+      messages.push({ id: eventId, name: def.created.name, payload, ...headers });
     } else {
       const eventId = `${last.id}:updated`;
       const changes = changedFields(before.state, after);
-      messages.push({ id: eventId, name: def.updated.name, payload: { eventId, ...base, changes } });
+      messages.push({
+        id: eventId,
+        name: def.updated.name,
+        payload: { eventId, ...base, changes },
+        ...headers,
+      });
     }
   }
   return messages;

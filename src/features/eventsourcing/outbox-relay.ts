@@ -1,7 +1,8 @@
 import type { Codec } from "../../core/codec.js";
+import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { subjects } from "../../core/wire.js";
-import type { EventStore } from "../../ports/event-store.js";
+import type { EventStore, OutboxMessage } from "../../ports/event-store.js";
 import type { Transport } from "../../ports/transport.js";
 
 export interface OutboxRelayOptions {
@@ -11,23 +12,43 @@ export interface OutboxRelayOptions {
   readonly leaseMs?: number;
   /** Poll interval when idle, for commits of other processes (default 200 ms). */
   readonly pollMs?: number;
+  /** Delays before retrying after a failed publication, in ms: 100 doubling up to this (default 5000). */
+  readonly maxBackoffMs?: number;
 }
 
 /** Header carrying the stable id of a published domain event (also used as its request id). */
 export const MESSAGE_ID_HEADER = "tessera-message-id";
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Outbox header of a message to publish on the transport's durable streams (set for the domain
+ * events of a `durable` aggregate). Read by the relay, never published.
+ */
+export const DURABLE_MARK = "tessera-outbox-durable";
+
+/** Messages taken but not yet published, still leased to this relay until `until`. */
+interface Held {
+  readonly messages: readonly OutboxMessage[];
+  readonly until: number;
+}
 
 /**
  * Publishes the outbox on the transport: takes messages in order, publishes each on its event's
- * subject, then removes them. A crash between publishing and removing publishes them again after
- * the lease: delivery is at least once, and the stable id lets subscribers deduplicate.
+ * subject, then removes them. A message marked durable goes to the transport's durable streams
+ * with its stable id as the message id, and is removed only once the broker has acknowledged it:
+ * a crash between the two publishes it again, which the broker drops as a duplicate (within its
+ * window) and subscribers can drop by its id. A plain message is a fire-and-forget publication,
+ * received only by the subscribers running at that moment.
+ *
+ * A failed publication stops the round: the messages from it on stay in the outbox and are tried
+ * again, in order, after a backoff.
  */
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private cancelPause: (() => void) | undefined;
   private pending = false;
+  private held: Held | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -60,28 +81,71 @@ export class OutboxRelay {
         failures = 0;
       } catch (err) {
         failures++;
-        this.log.warn("outbox relay: publishing failed, retrying", { err });
-        await sleep(Math.min(100 * 2 ** failures, 5000));
+        const delay = Math.min(100 * 2 ** (failures - 1), this.options.maxBackoffMs ?? 5000);
+        this.log.warn("outbox relay: publishing failed, the messages stay in the outbox", {
+          err,
+          attempt: failures,
+          retryInMs: delay,
+        });
+        await this.pause(delay);
         continue;
       }
       if (taken < batch && !this.pending && this.running) await this.idle(this.options.pollMs ?? 200);
     }
   }
 
-  /** One round: publishes up to `limit` messages; returns how many it took. */
+  /**
+   * One round: publishes up to `limit` messages; returns how many it took. Throws when one fails
+   * to publish (the published ones before it are removed, it and the rest stay).
+   */
   async publishOnce(limit = this.options.batch ?? 100): Promise<number> {
-    const messages = await this.store.claimOutbox(limit, this.options.leaseMs ?? 30_000);
-    const done: string[] = [];
+    const { messages, until } = await this.take(limit);
+    let published = 0;
     try {
       for (const m of messages) {
-        const headers = { ...m.headers, [MESSAGE_ID_HEADER]: m.id, "tessera-request-id": m.id };
-        await this.transport.publish(subjects.event(m.name), this.codec.encode(m.payload), headers);
-        done.push(m.id);
+        await this.publish(m);
+        published++;
       }
+    } catch (err) {
+      // Still leased to us: retry them ourselves rather than wait for the lease to end.
+      this.held = { messages: messages.slice(published), until };
+      throw err;
     } finally {
-      if (done.length > 0) await this.store.ackOutbox(done);
+      if (published > 0) await this.store.ackOutbox(messages.slice(0, published).map((m) => m.id));
     }
     return messages.length;
+  }
+
+  /** The messages left by a failed round while their lease holds, else new ones from the store. */
+  private async take(limit: number): Promise<Held> {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && Date.now() < held.until) return held;
+    const leaseMs = this.options.leaseMs ?? 30_000;
+    // Half the lease: a retry near its end could overlap with another relay's claim.
+    const until = Date.now() + leaseMs / 2;
+    return { messages: await this.store.claimOutbox(limit, leaseMs), until };
+  }
+
+  private async publish(m: OutboxMessage): Promise<void> {
+    const { [DURABLE_MARK]: durable, ...own } = m.headers ?? {};
+    const headers = { ...own, [MESSAGE_ID_HEADER]: m.id, "tessera-request-id": m.id };
+    const subject = subjects.event(m.name);
+    const data = this.codec.encode(m.payload);
+    if (durable === undefined) {
+      await this.transport.publish(subject, data, headers);
+      return;
+    }
+    const streams = this.transport.durable;
+    if (streams === undefined) {
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `domain event ${m.name} is durable but the ${this.transport.kind} transport has no durable streams`,
+      );
+    }
+    // Resolves once the broker has stored it; the id makes a second publication a no-op.
+    const { duplicate } = await streams.publish(subject, data, { headers, id: m.id });
+    if (duplicate) this.log.debug("outbox relay: the broker already had this message", { id: m.id });
   }
 
   private idle(ms: number): Promise<void> {
@@ -98,9 +162,23 @@ export class OutboxRelay {
     });
   }
 
+  /** A backoff that only `stop()` cuts short (a commit must not hammer a failing broker). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.cancelPause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.cancelPause = finish;
+    });
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
+    this.cancelPause?.();
     await this.loop;
     this.loop = undefined;
   }

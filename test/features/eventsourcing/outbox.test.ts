@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { memoryEventStore, memoryTransport } from "../../../src/adapters/memory/index.js";
+import { createMemoryBus, memoryEventStore, memoryTransport } from "../../../src/adapters/memory/index.js";
 import {
   aggregate,
+  createLogger,
   createNode,
   type EventPayload,
   eventSourcing,
@@ -121,5 +122,80 @@ describe("domain events through the outbox", () => {
     await es.repository(counter).create(add(1));
     await new Promise((r) => setTimeout(r, 50));
     expect(await store.outboxSize()).toBe(2);
+  });
+
+  it("publishes a durable aggregate's events on the durable streams, ids as message ids, for a subscriber that starts late", async () => {
+    const bus = createMemoryBus();
+    const store = memoryEventStore();
+    const ledger = aggregate("ledger", { ...counterOptions, durable: true });
+    const writer = memoryTransport({ bus });
+    await writer.connect();
+    const durablePublish = vi.spyOn(writer.durable!, "publish");
+    const plainPublish = vi.spyOn(writer, "publish");
+    const es = eventSourcing({ store, outbox: { pollMs: 10 } });
+    await es.start({ transport: writer });
+    const repo = es.repository(ledger);
+    const a = await repo.create(add(1));
+    await repo.update(a.id, add(2));
+    await waitFor(async () => expect(await store.outboxSize()).toBe(0));
+    expect(plainPublish).not.toHaveBeenCalled();
+    const events = await store.readStream(`ledger-${a.id}`);
+    const ids = [events[0]!.id, `${events[0]!.id}:created`, events[1]!.id, `${events[1]!.id}:updated`];
+    expect(durablePublish.mock.calls.map((c) => c[2]?.id)).toEqual(ids);
+    expect(durablePublish.mock.calls[0]![2]!.headers).toMatchObject({ [MESSAGE_ID_HEADER]: ids[0] });
+    expect(durablePublish.mock.calls[0]![2]!.headers).not.toHaveProperty("tessera-outbox-durable");
+
+    // Everything was relayed before the subscriber existed: durable consumers still get it.
+    const seen: string[] = [];
+    const late = service("late", {
+      on: {
+        added: subscribe(ledger.event("added"), (e) => void seen.push(e.eventId)),
+        created: subscribe(ledger.created, (e) => void seen.push(e.eventId)),
+        updated: subscribe(ledger.updated, (e) => void seen.push(e.eventId)),
+      },
+    });
+    const node = createNode({ services: [late], transport: memoryTransport({ bus }), logger: silentLogger });
+    await node.start();
+    await waitFor(() => expect([...seen].sort()).toEqual([...ids].sort()));
+    await node.stop();
+    await es.stop();
+    await writer.close();
+  });
+
+  it("keeps a durable event in the outbox while the broker refuses it, then publishes it in order after a backoff", async () => {
+    const store = memoryEventStore();
+    const ledger = aggregate("ledger", { ...counterOptions, durable: true, publish: "events" });
+    const transport = memoryTransport();
+    await transport.connect();
+    const stored: string[] = [];
+    const streams = transport.durable!;
+    await streams.consume("tessera.evt.LedgerAdded", { consumer: "probe" }, async (m) => {
+      stored.push(m.id!);
+    });
+    const publish = streams.publish.bind(streams);
+    let refuse = 2;
+    vi.spyOn(streams, "publish").mockImplementation((subject, data, options) =>
+      refuse-- > 0 ? Promise.reject(new Error("no ack from the broker")) : publish(subject, data, options),
+    );
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn", write: (line) => void lines.push(line) });
+    // A lease far longer than the test: the retries cannot come from the lease ending.
+    const es = eventSourcing({ store, outbox: { pollMs: 10, leaseMs: 60_000 } });
+    await es.start({ transport, logger });
+    const repo = es.repository(ledger);
+    const a = await repo.create(() => [
+      { type: "added", data: { by: 1 } },
+      { type: "added", data: { by: 2 } },
+    ]);
+    await waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(1));
+    expect(await store.outboxSize()).toBe(2);
+    expect(lines[0]).toContain("publishing failed");
+    await waitFor(() => expect(stored).toHaveLength(2));
+    const events = await store.readStream(`ledger-${a.id}`);
+    expect(stored).toEqual(events.map((e) => e.id));
+    expect(lines).toHaveLength(2);
+    await waitFor(async () => expect(await store.outboxSize()).toBe(0));
+    await es.stop();
+    await transport.close();
   });
 });
