@@ -4,20 +4,22 @@ import { memoryTransport } from "tessera/memory";
 import { pipeline, text } from "../text/services.js";
 
 // What `tessera build --target lambda` generates for each service, written by hand: one handler for
-// API Gateway (REST and HTTP APIs), ALB, authorizer and asynchronous events.
+// API Gateway (REST and HTTP APIs), ALB, authorizer and asynchronous events. `tessera deploy` sets
+// TESSERA_STAGE and TESSERA_RESULTS_BUCKET in the function's environment.
 export const handler = lambdaHandler({
   // Created on the first event, not at import: the cold start pays only for what that event needs.
   node: () =>
     createNode({
       services: [text, pipeline],
       transport: memoryTransport(),
-      stage: process.env.STAGE ?? "dev",
+      stage: process.env.TESSERA_STAGE || "dev",
     }),
   gateway: { bodyLimit: 256 * 1024, requestTimeout: 25_000 },
-  // Where asynchronous invocations store their answers: S3 on AWS, a folder on a laptop.
+  // Where asynchronous invocations store their answers: S3 on AWS, else a folder (on Lambda, only
+  // /tmp is writable).
   results: () => {
-    const bucket = process.env.RESULTS_BUCKET;
-    if (bucket === undefined) return fileResultStore({ dir: ".tessera/results" });
+    const bucket = process.env.TESSERA_RESULTS_BUCKET;
+    if (!bucket) return fileResultStore({ dir: process.env.TESSERA_RESULTS_DIR || "/tmp/tessera-results" });
     // The client is injected (the Lambda runtime has the AWS SDK; Tessera does not depend on it).
     const sdk = "@aws-sdk/client-s3";
     return s3ResultStore({ bucket, client: async () => new (await import(sdk)).S3({}) });

@@ -51,6 +51,7 @@ describe("example system: in-process test client", () => {
       headers: { "content-type": "text/plain" },
     });
     expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ error: { code: "TESSERA_UNSUPPORTED_MEDIA_TYPE" } });
   });
 
   it("a 2 MiB body → 413", async () => {
@@ -91,12 +92,15 @@ describe("example system: over HTTP", () => {
     expect(body.error.details.issues[0]?.path).toBe("message");
   });
 
-  it("PUT → 405, unknown route → 404, text/plain → 415", async () => {
-    expect(
-      (await fetch(`${server.url}/text/upper`, { method: "PUT", headers: json, body: "{}" })).status,
-    ).toBe(405);
+  it("PUT → 405 with Allow, unknown route → 404, text/plain → 415", async () => {
+    const put = await fetch(`${server.url}/text/upper`, { method: "PUT", headers: json, body: "{}" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("OPTIONS, POST");
+    expect(await put.json()).toMatchObject({ error: { code: "TESSERA_METHOD_NOT_ALLOWED" } });
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
-    expect((await post("/text/upper", "hello", { "content-type": "text/plain" })).status).toBe(415);
+    const plain = await post("/text/upper", "hello", { "content-type": "text/plain" });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({ error: { code: "TESSERA_UNSUPPORTED_MEDIA_TYPE" } });
   });
 
   it("a 2 MiB body → 413 and the server keeps serving", async () => {

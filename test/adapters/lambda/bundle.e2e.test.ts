@@ -1,7 +1,7 @@
 // The built functions, unzipped outside the repository (no node_modules to lean on) and loaded in
 // fresh node processes, answer real-shaped events.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,117 @@ describe("tessera build --target lambda: the functions", () => {
     expect(upper?.result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
     expect(body(upper)).toEqual({ message: "HELLO WORLD" });
     expect(body(pipeline)).toEqual({ message: "DLROW OLLEH", count: 1 });
+  });
+
+  it("the example system answers REST API (v1) and ALB events from a fresh process", async () => {
+    const [upper, pipeline, reverse, spaces, invalid, put, missing] = await invoke(unpack(example), [
+      v1Event({ method: "POST", path: "/text/upper", headers: json, body: hello }),
+      v1Event({ method: "POST", path: "/pipeline/process", headers: json, body: hello, base64: true }),
+      albEvent({ method: "POST", path: "/text/reverse", headers: json, body: hello }),
+      albEvent({ method: "POST", path: "/text/spaces", headers: json, body: hello }, true),
+      v1Event({ method: "POST", path: "/text/upper", headers: json, body: '{"message":5}' }),
+      albEvent({ method: "PUT", path: "/text/upper", headers: json, body: hello }),
+      v1Event({ method: "GET", path: "/nope" }),
+    ]);
+    expect(upper?.result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(body(upper)).toEqual({ message: "HELLO WORLD" });
+    // API Gateway's request id becomes the x-request-id.
+    expect(upper?.result?.headers).toMatchObject({ "x-request-id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef" });
+    expect(body(pipeline)).toEqual({ message: "DLROW OLLEH", count: 1 });
+    expect(reverse?.result).toMatchObject({ statusCode: 200, statusDescription: "200 OK" });
+    expect(body(reverse)).toEqual({ message: "dlrow olleh" });
+    expect(spaces?.result).toMatchObject({
+      statusCode: 200,
+      multiValueHeaders: { "content-type": [expect.any(String)] },
+    });
+    expect(body(spaces)).toEqual({ count: 1 });
+    expect(invalid?.result?.statusCode).toBe(400);
+    expect(body(invalid).error).toMatchObject({
+      code: "TESSERA_VALIDATION",
+      details: { issues: [{ path: "message" }] },
+    });
+    expect(put?.result).toMatchObject({
+      statusCode: 405,
+      statusDescription: "405 Method Not Allowed",
+      headers: { allow: "OPTIONS, POST" },
+    });
+    expect(body(put).error.code).toBe("TESSERA_METHOD_NOT_ALLOWED");
+    expect(missing?.result?.statusCode).toBe(404);
+    expect(body(missing).error.code).toBe("TESSERA_NOT_FOUND");
+  });
+
+  it("the example system runs async invocations into TESSERA_RESULTS_DIR, failures stored too", async () => {
+    const dir = join(tmp, "example-results");
+    const job = (key: string, message: unknown) => ({
+      tessera: "async",
+      key,
+      request: { method: "POST", path: "/pipeline/process", body: { message } },
+    });
+    const [done, failed, read, unknown] = await invoke(
+      unpack(example),
+      [
+        job("jobs/ok.json", "hello world"),
+        job("jobs/bad.json", 5),
+        { tessera: "result", key: "jobs/ok.json" },
+        { tessera: "result", key: "jobs/never.json" },
+      ],
+      { TESSERA_RESULTS_DIR: dir },
+    );
+    expect(done?.result).toMatchObject({
+      key: "jobs/ok.json",
+      status: 200,
+      body: '{"message":"DLROW OLLEH","count":1}',
+      isBase64Encoded: false,
+    });
+    expect(JSON.parse(readFileSync(join(dir, "jobs", "ok.json"), "utf8"))).toEqual(done?.result);
+    expect(failed?.result).toMatchObject({ key: "jobs/bad.json", status: 400 });
+    expect(JSON.parse(String(failed?.result?.body)).error.code).toBe("TESSERA_VALIDATION");
+    expect(JSON.parse(readFileSync(join(dir, "jobs", "bad.json"), "utf8")).status).toBe(400);
+    expect(read?.result).toEqual(done?.result);
+    expect(unknown?.result).toMatchObject({ error: { code: "TESSERA_NOT_FOUND" } });
+  });
+
+  it("the example system answers bad events with a clear 400 and keeps serving", async () => {
+    const dir = join(tmp, "bad-results");
+    const v1 = v1Event({ method: "POST", path: "/text/upper", headers: json, body: hello });
+    const alb = albEvent({ method: "POST", path: "/text/upper", headers: json, body: hello });
+    const outcomes = await invoke(
+      unpack(example),
+      [
+        { hello: "world" },
+        { ...v2Event({ method: "GET", path: "/text/upper" }), version: "3.0" },
+        { ...v1, httpMethod: "" },
+        { ...alb, path: "text/upper" },
+        { ...v1, body: 42 },
+        { tessera: "later" },
+        { tessera: "async", key: "jobs/x.json", request: "POST /text/upper" },
+        { tessera: "async", key: "../escape.json", request: { method: "POST", path: "/text/upper" } },
+        v1,
+      ],
+      { TESSERA_RESULTS_DIR: dir },
+    );
+    const messages = outcomes.slice(0, 6).map((o) => {
+      expect(o.result?.statusCode).toBe(400);
+      expect(body(o).error.code).toBe("TESSERA_BAD_REQUEST");
+      return body(o).error.message as string;
+    });
+    expect(messages[0]).toMatch(/unrecognised event \(keys: hello\)/);
+    expect(messages[1]).toMatch(/unsupported payload format version "3.0"/);
+    expect(messages[2]).toMatch(/invalid API Gateway v1 event: httpMethod must be a non-empty string/);
+    expect(messages[3]).toMatch(/invalid ALB event: path must start with "\/"/);
+    expect(messages[4]).toMatch(/invalid API Gateway v1 event: body must be a string or null/);
+    expect(messages[5]).toMatch(/unknown Tessera event "later": expected "async" or "result"/);
+    // A malformed request under a good key is answered, and stored, as the 400 it is.
+    expect(outcomes[6]?.result).toMatchObject({ key: "jobs/x.json", status: 400 });
+    expect(JSON.parse(String(outcomes[6]?.result?.body)).error).toMatchObject({
+      code: "TESSERA_BAD_REQUEST",
+      message: "invalid async event: `request` must be an object",
+    });
+    expect(existsSync(join(dir, "jobs", "x.json"))).toBe(true);
+    // A bad key stores nothing, anywhere.
+    expect(outcomes[7]?.result).toMatchObject({ error: { code: "TESSERA_BAD_REQUEST" } });
+    expect(existsSync(join(tmp, "escape.json"))).toBe(false);
+    expect(body(outcomes[8])).toEqual({ message: "HELLO WORLD" });
   });
 
   it("answers v1, v2 and ALB events, bytes in base64, in the stage of TESSERA_STAGE", async () => {

@@ -44,11 +44,54 @@ describe("gateway errors", () => {
     ['{"item":"x","__proto__":{"admin":true}}'],
     ['{"item":"x","nested":{"constructor":{"prototype":{"admin":true}}}}'],
     ['{"item":"x","\\u005f_proto__":{"admin":true}}'],
-  ])("prototype poisoning %s → 400", async (raw) => {
+  ])("prototype poisoning %s → 400 naming the forbidden key", async (raw) => {
     const g = gatewayFor([orders]);
     const res = await g.client.post("/orders", undefined, { raw, headers: json });
     expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: {
+        code: "TESSERA_BAD_REQUEST",
+        message: expect.stringMatching(
+          /^JSON body contains a forbidden "(__proto__|constructor\.prototype)" key$/,
+        ),
+      },
+    });
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it.each([["/orders?__proto__=1"], ["/orders?constructor=1"]])(
+    "a prototype key in the query string %s → 400 naming it",
+    async (url) => {
+      const g = gatewayFor([orders]);
+      const res = await g.client.get(url);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        error: {
+          code: "TESSERA_BAD_REQUEST",
+          message: expect.stringMatching(/^forbidden query parameter "/),
+        },
+      });
+    },
+  );
+
+  it.each([["text/plain"], ["application/x-www-form-urlencoded"], ["multipart/form-data; boundary=x"]])(
+    "a %s body → 415 TESSERA_UNSUPPORTED_MEDIA_TYPE",
+    async (type) => {
+      const g = gatewayFor([orders]);
+      const res = await g.client.post("/orders", undefined, {
+        raw: "item=x",
+        headers: { "content-type": type },
+      });
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({ error: { code: "TESSERA_UNSUPPORTED_MEDIA_TYPE" } });
+    },
+  );
+
+  it("a body without a content type → 415", async () => {
+    const g = gatewayFor([orders]);
+    const res = await g.client.post("/orders", undefined, { raw: '{"item":"x"}', headers: {} });
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ error: { code: "TESSERA_UNSUPPORTED_MEDIA_TYPE" } });
   });
 
   it("a harmless `constructor` key is accepted", async () => {

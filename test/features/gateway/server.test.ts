@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -57,6 +58,48 @@ describe("serve (node:http)", () => {
       ready: true,
       checks: { node: "running", transport: { kind: "memory", connected: true } },
     });
+  });
+
+  it("/ready answers 503 once the transport is disconnected, though the node still runs", async () => {
+    const transport = memoryTransport();
+    const node = createNode({ services: [slow], transport, logger: silentLogger });
+    server = await serve(node, { port: 0 });
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    await transport.close();
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({
+      ready: false,
+      checks: { node: "running", transport: { kind: "memory", connected: false } },
+    });
+    // Liveness is not readiness: the process is alive.
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("/ready answers 503 while the node is not running", async () => {
+    const node = createNode({ services: [slow], transport: memoryTransport(), logger: silentLogger });
+    server = await serve(node, { port: 0 });
+    await node.stop();
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, checks: { node: "stopped" } });
+  });
+
+  it("a known path with the wrong verb → 405 with Allow and the error code, over HTTP", async () => {
+    const { server: s } = await start();
+    const res = await fetch(`${s.url}/slow/wait`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: '{"ms":1}',
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("OPTIONS, POST");
+    expect(await res.json()).toMatchObject({
+      error: { code: "TESSERA_METHOD_NOT_ALLOWED", message: "PUT is not allowed on /slow/wait" },
+    });
+    const builtin = await fetch(`${s.url}/health`, { method: "POST" });
+    expect(builtin.status).toBe(405);
+    expect(builtin.headers.get("allow")).toBe("GET, HEAD");
   });
 
   it("graceful close: stops accepting, lets in-flight requests finish, then stops the node", async () => {
@@ -133,36 +176,39 @@ describe("serve (node:http)", () => {
     expect(other.status).toBe("stopped");
   });
 
-  it("SIGTERM drains and exits 0 (the example system in a child process)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "examples/text/main.ts"], {
-      env: { ...process.env, PORT: "0", LOG_LEVEL: "info" },
+  it("handleSignals: SIGTERM lets the request in flight finish, then exits 0", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/features/gateway/signal-node.ts"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
+    const exited = once(child, "exit");
     let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no url in: ${out}`)), 15_000);
-      child.stdout.on("data", () => {
-        const m = /Tessera example system on (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not READY: ${out}${err}`)), 15_000);
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          const m = /READY (http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
       });
-    });
-    const res = await post(`${url}/pipeline/process`, { message: "hello world" });
-    expect(await res.json()).toEqual({ message: "DLROW OLLEH", count: 1 });
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("exit", resolve);
+      const inflight = post(`${url}/slow/wait`, { ms: 500 });
+      await until(() => (out.includes("STARTED") ? 1 : 0), 1);
       child.kill("SIGTERM");
-    });
-    expect(code).toBe(0);
-    expect(out).toContain("received SIGTERM");
-    expect(out).toContain("node stopped");
+      const res = await inflight;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ done: true });
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(err).toContain("received SIGTERM");
+      expect(err).toMatch(/"msg":"shutting down: no new connections, draining requests"[^\n]*"inFlight":1/);
+      expect(err).toContain("node stopped");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
   });
 });
