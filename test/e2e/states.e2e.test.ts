@@ -79,7 +79,7 @@ describe.runIf(await natsServerInstalled())("replicated states across processes 
     // The restarted feed resumes from the stored number under a new epoch, and sends 4,000 more.
     feed = await start("feed", { FEED_RATE: "2000", FEED_COUNT: "4000" });
     const { feed: end, holders } = await converged(60_000);
-    expect(end.epoch).toBe(before.epoch + 1);
+    expect(end.epoch).toBeGreaterThan(before.epoch);
     // It resumed from the number it had stored (written behind, 20 ms apart) when it was killed.
     const resumed = end.seq - 4000;
     expect(resumed).toBeGreaterThanOrEqual(before.seq - 1000);
@@ -88,6 +88,8 @@ describe.runIf(await natsServerInstalled())("replicated states across processes 
     console.log(
       `states e2e (restarts): feed epoch ${end.epoch} seq ${end.seq}; resyncs ${JSON.stringify(holders.map((h) => h.resyncs))}`,
     );
+    // Kills make holders resynchronise, but none ever applied a number out of order or went back.
+    for (const h of holders) expect(h.followed?.firstOutOfOrder).toEqual([]);
     await Promise.all([feed, ...hs].map((p) => p.kill("SIGKILL")));
   });
 
@@ -102,13 +104,27 @@ describe.runIf(await natsServerInstalled())("replicated states across processes 
     const seconds = (Date.now() - t0) / 1000;
     expect(end.seq).toBe(30_000);
     console.log(
-      `states e2e (10k/s): 30,000 deltas followed in ${seconds.toFixed(1)} s; resyncs ${JSON.stringify(holders.map((h) => h.resyncs))}`,
+      `states e2e (10k/s): 30,000 deltas followed in ${seconds.toFixed(1)} s; resyncs ${JSON.stringify(holders.map((h) => h.resyncs))}; followed ${JSON.stringify(holders.map((h) => h.followed))}`,
     );
+    // No divergence on the way, not only at the end: on one machine's loopback nothing is lost,
+    // reordered or repeated, so no holder needed a snapshot past its first synchronisation (its
+    // "unsynced" ones came while the feed was not up yet), and each applied every number after
+    // its first snapshot as a delta, one by one, in order, up to the feed's 30,000.
+    for (const h of holders) {
+      expect(h.resyncs).toMatchObject({ gap: 0, duplicate: 0, "new-epoch": 0, behind: 0 });
+      const f = h.followed!;
+      expect(f.firstOutOfOrder).toEqual([]);
+      expect(f.outOfOrder).toBe(0);
+      expect(f.skipped).toBe(0);
+      expect(f.firstSeq).toBeGreaterThanOrEqual(0);
+      expect(f.deltas).toBe(30_000 - f.firstSeq);
+    }
     // SIGTERM: the feed's signal handler stores the quotes; a restarted feed resumes at exactly 30,000.
     await feed.kill("SIGTERM");
     await start("feed", { FEED_RATE: "10000", FEED_COUNT: "0" });
     const again = await read("feed");
-    expect([again.epoch, again.seq, again.digest]).toEqual([end.epoch + 1, 30_000, end.digest]);
+    expect(again.epoch).toBeGreaterThan(end.epoch);
+    expect([again.seq, again.digest]).toEqual([30_000, end.digest]);
     await killAll();
   });
 });

@@ -9,7 +9,9 @@ export type Delta<T> = { readonly [K in keyof T]?: T[K] | null };
 
 /**
  * A message from an owner to its holders. `epoch` is the owner's incarnation (it grows each time
- * the owner starts), `seq` its number within the state's life: the pair orders every message.
+ * the owner starts, and is never less than the time it started, in epoch ms, so that an
+ * incarnation that lost its store still comes after the one before), `seq` its number within the
+ * state's life: the pair orders every message.
  */
 export type StateMessage = StateUpdate | StateBeat;
 

@@ -184,8 +184,15 @@ export class StateHolder<T extends object> implements StateHandle<T> {
   /** A snapshot replaces the copy; a delta is merged into it in place. */
   private apply(msg: StateUpdate): void {
     const previous = this.current;
-    if (msg.isSnapshot) this.current = { ...msg.data } as T;
-    else mergeInPlace(this.current as Record<string, unknown>, msg.data);
+    if (msg.isSnapshot) {
+      this.current = { ...msg.data } as T;
+      // The snapshot a failed resynchronisation was to retry for has come (e.g. a restarted owner's):
+      // the retry would only fetch another one and replace the deltas since with it.
+      if (this.retry !== undefined) {
+        clearTimeout(this.retry);
+        this.retry = undefined;
+      }
+    } else mergeInPlace(this.current as Record<string, unknown>, msg.data);
     // The message is a position already (epoch, seq): no object of our own per delta.
     this.at = msg;
     if (this.listeners.size === 0) return;

@@ -24,12 +24,28 @@ export interface OwnerOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The last epoch this process gave an owner. */
+let lastEpoch = 0;
+
+/**
+ * The epoch of a new incarnation: after the stored one, never before the clock, and after any
+ * this process gave before. An incarnation whose store failed at start wrote nothing and took the
+ * time as its epoch; the next one, with its store back, would otherwise take the stored epoch + 1,
+ * smaller, and its holders would ignore it as older for ever. Two incarnations in the same
+ * millisecond (an owner stopped and started again in one process) would otherwise share an epoch.
+ */
+function nextEpoch(stored: number | undefined): number {
+  lastEpoch = Math.max((stored ?? 0) + 1, Date.now(), lastEpoch + 1);
+  return lastEpoch;
+}
+
 /**
  * The owner's side of a state: the value and its number, updated by `set` (a full update) and
  * `patch` (a delta), each checked by the schema and sent to the holders in order. The value, its
  * number and the owner's epoch are written behind to the transport's last-value store (at most
  * one write in flight, `persistMs` apart), so that a restarted owner resumes its numbering under a
- * new epoch and holders can read a snapshot while it is down. Snapshot requests are answered with
+ * new, greater epoch (time-ordered: see {@link nextEpoch}) and holders can read a snapshot while
+ * it is down. Snapshot requests are answered with
  * the current value and number.
  */
 export class StateOwner<T extends object> implements StateHandle<T> {
@@ -92,8 +108,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       this.log.warn("no last-value store: the state's number will not survive a restart", { err });
       this.store = undefined;
     }
-    // Nothing survives this process: a time-based epoch still orders incarnations.
-    if (this.store === undefined) this.incarnation = Date.now();
+    // Nothing survives this process: the epoch comes from the clock alone (see `nextEpoch`).
+    if (this.store === undefined) this.incarnation = nextEpoch(undefined);
     this.subscription = await transport.respond(
       stateSubjects.snapshot(name),
       { queue: `state.${name}` },
@@ -126,7 +142,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
         this.log.warn("the stored value fails the state's schema: starting from the initial value", { err });
       }
     }
-    this.incarnation = Math.max((stored?.epoch ?? 0) + 1, 1);
+    this.incarnation = nextEpoch(stored?.epoch);
     // A restart never reuses an epoch.
     await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
   }
