@@ -1,4 +1,4 @@
-// What `npm start` runs (package.json's start script), in a child process, checked over real HTTP:
+// `npm start` (package.json's start script, run by npm as a newcomer does), in a child process, checked over real HTTP:
 // the example system's contract (issue 2), the banner that tells how to call it, and a graceful
 // SIGTERM. Its store goes to a temporary folder, so the repository's .tessera/ is left alone.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -33,24 +33,21 @@ let stderr = "";
 let exit: Promise<[number | null, NodeJS.Signals | null]>;
 
 beforeAll(async () => {
-  // npm runs the script with node_modules/.bin on the PATH; a plain word list, so no shell is needed
-  // here (a shell between the test and tsx would swallow the SIGTERM of the last test).
-  const script = pkg.scripts.start;
-  expect(script).toMatch(/^[\w./ -]+$/);
-  const [command, ...args] = script.split(" ");
+  // `npm start` itself, as a newcomer runs it: npm hands a SIGTERM to the script's shell, and the
+  // script execs the CLI so that the signal reaches the server (a shell in between dropped it).
+  expect(pkg.scripts.start).toMatch(/^exec /);
   port = await freePort();
-  child = spawn(command!, args, {
+  child = spawn("npm", ["start", "--silent"], {
     cwd: root,
     env: {
       ...process.env,
-      PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
       PORT: String(port),
       TESSERA_STORE: `sqlite:${join(tmp, "dev.db")}`,
       LOG_LEVEL: "info",
       NO_COLOR: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group: if a test fails, afterAll kills tsx and the node it started.
+    // Its own process group: if a test fails, afterAll kills npm, tsx and the node it started.
     detached: true,
   });
   exit = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
