@@ -1,6 +1,6 @@
-// `npm start` (package.json's start script, run by npm as a newcomer does), in a child process, checked over real HTTP:
-// the example system's contract (issue 2), the banner that tells how to call it, and a graceful
-// SIGTERM. Its store goes to a temporary folder, so the repository's .tessera/ is left alone.
+// `npm start` as a newcomer runs it (npm, then package.json's start script), in a child process,
+// checked over real HTTP: the example system's contract (issue 2), the banner that tells how to call
+// it, and a graceful SIGTERM. Its store goes to a temporary folder: the repository's .tessera/ is left alone.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
