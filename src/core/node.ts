@@ -490,10 +490,11 @@ export class TesseraNode implements DispatchHost, EventHost {
       call = compileCall(ref, local?.serve ?? compileRemote(this, ref), local === undefined);
       this.compiled.set(ref, call);
     }
+    // A timeout checks the deadline itself (with the one clock read of the call).
+    if (options?.timeout !== undefined) return callWithTimeout(options.timeout, ref.id, call, input, meta);
     if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
       return Promise.reject(TesseraError.timeout(`${ref.id}: the deadline passed before the call`));
     }
-    if (options?.timeout !== undefined) return callWithTimeout(options.timeout, ref.id, call, input, meta);
     return call(input, meta);
   }
 

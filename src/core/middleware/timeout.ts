@@ -38,19 +38,25 @@ export function callWithTimeout(
   input: unknown,
   meta: CallMeta,
 ): unknown {
-  const own = Date.now() + ms;
-  const deadline = meta.deadline !== undefined && meta.deadline <= own ? meta.deadline : own;
-  if (deadline <= Date.now()) return Promise.reject(expired(target, deadline));
-  const narrowed: CallMeta =
-    deadline === meta.deadline
-      ? meta
-      : {
-          requestId: meta.requestId,
-          identity: meta.identity,
-          deadline,
-          signal: meta.signal,
-          trace: meta.trace,
-        };
+  // One clock read: this runs on every call of the hot path.
+  const now = Date.now();
+  const own = now + ms;
+  let deadline: number;
+  let narrowed: CallMeta;
+  if (meta.deadline !== undefined && meta.deadline <= own) {
+    deadline = meta.deadline;
+    narrowed = meta;
+  } else {
+    deadline = own;
+    narrowed = {
+      requestId: meta.requestId,
+      identity: meta.identity,
+      deadline,
+      signal: meta.signal,
+      trace: meta.trace,
+    };
+  }
+  if (deadline <= now) return Promise.reject(expired(target, deadline));
   const r = next(input, narrowed);
   // Done synchronously: nothing to race.
   return r instanceof Promise ? raceDeadline(r, deadline, target) : r;

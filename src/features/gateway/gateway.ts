@@ -153,6 +153,17 @@ function success(
   return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
 }
 
+/** {@link success} of the common case (JSON, no CORS): one object literal, headers in a fixed shape. */
+function jsonSuccess(route: Route, result: unknown, requestId: string): GatewayResponse {
+  if (result === undefined || result instanceof Uint8Array || result instanceof Reply)
+    return success(route, result, requestId, undefined);
+  return {
+    status: route.entry.options.status ?? 200,
+    headers: { "x-request-id": requestId, "content-type": JSON_TYPE },
+    body: JSON.stringify(result),
+  };
+}
+
 function flatHeaders(req: GatewayRequest): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) out[k] = typeof v === "string" ? v : v?.join(", ");
@@ -301,7 +312,7 @@ export class Gateway {
     };
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
     if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra));
-    return success(route, r, requestId, extra);
+    return extra === undefined ? jsonSuccess(route, r, requestId) : success(route, r, requestId, extra);
   }
 
   /**

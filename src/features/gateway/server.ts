@@ -49,9 +49,10 @@ function readStream(req: IncomingMessage, limit: number): Promise<Uint8Array> {
       chunks.push(chunk);
     };
     req.on("data", onData);
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    // `on` rather than `once` (a wrapper per listener): a request ends or fails once, and a promise settles once.
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     // A client that goes away mid-body makes the request emit an "aborted" error.
-    req.once("error", (cause) =>
+    req.on("error", (cause) =>
       reject(TesseraError.badRequest("the request body could not be read", { cause })),
     );
   });
