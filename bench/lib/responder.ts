@@ -20,10 +20,9 @@ export async function startResponder(name: string): Promise<{ stop(): Promise<vo
   const file = fileURLToPath(new URL(`../peers/${name}.js`, import.meta.url));
   const cpus = process.env[PEER_CPUS];
   // Without this, the responder would inherit the caller's affinity: the gateway's one CPU.
-  const [command, ...args] =
-    cpus === undefined || cpus === ""
-      ? [process.execPath, file]
-      : ["taskset", "-c", cpus, process.execPath, file];
+  // The caller's node flags too: with --cpu-prof, the responder writes its profile beside the caller's.
+  const node = [process.execPath, ...process.execArgv, file];
+  const [command, ...args] = cpus === undefined || cpus === "" ? node : ["taskset", "-c", cpus, ...node];
   const child = spawn(command!, args, { stdio: ["pipe", "pipe", "inherit"], env: process.env });
   await new Promise<void>((resolve, reject) => {
     let out = "";

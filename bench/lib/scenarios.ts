@@ -99,6 +99,12 @@ export const scenarios: readonly Scenario[] = [
         validates: false,
         note: "raw pub/sub + correlation id, no validation",
       },
+      {
+        name: "nats.js+headers",
+        file: "remote-raw-headers.ts",
+        validates: false,
+        note: "the same, with Tessera's request id, deadline and traceparent in NATS headers",
+      },
       { name: TESSERA, file: "remote-tessera.ts", note: "node.call, zod, discovery" },
     ],
   },

@@ -8,38 +8,70 @@ export interface Codec {
   decode(data: Uint8Array): unknown;
 }
 
-const encoder = new TextEncoder();
+import { utf8 } from "./utf8.js";
+
 const decoder = new TextDecoder();
 const empty = new Uint8Array(0);
 
+interface NonJson {
+  /** Keys and array indices from the root to the value. */
+  readonly path: (string | number)[];
+  /** What JSON would do to it, e.g. "is a Date, which JSON turns into a string". */
+  readonly why: string;
+}
+
 /**
- * Throws when JSON would change a value silently: a `Date` (it would arrive as a string), a
+ * The first value that JSON would change silently: a `Date` (it would arrive as a string), a
  * `BigInt` (JSON refuses it), a `Map` or `Set` (they would arrive as `{}`), a typed array, a
- * non-finite number (it would arrive as `null`).
+ * non-finite number (it would arrive as `null`). The path is built only when one is found: every
+ * encode walks the value.
  */
-function checkJson(value: unknown, path: string, depth: number): void {
+function findNonJson(value: unknown, depth: number): NonJson | undefined {
   if (typeof value === "number") {
-    if (!Number.isFinite(value))
-      throw new TypeError(`${path || "value"} is ${value}, which JSON turns into null`);
-    return;
+    return Number.isFinite(value) ? undefined : { path: [], why: `is ${value}, which JSON turns into null` };
   }
-  if (typeof value === "bigint")
-    throw new TypeError(
-      `${path || "value"} is a BigInt, which JSON cannot carry: send a string, or use richJsonCodec`,
-    );
-  if (value === null || typeof value !== "object" || depth > 64) return;
-  if (value instanceof Date)
-    throw new TypeError(
-      `${path || "value"} is a Date, which JSON turns into a string: send an ISO string, or use richJsonCodec`,
-    );
+  if (typeof value === "bigint") {
+    return {
+      path: [],
+      why: "is a BigInt, which JSON cannot carry: send a string, or use richJsonCodec",
+    };
+  }
+  if (value === null || typeof value !== "object" || depth > 64) return undefined;
+  if (value instanceof Date) {
+    return {
+      path: [],
+      why: "is a Date, which JSON turns into a string: send an ISO string, or use richJsonCodec",
+    };
+  }
   if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value))
-    throw new TypeError(`${path || "value"} is a ${value.constructor.name}, which JSON turns into {}`);
+    return { path: [], why: `is a ${value.constructor.name}, which JSON turns into {}` };
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, depth + 1);
-    return;
+    for (let i = 0; i < value.length; i++) {
+      const bad = findNonJson(value[i], depth + 1);
+      if (bad !== undefined) {
+        bad.path.unshift(i);
+        return bad;
+      }
+    }
+    return undefined;
   }
-  for (const key in value)
-    checkJson((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+  for (const key in value) {
+    const bad = findNonJson((value as Record<string, unknown>)[key], depth + 1);
+    if (bad !== undefined) {
+      bad.path.unshift(key);
+      return bad;
+    }
+  }
+  return undefined;
+}
+
+/** Throws when JSON would change a value silently, naming where (`items[2].at is a Date, …`). */
+function checkJson(value: unknown): void {
+  const bad = findNonJson(value, 0);
+  if (bad === undefined) return;
+  let path = "";
+  for (const p of bad.path) path = typeof p === "number" ? `${path}[${p}]` : path === "" ? p : `${path}.${p}`;
+  throw new TypeError(`${path || "value"} ${bad.why}`);
 }
 
 /**
@@ -50,8 +82,8 @@ export const jsonCodec: Codec = {
   contentType: "application/json",
   encode: (value) => {
     if (value === undefined) return empty;
-    checkJson(value, "", 0);
-    return encoder.encode(JSON.stringify(value));
+    checkJson(value);
+    return utf8(JSON.stringify(value));
   },
   decode: (data) => (data.length === 0 ? undefined : JSON.parse(decoder.decode(data))),
 };
@@ -65,7 +97,7 @@ export const richJsonCodec: Codec = {
   encode: (value) =>
     value === undefined
       ? empty
-      : encoder.encode(
+      : utf8(
           JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
             const raw = this[key];
             if (raw instanceof Date) return { $date: raw.toISOString() };

@@ -44,6 +44,8 @@ interface Flight {
 class NodeLink {
   readonly flights = new Set<Flight>();
   readonly breakers = new Map<string, CircuitBreaker>();
+  /** The node's subject of each entry, built once (a subject per call was a string to build and hash). */
+  private readonly subjects = new Map<string, string>();
   probing = false;
   lastProbe = 0;
 
@@ -54,6 +56,15 @@ class NodeLink {
       this.breakers.set(ref.id, b);
     }
     return b;
+  }
+
+  subject(ref: EntryRef, node: string): string {
+    let s = this.subjects.get(ref.id);
+    if (s === undefined) {
+      s = subjects.node(node, ref.service, ref.name);
+      this.subjects.set(ref.id, s);
+    }
+    return s;
   }
 }
 
@@ -131,7 +142,7 @@ export class RemoteRouter {
       );
     }
     const [node, link, breaker] = chosen;
-    return this.fly(link, subjects.node(node.id, ref.service, ref.name), data, headers, timeoutMs).then(
+    return this.fly(link, link.subject(ref, node.id), data, headers, timeoutMs).then(
       (msg) => {
         try {
           const value = read(msg);

@@ -1,4 +1,5 @@
 import { TesseraError } from "../core/errors.js";
+import { utf8 } from "../core/utf8.js";
 
 /**
  * The messaging port. Features speak to the bus only through this interface; adapters (memory,
@@ -183,13 +184,12 @@ export function isNoResponders(err: unknown): boolean {
 /** Header marking a reply whose body is a JSON error `{code, message, details}` (whatever the codec). */
 export const errorHeader = "tessera-error";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** The reply for a failure: always JSON, so any peer can read it. */
 export function errorReplyOf(err: unknown): Reply {
   return {
-    data: encoder.encode(JSON.stringify(TesseraError.from(err).toJSON())),
+    data: utf8(JSON.stringify(TesseraError.from(err).toJSON())),
     headers: { [errorHeader]: "1" },
   };
 }

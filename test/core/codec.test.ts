@@ -17,6 +17,13 @@ describe("codecs: values never change silently on the wire", () => {
     expect(() => jsonCodec.encode({ n: [1, 2n] })).toThrow(/n\[1\] is a BigInt/);
     expect(() => jsonCodec.encode({ m: new Map() })).toThrow(/m is a Map/);
     expect(() => jsonCodec.encode({ x: { y: Number.NaN } })).toThrow(/x.y is NaN/);
+    expect(() => jsonCodec.encode({ items: [{ a: 1 }, { at: new Date(0) }] })).toThrow(
+      "items[1].at is a Date, which JSON turns into a string: send an ISO string, or use richJsonCodec",
+    );
+    expect(() => jsonCodec.encode([[new Set()]])).toThrow("[0][0] is a Set, which JSON turns into {}");
+    expect(() => jsonCodec.encode(Number.POSITIVE_INFINITY)).toThrow(
+      "value is Infinity, which JSON turns into null",
+    );
     expect(jsonCodec.decode(jsonCodec.encode({ a: [1, "b", null, { c: true }] }))).toEqual({
       a: [1, "b", null, { c: true }],
     });

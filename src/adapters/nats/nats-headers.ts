@@ -1,9 +1,9 @@
 import type { Msg, MsgHdrs, PublishOptions } from "@nats-io/transport-node";
+import { utf8 } from "../../core/utf8.js";
 import type { Headers } from "../../ports/transport.js";
 
 const none: Headers = Object.freeze({});
 
-const encoder = new TextEncoder();
 const unsafe = /[\r\n]/;
 
 /**
@@ -23,7 +23,7 @@ class WireHeaders implements MsgHdrs {
   encode(): Uint8Array {
     let s = "NATS/1.0";
     for (const key in this.h) s += `\r\n${key}: ${this.h[key]}`;
-    return encoder.encode(`${s}\r\n\r\n`);
+    return utf8(`${s}\r\n\r\n`);
   }
   get(k: string): string {
     return this.h[k] ?? "";
@@ -55,6 +55,8 @@ class WireHeaders implements MsgHdrs {
 }
 
 const token = /^[!-9;-~]+$/;
+// Header names recur (Tessera's own, an application's few): each is checked once.
+const validKeys = new Set<string>();
 
 /** Our headers as NATS headers, or `undefined` when there are none (a plain `PUB`, cheaper than `HPUB`). */
 export function toNatsHeaders(given: Headers | undefined): MsgHdrs | undefined {
@@ -63,7 +65,11 @@ export function toNatsHeaders(given: Headers | undefined): MsgHdrs | undefined {
   for (const key in given) {
     const value = given[key]!;
     // A CR or LF would let a value forge other headers (or end them).
-    if (!token.test(key) || unsafe.test(value)) throw new TypeError(`invalid header ${JSON.stringify(key)}`);
+    if (!validKeys.has(key)) {
+      if (!token.test(key)) throw new TypeError(`invalid header ${JSON.stringify(key)}`);
+      if (validKeys.size < 1000) validKeys.add(key);
+    }
+    if (unsafe.test(value)) throw new TypeError(`invalid header ${JSON.stringify(key)}`);
     out ??= {};
     out[key] = value;
   }

@@ -1,11 +1,11 @@
 import type { NodeInfo } from "../../core/registry.js";
+import { utf8 } from "../../core/utf8.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Announcements are JSON whatever the node's codec, so that any peer (or `nats sub`) can read them. */
 export function encodeInfo(info: NodeInfo): Uint8Array {
-  return encoder.encode(JSON.stringify(info));
+  return utf8(JSON.stringify(info));
 }
 
 const isString = (v: unknown): v is string => typeof v === "string";
@@ -57,5 +57,5 @@ export function decodeId(data: Uint8Array): string | undefined {
 }
 
 export function encodeId(id: string): Uint8Array {
-  return encoder.encode(JSON.stringify({ id }));
+  return utf8(JSON.stringify({ id }));
 }
