@@ -20,7 +20,7 @@ export interface ContextHost {
   /** The values of `model` for the service of `target` (`service.entry`). */
   configOf(target: string, model: ConfigModel): unknown;
   /** What `key` gives the service of `target` (`service.entry`). */
-  useOf<T>(target: string, key: UseKey<T>): T;
+  useOf<T>(target: string, key: UseKey<T>, caller?: CallMeta): T;
 }
 
 /**
@@ -119,6 +119,6 @@ export class CallContext implements Context {
   }
 
   use<T>(key: UseKey<T>): T {
-    return this.host.useOf(this.target, key);
+    return this.host.useOf(this.target, key, this.nested());
   }
 }

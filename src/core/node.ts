@@ -346,10 +346,10 @@ export class TesseraNode implements DispatchHost, EventHost {
     return this.providers.use(key, service);
   }
 
-  /** What `ctx.use(key)` gives a handler serving `target`. */
-  useOf<T>(target: string, key: UseKey<T>): T {
+  /** What `ctx.use(key)` gives a handler serving `target` (whose nested calls carry `caller`). */
+  useOf<T>(target: string, key: UseKey<T>, caller?: CallMeta): T {
     const dot = target.indexOf(".");
-    return this.providers.use(key, dot === -1 ? target : target.slice(0, dot));
+    return this.providers.use(key, dot === -1 ? target : target.slice(0, dot), caller);
   }
 
   /** The config behind `ctx.config(model)` of a handler serving `target`. */

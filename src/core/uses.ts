@@ -1,3 +1,4 @@
+import type { CallMeta } from "./call-meta.js";
 import { TesseraError } from "./errors.js";
 
 /**
@@ -27,8 +28,13 @@ export interface UseKey<T> {
   readonly "~use"?: T;
 }
 
-/** How a plugin provides a key: the value for the handlers of `service` (it throws when the service may not have it). */
-export type UseProvider<T> = (service: string) => T;
+/**
+ * How a plugin provides a key: the value for the handlers of `service` (it throws when the service
+ * may not have it). `caller` is what the reading handler gives its nested calls (request id,
+ * identity, deadline, trace), `undefined` outside a handler: a provider whose value sends messages
+ * makes them part of the handler's call with it.
+ */
+export type UseProvider<T> = (service: string, caller?: CallMeta) => T;
 
 /** The providers of one node, keyed by {@link UseKey.useKey}. */
 export class UseProviders {
@@ -38,7 +44,7 @@ export class UseProviders {
     this.providers.set(key.useKey, provider);
   }
 
-  use<T>(key: UseKey<T>, service: string): T {
+  use<T>(key: UseKey<T>, service: string, caller?: CallMeta): T {
     const provider = this.providers.get(key.useKey);
     if (provider === undefined) {
       throw new TesseraError(
@@ -46,7 +52,7 @@ export class UseProviders {
         `service "${service}" uses ${key.useKey}, which nothing on this node provides (declare it in the service's \`uses\` and give the node its plugin)`,
       );
     }
-    return provider(service) as T;
+    return provider(service, caller) as T;
   }
 }
 

@@ -112,28 +112,37 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
     }
   };
 
+  /**
+   * The sending side of `conn` for `service`. Sent from a handler (`caller`), a message is part of
+   * its call: same request id, identity and trace, and a request waits no longer than the caller's
+   * deadline. Outside a handler, a message starts a new chain.
+   */
   const sender = (
     node: TesseraNode,
     conn: ConnectionDef,
     service: string,
+    caller: CallMeta | undefined,
   ): Requester<unknown, unknown> | Publisher<unknown> => {
     const { transport, codec } = node;
     const address = addressOf(addresses, service, conn.name);
-    const meta = (): CallMeta => ({
-      requestId: newRequestId(),
-      identity: undefined,
-      deadline: undefined,
+    const meta = (deadline: number | undefined): CallMeta => ({
+      requestId: caller?.requestId ?? newRequestId(),
+      identity: caller?.identity,
+      deadline,
       signal: undefined,
+      trace: caller?.trace,
     });
     if (conn.kind === "request-reply") {
       return {
         async request(input, opts) {
           const checked = checkArgs(conn.args, input, `arguments of ${conn.name}`);
-          const timeoutMs = opts?.timeout ?? requestTimeout;
-          const m = { ...meta(), deadline: Date.now() + timeoutMs };
+          const own = Date.now() + (opts?.timeout ?? requestTimeout);
+          const deadline = caller?.deadline !== undefined && caller.deadline < own ? caller.deadline : own;
+          const timeoutMs = deadline - Date.now();
+          if (timeoutMs <= 0) throw TesseraError.timeout(`${conn.name}: the caller's deadline has passed`);
           const reply = await transport.request(address.subject, codec.encode(checked), {
             timeoutMs,
-            headers: metaToHeaders(m),
+            headers: metaToHeaders(meta(deadline)),
           });
           const remote = errorOfReply(reply);
           if (remote !== undefined) throw remote;
@@ -145,7 +154,7 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
       async publish(input, opts) {
         const checked = checkArgs(conn.args, input, `message of ${conn.name}`);
         const subject = opts?.topic === undefined ? address.subject : `${address.subject}.${opts.topic}`;
-        await transport.publish(subject, codec.encode(checked), metaToHeaders(meta()));
+        await transport.publish(subject, codec.encode(checked), metaToHeaders(meta(caller?.deadline)));
       },
     };
   };
@@ -172,7 +181,7 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
       }
       for (const { conn, senders } of byConnection.values()) {
         const cache = new Map<string, Requester<unknown, unknown> | Publisher<unknown>>();
-        node.provide(conn as UseKey<unknown>, (service) => {
+        node.provide(conn as UseKey<unknown>, (service, caller) => {
           if (!senders.has(service)) {
             const role = conn.kind === "request-reply" ? "requester" : "publisher";
             throw new TesseraError(
@@ -180,9 +189,11 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
               `service "${service}" does not declare ${role}(${conn.name}) in its uses`,
             );
           }
+          // A handler's sender carries its call; the one used outside handlers is made once.
+          if (caller !== undefined) return sender(node, conn, service, caller) as never;
           let s = cache.get(service);
           if (s === undefined) {
-            s = sender(node, conn, service);
+            s = sender(node, conn, service, undefined);
             cache.set(service, s);
           }
           return s as never;

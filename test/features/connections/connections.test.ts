@@ -96,6 +96,73 @@ describe("wired connections", () => {
     expect(seen).toEqual(["desk.quote"]);
   });
 
+  it("makes what a handler sends part of its call: request id, identity, trace, and no wait past its deadline", async () => {
+    const bus = createMemoryBus();
+    const seen: { requestId: string; identity: unknown; deadline: number | undefined; traceId: string }[] =
+      [];
+    const slow = service("pricing", {
+      uses: [
+        replier(quote, async (_a, ctx) => {
+          seen.push({
+            requestId: ctx.requestId,
+            identity: ctx.identity,
+            deadline: ctx.deadline,
+            traceId: ctx.trace.traceId,
+          });
+          await new Promise((r) => setTimeout(r, 300));
+          return { price: 1 };
+        }),
+      ],
+    });
+    const traced = service("sub", {
+      uses: [
+        subscriber(trades, (_m, ctx) => {
+          seen.push({
+            requestId: ctx.requestId,
+            identity: ctx.identity,
+            deadline: ctx.deadline,
+            traceId: ctx.trace.traceId,
+          });
+        }),
+      ],
+    });
+    const settled: { code: string; ms: number }[] = [];
+    const asker = service("asker", {
+      uses: [requester(quote), publisher(trades)],
+      entries: {
+        ask: entry({ input: z.unknown() }, async (_i, ctx) => {
+          const t0 = Date.now();
+          await ctx
+            .use(quote)
+            .request({ symbol: "AAPL" })
+            .catch((e: TesseraError) => settled.push({ code: e.code, ms: Date.now() - t0 }));
+        }),
+        trade: entry({ input: z.unknown() }, (input, ctx) =>
+          ctx.use(trades).publish(input as { symbol: string; qty: number }),
+        ),
+      },
+    });
+    await start(bus, [slow, traced]);
+    const client = await start(bus, [asker]);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const root = {
+      requestId: "req-7",
+      identity: { sub: "ada" },
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    };
+    const before = Date.now();
+    await rejection(client.call(asker.entries.ask, {}, { ...root, timeout: 100 }));
+    // The request inside gave up at the caller's deadline (100 ms), not the connection's 2 s.
+    await vi.waitFor(() => expect(settled).toHaveLength(1));
+    expect(settled[0]!.code).toBe("TESSERA_TIMEOUT");
+    expect(settled[0]!.ms).toBeLessThan(1000);
+    await client.call(asker.entries.trade, { symbol: "AAPL", qty: 1 }, root);
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen[0]).toMatchObject({ requestId: "req-7", identity: { sub: "ada" }, traceId });
+    expect(seen[0]!.deadline).toBeLessThanOrEqual(before + 100 + 50);
+    expect(seen[1]).toEqual({ requestId: "req-7", identity: { sub: "ada" }, deadline: undefined, traceId });
+  });
+
   describe("argument models on send: refused with every problem, nothing sent", () => {
     it.each([
       [
