@@ -6,12 +6,14 @@ import { isSafeId, newRequestId } from "../../core/ids.js";
 import type { TesseraNode } from "../../core/node.js";
 import { Reply } from "../../core/reply.js";
 import type { Route } from "../../core/routes.js";
+import { jsonSchemaOf } from "../../core/schema.js";
 import type { Authorizer } from "../../core/service.js";
 import { TraceRoot } from "../../core/trace-context.js";
 import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/traceparent.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { httpStatusOf } from "./http-status.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
+import { type JsonWriter, jsonWriterOf } from "./json-writer.js";
 import { type OpenApiInfo, openApiDocument } from "./openapi.js";
 import { Router } from "./router.js";
 
@@ -125,11 +127,27 @@ function takesBody(route: Route, req: GatewayRequest): boolean {
   return bodyVerbs.has(route.method) || (route.method === "DELETE" && hasBody(req));
 }
 
+/** The JSON text of a result: with the route's writer when it has one and the result fits it. */
+function jsonText(result: unknown, write: JsonWriter | undefined): string {
+  return write?.(result) ?? JSON.stringify(result);
+}
+
+/**
+ * The writer of a route's answers, from its output schema: zod's only, whose parsed objects hold
+ * exactly the schema's keys, in its order (a library that keeps unknown keys would lose them).
+ */
+function writerOf(route: Route): JsonWriter | undefined {
+  const output = route.entry.options.output;
+  if (output === undefined || output["~standard"].vendor !== "zod") return undefined;
+  return jsonWriterOf(jsonSchemaOf(output, "output"));
+}
+
 function success(
   route: Route,
   result: unknown,
   requestId: string,
   extra: Record<string, string> | undefined,
+  write: JsonWriter | undefined,
 ): GatewayResponse {
   const headers: Record<string, string> =
     extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
@@ -150,17 +168,22 @@ function success(
     return { status: route.entry.options.status ?? 200, headers, body: result };
   }
   headers["content-type"] = JSON_TYPE;
-  return { status: route.entry.options.status ?? 200, headers, body: JSON.stringify(result) };
+  return { status: route.entry.options.status ?? 200, headers, body: jsonText(result, write) };
 }
 
 /** {@link success} of the common case (JSON, no CORS): one object literal, headers in a fixed shape. */
-function jsonSuccess(route: Route, result: unknown, requestId: string): GatewayResponse {
+function jsonSuccess(
+  route: Route,
+  result: unknown,
+  requestId: string,
+  write: JsonWriter | undefined,
+): GatewayResponse {
   if (result === undefined || result instanceof Uint8Array || result instanceof Reply)
-    return success(route, result, requestId, undefined);
+    return success(route, result, requestId, undefined, write);
   return {
     status: route.entry.options.status ?? 200,
     headers: { "x-request-id": requestId, "content-type": JSON_TYPE },
-    body: JSON.stringify(result),
+    body: jsonText(result, write),
   };
 }
 
@@ -181,6 +204,8 @@ export class Gateway {
   private readonly cors: Cors | undefined;
   private readonly callOptions: { readonly timeout: number } | undefined;
   private openapiCache: string | undefined;
+  /** The JSON writer of each route whose output schema allows one. */
+  private readonly writers = new Map<Route, JsonWriter>();
 
   constructor(
     readonly node: TesseraNode,
@@ -195,6 +220,10 @@ export class Gateway {
       }
     }
     this.router = new Router(node.routes);
+    for (const r of node.routes) {
+      const write = writerOf(r);
+      if (write !== undefined) this.writers.set(r, write);
+    }
     this.bodyLimit = options.bodyLimit ?? 1024 * 1024;
     const timeout = options.requestTimeout ?? 30_000;
     this.callOptions = timeout > 0 ? { timeout } : undefined;
@@ -311,8 +340,11 @@ export class Gateway {
       trace: traceOf(req),
     };
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
-    if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra));
-    return extra === undefined ? jsonSuccess(route, r, requestId) : success(route, r, requestId, extra);
+    const write = this.writers.get(route);
+    if (r instanceof Promise) return r.then((result) => success(route, result, requestId, extra, write));
+    return extra === undefined
+      ? jsonSuccess(route, r, requestId, write)
+      : success(route, r, requestId, extra, write);
   }
 
   /**
