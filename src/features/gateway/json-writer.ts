@@ -14,6 +14,7 @@ type Node = (value: unknown) => string | undefined;
 type JsonSchema = Readonly<Record<string, unknown>>;
 
 // What JSON.stringify escapes in a string: quotes, backslashes, control characters, lone surrogates.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for.
 const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
 // Array-index keys come first in JSON.stringify's order, whatever the schema's order.
 const indexKey = /^(?:0|[1-9]\d*)$/;
