@@ -4,16 +4,15 @@ import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
 import { isSafeId, newRequestId } from "../../core/ids.js";
 import type { TesseraNode } from "../../core/node.js";
-import { Reply } from "../../core/reply.js";
 import type { Route } from "../../core/routes.js";
-import { jsonSchemaOf } from "../../core/schema.js";
 import type { Authorizer } from "../../core/service.js";
 import { TraceRoot } from "../../core/trace-context.js";
 import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/traceparent.js";
+import { JSON_TYPE, jsonSuccess, success, writerOf } from "./answers.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { httpStatusOf } from "./http-status.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
-import { type JsonWriter, jsonWriterOf } from "./json-writer.js";
+import type { JsonWriter } from "./json-writer.js";
 import { type OpenApiInfo, openApiDocument } from "./openapi.js";
 import { Router } from "./router.js";
 
@@ -59,8 +58,6 @@ export interface GatewayOptions {
   readonly openapi?: OpenApiInfo;
 }
 
-const JSON_TYPE = "application/json; charset=utf-8";
-const BINARY_TYPE = "application/octet-stream";
 const builtins = new Set(["/health", "/ready", "/registry", "/openapi.json"]);
 const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
 
@@ -125,66 +122,6 @@ function hasBody(req: GatewayRequest): boolean {
  */
 function takesBody(route: Route, req: GatewayRequest): boolean {
   return bodyVerbs.has(route.method) || (route.method === "DELETE" && hasBody(req));
-}
-
-/** The JSON text of a result: with the route's writer when it has one and the result fits it. */
-function jsonText(result: unknown, write: JsonWriter | undefined): string {
-  return write?.(result) ?? JSON.stringify(result);
-}
-
-/**
- * The writer of a route's answers, from its output schema: zod's only, whose parsed objects hold
- * exactly the schema's keys, in its order (a library that keeps unknown keys would lose them).
- */
-function writerOf(route: Route): JsonWriter | undefined {
-  const output = route.entry.options.output;
-  if (output === undefined || output["~standard"].vendor !== "zod") return undefined;
-  return jsonWriterOf(jsonSchemaOf(output, "output"));
-}
-
-function success(
-  route: Route,
-  result: unknown,
-  requestId: string,
-  extra: Record<string, string> | undefined,
-  write: JsonWriter | undefined,
-): GatewayResponse {
-  const headers: Record<string, string> =
-    extra === undefined ? { "x-request-id": requestId } : { ...extra, "x-request-id": requestId };
-  if (result instanceof Reply) {
-    // Bytes keep the content type the handler chose; JSON is always sent as JSON.
-    const bytes = result.body instanceof Uint8Array;
-    if (!bytes || result.headers["content-type"] === undefined)
-      headers["content-type"] = bytes ? BINARY_TYPE : JSON_TYPE;
-    return {
-      status: result.status,
-      headers: { ...result.headers, ...headers },
-      body: bytes ? result.body : JSON.stringify(result.body),
-    };
-  }
-  if (result === undefined) return { status: 204, headers, body: undefined };
-  if (result instanceof Uint8Array) {
-    headers["content-type"] = BINARY_TYPE;
-    return { status: route.entry.options.status ?? 200, headers, body: result };
-  }
-  headers["content-type"] = JSON_TYPE;
-  return { status: route.entry.options.status ?? 200, headers, body: jsonText(result, write) };
-}
-
-/** {@link success} of the common case (JSON, no CORS): one object literal, headers in a fixed shape. */
-function jsonSuccess(
-  route: Route,
-  result: unknown,
-  requestId: string,
-  write: JsonWriter | undefined,
-): GatewayResponse {
-  if (result === undefined || result instanceof Uint8Array || result instanceof Reply)
-    return success(route, result, requestId, undefined, write);
-  return {
-    status: route.entry.options.status ?? 200,
-    headers: { "x-request-id": requestId, "content-type": JSON_TYPE },
-    body: jsonText(result, write),
-  };
 }
 
 function flatHeaders(req: GatewayRequest): Record<string, string | undefined> {
