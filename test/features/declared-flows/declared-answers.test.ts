@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { entry } from "../../../src/core/entry.js";
 import { service } from "../../../src/core/service.js";
-import { externalServices, field, type ServiceHandler } from "./external-services.js";
+import { externalServices, field } from "./external-services.js";
 import { type DeclaredFixture, declaredFixture, textAliases } from "./fixture.js";
 
 const ext = externalServices();
@@ -13,12 +13,7 @@ describe("declared flows: mapping data, and the answers of services", () => {
   afterEach(async () => {
     await f?.stop();
   });
-  const register = (
-    name: string,
-    h: ServiceHandler,
-    inputs?: ReturnType<typeof field>[],
-    outputs?: ReturnType<typeof field>[],
-  ) => ext.register(f.client, name, h, inputs, outputs);
+  const register = ext.registrar(() => f.client);
 
   it("maps a step's input from a data path and from a constant {value}, and puts the result under `into`", async () => {
     f = await declaredFixture();

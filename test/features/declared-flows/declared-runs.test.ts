@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryDeclaredFlowStore, memoryFlowStore } from "../../../src/adapters/memory/index.js";
-import { externalServices, field, iso, type ServiceHandler, uuid } from "./external-services.js";
+import { externalServices, field, iso, uuid } from "./external-services.js";
 import { type DeclaredFixture, declaredFixture } from "./fixture.js";
 
 const ext = externalServices();
@@ -11,12 +11,7 @@ describe("declared flows: runs", () => {
   afterEach(async () => {
     await f?.stop();
   });
-  const register = (
-    name: string,
-    h: ServiceHandler,
-    inputs?: ReturnType<typeof field>[],
-    outputs?: ReturnType<typeof field>[],
-  ) => ext.register(f.client, name, h, inputs, outputs);
+  const register = ext.registrar(() => f.client);
 
   it("runs sync (the output) and async (the event id, then its status); the data is checked against the inputs", async () => {
     f = await declaredFixture();

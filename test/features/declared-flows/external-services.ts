@@ -71,23 +71,27 @@ export function externalServices() {
     get base(): string {
       return base;
     },
-    /** Serves `name` with `h` and registers it through the /declared API of `client`. */
-    async register(
-      client: TestClient,
-      name: string,
-      h: ServiceHandler,
-      inputs = [field("message")],
-      outputs = [field("message")],
-    ): Promise<{ id: string }> {
-      handlers.set(`/${name}`, h);
-      const res = await client.post("/declared/services", {
-        name,
-        address: `${base}/${name}`,
-        inputs,
-        outputs,
-      });
-      expect(res.status).toBe(201);
-      return res.body as { id: string };
+    /**
+     * A `register(name, handler, inputs?, outputs?)` that serves `name` with `handler` and registers
+     * it through the /declared API of the client `clientOf` gives at the time (the test's fixture).
+     */
+    registrar(clientOf: () => TestClient) {
+      return async (
+        name: string,
+        h: ServiceHandler,
+        inputs = [field("message")],
+        outputs = [field("message")],
+      ): Promise<{ id: string }> => {
+        handlers.set(`/${name}`, h);
+        const res = await clientOf().post("/declared/services", {
+          name,
+          address: `${base}/${name}`,
+          inputs,
+          outputs,
+        });
+        expect(res.status).toBe(201);
+        return res.body as { id: string };
+      };
     },
   };
 }
