@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import type { CallMeta } from "../../core/call-meta.js";
 import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
@@ -11,9 +10,9 @@ import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/tra
 import { JSON_TYPE, jsonSuccess, success, writerOf } from "./answers.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { httpStatusOf } from "./http-status.js";
-import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import type { JsonWriter } from "./json-writer.js";
 import { type OpenApiInfo, openApiDocument } from "./openapi.js";
+import { headerOf, readJsonBody, readRawBody } from "./request-body.js";
 import { Router } from "./router.js";
 
 /** A request as the gateway sees it, whatever carried it (node:http, a test, a Lambda event). */
@@ -60,11 +59,6 @@ export interface GatewayOptions {
 
 const builtins = new Set(["/health", "/ready", "/registry", "/openapi.json"]);
 const bodyVerbs = new Set(["POST", "PUT", "PATCH"]);
-
-function headerOf(req: GatewayRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === "string" ? v : v?.[0];
-}
 
 /**
  * The caller's trace: a valid `traceparent` (with its `tracestate`) continues it; without one, or
@@ -245,9 +239,9 @@ export class Gateway {
     let input: unknown;
     if (route.entry.options.rawBody === true && bodyVerbs.has(route.method)) {
       // The entry reads the body itself (e.g. to answer a legacy contract's own errors).
-      input = { ...(await this.readRaw(req)), ...params };
+      input = { ...(await readRawBody(req, this.bodyLimit)), ...params };
     } else if (takesBody(route, req)) {
-      input = await this.readBody(req);
+      input = await readJsonBody(req, this.bodyLimit);
       if (params !== undefined) {
         if (input === undefined) input = {};
         if (input === null || typeof input !== "object" || Array.isArray(input)) {
@@ -330,68 +324,6 @@ export class Gateway {
     return verdict === true ? undefined : verdict;
   }
 
-  private async readBody(req: GatewayRequest): Promise<unknown> {
-    const declared = Number(headerOf(req, "content-length"));
-    if (declared > this.bodyLimit) throw this.tooLarge(declared);
-    let body: string | Uint8Array | undefined = req.body;
-    const streamed = body === undefined && req.readBody !== undefined;
-    if (streamed && !(declared > 0) && headerOf(req, "transfer-encoding") === undefined) return undefined;
-    if (body !== undefined && body.length === 0) return undefined;
-    if (!isJsonContentType(headerOf(req, "content-type"))) {
-      if (body === undefined && !streamed) return undefined;
-      throw unsupportedType();
-    }
-    if (streamed) body = await req.readBody?.(this.bodyLimit);
-    if (body === undefined || body.length === 0) return undefined;
-    let text: string;
-    if (typeof body === "string") {
-      if (Buffer.byteLength(body) > this.bodyLimit) throw this.tooLarge(Buffer.byteLength(body));
-      text = body;
-    } else {
-      if (body.byteLength > this.bodyLimit) throw this.tooLarge(body.byteLength);
-      if (!isUtf8(body)) throw TesseraError.badRequest("the body is not valid UTF-8");
-      text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
-    }
-    return parseJsonBody(text);
-  }
-
-  /** The body as text with its content type, unparsed (for entries declared with `rawBody`). */
-  private async readRaw(req: GatewayRequest): Promise<{ body?: string; contentType?: string }> {
-    const declared = Number(headerOf(req, "content-length"));
-    if (declared > this.bodyLimit) throw this.tooLarge(declared);
-    const contentType = headerOf(req, "content-type");
-    let body: string | Uint8Array | undefined = req.body;
-    if (
-      body === undefined &&
-      req.readBody !== undefined &&
-      (declared > 0 || headerOf(req, "transfer-encoding") !== undefined)
-    )
-      body = await req.readBody(this.bodyLimit);
-    const size =
-      body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    if (size > this.bodyLimit) throw this.tooLarge(size);
-    if (body !== undefined && typeof body !== "string" && !isUtf8(body))
-      throw TesseraError.badRequest("the body is not valid UTF-8");
-    const text =
-      body === undefined || typeof body === "string"
-        ? body
-        : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
-    return {
-      ...(text === undefined ? {} : { body: text }),
-      ...(contentType === undefined ? {} : { contentType }),
-    };
-  }
-
-  private tooLarge(size: number): TesseraError {
-    return new TesseraError(
-      "TESSERA_PAYLOAD_TOO_LARGE",
-      `the body exceeds the limit of ${this.bodyLimit} bytes`,
-      {
-        details: { limit: this.bodyLimit, ...(Number.isFinite(size) ? { size } : {}) },
-      },
-    );
-  }
-
   private builtin(
     method: string,
     path: string,
@@ -461,13 +393,6 @@ export class Gateway {
     if (e.details !== undefined && e.code !== "TESSERA_INTERNAL") body.details = e.details;
     return { status, headers, body: JSON.stringify({ error: body }) };
   }
-}
-
-function unsupportedType(): TesseraError {
-  return new TesseraError(
-    "TESSERA_UNSUPPORTED_MEDIA_TYPE",
-    "the body must be JSON (content-type: application/json)",
-  );
 }
 
 /**
