@@ -1,7 +1,6 @@
 import type { ErrorCode } from "../../core/error-codes.js";
 import { TesseraError } from "../../core/errors.js";
-import { parseJsonBody } from "../gateway/json-body.js";
-import { isJsonText } from "./json-text.js";
+import { refusePrototypeKeys } from "../gateway/json-body.js";
 
 function codeOfStatus(status: number): ErrorCode {
   if (status === 401) return "TESSERA_UNAUTHORIZED";
@@ -67,16 +66,10 @@ export async function callHttpService(
     });
   }
   if (res.status === 204 || text.trim() === "") return undefined;
+  let value: unknown;
   try {
-    // The gateway's reading of a body: a `__proto__` or `constructor.prototype` key is refused.
-    return parseJsonBody(text);
-  } catch (err) {
-    if (isJsonText(text))
-      throw new TesseraError(
-        "TESSERA_UNAVAILABLE",
-        `service ${service} answered ${res.status} with JSON that holds a forbidden key`,
-        { details: { service, status: res.status, reason: (err as Error).message }, cause: err },
-      );
+    value = JSON.parse(text);
+  } catch {
     throw new TesseraError(
       "TESSERA_UNAVAILABLE",
       `service ${service} answered ${res.status} with a body that is not JSON`,
@@ -90,4 +83,15 @@ export async function callHttpService(
       },
     );
   }
+  try {
+    // The gateway's reading of a body: a `__proto__` or `constructor.prototype` key is refused.
+    refusePrototypeKeys(text, value);
+  } catch (err) {
+    throw new TesseraError(
+      "TESSERA_UNAVAILABLE",
+      `service ${service} answered ${res.status} with JSON that holds a forbidden key`,
+      { details: { service, status: res.status, reason: (err as Error).message }, cause: err },
+    );
+  }
+  return value;
 }

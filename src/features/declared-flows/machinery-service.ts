@@ -4,9 +4,8 @@ import { TesseraError } from "../../core/errors.js";
 import { type Reply, reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
-import { isJsonContentType, parseJsonBody } from "../gateway/json-body.js";
+import { isJsonContentType, refusePrototypeKeys } from "../gateway/json-body.js";
 import type { DeclaredFlows } from "./declared-flows.js";
-import { isJsonText } from "./json-text.js";
 
 const Raw = z.object({ body: z.string().optional(), contentType: z.string().optional() });
 type Raw = z.infer<typeof Raw>;
@@ -24,11 +23,14 @@ function payloadOf(raw: Raw): { ok: true; value: unknown } | { ok: false; reply:
     return { ok: false, reply: message(400, "payload can not be empty") };
   let value: unknown;
   try {
-    value = parseJsonBody(raw.body);
-  } catch (err) {
-    // Told apart on the error path only: a body that parses was refused for a forbidden key.
-    if (isJsonText(raw.body)) return { ok: false, reply: message(400, (err as Error).message) };
+    value = JSON.parse(raw.body);
+  } catch {
     return { ok: false, reply: message(415, "json is expected") };
+  }
+  try {
+    refusePrototypeKeys(raw.body, value);
+  } catch (err) {
+    return { ok: false, reply: message(400, (err as Error).message) };
   }
   if (value === null) return { ok: false, reply: message(400, "payload can not be empty") };
   return { ok: true, value };

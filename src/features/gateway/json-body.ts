@@ -12,8 +12,17 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw TesseraError.badRequest(`malformed JSON body: ${(err as Error).message}`);
   }
-  if (text.includes("__proto__") || text.includes("constructor") || text.includes("\\u")) refusePoison(value);
+  refusePrototypeKeys(text, value);
   return value;
+}
+
+/**
+ * Throws `TESSERA_BAD_REQUEST` when a parsed JSON `value` holds a `__proto__` or
+ * `constructor.prototype` key. `text` is what it was parsed from: the value is walked only when the
+ * text could hide such a key.
+ */
+export function refusePrototypeKeys(text: string, value: unknown): void {
+  if (text.includes("__proto__") || text.includes("constructor") || text.includes("\\u")) refusePoison(value);
 }
 
 function refusePoison(root: unknown): void {
