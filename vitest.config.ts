@@ -7,9 +7,9 @@ export default defineConfig({
   resolve: {
     // Guide snippets import the package by name, as users do.
     alias: [
-      { find: /^tessera$/, replacement: src("index.ts") },
-      { find: /^tessera\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^tessera\/(.*)$/, replacement: src("adapters/$1/index.ts") },
+      { find: /^tesserae$/, replacement: src("index.ts") },
+      { find: /^tesserae\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^tesserae\/(.*)$/, replacement: src("adapters/$1/index.ts") },
     ],
   },
   test: {

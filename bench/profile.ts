@@ -18,7 +18,7 @@ interface Profile {
 function area(url: string, name: string): string {
   if (url === "") return name.startsWith("(") ? name : "native";
   if (url.startsWith("node:")) return "node internals";
-  if (url.includes("/src/")) return url.includes("/node_modules/") ? "dependencies" : "tessera src";
+  if (url.includes("/src/")) return url.includes("/node_modules/") ? "dependencies" : "tesserae src";
   if (url.includes("/node_modules/zod/")) return "zod";
   if (url.includes("/node_modules/")) return "dependencies";
   return "bench";

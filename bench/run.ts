@@ -1,4 +1,4 @@
-// `npm run bench [-- <scenario>…]`: Tessera beside its peers in one run, with ratios against the targets.
+// `npm run bench [-- <scenario>…]`: Tesserae beside its peers in one run, with ratios against the targets.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -29,15 +29,15 @@ const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
 const usage = `Usage: npm run bench [-- [scenario…] [options]]
 
-Runs Tessera beside its peers, each in its own child process, and prints req/s (or calls/s),
-p99 latency, Tessera's ratio to each peer and whether the target of issue 2 is met.
+Runs Tesserae beside its peers, each in its own child process, and prints req/s (or calls/s),
+p99 latency, Tesserae's ratio to each peer and whether the target of issue 2 is met.
 Results are also written to bench/results/latest.json.
 
 Scenarios (default: all):
 ${scenarios.map((s) => `  ${s.name.padEnd(10)} ${s.title}: ${s.peers.map((p) => p.name).join(", ")}`).join("\n")}
 
 Options:
-  --peers a,b     only these peers (e.g. --peers tessera,fastify)
+  --peers a,b     only these peers (e.g. --peers tesserae,fastify)
   --rounds n      repeat every measurement n times, interleaved, and keep the median (default 1)
   --cpu-prof      write V8 CPU profiles of every peer process into bench/results/profiles/<run>/
                   (summarise them with: npx tsx bench/profile.ts <file.cpuprofile>)
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
     rounds: cli.rounds,
   };
   console.log(
-    `Tessera benchmarks: ${Object.entries(environment)
+    `Tesserae benchmarks: ${Object.entries(environment)
       .map(([k, v]) => `${k} ${v}`)
       .join(" · ")}\n`,
   );

@@ -1,4 +1,4 @@
-// The curated public API of Tessera. Adapters live behind subpath exports (`tessera/memory`, …).
+// The curated public API of Tesserae. Adapters live behind subpath exports (`tesserae/memory`, …).
 export type {
   CommandConfig,
   CommandContext,

@@ -1,6 +1,6 @@
-// The peers run as plain JavaScript compiled by tsc, as Tessera runs in production, not through tsx:
+// The peers run as plain JavaScript compiled by tsc, as Tesserae runs in production, not through tsx:
 // tsx transforms with esbuild's `keepNames`, which wraps every function created at run time in a
-// `__name()` call. Tessera's per-request closures paid for it (about 5 % of GET throughput in an A/B
+// `__name()` call. Tesserae's per-request closures paid for it (about 5 % of GET throughput in an A/B
 // run) while Fastify, Hono and Moleculer, published as JavaScript, did not.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const buildDir = fileURLToPath(new URL("../.build/", import.meta.url));
 
-/** Compiles bench/peers (and the Tessera sources they import) into bench/.build, without type checking. */
+/** Compiles bench/peers (and the Tesserae sources they import) into bench/.build, without type checking. */
 export function buildPeers(): void {
   rmSync(buildDir, { recursive: true, force: true });
   const tsc = `${repoRoot}node_modules/.bin/tsc`;

@@ -3,7 +3,7 @@
 import { aggregate, type DomainEvent, eventSourcing } from "../../src/index.js";
 import { percentiles } from "./event-store-load.js";
 import { envNumber, reportResult } from "./peer-process.js";
-import { benchEventStore } from "./tessera-event-store.js";
+import { benchEventStore } from "./tesserae-event-store.js";
 
 const EVENTS = 10_000;
 

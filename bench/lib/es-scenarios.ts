@@ -1,4 +1,4 @@
-// The event-store scenarios (issue 7): Tessera's PostgreSQL event store beside Emmett's, on the same server.
+// The event-store scenarios (issue 7): Tesserae's PostgreSQL event store beside Emmett's, on the same server.
 import type { Scenario } from "./scenarios.js";
 
 export const eventStoreScenarios: readonly Scenario[] = [
@@ -15,7 +15,7 @@ export const eventStoreScenarios: readonly Scenario[] = [
         target: 1.5,
         note: "emmett-postgresql 0.42 appendToStream, pool of 10",
       },
-      { name: "tessera", file: "es-tessera.ts", note: "store.append, pool of 10" },
+      { name: "tesserae", file: "es-tesserae.ts", note: "store.append, pool of 10" },
     ],
   },
   {
@@ -26,7 +26,7 @@ export const eventStoreScenarios: readonly Scenario[] = [
     pinned: false,
     peers: [
       { name: "emmett", file: "es-command-emmett.ts", note: "CommandHandler, pool of 10" },
-      { name: "tessera", file: "es-command-tessera.ts", note: "repository load + save, pool of 10" },
+      { name: "tesserae", file: "es-command-tesserae.ts", note: "repository load + save, pool of 10" },
     ],
   },
   {
@@ -36,7 +36,7 @@ export const eventStoreScenarios: readonly Scenario[] = [
     pinned: false,
     peers: [
       { name: "no snapshot", file: "es-load-replay.ts", note: "replays 10,000 events" },
-      { name: "tessera", file: "es-load-snapshot.ts", note: "snapshot + the events after it" },
+      { name: "tesserae", file: "es-load-snapshot.ts", note: "snapshot + the events after it" },
     ],
   },
   {
@@ -45,7 +45,11 @@ export const eventStoreScenarios: readonly Scenario[] = [
     title: "Async projection under the es-append load (calls/s = appends/s; p99 = projection lag)",
     pinned: false,
     peers: [
-      { name: "tessera", file: "es-lag-tessera.ts", note: "lag from commit to read model, batches of 2,000" },
+      {
+        name: "tesserae",
+        file: "es-lag-tesserae.ts",
+        note: "lag from commit to read model, batches of 2,000",
+      },
     ],
   },
 ];

@@ -24,7 +24,7 @@ interface Dbos {
 export async function dbos(): Promise<void> {
   const { DBOS } = await load<{ DBOS: Dbos }>("@dbos-inc/dbos-sdk");
   DBOS.setConfig({
-    name: "tessera-bench",
+    name: "tesserae-bench",
     systemDatabaseUrl: await benchDatabaseUrl("dbos", true),
     systemDatabasePoolSize: POOL_SIZE,
     logLevel: "error",

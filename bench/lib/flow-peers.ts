@@ -37,8 +37,8 @@ async function measureEngine(store: FlowStore, onEnd: () => Promise<void>): Prom
   await onEnd();
 }
 
-/** Tessera's engine on PostgreSQL, a pool of POOL_SIZE, in a schema of its own (dropped first). */
-export async function tesseraPostgres(): Promise<void> {
+/** Tesserae's engine on PostgreSQL, a pool of POOL_SIZE, in a schema of its own (dropped first). */
+export async function oursPostgres(): Promise<void> {
   const pool = new pg.Pool({ connectionString: await benchDatabaseUrl(), max: POOL_SIZE });
   await pool.query("DROP SCHEMA IF EXISTS bench_flows CASCADE");
   await measureEngine(postgresFlowStore({ pool, schema: "bench_flows" }), async () => {
@@ -47,9 +47,9 @@ export async function tesseraPostgres(): Promise<void> {
   });
 }
 
-/** Tessera's engine on SQLite (WAL) at a synchronous setting, in a temporary file. */
-export async function tesseraSqlite(synchronous: "FULL" | "NORMAL"): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-flows-"));
+/** Tesserae's engine on SQLite (WAL) at a synchronous setting, in a temporary file. */
+export async function oursSqlite(synchronous: "FULL" | "NORMAL"): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "tesserae-bench-flows-"));
   const database = new Database(join(dir, "flows.db"));
   await measureEngine(sqliteFlowStore({ database, synchronous }), async () => {
     database.close();
@@ -76,7 +76,7 @@ export async function insertPostgres(connections: number): Promise<void> {
 
 /** The floor of one durable write on SQLite: one single-row transaction (autocommit), WAL, at a synchronous setting. */
 export async function insertSqlite(synchronous: "FULL" | "NORMAL"): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-insert-"));
+  const dir = mkdtempSync(join(tmpdir(), "tesserae-bench-insert-"));
   const db = new Database(join(dir, "insert.db"));
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${synchronous}`);

@@ -27,8 +27,8 @@ export const flowScenarios: readonly Scenario[] = [
         note: "DBOS Transact 5.3, 3 × DBOS.runStep, pool of 10",
       },
       {
-        name: "tessera",
-        file: "flows-tessera-pg.ts",
+        name: "tesserae",
+        file: "flows-tesserae-pg.ts",
         note: "engine.execute, 3 × ctx.step, pool of 10, group commit",
       },
     ],
@@ -45,7 +45,11 @@ export const flowScenarios: readonly Scenario[] = [
         target: 1.0,
         note: "one single-row transaction",
       },
-      { name: "tessera", file: "flows-tessera-sqlite-full.ts", note: "engine.execute, the default setting" },
+      {
+        name: "tesserae",
+        file: "flows-tesserae-sqlite-full.ts",
+        note: "engine.execute, the default setting",
+      },
     ],
   },
   {
@@ -60,7 +64,7 @@ export const flowScenarios: readonly Scenario[] = [
         target: 1.0,
         note: "one single-row transaction",
       },
-      { name: "tessera", file: "flows-tessera-sqlite-normal.ts", note: "engine.execute" },
+      { name: "tesserae", file: "flows-tesserae-sqlite-normal.ts", note: "engine.execute" },
     ],
   },
 ];

@@ -1,5 +1,5 @@
-// The two Lambda functions compared, built as a user would build them: Tessera's example system with
-// `tessera build --target lambda` (service text), and Fastify with @fastify/aws-lambda serving the
+// The two Lambda functions compared, built as a user would build them: Tesserae's example system with
+// `tesserae build --target lambda` (service text), and Fastify with @fastify/aws-lambda serving the
 // same route (POST /text/upper, body and answer checked by JSON schemas), bundled by esbuild with the
 // same settings (ESM, Node 20, minified).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,7 +15,7 @@ const here = fileURLToPath(import.meta.url);
 const sourceRoot = here.slice(0, here.indexOf("/bench/") + 1);
 const benchDir = `${sourceRoot}bench/`;
 // The functions of this process, outside bench/.build (which another run of the bench may wipe).
-export const workDir = mkdtempSync(join(tmpdir(), "tessera-bench-lambda-"));
+export const workDir = mkdtempSync(join(tmpdir(), "tesserae-bench-lambda-"));
 process.once("exit", () => rmSync(workDir, { recursive: true, force: true }));
 const outDir = `${workDir}/`;
 
@@ -55,14 +55,14 @@ export function upperEvent(message: unknown = "hello world") {
 
 export const EXPECTED_BODY = JSON.stringify({ message: "HELLO WORLD" });
 
-/** `tessera build --target lambda` of examples/text (service text): the path of its index.mjs. */
-export async function tesseraFunction(): Promise<string> {
+/** `tesserae build --target lambda` of examples/text (service text): the path of its index.mjs. */
+export async function oursFunction(): Promise<string> {
   // As the CLI does: the project loaded (its file imports the sources, through tsx), then built.
   const project = await loadProject({ cwd: `${sourceRoot}examples/text`, processEnv: { ...process.env } });
   const [artifact] = await buildLambdas(
     project,
-    // The runtime from the sources, as the project file imports them (one copy of Tessera in the bundle).
-    { outDir: `${outDir}tessera`, services: ["text"], runtime: `${sourceRoot}src/deploy/lambda-runtime.ts` },
+    // The runtime from the sources, as the project file imports them (one copy of Tesserae in the bundle).
+    { outDir: `${outDir}tesserae`, services: ["text"], runtime: `${sourceRoot}src/deploy/lambda-runtime.ts` },
   );
   return artifact!.bundle;
 }

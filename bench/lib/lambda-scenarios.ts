@@ -24,9 +24,9 @@ export const lambdaScenarios: readonly Scenario[] = [
         note: "fastify 5 + @fastify/aws-lambda 6, ajv schemas, esbuild bundle",
       },
       {
-        name: "tessera",
-        file: "lambda-cold-tessera.ts",
-        note: "tessera build --target lambda of examples/text",
+        name: "tesserae",
+        file: "lambda-cold-tesserae.ts",
+        note: "tesserae build --target lambda of examples/text",
       },
     ],
   },
@@ -46,7 +46,7 @@ export const lambdaScenarios: readonly Scenario[] = [
         file: "lambda-warm-fastify.ts",
         note: "@fastify/aws-lambda (light-my-request inject)",
       },
-      { name: "tessera", file: "lambda-warm-tessera.ts", note: "v2 event → gateway → v2 result" },
+      { name: "tesserae", file: "lambda-warm-tesserae.ts", note: "v2 event → gateway → v2 result" },
     ],
   },
 ];

@@ -1,6 +1,6 @@
 // Raw nats.js request/reply, the floor of a remote call: one inbox subscription and a map of waiting
 // calls on the caller, a queue subscription that parses and answers on the responder, no validation.
-// With `metadata`, each request also carries what Tessera's calls carry in NATS headers (request id,
+// With `metadata`, each request also carries what Tesserae's calls carry in NATS headers (request id,
 // deadline, W3C traceparent), and the responder reads them: the cost of headers alone.
 import { connect, createInbox, headers, type MsgHdrs } from "@nats-io/transport-node";
 import { measureRemoteCalls } from "./remote-caller.js";
@@ -14,8 +14,8 @@ const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 function metadataHeaders(id: string): MsgHdrs {
   const h = headers();
-  h.set("tessera-request-id", id);
-  h.set("tessera-deadline", String(Date.now() + 10_000));
+  h.set("ours-request-id", id);
+  h.set("ours-deadline", String(Date.now() + 10_000));
   h.set("traceparent", traceparent);
   return h;
 }
@@ -64,7 +64,7 @@ export async function rawResponder(metadata: boolean): Promise<void> {
       if (metadata) {
         const h = msg.headers;
         // Read as a receiver would; counted so that the reads are not optimised away.
-        if (h?.get("tessera-request-id") && h.get("tessera-deadline") && h.get("traceparent")) seen++;
+        if (h?.get("ours-request-id") && h.get("ours-deadline") && h.get("traceparent")) seen++;
       }
       const user = JSON.parse(decoder.decode(msg.data)) as User;
       nc.publish(msg.reply, encoder.encode(JSON.stringify(userReply(user))));

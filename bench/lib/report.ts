@@ -1,4 +1,4 @@
-// Ratios against Tessera, the table printed at the end, and the JSON written to bench/results/.
+// Ratios against Tesserae, the table printed at the end, and the JSON written to bench/results/.
 import { type Peer, type Scenario, TESSERA } from "./scenarios.js";
 import type { WrkResult } from "./wrk.js";
 
@@ -35,7 +35,7 @@ export interface Row {
   readonly target?: number;
   readonly note?: string;
   readonly error?: string;
-  /** Tessera's rate divided by this peer's. */
+  /** Tesserae's rate divided by this peer's. */
   ratio?: number;
   /** The same with the rates per full core. */
   ratioPerCore?: number;
@@ -92,14 +92,14 @@ export function summarise(scenario: Scenario, peer: Peer, s: Samples): Row {
 
 /** Fills `ratio` and `met` of the rows of one scenario. */
 export function applyRatios(rows: readonly Row[]): void {
-  const tessera = rows.find((r) => r.peer === TESSERA);
+  const ours = rows.find((r) => r.peer === TESSERA);
   for (const row of rows) {
-    if (tessera?.rate !== undefined && row.rate) {
-      row.ratio = tessera.rate / row.rate;
+    if (ours?.rate !== undefined && row.rate) {
+      row.ratio = ours.rate / row.rate;
       if (row.target !== undefined) row.met = row.ratio >= row.target;
     }
-    if (tessera?.ratePerCore !== undefined && row.ratePerCore)
-      row.ratioPerCore = tessera.ratePerCore / row.ratePerCore;
+    if (ours?.ratePerCore !== undefined && row.ratePerCore)
+      row.ratioPerCore = ours.ratePerCore / row.ratePerCore;
   }
 }
 
@@ -126,7 +126,7 @@ function cells(row: Row): string[] {
 
 /** A plain-text table; numbers right-aligned. */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ["scenario", "peer", "throughput", "p99", "cpu", "tessera ÷ peer", "target", "met"];
+  const header = ["scenario", "peer", "throughput", "p99", "cpu", "tesserae ÷ peer", "target", "met"];
   const body = rows.map(cells);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const right = new Set([2, 3, 4, 5, 6]);
@@ -141,7 +141,7 @@ export function formatTable(rows: readonly Row[]): string {
 /** What the columns mean, and a warning when a figure is suspect. */
 export function legend(rows: readonly Row[]): string {
   const lines = [
-    "tessera ÷ peer: Tessera's throughput divided by the peer's; target: the minimum of issue 2.",
+    "tesserae ÷ peer: Tesserae's throughput divided by the peer's; target: the minimum of issue 2.",
     "cpu: share of one core the measured process used (about 100 % when it had its core to itself;",
     "     much less means other work on the machine took it, and that figure is low).",
   ];

@@ -1,4 +1,4 @@
-// The scenarios, their peers and Tessera's targets (issue 2, "Benchmarks").
+// The scenarios, their peers and Tesserae's targets (issue 2, "Benchmarks").
 import { eventStoreScenarios } from "./es-scenarios.js";
 import { flowScenarios } from "./flow-scenarios.js";
 import { lambdaScenarios } from "./lambda-scenarios.js";
@@ -9,7 +9,7 @@ export interface Peer {
   readonly name: string;
   /** File under bench/peers/. */
   readonly file: string;
-  /** Tessera must reach at least this multiple of the peer's throughput. */
+  /** Tesserae must reach at least this multiple of the peer's throughput. */
   readonly target?: number;
   /** False for a reference peer that does not validate (not checked for refusing a bad body). */
   readonly validates?: boolean;
@@ -40,7 +40,7 @@ export interface CallScenario {
 export type Scenario = HttpScenario | CallScenario;
 
 /** The peer every ratio is computed against. */
-export const TESSERA = "tessera";
+export const TESSERA = "tesserae";
 
 export const scenarios: readonly Scenario[] = [
   {
@@ -54,7 +54,7 @@ export const scenarios: readonly Scenario[] = [
       { name: "fastify", file: "fastify.ts", target: 1.0, note: "response schema" },
       { name: "hono", file: "hono.ts" },
       { name: "moleculer-web", file: "moleculer-web.ts" },
-      { name: TESSERA, file: "tessera.ts" },
+      { name: TESSERA, file: "tesserae.ts" },
     ],
   },
   {
@@ -68,7 +68,7 @@ export const scenarios: readonly Scenario[] = [
       { name: "node:http", file: "raw.ts", validates: false, note: "JSON.parse, no validation (reference)" },
       { name: "fastify", file: "fastify.ts", target: 1.1, note: "ajv body schema" },
       { name: "moleculer-web", file: "moleculer-web.ts", target: 2.5, note: "fastest-validator" },
-      { name: TESSERA, file: "tessera.ts", note: "zod" },
+      { name: TESSERA, file: "tesserae.ts", note: "zod" },
     ],
   },
   {
@@ -77,7 +77,7 @@ export const scenarios: readonly Scenario[] = [
     title: "In-process call with input validation, 100 in flight",
     peers: [
       { name: "moleculer", file: "call-moleculer.ts", target: 1.2, note: "broker.call, fastest-validator" },
-      { name: TESSERA, file: "call-tessera.ts", note: "node.call, zod" },
+      { name: TESSERA, file: "call-tesserae.ts", note: "node.call, zod" },
     ],
   },
   {
@@ -103,9 +103,9 @@ export const scenarios: readonly Scenario[] = [
         name: "nats.js+headers",
         file: "remote-raw-headers.ts",
         validates: false,
-        note: "the same, with Tessera's request id, deadline and traceparent in NATS headers",
+        note: "the same, with Tesserae's request id, deadline and traceparent in NATS headers",
       },
-      { name: TESSERA, file: "remote-tessera.ts", note: "node.call, zod, discovery" },
+      { name: TESSERA, file: "remote-tesserae.ts", note: "node.call, zod, discovery" },
     ],
   },
   {
@@ -116,7 +116,7 @@ export const scenarios: readonly Scenario[] = [
     path: USER_PATH,
     body: validUser,
     peers: [
-      { name: "one process", file: "tessera.ts", note: "gateway and service in one node" },
+      { name: "one process", file: "tesserae.ts", note: "gateway and service in one node" },
       { name: TESSERA, file: "gateway-remote.ts", note: "gateway node → NATS → service node" },
     ],
   },

@@ -12,8 +12,8 @@ export const stateScenarios: readonly Scenario[] = [
     peers: [
       { name: "nats.js", file: "states-raw.ts", validates: false, note: "raw publish, JSON.parse and merge" },
       {
-        name: "tessera",
-        file: "states-tessera.ts",
+        name: "tesserae",
+        file: "states-tesserae.ts",
         note: "patch (zod), delta protocol, JetStream write-behind",
       },
     ],

@@ -70,7 +70,7 @@ export function parseWrk(text: string): WrkResult {
 
 /** One wrk run (one thread, since it has one core) against `url`. */
 export async function runWrk(url: string, options: WrkOptions): Promise<WrkResult> {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
+  const dir = mkdtempSync(join(tmpdir(), "tesserae-bench-"));
   try {
     const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency"];
     if (options.post !== undefined) {

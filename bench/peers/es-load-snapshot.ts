@@ -1,4 +1,4 @@
-// Tessera: loading a 10,000-event aggregate from its snapshot.
+// Tesserae: loading a 10,000-event aggregate from its snapshot.
 import { measureLoads } from "../lib/es-load.js";
 
 await measureLoads(true);

@@ -1,11 +1,11 @@
-// Tessera: a gateway node running no service, routing HTTP to `bench` on a node in another process.
+// Tesserae: a gateway node running no service, routing HTTP to `bench` on a node in another process.
 import { natsTransport } from "../../src/adapters/nats/index.js";
 import { createNode, discovery, serve, silentLogger } from "../../src/index.js";
 import { announceServer } from "../lib/peer-process.js";
 import { NATS_URL, startResponder } from "../lib/responder.js";
-import { bench } from "../lib/tessera.js";
+import { bench } from "../lib/tesserae.js";
 
-const responder = await startResponder("remote-tessera-server");
+const responder = await startResponder("remote-tesserae-server");
 const node = createNode({
   services: [bench],
   run: [],

@@ -1,4 +1,4 @@
-// The same request straight to Tessera's gateway, without a Lambda event: the floor of the adapter.
+// The same request straight to Tesserae's gateway, without a Lambda event: the floor of the adapter.
 import { pipeline, text } from "../../examples/text/services.js";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
 import { createGateway, createNode, silentLogger } from "../../src/index.js";

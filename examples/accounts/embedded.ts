@@ -7,10 +7,10 @@ import { accountsService } from "./service.js";
 import { accountView } from "./view.js";
 
 /**
- * The accounts service on an embedded SQLite file (`.tessera/accounts.db` by default): the service,
+ * The accounts service on an embedded SQLite file (`.tesserae/accounts.db` by default): the service,
  * and the event-sourcing runtime to give the node as a plugin (outbox relay, async projections).
  */
-export function embeddedAccounts(file = ".tessera/accounts.db") {
+export function embeddedAccounts(file = ".tesserae/accounts.db") {
   mkdirSync(dirname(file), { recursive: true });
   const store = sqliteEventStore({ database: new Database(file), closeDatabase: true });
   const es = eventSourcing({ store, projections: [accountView] });

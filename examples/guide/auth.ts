@@ -1,4 +1,4 @@
-import { entry, jwt, service } from "tessera";
+import { entry, jwt, service } from "tesserae";
 
 export const accounts = service("accounts", {
   // Every entry needs a valid token, unless marked `noAuth`.

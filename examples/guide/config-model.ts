@@ -1,4 +1,4 @@
-import { configModel, entry, service } from "tessera";
+import { configModel, entry, service } from "tesserae";
 import { z } from "zod";
 
 // Read from TRANSLATE_API_KEY, TRANSLATE_ENDPOINT and TRANSLATE_MAX_LENGTH: .env files, the

@@ -9,7 +9,7 @@ import {
   requestReply,
   service,
   subscriber,
-} from "tessera";
+} from "tesserae";
 import { z } from "zod";
 
 // Connections are declared by name, with argument models: required and optional typed keys;

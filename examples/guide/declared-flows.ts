@@ -7,18 +7,18 @@ import {
   diagramsService,
   machineryService,
   serve,
-} from "tessera";
-import { memoryTransport } from "tessera/memory";
-import { sqliteDeclaredFlowStore, sqliteFlowStore } from "tessera/sqlite";
+} from "tesserae";
+import { memoryTransport } from "tesserae/memory";
+import { sqliteDeclaredFlowStore, sqliteFlowStore } from "tesserae/sqlite";
 import { text } from "../text/services.js";
 
 // One SQLite file for the runs, the service registry and the versioned definitions.
-const database = new Database(".tessera/declared.db");
+const database = new Database(".tesserae/declared.db");
 const engine = createFlowEngine({ store: sqliteFlowStore({ database }), flows: [] });
 const declared = createDeclaredFlows({
   engine,
   store: sqliteDeclaredFlowStore({ database }),
-  // Tessera's own entries are in the registry as `text.upper`…; aliases list them under short names too.
+  // Tesserae's own entries are in the registry as `text.upper`…; aliases list them under short names too.
   aliases: { upper: "text.upper", reverse: "text.reverse", spaces: "text.spaces" },
 });
 const node = createNode({

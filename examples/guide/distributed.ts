@@ -1,5 +1,5 @@
-import { createNode, discovery, serve } from "tessera";
-import { natsTransport } from "tessera/nats";
+import { createNode, discovery, serve } from "tesserae";
+import { natsTransport } from "tesserae/nats";
 import { pipeline, text } from "../text/services.js";
 
 // The same services, now one node per process. Every node knows every definition; `run` says

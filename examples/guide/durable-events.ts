@@ -1,4 +1,4 @@
-import { entry, event, service, subscribe } from "tessera";
+import { entry, event, service, subscribe } from "tesserae";
 import { z } from "zod";
 
 // Durable: stored by the transport (JetStream on NATS, in process on the memory bus).

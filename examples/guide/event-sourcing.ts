@@ -6,7 +6,7 @@ import {
   entry,
   service,
   TesseraError,
-} from "tessera";
+} from "tesserae";
 import { z } from "zod";
 
 // The state is the fold of the events: typed events, a pure `evolve`.

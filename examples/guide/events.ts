@@ -1,4 +1,4 @@
-import { entry, event, service, subscribe } from "tessera";
+import { entry, event, service, subscribe } from "tesserae";
 import { z } from "zod";
 
 export const orderPlaced = event("order.placed", z.object({ orderId: z.string(), total: z.number() }));

@@ -1,16 +1,16 @@
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createFlowEngine, createNode, serve } from "tessera";
-import { memoryTransport } from "tessera/memory";
-import { postgresFlowStore } from "tessera/postgres";
-import { sqliteFlowStore } from "tessera/sqlite";
+import { createFlowEngine, createNode, serve } from "tesserae";
+import { memoryTransport } from "tesserae/memory";
+import { postgresFlowStore } from "tesserae/postgres";
+import { sqliteFlowStore } from "tesserae/sqlite";
 import { fulfil, nightly, onboard } from "./flows.js";
 import { hello } from "./quick-start.js";
 
 // Embedded: one process, runs in a SQLite file (WAL). Distributed: as many workers as you like on PostgreSQL.
 const store = process.env.DATABASE_URL
   ? postgresFlowStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
-  : sqliteFlowStore({ database: new Database(".tessera/flows.db") });
+  : sqliteFlowStore({ database: new Database(".tesserae/flows.db") });
 
 const flows = createFlowEngine({ store, flows: [onboard, nightly, fulfil] });
 // The engine is a plugin of the node (started and stopped with it); its `flows` service is the HTTP API.

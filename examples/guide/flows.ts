@@ -1,4 +1,4 @@
-import { cron, flow, onEvent, signal, TesseraError } from "tessera";
+import { cron, flow, onEvent, signal, TesseraError } from "tesserae";
 import { z } from "zod";
 import { orderPlaced } from "./events.js";
 import { hello } from "./quick-start.js";

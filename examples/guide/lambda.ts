@@ -1,10 +1,10 @@
-import { createNode } from "tessera";
-import { fileResultStore, lambdaHandler, s3ResultStore } from "tessera/lambda";
-import { memoryTransport } from "tessera/memory";
+import { createNode } from "tesserae";
+import { fileResultStore, lambdaHandler, s3ResultStore } from "tesserae/lambda";
+import { memoryTransport } from "tesserae/memory";
 import { pipeline, text } from "../text/services.js";
 
-// What `tessera build --target lambda` generates for each service, written by hand: one handler for
-// API Gateway (REST and HTTP APIs), ALB, authorizer and asynchronous events. `tessera deploy` sets
+// What `tesserae build --target lambda` generates for each service, written by hand: one handler for
+// API Gateway (REST and HTTP APIs), ALB, authorizer and asynchronous events. `tesserae deploy` sets
 // TESSERA_STAGE and TESSERA_RESULTS_BUCKET in the function's environment.
 export const handler = lambdaHandler({
   // Created on the first event, not at import: the cold start pays only for what that event needs.
@@ -20,7 +20,7 @@ export const handler = lambdaHandler({
   results: () => {
     const bucket = process.env.TESSERA_RESULTS_BUCKET;
     if (!bucket) return fileResultStore({ dir: process.env.TESSERA_RESULTS_DIR || "/tmp/tessera-results" });
-    // The client is injected (the Lambda runtime has the AWS SDK; Tessera does not depend on it).
+    // The client is injected (the Lambda runtime has the AWS SDK; Tesserae does not depend on it).
     const sdk = "@aws-sdk/client-s3";
     return s3ResultStore({ bucket, client: async () => new (await import(sdk)).S3({}) });
   },

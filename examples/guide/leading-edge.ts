@@ -7,8 +7,8 @@ import {
   owns,
   replicatedStates,
   service,
-} from "tessera";
-import { natsTransport } from "tessera/nats";
+} from "tesserae";
+import { natsTransport } from "tesserae/nats";
 import { z } from "zod";
 import { quotes } from "./states.js";
 

@@ -1,4 +1,4 @@
-import { entry, type Middleware, service } from "tessera";
+import { entry, type Middleware, service } from "tesserae";
 import { z } from "zod";
 
 const timing: Middleware = async (call, next) => {

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
-import { createNode, eventSourcing, projection, serve, service, subscribe } from "tessera";
-import { memoryTransport } from "tessera/memory";
-import { sqliteEventStore } from "tessera/sqlite";
+import { createNode, eventSourcing, projection, serve, service, subscribe } from "tesserae";
+import { memoryTransport } from "tesserae/memory";
+import { sqliteEventStore } from "tesserae/sqlite";
 import { cart, carts } from "./event-sourcing.js";
 
 // A read model: inline (same transaction as the append) or async (a runner with a durable checkpoint).
@@ -26,7 +26,7 @@ const mailer = service("mailer", {
 });
 
 // Composition: the driver is created here and injected (Postgres: postgresEventStore({ pool })).
-const store = sqliteEventStore({ database: new Database(".tessera/carts.db") });
+const store = sqliteEventStore({ database: new Database(".tesserae/carts.db") });
 const es = eventSourcing({ store, projections: [cartSizes] });
 // As a plugin, `es` starts with the node (async projections, outbox relay) and stops before it.
 const node = createNode({ services: [carts(es), mailer], transport: memoryTransport(), plugins: [es] });

@@ -1,5 +1,5 @@
-import { createNode, entry, serve, service } from "tessera";
-import { memoryTransport } from "tessera/memory";
+import { createNode, entry, serve, service } from "tesserae";
+import { memoryTransport } from "tesserae/memory";
 import { z } from "zod";
 
 const Greeting = z.object({ name: z.string().min(1) });

@@ -1,4 +1,4 @@
-import type { CommandContext } from "tessera";
+import type { CommandContext } from "tesserae";
 import { text } from "../text/services.js";
 
 // A project command: what it returns is printed.

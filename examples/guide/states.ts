@@ -1,4 +1,4 @@
-import { entry, holds, mainLoop, owns, service, state } from "tessera";
+import { entry, holds, mainLoop, owns, service, state } from "tesserae";
 import { z } from "zod";
 
 // A replicated state: an object value, typed by its schema, owned by one service, held by others.

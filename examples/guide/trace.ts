@@ -1,4 +1,4 @@
-import { entry, service } from "tessera";
+import { entry, service } from "tesserae";
 import { z } from "zod";
 
 export const quotes = service("quotes", {

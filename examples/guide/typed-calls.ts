@@ -1,4 +1,4 @@
-import { entry, service } from "tessera";
+import { entry, service } from "tesserae";
 import { z } from "zod";
 import { hello } from "./quick-start.js";
 

@@ -50,10 +50,10 @@ export const bookTrip = flow(
 );
 
 /**
- * The engine of the example: embedded, on SQLite under `.tessera/` (WAL). Its worker id is stable,
+ * The engine of the example: embedded, on SQLite under `.tesserae/` (WAL). Its worker id is stable,
  * so that a restarted example takes its unfinished runs back at once.
  */
-export function exampleFlowEngine(file = ".tessera/flows.db", logger?: Logger) {
+export function exampleFlowEngine(file = ".tesserae/flows.db", logger?: Logger) {
   mkdirSync(dirname(file), { recursive: true });
   return createFlowEngine({
     store: sqliteFlowStore({ database: new Database(file) }),

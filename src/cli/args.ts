@@ -53,7 +53,7 @@ export function parseArgs(
   const extras: string[] = [];
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
-  const help = `see tessera ${command} --help`.replace("tessera  ", "tessera ");
+  const help = `see tesserae ${command} --help`.replace("tesserae  ", "tesserae ");
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {

@@ -67,7 +67,7 @@ export function projectSummary(project: Project, routes: readonly Route[]): Proj
   };
 }
 
-/** What `tessera start` and `tessera dev` print once listening: where, what, and how to call it. */
+/** What `tesserae start` and `tesserae dev` print once listening: where, what, and how to call it. */
 export function banner(c: Colors, info: ProjectSummary, url: string, extra = ""): string {
   const lines = [
     `${c.bold(info.name)} ${c.dim(`· stage ${info.stage} · transport ${info.transport} · store ${info.store}`)}`,

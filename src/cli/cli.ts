@@ -64,7 +64,7 @@ function hasProject(argv: readonly string[], cwd: string): boolean {
 /** Prints an error the way a user should see it; returns the exit code. */
 export function reportError(err: unknown, verbose: boolean, out: Output): number {
   const c = out.errColor;
-  const prefix = c.red("tessera:");
+  const prefix = c.red("tesserae:");
   if (err instanceof CliError) {
     out.err(`${prefix} ${err.message}`);
   } else if (err instanceof TesseraError) {
@@ -130,9 +130,9 @@ export async function runCli(
     }
     let command = findBuiltin(name);
     if (command === undefined) {
-      if (!hasProject(argv, cwd)) throw new CliError(`unknown command "${name}" (see tessera --help)`);
+      if (!hasProject(argv, cwd)) throw new CliError(`unknown command "${name}" (see tesserae --help)`);
       command = (await projectCommands(rest, cwd)).find((cmd) => cmd.name === name);
-      if (command === undefined) throw new CliError(`unknown command "${name}" (see tessera --help)`);
+      if (command === undefined) throw new CliError(`unknown command "${name}" (see tesserae --help)`);
     }
     const parsed = parseArgs(rest, [...globalOptions, ...command.options], command.name, {
       extras: command.acceptsExtraOptions === true,

@@ -22,11 +22,11 @@ export interface CliContext {
  */
 export interface CliCommand {
   readonly name: string;
-  /** One line for `tessera --help`. */
+  /** One line for `tesserae --help`. */
   readonly summary: string;
-  /** e.g. `tessera call <service.entry> [json]` */
+  /** e.g. `tesserae call <service.entry> [json]` */
   readonly usage: string;
-  /** Longer help, shown by `tessera <name> --help`. */
+  /** Longer help, shown by `tesserae <name> --help`. */
   readonly description?: string;
   readonly examples: readonly string[];
   /** The command's own options (the global ones are always accepted). */
@@ -49,7 +49,7 @@ export const globalOptions: readonly OptionSpec[] = [
     name: "config",
     type: "string",
     value: "<file>",
-    description: "The project file (default ./tessera.config.ts)",
+    description: "The project file (default ./tesserae.config.ts)",
   },
   {
     name: "set",
@@ -68,7 +68,7 @@ export const globalOptions: readonly OptionSpec[] = [
     name: "store",
     type: "string",
     value: "<url>",
-    description: "sqlite:<path> (default sqlite:.tessera/<stage>.db) or postgres://… (also TESSERA_STORE)",
+    description: "sqlite:<path> (default sqlite:.tesserae/<stage>.db) or postgres://… (also TESSERA_STORE)",
   },
   { name: "verbose", type: "boolean", description: "Debug logs, and the stack of an error" },
   { name: "help", short: "h", type: "boolean", description: "This help" },

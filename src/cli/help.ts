@@ -9,7 +9,7 @@ function optionRows(c: Colors, options: readonly OptionSpec[]): string[][] {
   ]);
 }
 
-/** `tessera --help`: the commands (built-in, then the project's), the global options. */
+/** `tesserae --help`: the commands (built-in, then the project's), the global options. */
 export function globalHelp(
   c: Colors,
   builtins: readonly CliCommand[],
@@ -17,9 +17,9 @@ export function globalHelp(
   projectNote?: string,
 ): string {
   const lines = [
-    `${c.bold("tessera")} — run, inspect and scaffold Tessera projects`,
+    `${c.bold("tesserae")} — run, inspect and scaffold Tesserae projects`,
     "",
-    `Usage: tessera <command> [options]`,
+    `Usage: tesserae <command> [options]`,
     "",
     "Commands:",
     table(builtins.map((cmd) => [`  ${cmd.name}`, cmd.summary])),
@@ -27,7 +27,7 @@ export function globalHelp(
   if (project.length > 0) {
     lines.push(
       "",
-      "Project commands (tessera.config.ts):",
+      "Project commands (tesserae.config.ts):",
       table(project.map((cmd) => [`  ${cmd.name}`, cmd.summary])),
     );
   }
@@ -38,14 +38,14 @@ export function globalHelp(
     table(optionRows(c, globalOptions)),
     "",
     "Settings: .env → .env.<stage> → process environment → --set (each overrides the one before).",
-    `Run ${c.bold("tessera <command> --help")} for a command's options and examples.`,
+    `Run ${c.bold("tesserae <command> --help")} for a command's options and examples.`,
   );
   return lines.join("\n");
 }
 
-/** `tessera <command> --help`. */
+/** `tesserae <command> --help`. */
 export function commandHelp(c: Colors, cmd: CliCommand): string {
-  const lines = [`${c.bold(`tessera ${cmd.name}`)} — ${cmd.summary}`, "", `Usage: ${cmd.usage}`];
+  const lines = [`${c.bold(`tesserae ${cmd.name}`)} — ${cmd.summary}`, "", `Usage: ${cmd.usage}`];
   if (cmd.description !== undefined) lines.push("", cmd.description);
   if (cmd.options.length > 0) lines.push("", "Options:", table(optionRows(c, cmd.options)));
   lines.push("", "Global options:", table(optionRows(c, globalOptions)));

@@ -13,7 +13,7 @@ import { routesCommand } from "./commands/routes.js";
 import { startCommand } from "./commands/start.js";
 
 /**
- * The built-in commands, in the order `tessera --help` lists them. A new command is a file under
+ * The built-in commands, in the order `tesserae --help` lists them. A new command is a file under
  * `commands/` exporting a {@link CliCommand}, added here.
  */
 export const builtinCommands: readonly CliCommand[] = [

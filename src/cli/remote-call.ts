@@ -19,7 +19,7 @@ async function findOperation(
   } catch (err) {
     throw new CliError(`cannot reach ${base}: ${(err as Error).cause ?? (err as Error).message}`);
   }
-  if (!res.ok) throw new CliError(`${base}/openapi.json answered ${res.status}: is it a Tessera node?`);
+  if (!res.ok) throw new CliError(`${base}/openapi.json answered ${res.status}: is it a Tesserae node?`);
   const doc = (await res.json()) as { paths?: Record<string, Record<string, { operationId?: string }>> };
   for (const [path, ops] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(ops)) {

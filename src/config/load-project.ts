@@ -10,10 +10,10 @@ import { enableTypeScript } from "./typescript-loader.js";
 
 /** The names a project file may have, in the order they are looked for. */
 export const configFileNames = [
-  "tessera.config.ts",
-  "tessera.config.mts",
-  "tessera.config.js",
-  "tessera.config.mjs",
+  "tesserae.config.ts",
+  "tesserae.config.mts",
+  "tesserae.config.js",
+  "tesserae.config.mjs",
 ];
 
 export interface ProjectOptions extends SettingFlags {
@@ -66,7 +66,7 @@ export function findConfigFile(cwd: string, explicit?: string): string {
     if (existsSync(file)) return file;
   }
   throw configError(
-    `no tessera.config.ts in ${cwd}: run this in a project (tessera new <dir> creates one) or pass --config`,
+    `no tesserae.config.ts in ${cwd}: run this in a project (tesserae new <dir> creates one) or pass --config`,
   );
 }
 

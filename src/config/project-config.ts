@@ -29,7 +29,7 @@ export interface StageSettings {
   readonly gateway?: GatewaySettings;
   /** `memory` (default) or `nats://host:port`; `TESSERA_TRANSPORT` and `--transport` win over it. */
   readonly transport?: string;
-  /** `sqlite:<path>` (default `sqlite:.tessera/<stage>.db`) or `postgres://…`; `TESSERA_STORE` and `--store` win. */
+  /** `sqlite:<path>` (default `sqlite:.tesserae/<stage>.db`) or `postgres://…`; `TESSERA_STORE` and `--store` win. */
   readonly store?: string;
 }
 
@@ -52,7 +52,7 @@ export interface CommandContext {
   /** Positional arguments after the command name. */
   readonly args: readonly string[];
   readonly stage: string;
-  /** The project's directory (where `tessera.config.ts` is). */
+  /** The project's directory (where `tesserae.config.ts` is). */
   readonly root: string;
   /** The merged execution settings (`.env` → `.env.<stage>` → process → `--set`). */
   readonly env: Readonly<Record<string, string>>;
@@ -69,9 +69,9 @@ export interface CommandContext {
  */
 export type CommandFunction = (ctx: CommandContext) => unknown;
 
-/** A command of the project, run as `tessera <name>` with the project's services loaded. */
+/** A command of the project, run as `tesserae <name>` with the project's services loaded. */
 export interface CommandConfig {
-  /** One line, shown in `tessera --help`. */
+  /** One line, shown in `tesserae --help`. */
   readonly description: string;
   /** The module that implements it, relative to the project file (e.g. `./scripts/seed.ts`). */
   readonly module: string;
@@ -81,11 +81,11 @@ export interface CommandConfig {
   readonly options?: Readonly<Record<string, CommandOption | OptionValue>>;
   /** Option defaults per stage, e.g. `{ prod: { count: 1000 } }`. */
   readonly stages?: Readonly<Record<string, Readonly<Record<string, OptionValue>>>>;
-  /** An example invocation for `tessera <name> --help`. */
+  /** An example invocation for `tesserae <name> --help`. */
   readonly example?: string;
 }
 
-/** The project file, `tessera.config.ts`: what to load and how to run it. */
+/** The project file, `tesserae.config.ts`: what to load and how to run it. */
 export interface ProjectConfig extends StageSettings {
   /** Shown in banners and as the OpenAPI title (default: the name in package.json). */
   readonly name?: string;
@@ -109,14 +109,14 @@ export interface ProjectConfig extends StageSettings {
   };
   /** The stages and their overrides; when given, `--stage` must name one of them. The default stage is `dev`. */
   readonly stages?: Readonly<Record<string, StageSettings>>;
-  /** Project commands: `tessera <name>`. */
+  /** Project commands: `tesserae <name>`. */
   readonly commands?: Readonly<Record<string, CommandConfig>>;
   /** Title, version and description of the OpenAPI document. */
   readonly openapi?: OpenApiInfo;
 }
 
 /**
- * Declares a project (the default export of `tessera.config.ts`), typed.
+ * Declares a project (the default export of `tesserae.config.ts`), typed.
  *
  * @example
  * export default defineConfig({

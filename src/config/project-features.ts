@@ -38,7 +38,7 @@ export function featurePlugins(
     );
   }
   // mainMode runs the onSignal handlers on SIGINT/SIGTERM; the command that stops the node waits for them.
-  // Main loops run on a node that joins the system (tessera start), not in one-off commands.
+  // Main loops run on a node that joins the system (tesserae start), not in one-off commands.
   if (used.has(MAIN_MODE)) plugins.push(mainMode({ loops: options.mainLoops !== false }));
   return plugins;
 }

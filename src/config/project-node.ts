@@ -16,7 +16,7 @@ export interface ProjectNodeOptions {
   readonly services?: string | undefined;
   /**
    * Joins the system: on a transport that processes share (NATS), the node announces itself and
-   * learns the others (discovery), so that callers choose it and it chooses them. `tessera start`
+   * learns the others (discovery), so that callers choose it and it chooses them. `tesserae start`
    * does; one-off commands (`call`, project commands) do not.
    */
   readonly announce?: boolean;

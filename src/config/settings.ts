@@ -35,7 +35,7 @@ function portOf(value: string | number, from: string): number {
  * Resolves transport, store and gateway settings. Each comes from, in order of precedence: the
  * flag (`--transport`, `--store`, `--port`, `--host`), the environment (`TESSERA_TRANSPORT`,
  * `TESSERA_STORE`, `PORT`, `TESSERA_HOST`), the stage's section of the project file, the project
- * file, the default (`memory`, `sqlite:.tessera/<stage>.db`, 3000, `127.0.0.1`).
+ * file, the default (`memory`, `sqlite:.tesserae/<stage>.db`, 3000, `127.0.0.1`).
  */
 export function resolveSettings(
   config: ProjectConfig,

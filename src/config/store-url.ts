@@ -12,23 +12,23 @@ export interface StoreUrl {
   readonly path?: string;
 }
 
-/** The default store of a stage: a SQLite file under `.tessera/`. */
+/** The default store of a stage: a SQLite file under `.tesserae/`. */
 export function defaultStoreUrl(stage: string): string {
-  return `sqlite:.tessera/${stage}.db`;
+  return `sqlite:.tesserae/${stage}.db`;
 }
 
 /**
  * Checks a store URL: `sqlite:<path>`, `postgres://…` (or `postgresql://…`), or `memory`.
  *
  * @example
- * parseStoreUrl("sqlite:.tessera/dev.db", "/app") // { kind: "sqlite", path: "/app/.tessera/dev.db", … }
+ * parseStoreUrl("sqlite:.tesserae/dev.db", "/app") // { kind: "sqlite", path: "/app/.tesserae/dev.db", … }
  */
 export function parseStoreUrl(url: string, root: string): StoreUrl {
   if (url === "memory") return { kind: "memory", url, display: url };
   if (url.startsWith("sqlite:")) {
     const file = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
     if (file === "")
-      throw new TesseraError("TESSERA_CONFIG", `store ${url}: give a file, e.g. sqlite:.tessera/dev.db`);
+      throw new TesseraError("TESSERA_CONFIG", `store ${url}: give a file, e.g. sqlite:.tesserae/dev.db`);
     return { kind: "sqlite", url, display: url, path: isAbsolute(file) ? file : join(root, file) };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {

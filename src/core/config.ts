@@ -6,7 +6,7 @@ export interface ConfigKey<S extends Schema = Schema> {
   readonly schema: S;
   /** Used when the key is not set; checked by the schema like any value. */
   readonly default?: InferIn<S>;
-  /** Never shown: masked by `tessera config`, its value never in an error message. */
+  /** Never shown: masked by `tesserae config`, its value never in an error message. */
   readonly secret?: boolean;
   /** The environment variable to read (default `<SERVICE>_<KEY>`, e.g. `TEXT_API_KEY`). */
   readonly env?: string;

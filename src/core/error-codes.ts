@@ -1,5 +1,5 @@
 /**
- * The registry of stable error codes. Every error Tessera raises or carries over a transport has
+ * The registry of stable error codes. Every error Tesserae raises or carries over a transport has
  * one of these codes. Codes describe what went wrong, never how a protocol reports it: the HTTP
  * gateway alone maps them to statuses (see `features/gateway/http-status.ts`).
  *

@@ -8,7 +8,7 @@ export interface ErrorBody {
 }
 
 /**
- * The one error type of Tessera: a stable `code`, a human `message`, optional JSON `details` that
+ * The one error type of Tesserae: a stable `code`, a human `message`, optional JSON `details` that
  * are safe to show to a caller, and an optional `cause` that is only logged.
  *
  * @example

@@ -415,7 +415,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     };
   }
 
-  /** This node and the live nodes it knows (`GET /registry`, `tessera nodes`). */
+  /** This node and the live nodes it knows (`GET /registry`, `tesserae nodes`). */
   topology(): Topology {
     return { discovery: this.registry.enabled, self: this.info(), nodes: this.registry.list() };
   }

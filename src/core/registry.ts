@@ -3,7 +3,7 @@ export interface NodeInfo {
   readonly id: string;
   readonly host: string;
   readonly pid: number;
-  /** The application's version (not Tessera's). */
+  /** The application's version (not Tesserae's). */
   readonly version: string;
   readonly stage: string;
   /** The services the node runs, with their entries in its stage. */

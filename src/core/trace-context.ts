@@ -6,7 +6,7 @@ import { formatTraceparent, type TraceParent } from "./traceparent.js";
  * shares the trace id, across nodes and events; each call, local or remote, has its own span id.
  *
  * @example
- * // Pass the trace on to a service outside Tessera:
+ * // Pass the trace on to a service outside Tesserae:
  * await fetch(url, { headers: { traceparent: ctx.trace.traceparent }, signal: ctx.signal });
  */
 export interface TraceContext {

@@ -12,7 +12,7 @@ import { TesseraError } from "./errors.js";
 import { newSpanId, newTraceId } from "./trace-ids.js";
 import { formatTraceparent, parseTraceparent, traceHeaders } from "./traceparent.js";
 
-/** Subjects and headers of Tessera on a transport. */
+/** Subjects and headers of Tesserae on a transport. */
 export const subjects = {
   entry: (service: string, entry: string) => `tessera.svc.${service}.${entry}`,
   event: (name: string) => `tessera.evt.${name}`,

@@ -23,7 +23,7 @@ export interface DeployOptions {
 
 export interface DeployResult {
   readonly stage: string;
-  /** `<root>/.tessera/terraform/<stage>` */
+  /** `<root>/.tesserae/terraform/<stage>` */
   readonly dir: string;
   /** The `*.tf.json` files written. */
   readonly files: readonly string[];
@@ -37,7 +37,7 @@ export interface DeployResult {
 
 /** Where the Terraform configuration of a stage lives. */
 export function terraformDir(project: Pick<Project, "root">, stage: string): string {
-  return join(project.root, ".tessera", "terraform", stage);
+  return join(project.root, ".tesserae", "terraform", stage);
 }
 
 /** The routes of the project's stage, as API Gateway serves them. */
@@ -53,8 +53,8 @@ export function apiRoutes(project: Project): ApiRoute[] {
 }
 
 /**
- * `tessera deploy --stage <s>`: builds the functions of the services that have routes in the
- * stage, writes the stage's Terraform configuration (`.tessera/terraform/<stage>/*.tf.json`), then
+ * `tesserae deploy --stage <s>`: builds the functions of the services that have routes in the
+ * stage, writes the stage's Terraform configuration (`.tesserae/terraform/<stage>/*.tf.json`), then
  * runs `terraform init` and `terraform apply` there (unless `dryRun`). The functions get the
  * settings of `.env` and `.env.<stage>` (not those of the shell that deploys).
  *
@@ -83,7 +83,7 @@ export async function deploy(project: Project, options: DeployOptions = {}): Pro
     region: options.region ?? env.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1",
     cors: project.settings.gateway.cors !== undefined,
   });
-  // Only Tessera's files are (over)written: a backend or override file added beside them stays.
+  // Only Tesserae's files are (over)written: a backend or override file added beside them stays.
   await mkdir(dir, { recursive: true });
   for (const [name, doc] of Object.entries(files))
     await writeFile(join(dir, name), `${JSON.stringify(doc, null, 2)}\n`);
@@ -110,7 +110,7 @@ export interface DestroyResult {
 }
 
 /**
- * `tessera destroy --stage <s>`: `terraform destroy` in the stage's folder (which `deploy` wrote).
+ * `tesserae destroy --stage <s>`: `terraform destroy` in the stage's folder (which `deploy` wrote).
  *
  * @example
  * await destroy(await loadProject({ stage: "dev" }));
@@ -123,7 +123,7 @@ export async function destroy(
   if (!existsSync(join(dir, "main.tf.json")))
     throw new TesseraError(
       "TESSERA_CONFIG",
-      `nothing deployed for stage ${project.stage}: no ${relative(project.root, dir)}/main.tf.json (tessera deploy --stage ${project.stage} writes it)`,
+      `nothing deployed for stage ${project.stage}: no ${relative(project.root, dir)}/main.tf.json (tesserae deploy --stage ${project.stage} writes it)`,
     );
   const command = ["destroy", "-auto-approve", "-input=false"];
   if (options.dryRun === true) return { dir, command, destroyed: false };

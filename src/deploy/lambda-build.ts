@@ -25,7 +25,7 @@ export interface LambdaBuildProject {
 }
 
 export interface LambdaBuildOptions {
-  /** Where the functions go (default `<root>/.tessera/lambda`). */
+  /** Where the functions go (default `<root>/.tesserae/lambda`). */
   readonly outDir?: string;
   /** Only these services (default: all). */
   readonly services?: readonly string[];
@@ -124,7 +124,7 @@ export async function buildLambdas(
       `unknown service ${unknown.join(", ")} (the project has ${known.join(", ") || "none"})`,
     );
   const esbuild = await loadEsbuild();
-  const outDir = resolve(options.outDir ?? join(project.root, ".tessera", "lambda"));
+  const outDir = resolve(options.outDir ?? join(project.root, ".tesserae", "lambda"));
   const runtime = options.runtime ?? defaultRuntime();
   const external = [...alwaysExternal, ...(options.external ?? [])];
   const plan = await planEntry(project, esbuild);

@@ -1,4 +1,4 @@
-// What runs inside a bundle of `tessera build --target lambda`: the project's services, composed
+// What runs inside a bundle of `tesserae build --target lambda`: the project's services, composed
 // with the in-memory bus and a result store chosen by the environment. This is composition (like the
 // CLI's), so it may name adapters.
 import { fileResultStore } from "../adapters/lambda/file-result-store.js";
@@ -19,7 +19,7 @@ interface GatewaySettings {
   readonly authorize?: Authorizer;
 }
 
-/** The part of a project file (`tessera.config.ts`) that a function reads. */
+/** The part of a project file (`tesserae.config.ts`) that a function reads. */
 export interface LambdaProjectConfig {
   readonly name?: string;
   readonly services: readonly unknown[];
@@ -53,7 +53,7 @@ export function resultStoreFromEnv(env: Readonly<Record<string, string | undefin
       bucket,
       ...(env.TESSERA_RESULTS_PREFIX === undefined ? {} : { prefix: env.TESSERA_RESULTS_PREFIX }),
       client: async () => {
-        // Not a dependency of Tessera: the Lambda Node.js runtime provides the AWS SDK v3.
+        // Not a dependency of Tesserae: the Lambda Node.js runtime provides the AWS SDK v3.
         const sdk = "@aws-sdk/client-s3";
         const { S3 } = (await import(sdk)) as { S3: new (config: object) => S3ObjectClient };
         return new S3({});
@@ -79,8 +79,8 @@ function gatewayOptions(config: LambdaProjectConfig, stage: string): GatewayOpti
  * in-process), in the stage `TESSERA_STAGE` (default `dev`), on the in-memory bus.
  *
  * @example
- * // the entry `tessera build --target lambda` generates
- * import config from "./tessera.config.ts";
+ * // the entry `tesserae build --target lambda` generates
+ * import config from "./tesserae.config.ts";
  * export const handler = projectLambda({ config, service: "text" });
  */
 export function projectLambda(options: ProjectLambdaOptions): LambdaHandler {

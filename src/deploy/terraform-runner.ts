@@ -8,7 +8,7 @@ export type TerraformRunner = (args: readonly string[], cwd: string) => Promise<
  * The real one: the `terraform` binary on the PATH, its output on this process's terminal.
  *
  * @example
- * await terraformCli(["init", "-input=false"], ".tessera/terraform/prod");
+ * await terraformCli(["init", "-input=false"], ".tesserae/terraform/prod");
  */
 export const terraformCli: TerraformRunner = (args, cwd) =>
   new Promise((resolve, reject) => {

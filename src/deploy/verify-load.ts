@@ -9,7 +9,7 @@ import { TesseraError } from "../core/errors.js";
  * otherwise only show on AWS.
  *
  * @example
- * await verifyLoads(".tessera/lambda/text/index.mjs", "text");
+ * await verifyLoads(".tesserae/lambda/text/index.mjs", "text");
  */
 export function verifyLoads(bundle: string, service: string, timeoutMs = 30_000): Promise<void> {
   const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});

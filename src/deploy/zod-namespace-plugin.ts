@@ -23,7 +23,7 @@ const loaders: Record<string, Loader> = { ts: "ts", mts: "ts", cts: "ts", tsx: "
  */
 export function zodNamespacePlugin(): Plugin {
   return {
-    name: "tessera-zod-namespace",
+    name: "tesserae-zod-namespace",
     setup(build) {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
         if (args.path.includes("/node_modules/") || args.path.includes("\\node_modules\\")) return undefined;

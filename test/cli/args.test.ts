@@ -33,7 +33,7 @@ describe("parseArgs", () => {
 
   it("refuses unknown options, missing values and bad numbers with one clear message", () => {
     expect(() => parseArgs(["--nope"], specs, "routes")).toThrow(
-      "unknown option --nope (see tessera routes --help)",
+      "unknown option --nope (see tesserae routes --help)",
     );
     expect(() => parseArgs(["--out"], specs, "x")).toThrow("--out needs a value");
     expect(() => parseArgs(["--port", "http"], specs, "x")).toThrow('--port expects a number, got "http"');

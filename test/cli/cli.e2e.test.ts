@@ -11,16 +11,16 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installOffline, packTessera } from "./support/offline-install.js";
+import { installOffline, packTesserae } from "./support/offline-install.js";
 
 // The real CLI, built and packed like a release, in a scaffolded project installed from the
 // tarball without the registry (see support/offline-install.ts). One scaffold serves every test.
 // Each CLI run is a fresh process that compiles the project's TypeScript: generous timeouts, so
 // that a loaded machine is slow rather than failing.
 
-const work = mkdtempSync(join(tmpdir(), "tessera-cli-"));
+const work = mkdtempSync(join(tmpdir(), "tesserae-cli-"));
 const app = join(work, "app");
-const bin = join(app, "node_modules/.bin/tessera");
+const bin = join(app, "node_modules/.bin/tesserae");
 const running = new Set<ChildProcess>();
 
 interface Result {
@@ -33,7 +33,7 @@ interface RunOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   readonly input?: string;
-  /** Run this script with node instead of the installed `tessera`. */
+  /** Run this script with node instead of the installed `tesserae`. */
   readonly script?: string;
 }
 
@@ -81,7 +81,7 @@ function launch(args: readonly string[], options: RunOptions = {}) {
   return { child, exit, waitFor, output: () => ({ stdout, stderr }) };
 }
 
-const tessera = (args: readonly string[], options: RunOptions = {}) => launch(args, options).exit;
+const tesserae = (args: readonly string[], options: RunOptions = {}) => launch(args, options).exit;
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(url, {
@@ -94,9 +94,9 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 
 beforeAll(async () => {
   const t0 = performance.now();
-  const tarball = await packTessera(work);
+  const tarball = await packTesserae(work);
   const t1 = performance.now();
-  const created = await tessera(["new", "app", "--tessera", `file:${tarball}`], {
+  const created = await tesserae(["new", "app", "--tesserae", `file:${tarball}`], {
     cwd: work,
     script: join(work, "package/dist/src/cli/main.js"),
   });
@@ -115,13 +115,13 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe("tessera new", { timeout: 90_000 }, () => {
+describe("tesserae new", { timeout: 90_000 }, () => {
   it("scaffolds a project whose own tests pass right after install", async () => {
     for (const file of [
       ".env",
       ".gitignore",
       "README.md",
-      "tessera.config.ts",
+      "tesserae.config.ts",
       "src/greeter.ts",
       "test/greeter.test.ts",
     ]) {
@@ -144,27 +144,27 @@ describe("tessera new", { timeout: 90_000 }, () => {
   });
 
   it("refuses a folder that is not empty, in one line", async () => {
-    const res = await tessera(["new", "app"], { cwd: work });
-    expect(res).toMatchObject({ code: 1, stdout: "", stderr: "tessera: app exists and is not empty\n" });
+    const res = await tesserae(["new", "app"], { cwd: work });
+    expect(res).toMatchObject({ code: 1, stdout: "", stderr: "tesserae: app exists and is not empty\n" });
   });
 
   it("scaffolds from the installed package too (its templates ship in the tarball)", async () => {
-    const res = await tessera(["new", "../second", "--name", "@acme/second"]);
+    const res = await tesserae(["new", "../second", "--name", "@acme/second"]);
     expect(res.code).toBe(0);
     expect(readFileSync(join(work, "second/.env"), "utf8")).toContain("GREETER_GREETING=Hello");
     expect(JSON.parse(readFileSync(join(work, "second/package.json"), "utf8"))).toMatchObject({
       name: "@acme/second",
-      dependencies: { tessera: "^0.1.0" },
+      dependencies: { tesserae: "^0.1.0" },
     });
   });
 });
 
-describe("tessera routes, call, openapi", { timeout: 90_000 }, () => {
+describe("tesserae routes, call, openapi", { timeout: 90_000 }, () => {
   it("prints the route table aligned, or as JSON", async () => {
     const [plain, json, all] = await Promise.all([
-      tessera(["routes", "--config", "extra.config.ts"]),
-      tessera(["routes", "--config", "extra.config.ts", "--stage", "prod", "--json"]),
-      tessera(["routes", "--config", "extra.config.ts", "--stage", "prod", "--all"]),
+      tesserae(["routes", "--config", "extra.config.ts"]),
+      tesserae(["routes", "--config", "extra.config.ts", "--stage", "prod", "--json"]),
+      tesserae(["routes", "--config", "extra.config.ts", "--stage", "prod", "--all"]),
     ]);
     expect(plain.code).toBe(0);
     const lines = plain.stdout.trimEnd().split("\n");
@@ -194,11 +194,11 @@ describe("tessera routes, call, openapi", { timeout: 90_000 }, () => {
 
   it("calls an entry in-process: the result, or CODE: message and exit 1", async () => {
     const [ok, fromStdin, invalid, unknown, badJson] = await Promise.all([
-      tessera(["call", "greeter.greet", '{"name":"Ada"}']),
-      tessera(["call", "greeter.greet", "-"], { input: '{"name":"Bob"}' }),
-      tessera(["call", "greeter.greet", '{"name":""}']),
-      tessera(["call", "greeter.nope"]),
-      tessera(["call", "greeter.greet", "{name:Ada}"]),
+      tesserae(["call", "greeter.greet", '{"name":"Ada"}']),
+      tesserae(["call", "greeter.greet", "-"], { input: '{"name":"Bob"}' }),
+      tesserae(["call", "greeter.greet", '{"name":""}']),
+      tesserae(["call", "greeter.nope"]),
+      tesserae(["call", "greeter.greet", "{name:Ada}"]),
     ]);
     expect(ok).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(ok.stdout)).toEqual({ text: "Hello, Ada!" });
@@ -208,15 +208,15 @@ describe("tessera routes, call, openapi", { timeout: 90_000 }, () => {
     expect(invalid.stderr).toMatch(/^TESSERA_VALIDATION: invalid input: name: .+\n$/);
     expect(unknown).toMatchObject({
       code: 1,
-      stderr: "tessera: unknown entry greeter.nope (entries: greeter.greet)\n",
+      stderr: "tesserae: unknown entry greeter.nope (entries: greeter.greet)\n",
     });
-    expect(badJson).toMatchObject({ code: 1, stderr: "tessera: the input is not JSON: {name:Ada}\n" });
+    expect(badJson).toMatchObject({ code: 1, stderr: "tesserae: the input is not JSON: {name:Ada}\n" });
   });
 
   it("writes the OpenAPI document to stdout or a file", async () => {
     const [out, file] = await Promise.all([
-      tessera(["openapi"]),
-      tessera(["openapi", "-o", "docs/openapi.json", "--config", "extra.config.ts"]),
+      tesserae(["openapi"]),
+      tesserae(["openapi", "-o", "docs/openapi.json", "--config", "extra.config.ts"]),
     ]);
     const doc = JSON.parse(out.stdout);
     expect(doc.openapi).toBe("3.1.0");
@@ -230,7 +230,7 @@ describe("tessera routes, call, openapi", { timeout: 90_000 }, () => {
 
 describe("project commands", { timeout: 90_000 }, () => {
   const report = (args: string[], env?: Record<string, string>) =>
-    tessera(
+    tesserae(
       [
         "report",
         "--config",
@@ -267,43 +267,43 @@ describe("project commands", { timeout: 90_000 }, () => {
     });
   });
 
-  it("appear in tessera --help, with their own --help", async () => {
+  it("appear in tesserae --help, with their own --help", async () => {
     const [help, own, scaffold] = await Promise.all([
-      tessera(["--help", "--config", "extra.config.ts"]),
-      tessera(["report", "--help", "--config", "extra.config.ts"]),
-      tessera(["greet", "--stage", "prod"]),
+      tesserae(["--help", "--config", "extra.config.ts"]),
+      tesserae(["report", "--help", "--config", "extra.config.ts"]),
+      tesserae(["greet", "--stage", "prod"]),
     ]);
-    expect(help.stdout).toMatch(/Project commands \(tessera.config.ts\):\n {2}report\s+Reports its options/);
+    expect(help.stdout).toMatch(/Project commands \(tesserae.config.ts\):\n {2}report\s+Reports its options/);
     expect(own.stdout).toContain("--count <number>  (default 1; prod: 5)");
-    expect(own.stdout).toMatch(/Example:\n {2}tessera report/);
+    expect(own.stdout).toMatch(/Example:\n {2}tesserae report/);
     expect(scaffold).toMatchObject({ code: 0, stdout: "Hello, production!\n" });
   });
 });
 
 describe("configuration", { timeout: 90_000 }, () => {
   it("lists every missing or ill-typed key at once and exits 1 before serving", async () => {
-    const res = await tessera(["start", "--config", "extra.config.ts", "--port", "0"], {
+    const res = await tesserae(["start", "--config", "extra.config.ts", "--port", "0"], {
       env: { VAULT_API_KEY: "too-short", VAULT_RATE: "cheap", VAULT_CURRENCY: "GBP" },
     });
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     const lines = res.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe("tessera: invalid configuration, 3 problems:");
+    expect(lines[0]).toBe("tesserae: invalid configuration, 3 problems:");
     expect(lines[1]).toBe("  vault.apiKey: invalid value (secret, not shown) (env VAULT_API_KEY)");
     expect(lines[2]).toMatch(/^ {2}vault\.rate: .+ \(env VAULT_RATE\)$/);
     expect(lines[3]).toMatch(/^ {2}vault\.currency: .+ \(env VAULT_CURRENCY\)$/);
     expect(lines).toHaveLength(4);
     expect(res.stderr).not.toContain("too-short");
 
-    const missing = await tessera(["call", "vault.getHealth", "--config", "extra.config.ts"]);
+    const missing = await tesserae(["call", "vault.getHealth", "--config", "extra.config.ts"]);
     expect(missing.stderr).toContain("  vault.apiKey: required, not set (env VAULT_API_KEY)\n");
     expect(missing.stderr).toContain("  vault.rate: required, not set (env VAULT_RATE)\n");
   });
 
   it("shows the stack of a user error only with --verbose", async () => {
     const [quiet, verbose] = await Promise.all([
-      tessera(["call", "vault.getHealth", "--config", "extra.config.ts"]),
-      tessera(["call", "vault.getHealth", "--config", "extra.config.ts", "--verbose"]),
+      tesserae(["call", "vault.getHealth", "--config", "extra.config.ts"]),
+      tesserae(["call", "vault.getHealth", "--config", "extra.config.ts", "--verbose"]),
     ]);
     expect(quiet.stderr).not.toMatch(/\n\s+at /);
     expect(verbose.stderr).toMatch(/\n\s+at /);
@@ -312,8 +312,8 @@ describe("configuration", { timeout: 90_000 }, () => {
   it("keeps secrets out of routes and config output", async () => {
     const secret = "VAULT_API_KEY=do-not-print-me-42";
     const [routes, config] = await Promise.all([
-      tessera(["routes", "--config", "extra.config.ts", "--set", secret, "--set", "VAULT_RATE=2"]),
-      tessera(["config", "--config", "extra.config.ts", "--set", secret, "--set", "VAULT_RATE=2"]),
+      tesserae(["routes", "--config", "extra.config.ts", "--set", secret, "--set", "VAULT_RATE=2"]),
+      tesserae(["config", "--config", "extra.config.ts", "--set", secret, "--set", "VAULT_RATE=2"]),
     ]);
     expect(routes.stdout + routes.stderr + config.stdout + config.stderr).not.toContain("do-not-print-me");
     expect(config.stdout).toMatch(/vault\.apiKey\s+VAULT_API_KEY\s+•+ \(secret\)\s+--set/);
@@ -326,7 +326,7 @@ describe("configuration", { timeout: 90_000 }, () => {
     writeFileSync(join(app, ".env.test"), "GREETER_GREETING=Howdy\nPORT=4002\n");
     try {
       const show = async (args: string[], env: Record<string, string> = {}) => {
-        const res = await tessera(["config", "--json", ...args], { env });
+        const res = await tesserae(["config", "--json", ...args], { env });
         const out = JSON.parse(res.stdout) as {
           settings: { port: number };
           keys: { path: string; value: string; source: string }[];
@@ -354,7 +354,7 @@ describe("configuration", { timeout: 90_000 }, () => {
         ["Hi", "--set", 4005],
       ]);
       // What handlers read is the same.
-      const call = await tessera(["call", "greeter.greet", '{"name":"Ada"}', "--stage", "test"], {
+      const call = await tesserae(["call", "greeter.greet", '{"name":"Ada"}', "--stage", "test"], {
         env: { GREETER_GREETING: "Hey" },
       });
       expect(JSON.parse(call.stdout)).toEqual({ text: "Hey, Ada!" });
@@ -366,35 +366,35 @@ describe("configuration", { timeout: 90_000 }, () => {
 
   it("refuses an unknown stage, transport or option, and an unreachable broker, in one line", async () => {
     const [stage, transport, nats, option, noProject] = await Promise.all([
-      tessera(["routes", "--stage", "qa"]),
-      tessera(["routes", "--transport", "kafka://x"]),
-      tessera(["call", "greeter.greet", '{"name":"A"}'], {
+      tesserae(["routes", "--stage", "qa"]),
+      tesserae(["routes", "--transport", "kafka://x"]),
+      tesserae(["call", "greeter.greet", '{"name":"A"}'], {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
         env: { TESSERA_TRANSPORT: "nats://127.0.0.1:1" },
       }),
-      tessera(["routes", "--bogus"]),
-      tessera(["routes"], { cwd: work }),
+      tesserae(["routes", "--bogus"]),
+      tesserae(["routes"], { cwd: work }),
     ]);
-    expect(stage.stderr).toBe('tessera: unknown stage "qa": tessera.config.ts declares dev, test, prod\n');
-    expect(transport.stderr).toBe('tessera: unknown transport "kafka:": use memory or nats://host:port\n');
-    expect(nats.stderr).toBe("tessera: TESSERA_UNAVAILABLE: cannot connect to NATS at nats://127.0.0.1:1\n");
-    expect(option.stderr).toBe("tessera: unknown option --bogus (see tessera routes --help)\n");
-    expect(noProject.stderr).toMatch(/^tessera: no tessera.config.ts in .+: run this in a project/);
+    expect(stage.stderr).toBe('tesserae: unknown stage "qa": tesserae.config.ts declares dev, test, prod\n');
+    expect(transport.stderr).toBe('tesserae: unknown transport "kafka:": use memory or nats://host:port\n');
+    expect(nats.stderr).toBe("tesserae: TESSERA_UNAVAILABLE: cannot connect to NATS at nats://127.0.0.1:1\n");
+    expect(option.stderr).toBe("tesserae: unknown option --bogus (see tesserae routes --help)\n");
+    expect(noProject.stderr).toMatch(/^tesserae: no tesserae.config.ts in .+: run this in a project/);
     for (const res of [stage, transport, nats, option, noProject]) expect(res.code).toBe(1);
   });
 
   it("gives every command a --help with an example", async () => {
     const names = ["new", "dev", "start", "routes", "call", "openapi", "config"];
-    const helps = await Promise.all(names.map((name) => tessera([name, "--help"], { cwd: work })));
+    const helps = await Promise.all(names.map((name) => tesserae([name, "--help"], { cwd: work })));
     helps.forEach((res, i) => {
       expect(res.code).toBe(0);
-      expect(res.stdout).toContain(`Usage: tessera ${names[i]}`);
-      expect(res.stdout).toMatch(/Examples?:\n {2}\S*tessera /);
+      expect(res.stdout).toContain(`Usage: tesserae ${names[i]}`);
+      expect(res.stdout).toMatch(/Examples?:\n {2}\S*tesserae /);
     });
   });
 });
 
-describe("tessera start", { timeout: 90_000 }, () => {
+describe("tesserae start", { timeout: 90_000 }, () => {
   it("serves the project with JSON logs, honours PORT, answers --url calls, and stops on SIGTERM", async () => {
     const server = launch(["start"], { env: { PORT: "0" } });
     const [, url] = await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -403,9 +403,9 @@ describe("tessera start", { timeout: 90_000 }, () => {
       json: { text: "Hello, Ada!" },
     });
     expect(server.output().stdout).toContain(`curl -s -X POST ${url}/greeter/greet`);
-    const remote = await tessera(["call", "greeter.greet", '{"name":"Bo"}', "--url", url!]);
+    const remote = await tesserae(["call", "greeter.greet", '{"name":"Bo"}', "--url", url!]);
     expect(JSON.parse(remote.stdout)).toEqual({ text: "Hello, Bo!" });
-    const refused = await tessera(["call", "greeter.greet", '{"name":""}', "--url", url!]);
+    const refused = await tesserae(["call", "greeter.greet", '{"name":""}', "--url", url!]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^TESSERA_VALIDATION: invalid input: name: /);
     server.child.kill("SIGTERM");
@@ -421,7 +421,7 @@ describe("tessera start", { timeout: 90_000 }, () => {
   });
 });
 
-describe("tessera dev", { timeout: 90_000 }, () => {
+describe("tesserae dev", { timeout: 90_000 }, () => {
   it("reloads on change on the same port, and the request in flight finishes on the old version", async () => {
     const dev = launch(["dev", "--config", "dev.config.ts", "--port", "0"]);
     const [, url] = await dev.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);

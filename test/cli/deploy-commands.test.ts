@@ -34,7 +34,7 @@ afterEach(() => {
   Object.assign(process.env, saved);
 });
 
-describe("tessera build, deploy, destroy", () => {
+describe("tesserae build, deploy, destroy", () => {
   it("build --target lambda prints each function with its sizes", async () => {
     const { code, stdout, stderr } = await cli(
       "build",
@@ -49,9 +49,9 @@ describe("tessera build, deploy, destroy", () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^SERVICE\s+BUNDLE\s+SIZE\s+ZIP$/);
-    expect(lines[1]).toMatch(/^text\s+\.tessera\/lambda\/text\/index\.mjs\s+\d+\.\d kB\s+\d+\.\d kB$/);
-    expect(lines[2]).toMatch(/^vault\s+\.tessera\/lambda\/vault\/index\.mjs/);
-    expect(existsSync(join(root, ".tessera", "lambda", "vault", "vault.zip"))).toBe(true);
+    expect(lines[1]).toMatch(/^text\s+\.tesserae\/lambda\/text\/index\.mjs\s+\d+\.\d kB\s+\d+\.\d kB$/);
+    expect(lines[2]).toMatch(/^vault\s+\.tesserae\/lambda\/vault\/index\.mjs/);
+    expect(existsSync(join(root, ".tesserae", "lambda", "vault", "vault.zip"))).toBe(true);
     const json = JSON.parse((await cli("build", "--target", "lambda", "--service", "text", "--json")).stdout);
     expect(json[0]).toMatchObject({
       service: "text",
@@ -63,13 +63,13 @@ describe("tessera build, deploy, destroy", () => {
   it("build needs a known target and known services", async () => {
     expect(await cli("build")).toMatchObject({
       code: 1,
-      stderr: "tessera: --target is required: tessera build --target lambda\n",
+      stderr: "tesserae: --target is required: tesserae build --target lambda\n",
     });
     expect((await cli("build", "--target", "docker")).stderr).toBe(
-      'tessera: unknown target "docker": the only target is lambda\n',
+      'tesserae: unknown target "docker": the only target is lambda\n',
     );
     expect((await cli("build", "--target", "lambda", "--service", "nope")).stderr).toBe(
-      "tessera: unknown service nope (the project has text, pipeline, vault)\n",
+      "tesserae: unknown service nope (the project has text, pipeline, vault)\n",
     );
   });
 
@@ -77,11 +77,11 @@ describe("tessera build, deploy, destroy", () => {
     const { code, stderr } = await cli("deploy", "--stage", "prod", "--dry-run");
     expect(code).toBe(0);
     expect(stderr).toMatch(/^built 3 functions: text \d+\.\d kB, pipeline \d+\.\d kB, vault \d+\.\d kB\n/);
-    expect(stderr).toContain("wrote .tessera/terraform/prod/ (4 .tf.json files, 9 routes, stage prod)\n");
+    expect(stderr).toContain("wrote .tesserae/terraform/prod/ (4 .tf.json files, 9 routes, stage prod)\n");
     expect(stderr).toContain(
-      "dry run: terraform was not called (cd .tessera/terraform/prod && terraform init && terraform apply)",
+      "dry run: terraform was not called (cd .tesserae/terraform/prod && terraform init && terraform apply)",
     );
-    const api = JSON.parse(readFileSync(join(root, ".tessera", "terraform", "prod", "api.tf.json"), "utf8"));
+    const api = JSON.parse(readFileSync(join(root, ".tesserae", "terraform", "prod", "api.tf.json"), "utf8"));
     expect(Object.keys(api.resource.aws_api_gateway_method)).toHaveLength(9);
   });
 
@@ -90,17 +90,18 @@ describe("tessera build, deploy, destroy", () => {
     expect(await cli("destroy", "--stage", "prod", "--dry-run")).toEqual({
       code: 0,
       stdout: "",
-      stderr: "dry run: would run in .tessera/terraform/prod: terraform destroy -auto-approve -input=false\n",
+      stderr:
+        "dry run: would run in .tesserae/terraform/prod: terraform destroy -auto-approve -input=false\n",
     });
     expect((await cli("destroy", "--stage", "dev")).stderr).toBe(
-      "tessera: nothing deployed for stage dev: no .tessera/terraform/dev/main.tf.json (tessera deploy --stage dev writes it)\n",
+      "tesserae: nothing deployed for stage dev: no .tesserae/terraform/dev/main.tf.json (tesserae deploy --stage dev writes it)\n",
     );
   });
 
-  it("are listed by tessera --help", async () => {
+  it("are listed by tesserae --help", async () => {
     const { stdout } = await cli("--help");
     expect(stdout).toMatch(/\n {2}build\s+Build the project for a target/);
     expect(stdout).toMatch(/\n {2}deploy\s+Deploy the stage to AWS/);
-    expect(stdout).toMatch(/\n {2}destroy\s+Remove what tessera deploy created/);
+    expect(stdout).toMatch(/\n {2}destroy\s+Remove what tesserae deploy created/);
   });
 });

@@ -18,7 +18,7 @@ describe("extra --key value options (commands that take them)", () => {
 
   it("still refuses them for the other commands", () => {
     expect(() => parseArgs(["--rate", "100"], specs, "routes")).toThrow(
-      "unknown option --rate (see tessera routes --help)",
+      "unknown option --rate (see tesserae routes --help)",
     );
   });
 });

@@ -9,7 +9,7 @@ import { createProjectNode } from "../../src/config/project-node.js";
 import { type RunningServer, serve, silentLogger } from "../../src/index.js";
 
 // The example project (its flows and declared flows on an in-memory store) served on a free port:
-// machinery's paths work out of the box, and `tessera flows show` draws its flows.
+// machinery's paths work out of the box, and `tesserae flows show` draws its flows.
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -39,11 +39,11 @@ const post = async (path: string, body: unknown) => {
 };
 
 let server: RunningServer;
-const dir = mkdtempSync(join(tmpdir(), "tessera-show-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-show-"));
 const saved = { ...process.env };
 beforeAll(async () => {
   const project = await loadProject({
-    config: "examples/text/tessera.config.ts",
+    config: "examples/text/tesserae.config.ts",
     store: "memory",
     processEnv: {},
   });
@@ -56,7 +56,7 @@ afterAll(async () => {
   Object.assign(process.env, saved);
 });
 
-describe("the example system's declared flows and tessera flows show", () => {
+describe("the example system's declared flows and tesserae flows show", () => {
   it("runs upper → reverse → spaces over machinery's paths out of the box", async () => {
     const w = await post("/w", {
       name: "upper_reverse_spaces",

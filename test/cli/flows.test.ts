@@ -47,7 +47,7 @@ let server: RunningServer;
 const saved = { ...process.env };
 beforeAll(async () => {
   const project = await loadProject({
-    config: "examples/text/tessera.config.ts",
+    config: "examples/text/tesserae.config.ts",
     store: "memory",
     processEnv: {},
   });
@@ -59,7 +59,7 @@ afterAll(async () => {
   Object.assign(process.env, saved);
 });
 
-describe("tessera flows", () => {
+describe("tesserae flows", () => {
   it("lists the project's flows (the config's `flows` run on the stage's store)", async () => {
     const { code, stdout } = await cli("flows", "list");
     expect(code).toBe(0);
@@ -128,7 +128,7 @@ const approve = flow("approve", { signals: [approval] }, async (ctx) => {
   return { approved };
 });
 
-describe("tessera flows signal", () => {
+describe("tesserae flows signal", () => {
   let waiting: RunningServer;
   beforeAll(async () => {
     const engine = createFlowEngine({ store: memoryFlowStore(), flows: [approve], pollMs: 50 });

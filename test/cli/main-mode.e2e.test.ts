@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-function tessera(...argv: string[]) {
+function tesserae(...argv: string[]) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...argv], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "warn" },
@@ -21,11 +21,11 @@ function tessera(...argv: string[]) {
   return { child, stderr: () => stderr };
 }
 
-const config = ["--config", "test/cli/fixtures/ticker/tessera.config.ts", "--port", "0"];
+const config = ["--config", "test/cli/fixtures/ticker/tesserae.config.ts", "--port", "0"];
 
-describe("tessera start with a main-mode service", () => {
+describe("tesserae start with a main-mode service", () => {
   it("merges --key value into its config, runs setup then the loop, and its SIGTERM handler before shutdown", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "tessera-ticker-")), "out.log");
+    const out = join(mkdtempSync(join(tmpdir(), "tesserae-ticker-")), "out.log");
     const read = () => {
       try {
         return readFileSync(out, "utf8");
@@ -33,7 +33,7 @@ describe("tessera start with a main-mode service", () => {
         return "";
       }
     };
-    const { child, stderr } = tessera("start", ...config, "--count", "5", "--out", out);
+    const { child, stderr } = tesserae("start", ...config, "--count", "5", "--out", out);
     await vi.waitFor(() => expect(read()).toContain("produced 5"), { timeout: 20_000, interval: 50 });
     const exited = once(child, "exit");
     child.kill("SIGTERM");
@@ -43,7 +43,7 @@ describe("tessera start with a main-mode service", () => {
   }, 30_000);
 
   it("refuses an extra option that no main-mode service takes, naming those it takes", async () => {
-    const { child, stderr } = tessera("start", ...config, "--rate", "5");
+    const { child, stderr } = tesserae("start", ...config, "--rate", "5");
     const [code] = await once(child, "exit");
     expect(code).toBe(1);
     expect(stderr()).toContain(

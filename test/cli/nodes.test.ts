@@ -5,7 +5,7 @@ import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
 import { createNode, discovery, type RunningServer, serve, silentLogger } from "../../src/index.js";
 
-// `tessera nodes --url` and the refusals of `nodes` and `start --services`, in-process; the real
+// `tesserae nodes --url` and the refusals of `nodes` and `start --services`, in-process; the real
 // processes on NATS are in test/e2e/cli-distributed.e2e.test.ts.
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -22,7 +22,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
       stderr += `${t}\n`;
     },
   };
-  const code = await runCli([...argv, "--config", "examples/guide/tessera.config.ts"], out);
+  const code = await runCli([...argv, "--config", "examples/guide/tesserae.config.ts"], out);
   return { code, stdout, stderr };
 }
 
@@ -37,7 +37,7 @@ afterEach(async () => {
   Object.assign(process.env, saved);
 });
 
-describe("tessera nodes", () => {
+describe("tesserae nodes", () => {
   it("--url prints the topology a running gateway knows, aligned, or as JSON", async () => {
     const bus = createMemoryBus();
     const worker = createNode({
@@ -86,17 +86,17 @@ describe("tessera nodes", () => {
     const { code, stderr } = await cli("nodes");
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "tessera: the memory transport does not reach other processes: give --transport nats://host:port, or --url of a running node\n",
+      "tesserae: the memory transport does not reach other processes: give --transport nats://host:port, or --url of a running node\n",
     );
   });
 });
 
-describe("tessera start --services", () => {
+describe("tesserae start --services", () => {
   it("refuses an unknown service in one line that lists the project's services", async () => {
     const { code, stderr } = await cli("start", "--services", "text,txt", "--port", "0");
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'tessera: --services: unknown service "txt" (the project\'s services are text, pipeline, translate; none makes a gateway node)\n',
+      'tesserae: --services: unknown service "txt" (the project\'s services are text, pipeline, translate; none makes a gateway node)\n',
     );
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
 
-// The CLI in-process on the guide's project (examples/guide/tessera.config.ts); the built CLI in
+// The CLI in-process on the guide's project (examples/guide/tesserae.config.ts); the built CLI in
 // real processes is tested by cli.e2e.test.ts.
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -19,7 +19,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
       stderr += `${text}\n`;
     },
   };
-  const code = await runCli([...argv, "--config", "examples/guide/tessera.config.ts"], out);
+  const code = await runCli([...argv, "--config", "examples/guide/tesserae.config.ts"], out);
   return { code, stdout, stderr };
 }
 
@@ -56,7 +56,7 @@ describe("the CLI on the guide's project", () => {
     const { code, stderr } = await cli("shout");
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "tessera: invalid configuration, 1 problem:\n  translate.apiKey: required, not set (env TRANSLATE_API_KEY)\n",
+      "tesserae: invalid configuration, 1 problem:\n  translate.apiKey: required, not set (env TRANSLATE_API_KEY)\n",
     );
   });
 
@@ -102,7 +102,7 @@ describe("the CLI on the guide's project", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/Commands:\n {2}new\s+Create a project/);
     expect(stdout).toMatch(
-      /Project commands \(tessera.config.ts\):\n {2}shout {2}Upper-cases a message, a few times/,
+      /Project commands \(tesserae.config.ts\):\n {2}shout {2}Upper-cases a message, a few times/,
     );
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadEnvLayers, parseSets } from "../../src/config/env-layers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-env-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-env-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, ".env"), "A=env\nB=env\nC=env\nD=env\n");
 writeFileSync(join(dir, ".env.prod"), "B=stage\nC=stage\nD=stage\n");
@@ -29,7 +29,7 @@ describe("execution settings layers", () => {
       C: "env",
       D: "env",
     });
-    const empty = mkdtempSync(join(tmpdir(), "tessera-env-"));
+    const empty = mkdtempSync(join(tmpdir(), "tesserae-env-"));
     try {
       expect(loadEnvLayers({ dir: empty, stage: "dev", processEnv: { X: "1" } })).toEqual({
         env: { X: "1" },

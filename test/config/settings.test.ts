@@ -12,13 +12,13 @@ const config: ProjectConfig = {
 };
 
 describe("settings", () => {
-  it("default to the memory transport, a SQLite file per stage under .tessera/, port 3000", () => {
+  it("default to the memory transport, a SQLite file per stage under .tesserae/, port 3000", () => {
     const s = resolveSettings({ services: [] }, "dev", {}, {}, "/app");
     expect(s.transport).toBe("memory");
     expect(s.store).toMatchObject({
       kind: "sqlite",
-      url: "sqlite:.tessera/dev.db",
-      path: "/app/.tessera/dev.db",
+      url: "sqlite:.tesserae/dev.db",
+      path: "/app/.tesserae/dev.db",
     });
     expect(s.gateway).toMatchObject({ port: 3000, host: "127.0.0.1" });
   });

@@ -54,25 +54,25 @@ describe("buildLambdas", () => {
       "a",
       "/t/lambda-runtime.js",
     );
-    expect(modules).not.toContain("tessera.config");
+    expect(modules).not.toContain("tesserae.config");
     expect(modules).toContain('const config = {"gateway":{"bodyLimit":10}};');
     expect(modules).toContain('import * as m0 from "/p/a.ts";\nimport * as m1 from "/p/c.ts";');
     expect(modules).toContain(
       'export const handler = projectLambda({ config, modules: [m0, m1], services: ["a","c"], service: "a" });',
     );
     const config = entrySource(
-      { kind: "config", configFile: "/p/tessera.config.ts", modules: [] },
+      { kind: "config", configFile: "/p/tesserae.config.ts", modules: [] },
       ["a"],
       "a",
       "/t/lambda-runtime.js",
     );
-    expect(config).toContain('import config from "/p/tessera.config.ts";');
+    expect(config).toContain('import config from "/p/tesserae.config.ts";');
   });
 
   it("plans the service modules alone when it finds them and the settings are data", async () => {
     const esbuild = await import("esbuild");
     const configFile = fileURLToPath(
-      new URL("../adapters/lambda/fixtures/tessera.config.ts", import.meta.url),
+      new URL("../adapters/lambda/fixtures/tesserae.config.ts", import.meta.url),
     );
     const { default: config } = (await import(configFile)) as { default: { services: ServiceDef[] } };
     const project = { configFile, services: config.services, config };
@@ -90,7 +90,7 @@ describe("buildLambdas", () => {
   it("refuses a service the project does not have", async () => {
     await expect(
       buildLambdas(
-        { root: "/p", configFile: "/p/tessera.config.ts", services: [text] },
+        { root: "/p", configFile: "/p/tesserae.config.ts", services: [text] },
         { services: ["nope"] },
       ),
     ).rejects.toMatchObject({
@@ -100,19 +100,19 @@ describe("buildLambdas", () => {
   });
 
   it("refuses a function that does not load (a name a TypeScript module re-exports but lacks)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    const dir = mkdtempSync(join(tmpdir(), "tesserae-build-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const services = fileURLToPath(new URL("../../examples/text/services.ts", import.meta.url));
     // esbuild cannot tell a missing re-export from a type: `b` silently becomes undefined.
     writeFileSync(join(dir, "lib.ts"), "export const a = () => 1;\n");
     writeFileSync(join(dir, "index.ts"), 'export { a, b } from "./lib.js";\n');
     writeFileSync(
-      join(dir, "tessera.config.ts"),
+      join(dir, "tesserae.config.ts"),
       `import { text } from ${JSON.stringify(services)};\nimport { b } from "./index.js";\nexport default { services: [text], extra: b() };\n`,
     );
     await expect(
       buildLambdas(
-        { root: dir, configFile: join(dir, "tessera.config.ts"), services: [text] },
+        { root: dir, configFile: join(dir, "tesserae.config.ts"), services: [text] },
         { outDir: dir },
       ),
     ).rejects.toMatchObject({
@@ -124,16 +124,16 @@ describe("buildLambdas", () => {
   });
 
   it("refuses an import with no matching export", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    const dir = mkdtempSync(join(tmpdir(), "tesserae-build-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const services = fileURLToPath(new URL("../../examples/text/services.ts", import.meta.url));
     writeFileSync(
-      join(dir, "tessera.config.ts"),
+      join(dir, "tesserae.config.ts"),
       `import { text, txet } from ${JSON.stringify(services)};\nexport default { services: [text, txet] };\n`,
     );
     await expect(
       buildLambdas(
-        { root: dir, configFile: join(dir, "tessera.config.ts"), services: [text] },
+        { root: dir, configFile: join(dir, "tesserae.config.ts"), services: [text] },
         { outDir: dir },
       ),
     ).rejects.toMatchObject({
@@ -145,11 +145,11 @@ describe("buildLambdas", () => {
   });
 
   it("says which module failed to bundle", async () => {
-    const outDir = mkdtempSync(join(tmpdir(), "tessera-build-"));
+    const outDir = mkdtempSync(join(tmpdir(), "tesserae-build-"));
     onTestFinished(() => rmSync(outDir, { recursive: true, force: true }));
     await expect(
       buildLambdas(
-        { root: "/nowhere", configFile: "/nowhere/tessera.config.ts", services: [text] },
+        { root: "/nowhere", configFile: "/nowhere/tesserae.config.ts", services: [text] },
         { outDir },
       ),
     ).rejects.toMatchObject({

@@ -20,7 +20,7 @@ const available =
 if (!available)
   console.warn(`terraform.int.test: skipped (needs terraform and the AWS provider under ${pluginDir})`);
 
-const work = mkdtempSync(join(tmpdir(), "tessera-tf-"));
+const work = mkdtempSync(join(tmpdir(), "tesserae-tf-"));
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
   cleanup();
@@ -38,8 +38,8 @@ describe.runIf(available)("terraform on the generated configuration", () => {
     const project = await loadProject({ cwd: root, stage: "prod", processEnv: { ...process.env } });
     const result = await deploy(project, { dryRun: true, region: "eu-west-1", build: { verify: false } });
     // A copy, with the lambda folder beside it as in the project (the zips are named relatively).
-    cpSync(join(root, ".tessera"), join(work, ".tessera"), { recursive: true });
-    const dir = join(work, ".tessera", "terraform", "prod");
+    cpSync(join(root, ".tesserae"), join(work, ".tesserae"), { recursive: true });
+    const dir = join(work, ".tesserae", "terraform", "prod");
     tf(dir, "init", "-backend=false", "-input=false", `-plugin-dir=${pluginDir}`);
     expect(tf(dir, "validate", "-json")).toContain('"valid": true');
     expect(result.routes).toBe(routeTable(project.services, "prod").length);
@@ -49,7 +49,7 @@ describe.runIf(available)("terraform on the generated configuration", () => {
     "plans a function per service and a method per route",
     async () => {
       const project = await loadProject({ cwd: root, stage: "prod", processEnv: { ...process.env } });
-      const dir = join(work, ".tessera", "terraform", "prod");
+      const dir = join(work, ".tesserae", "terraform", "prod");
       // Credentials and checks off: the plan is computed without calling AWS.
       writeFileSync(
         join(dir, "offline_override.tf.json"),

@@ -63,9 +63,9 @@ beforeAll(async () => {
   prod = await run("prod");
 }, 60_000);
 
-describe("tessera deploy --dry-run: the generated Terraform (JSON syntax)", () => {
+describe("tesserae deploy --dry-run: the generated Terraform (JSON syntax)", () => {
   it("writes main, iam, lambda and api .tf.json files that parse", () => {
-    expect(prod.result.dir).toBe(join(root, ".tessera", "terraform", "prod"));
+    expect(prod.result.dir).toBe(join(root, ".tesserae", "terraform", "prod"));
     expect(Object.keys(prod.docs).sort()).toEqual([
       "api.tf.json",
       "iam.tf.json",
@@ -136,7 +136,7 @@ describe("tessera deploy --dry-run: the generated Terraform (JSON syntax)", () =
     });
     // The zip it names is the one built, with its hash.
     const zip = resolve(prod.result.dir, (vault.filename as string).replace(`${ref("path.module")}/`, ""));
-    expect(zip).toBe(join(root, ".tessera", "lambda", "vault", "vault.zip"));
+    expect(zip).toBe(join(root, ".tesserae", "lambda", "vault", "vault.zip"));
     expect(vault.source_code_hash).toBe(createHash("sha256").update(readFileSync(zip)).digest("base64"));
     expect(vault.depends_on).toContain("aws_cloudwatch_log_group.vault");
     expect(prod.resources.aws_cloudwatch_log_group?.vault).toMatchObject({
@@ -313,7 +313,7 @@ describe("terraform runs", () => {
 
   it("destroy of a stage never deployed is a clear error", async () => {
     await expect(destroy({ root, stage: "qa" })).rejects.toThrow(
-      "nothing deployed for stage qa: no .tessera/terraform/qa/main.tf.json (tessera deploy --stage qa writes it)",
+      "nothing deployed for stage qa: no .tesserae/terraform/qa/main.tf.json (tesserae deploy --stage qa writes it)",
     );
   });
 

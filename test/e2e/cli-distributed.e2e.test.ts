@@ -1,4 +1,4 @@
-// The example project spread over three `tessera start` processes on a private nats-server, as
+// The example project spread over three `tesserae start` processes on a private nats-server, as
 // the README shows: `text` on one node, `pipeline` on another, a gateway node running none. The
 // CLI runs from source (the packed CLI is tested by test/cli/cli.e2e.test.ts).
 import { type ChildProcess, spawn } from "node:child_process";
@@ -19,11 +19,11 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `tessera <args>` from source on the example project. */
-function tessera(args: readonly string[]) {
+/** `tesserae <args>` from source on the example project. */
+function tesserae(args: readonly string[]) {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", ...args, "--config", "examples/text/tessera.config.ts"],
+    ["--import", "tsx", "src/cli/main.ts", ...args, "--config", "examples/text/tesserae.config.ts"],
     { cwd: root, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] },
   );
   children.add(child);
@@ -44,7 +44,7 @@ function tessera(args: readonly string[]) {
 
 /** Starts a node running `services` and resolves with its URL once it listens. */
 async function startNode(nats: string, services: string) {
-  const node = tessera([
+  const node = tesserae([
     "start",
     "--transport",
     nats,
@@ -57,7 +57,7 @@ async function startNode(nats: string, services: string) {
   ]);
   const url = await vi.waitFor(
     () => {
-      if (node.child.exitCode !== null) throw new Error(`tessera start exited:\n${node.output()}`);
+      if (node.child.exitCode !== null) throw new Error(`tesserae start exited:\n${node.output()}`);
       const m = /listening on (http:\/\/\S+)/.exec(node.output());
       if (m === null) throw new Error(`not listening yet:\n${node.output()}`);
       return m[1]!;
@@ -70,7 +70,7 @@ async function startNode(nats: string, services: string) {
 const servicesOf = (nodes: readonly RegisteredNode[]) =>
   nodes.map((n) => n.services.map((s) => s.name).join(",")).sort();
 
-describe.runIf(await natsServerInstalled())("tessera start --services on NATS, tessera nodes", () => {
+describe.runIf(await natsServerInstalled())("tesserae start --services on NATS, tesserae nodes", () => {
   let broker: PrivateNatsServer;
   beforeAll(async () => {
     broker = await PrivateNatsServer.start();
@@ -118,8 +118,8 @@ describe.runIf(await natsServerInstalled())("tessera start --services on NATS, t
     });
     expect(bad.status).toBe(400);
 
-    // `tessera nodes` lists the three from the transport, without joining them.
-    const listed = await tessera(["nodes", "--transport", broker.url]).exit;
+    // `tesserae nodes` lists the three from the transport, without joining them.
+    const listed = await tesserae(["nodes", "--transport", broker.url]).exit;
     expect(listed.code, listed.stderr).toBe(0);
     const [header, ...rows] = listed.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^NODE\s+HOST\s+PID\s+VERSION\s+STAGE\s+SERVICES\s+READY\s+LOAD\s+LAST SEEN$/);

@@ -10,7 +10,7 @@ import { killAll, startProcess } from "../support/processes.js";
 // (SIGKILL) mid-run and started again: the run completes, each service called once per step.
 
 vi.setConfig({ testTimeout: 90_000 });
-const dir = mkdtempSync(join(tmpdir(), "tessera-declared-crash-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-declared-crash-"));
 afterEach(killAll);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

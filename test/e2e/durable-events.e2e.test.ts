@@ -30,7 +30,7 @@ describe.runIf(await natsServerInstalled())("durable events over JetStream (mult
 
   beforeAll(async () => {
     broker = await PrivateNatsServer.start();
-    dir = mkdtempSync(join(tmpdir(), "tessera-audit-"));
+    dir = mkdtempSync(join(tmpdir(), "tesserae-audit-"));
     publisher = createNode({
       services: [],
       transport: natsTransport({ servers: broker.url }),

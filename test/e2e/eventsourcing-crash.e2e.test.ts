@@ -13,7 +13,7 @@ import { dropSchema, newPool, PG_URL, postgresAvailable, testSchema } from "../s
 
 // SIGKILL at the worst moments: during an async projection, and between an append and its publication.
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-es-crash-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-es-crash-"));
 const pgUp = await postgresAvailable();
 const pool = newPool(4);
 const children = new Set<ChildProcess>();

@@ -17,7 +17,7 @@ import {
 // (same worker id: it takes its runs back at once) finishes the run, and every side effect happened
 // exactly once in a table the engine knows nothing of.
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-flow-crash-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-flow-crash-"));
 // Worker processes start slowly on a busy machine: time enough for two starts and the runs.
 vi.setConfig({ testTimeout: 90_000 });
 const pgUp = await postgresAvailable();

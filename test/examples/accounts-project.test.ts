@@ -9,7 +9,7 @@ import { testClient } from "../../src/testing/index.js";
 
 // The example project as `npm start` runs it: the accounts service on the stage's store (SQLite here).
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-accounts-project-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-accounts-project-"));
 const saved = { ...process.env };
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -20,7 +20,7 @@ afterAll(() => {
 describe("the example project's accounts", () => {
   it("serves POST /accounts, deposits and the read model on the stage's SQLite store, across a restart", async () => {
     const store = `sqlite:${join(dir, "dev.db")}`;
-    const project = await loadProject({ config: "examples/text/tessera.config.ts", store, processEnv: {} });
+    const project = await loadProject({ config: "examples/text/tesserae.config.ts", store, processEnv: {} });
     const node = await createProjectNode(project, silentLogger);
     await node.start();
     const client = testClient(createGateway(node));
@@ -37,7 +37,7 @@ describe("the example project's accounts", () => {
     await node.stop();
 
     const again = await createProjectNode(
-      await loadProject({ config: "examples/text/tessera.config.ts", store, processEnv: {} }),
+      await loadProject({ config: "examples/text/tesserae.config.ts", store, processEnv: {} }),
       silentLogger,
     );
     await again.start();

@@ -9,7 +9,7 @@ import { sqliteEventStore } from "../../src/adapters/sqlite/index.js";
 import { createNode, silentLogger } from "../../src/index.js";
 import { accountsSuite } from "./accounts-suite.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-accounts-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-accounts-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 accountsSuite([

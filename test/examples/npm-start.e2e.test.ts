@@ -1,6 +1,6 @@
 // `npm start` as a newcomer runs it (npm, then package.json's start script), in a child process,
 // checked over real HTTP: the example system's contract (issue 2), the banner that tells how to call
-// it, and a graceful SIGTERM. Its store goes to a temporary folder: the repository's .tessera/ is left alone.
+// it, and a graceful SIGTERM. Its store goes to a temporary folder: the repository's .tesserae/ is left alone.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), "tessera-npm-start-"));
+const tmp = mkdtempSync(join(tmpdir(), "tesserae-npm-start-"));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { start: string } };
 const json = { "content-type": "application/json" };
 const hello = JSON.stringify({ message: "hello world" });

@@ -10,7 +10,7 @@ import { testClient } from "../../src/testing/index.js";
 
 // The flows of the example system (issue 5), on SQLite as `npm start` runs them.
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-example-flows-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-example-flows-"));
 const flows = exampleFlowEngine(join(dir, "flows.db"), silentLogger);
 const node = createNode({
   services: [text, pipeline, flows.service],

@@ -24,7 +24,7 @@ export function freePort(): Promise<number> {
  */
 export class PrivateNatsServer {
   private child: ChildProcess | undefined;
-  private readonly storeDir = mkdtempSync(join(tmpdir(), "tessera-nats-"));
+  private readonly storeDir = mkdtempSync(join(tmpdir(), "tesserae-nats-"));
 
   private constructor(readonly port: number) {}
 

@@ -18,7 +18,7 @@ export function identityContext(identity: Identity | undefined): Record<string, 
 }
 
 /**
- * The verdict an authorizer of Tessera left in a request's context (REST API:
+ * The verdict an authorizer of Tesserae left in a request's context (REST API:
  * `requestContext.authorizer`; HTTP API: `requestContext.authorizer.lambda`), or `undefined` when
  * there is none (no authorizer, or another one).
  */

@@ -16,7 +16,7 @@ const asyncKind: EventKind = { kind: "async" };
 const result: EventKind = { kind: "result" };
 
 const expected =
-  'expected an API Gateway REST (v1) or HTTP API (v2) event, an ALB event, an API Gateway authorizer event, or a Tessera event ({"tessera":"async"|"result",…})';
+  'expected an API Gateway REST (v1) or HTTP API (v2) event, an ALB event, an API Gateway authorizer event, or a Tesserae event ({"tessera":"async"|"result",…})';
 
 const invalid = (message: string): EventKind => ({ kind: "invalid", message });
 
@@ -41,7 +41,7 @@ export function kindOf(event: unknown): EventKind {
   if (tessera !== undefined) {
     if (tessera === "async") return asyncKind;
     if (tessera === "result") return result;
-    return invalid(`unknown Tessera event "${String(tessera)}": expected "async" or "result"`);
+    return invalid(`unknown Tesserae event "${String(tessera)}": expected "async" or "result"`);
   }
   if (event.type === "TOKEN" || event.type === "REQUEST") return authorizer;
   const context = event.requestContext;

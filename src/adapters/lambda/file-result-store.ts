@@ -55,7 +55,7 @@ export class FileResultStore implements ResultStore {
  * A result store in a folder.
  *
  * @example
- * const results = fileResultStore({ dir: ".tessera/results" });
+ * const results = fileResultStore({ dir: ".tesserae/results" });
  * await results.get("reports/42.json");
  */
 export function fileResultStore(options: FileResultStoreOptions): FileResultStore {

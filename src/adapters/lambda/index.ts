@@ -1,4 +1,4 @@
-// `tessera/lambda`: every tech service as an AWS Lambda function behind API Gateway or an ALB.
+// `tesserae/lambda`: every tech service as an AWS Lambda function behind API Gateway or an ALB.
 export type {
   AsyncEvent,
   AsyncRequest,

@@ -1,5 +1,5 @@
 // The shapes of the AWS events and results the adapter speaks, written out here rather than taken
-// from @types/aws-lambda: only the fields Tessera reads or writes, and no dependency.
+// from @types/aws-lambda: only the fields Tesserae reads or writes, and no dependency.
 
 type Headers = Readonly<Record<string, string | undefined>> | null | undefined;
 type MultiHeaders = Readonly<Record<string, readonly string[] | undefined>> | null | undefined;
@@ -118,7 +118,7 @@ export interface AuthorizerResult {
   readonly context?: Record<string, string | number | boolean>;
 }
 
-/** The Lambda context, as far as Tessera reads it. */
+/** The Lambda context, as far as Tesserae reads it. */
 export interface LambdaContext {
   readonly awsRequestId?: string;
   readonly functionName?: string;

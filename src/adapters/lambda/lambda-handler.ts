@@ -72,7 +72,7 @@ function lambdaError(err: unknown): LambdaError {
 
 /**
  * The Lambda handler of a node: API Gateway REST (v1) and HTTP API (v2) events, ALB events, API
- * Gateway TOKEN/REQUEST authorizer events, and Tessera's asynchronous invocations, through the
+ * Gateway TOKEN/REQUEST authorizer events, and Tesserae's asynchronous invocations, through the
  * same gateway as `serve` (routing, auth, validation, error mapping). It never throws for a bad
  * event: the answer is a 400 in the event's own format.
  *

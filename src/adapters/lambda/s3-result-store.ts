@@ -74,7 +74,7 @@ export class S3ResultStore implements ResultStore {
 }
 
 /**
- * A result store on S3 (or any S3-compatible service). The client is injected: Tessera does not
+ * A result store on S3 (or any S3-compatible service). The client is injected: Tesserae does not
  * depend on the AWS SDK (the Lambda Node.js runtime ships it).
  *
  * @example

@@ -5,7 +5,7 @@ export type { JetStreamOptions } from "./jetstream-streams.js";
 export type { NatsConnect, NatsTransport, NatsTransportOptions } from "./nats-transport.js";
 
 /**
- * The NATS transport (`tessera/nats`): request/reply and events on core NATS, durable events on
+ * The NATS transport (`tesserae/nats`): request/reply and events on core NATS, durable events on
  * JetStream. The driver is `connect` of `@nats-io/transport-node` unless another is injected.
  *
  * @example

@@ -55,7 +55,7 @@ class WireHeaders implements MsgHdrs {
 }
 
 const token = /^[!-9;-~]+$/;
-// Header names recur (Tessera's own, an application's few): each is checked once.
+// Header names recur (Tesserae's own, an application's few): each is checked once.
 const validKeys = new Set<string>();
 
 /** Our headers as NATS headers, or `undefined` when there are none (a plain `PUB`, cheaper than `HPUB`). */

@@ -25,9 +25,9 @@ export type NatsConnect = (options: ConnectionOptions) => Promise<NatsConnection
 export interface NatsTransportOptions {
   /** Server URL(s). Default `nats://127.0.0.1:4222`. */
   readonly servers?: string | readonly string[];
-  /** Connection name shown by the server's monitoring (default `tessera`). */
+  /** Connection name shown by the server's monitoring (default `tesserae`). */
   readonly name?: string;
-  /** Further nats.js connection options (credentials, TLS, …); Tessera's reconnect defaults are kept unless set here. */
+  /** Further nats.js connection options (credentials, TLS, …); Tesserae's reconnect defaults are kept unless set here. */
   readonly connectionOptions?: Omit<ConnectionOptions, "servers" | "name">;
   /** How long `close()` waits for in-flight replies (default 2000 ms). */
   readonly drainTimeoutMs?: number;
@@ -110,7 +110,7 @@ export class NatsTransport implements Transport {
         pingInterval: 10_000,
         ...this.options.connectionOptions,
         servers: this.servers,
-        name: this.options.name ?? "tessera",
+        name: this.options.name ?? "tesserae",
       });
     } catch (cause) {
       throw new TesseraError("TESSERA_UNAVAILABLE", `cannot connect to NATS at ${this.servers.join(", ")}`, {

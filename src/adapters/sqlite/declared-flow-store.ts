@@ -64,7 +64,7 @@ function definitionOf(r: DefinitionRow): DefinitionRecord {
  * tables beside the flow store's.
  *
  * @example
- * const registry = sqliteDeclaredFlowStore({ database: new Database(".tessera/dev.db") });
+ * const registry = sqliteDeclaredFlowStore({ database: new Database(".tesserae/dev.db") });
  */
 export class SqliteDeclaredFlowStore implements DeclaredFlowStore {
   readonly kind = "sqlite";

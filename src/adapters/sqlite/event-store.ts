@@ -28,7 +28,7 @@ import { type EventRow, eventOfRow, prefixEnd } from "./event-store-rows.js";
 import { eventStoreSchema, eventStoreTables } from "./event-store-schema.js";
 
 export interface SqliteEventStoreOptions {
-  /** An open better-sqlite3 database (`new Database(".tessera/app.db")`); the store does not own it unless `closeDatabase`. */
+  /** An open better-sqlite3 database (`new Database(".tesserae/app.db")`); the store does not own it unless `closeDatabase`. */
   readonly database: Database;
   /** Prefix of the store's tables (default `tessera_es_`). */
   readonly prefix?: string;
@@ -187,7 +187,7 @@ function appendNow(
  * other processes wait (busy timeout) rather than fail.
  *
  * @example
- * const store = sqliteEventStore({ database: new Database(".tessera/accounts.db") });
+ * const store = sqliteEventStore({ database: new Database(".tesserae/accounts.db") });
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = "sqlite";

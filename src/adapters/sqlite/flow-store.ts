@@ -16,7 +16,7 @@ import {
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
 
 export interface SqliteFlowStoreOptions {
-  /** An open better-sqlite3 database (`new Database(".tessera/flows.db")`); closed by `close()` only with `closeDatabase`. */
+  /** An open better-sqlite3 database (`new Database(".tesserae/flows.db")`); closed by `close()` only with `closeDatabase`. */
   readonly database: Database;
   /** Prefix of the store's tables (default `tessera_flow_`). */
   readonly prefix?: string;
@@ -173,7 +173,7 @@ function statements(db: Database, t: FlowTables) {
  * per group commit. Several processes may share the file (SQLite serialises their writes).
  *
  * @example
- * const store = sqliteFlowStore({ database: new Database(".tessera/flows.db") });
+ * const store = sqliteFlowStore({ database: new Database(".tesserae/flows.db") });
  */
 export class SqliteFlowStore implements FlowStore {
   readonly kind = "sqlite";

@@ -12,12 +12,12 @@ export function formatSize(bytes: number): string {
 export const buildCommand: CliCommand = {
   name: "build",
   summary: "Build the project for a target: lambda (one function bundle and zip per service)",
-  usage: "tessera build --target lambda [--service <name>]… [--out <dir>]",
+  usage: "tesserae build --target lambda [--service <name>]… [--out <dir>]",
   description:
-    "--target lambda bundles each service with esbuild into .tessera/lambda/<service>/index.mjs (ESM, Node 20,\n" +
+    "--target lambda bundles each service with esbuild into .tesserae/lambda/<service>/index.mjs (ESM, Node 20,\n" +
     "exporting handler) with only what the project's modules import, zips it beside it and prints the sizes.\n" +
     "A function hosts every service of the project (typed calls stay in-process); its stage is TESSERA_STAGE.",
-  examples: ["tessera build --target lambda", "tessera build --target lambda --service text --sourcemap"],
+  examples: ["tesserae build --target lambda", "tesserae build --target lambda --service text --sourcemap"],
   options: [
     { name: "target", type: "string", value: "<target>", description: "What to build: lambda" },
     {
@@ -32,14 +32,14 @@ export const buildCommand: CliCommand = {
       short: "o",
       type: "string",
       value: "<dir>",
-      description: "Output folder (default .tessera/lambda)",
+      description: "Output folder (default .tesserae/lambda)",
     },
     { name: "sourcemap", type: "boolean", description: "Add index.mjs.map (to the zip too)" },
     { name: "json", type: "boolean", description: "Print the functions built as JSON" },
   ],
   async run(ctx) {
     const target = ctx.options.target;
-    if (target === undefined) throw new CliError("--target is required: tessera build --target lambda");
+    if (target === undefined) throw new CliError("--target is required: tesserae build --target lambda");
     if (target !== "lambda")
       throw new CliError(`unknown target "${String(target)}": the only target is lambda`);
     const project = await ctx.project();

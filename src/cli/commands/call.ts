@@ -30,14 +30,14 @@ function printError(ctx: CliContext, err: TesseraError): number {
 export const callCommand: CliCommand = {
   name: "call",
   summary: "Call an entry in-process (or on a running node with --url)",
-  usage: "tessera call <service.entry> [json | -]",
+  usage: "tesserae call <service.entry> [json | -]",
   description:
     "Runs the project's services in this process and calls the entry with the JSON input (- reads it from stdin).\n" +
     "Prints the result, or CODE: message with a non-zero exit code.\n" +
     "With --url, calls the entry's route on a running node instead.",
   examples: [
-    `tessera call text.upper '{"message":"hello"}'`,
-    `tessera call text.upper '{"message":"hello"}' --url http://127.0.0.1:3000`,
+    `tesserae call text.upper '{"message":"hello"}'`,
+    `tesserae call text.upper '{"message":"hello"}' --url http://127.0.0.1:3000`,
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "Call a running node over HTTP" },
@@ -53,7 +53,7 @@ export const callCommand: CliCommand = {
     if (target === undefined || !/^[a-z][a-z0-9-]*\.[A-Za-z_]\w*$/.test(target)) {
       throw new CliError(
         target === undefined
-          ? "which entry? tessera call <service.entry> [json]"
+          ? "which entry? tesserae call <service.entry> [json]"
           : `"${target}" is not service.entry`,
       );
     }

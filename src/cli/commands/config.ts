@@ -14,12 +14,12 @@ function layerOf(project: Project, key: { path: string; env: string; source: str
 export const configCommand: CliCommand = {
   name: "config",
   summary: "Show the resolved settings and service config, and where each value comes from",
-  usage: "tessera config [--json]",
+  usage: "tesserae config [--json]",
   description:
     "Resolves the stage's settings (.env → .env.<stage> → process environment → --set) and every\n" +
-    "service's config model, like `tessera start` does, and shows each value with its layer. Secrets\n" +
+    "service's config model, like `tesserae start` does, and shows each value with its layer. Secrets\n" +
     "are masked. Exits 1 when a key is missing or invalid.",
-  examples: ["tessera config", "tessera config --stage prod --set TEXT_MAX_LENGTH=10 --json"],
+  examples: ["tesserae config", "tesserae config --stage prod --set TEXT_MAX_LENGTH=10 --json"],
   options: [{ name: "json", type: "boolean", description: "Print JSON instead of tables" }, ...listenOptions],
   async run(ctx) {
     const project = await ctx.project();

@@ -6,13 +6,13 @@ import { formatSize } from "./build.js";
 export const deployCommand: CliCommand = {
   name: "deploy",
   summary: "Deploy the stage to AWS: Lambda functions behind API Gateway, with Terraform",
-  usage: "tessera deploy --stage <name> [--dry-run] [--region <region>]",
+  usage: "tesserae deploy --stage <name> [--dry-run] [--region <region>]",
   description:
     "Builds the functions of the services that have routes in the stage, writes the stage's Terraform\n" +
-    "configuration (.tessera/terraform/<stage>/*.tf.json: REST API with a resource and method per route,\n" +
+    "configuration (.tesserae/terraform/<stage>/*.tf.json: REST API with a resource and method per route,\n" +
     "a function per service with the settings of .env and .env.<stage>, the authorizers, IAM role, log\n" +
     "groups, results bucket, deployment and stage), then runs terraform init and apply there.",
-  examples: ["tessera deploy --stage prod", "tessera deploy --stage dev --dry-run"],
+  examples: ["tesserae deploy --stage prod", "tesserae deploy --stage dev --dry-run"],
   options: [
     { name: "dry-run", type: "boolean", description: "Write the files without calling terraform" },
     {

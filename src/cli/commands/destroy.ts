@@ -4,10 +4,10 @@ import type { CliCommand } from "../command.js";
 
 export const destroyCommand: CliCommand = {
   name: "destroy",
-  summary: "Remove what tessera deploy created for the stage (terraform destroy)",
-  usage: "tessera destroy --stage <name> [--dry-run]",
-  description: "Runs terraform destroy in .tessera/terraform/<stage>, the folder tessera deploy wrote.",
-  examples: ["tessera destroy --stage dev", "tessera destroy --stage prod --dry-run"],
+  summary: "Remove what tesserae deploy created for the stage (terraform destroy)",
+  usage: "tesserae destroy --stage <name> [--dry-run]",
+  description: "Runs terraform destroy in .tesserae/terraform/<stage>, the folder tesserae deploy wrote.",
+  examples: ["tesserae destroy --stage dev", "tesserae destroy --stage prod --dry-run"],
   options: [{ name: "dry-run", type: "boolean", description: "Print the command without running it" }],
   async run(ctx) {
     const project = await ctx.project();

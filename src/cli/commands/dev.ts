@@ -3,7 +3,7 @@ import { findConfigFile } from "../../config/load-project.js";
 import { type CliCommand, listenOptions } from "../command.js";
 import { superviseDev } from "../dev/supervisor.js";
 
-/** The options a worker's `tessera start` gets from `tessera dev`, with the project file made absolute. */
+/** The options a worker's `tesserae start` gets from `tesserae dev`, with the project file made absolute. */
 function workerArgs(options: Record<string, unknown>, configFile: string): string[] {
   const args = ["--config", configFile];
   for (const name of ["stage", "transport", "store", "host"]) {
@@ -18,12 +18,12 @@ function workerArgs(options: Record<string, unknown>, configFile: string): strin
 export const devCommand: CliCommand = {
   name: "dev",
   summary: "Run every service in one process, reloading on change",
-  usage: "tessera dev [--port <n>] [--host <addr>]",
+  usage: "tesserae dev [--port <n>] [--host <addr>]",
   description:
-    "Serves the project like `tessera start`, with readable logs, and reloads it when a file of the project\n" +
+    "Serves the project like `tesserae start`, with readable logs, and reloads it when a file of the project\n" +
     "changes. The port stays open across reloads: requests in flight finish on the previous version, new ones\n" +
     "go to the new one. If the new version fails to start, the previous one keeps serving.",
-  examples: ["tessera dev", "tessera dev --port 8080 --stage test"],
+  examples: ["tesserae dev", "tesserae dev --port 8080 --stage test"],
   options: listenOptions,
   async run(ctx) {
     const configFile = findConfigFile(

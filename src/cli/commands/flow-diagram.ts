@@ -4,7 +4,7 @@ import { TesseraError } from "../../core/errors.js";
 import type { CliContext } from "../command.js";
 
 /**
- * `tessera flows show <flow> [--svg file] [--run <runId>]`: a flow's (or a run's) diagram from a
+ * `tesserae flows show <flow> [--svg file] [--run <runId>]`: a flow's (or a run's) diagram from a
  * running node: Mermaid text on stdout, or the SVG written to a file.
  */
 export async function showDiagram(

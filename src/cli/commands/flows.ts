@@ -19,7 +19,7 @@ function json(arg: string | undefined, what: string): unknown {
 }
 
 function need(value: string | undefined, usage: string): string {
-  if (value === undefined) throw new CliError(`missing argument: tessera flows ${usage}`);
+  if (value === undefined) throw new CliError(`missing argument: tesserae flows ${usage}`);
   return value;
 }
 
@@ -39,26 +39,26 @@ function runsTable(runs: readonly Row[]): string {
 }
 
 /**
- * `tessera flows …`: the runs of a running node, through its `flows` HTTP API (the same calls as
+ * `tesserae flows …`: the runs of a running node, through its `flows` HTTP API (the same calls as
  * `curl`, with the node's validation and errors).
  */
 export const flowsCommand: CliCommand = {
   name: "flows",
   summary: "Durable flows of a running node: list, start, status, cancel, retry, signal, show",
   usage:
-    "tessera flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file]>",
+    "tesserae flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file]>",
   description:
     "Talks to the flows API of a running node (--url, else TESSERA_URL, else http://127.0.0.1:$PORT or 3000).\n" +
     "start waits for the end of the run (up to --wait ms) unless --async; status without a run id lists the newest runs.\n" +
     "show prints a flow's diagram as Mermaid text (--svg <file>: as SVG; --run <runId>: a run's, steps by state).\n" +
     "A refused request prints CODE: message and exits 1.",
   examples: [
-    "tessera flows list",
-    `tessera flows start process-text '{"message":"hello world"}'`,
-    `tessera flows start book-trip '{"traveller":"Ada","failAt":"car"}' --async --key trip-42`,
-    "tessera flows status 01a20cf6-4cc2-7000-aa89-07f04d6416ed",
-    `tessera flows signal <runId> approval '{"approved":true}'`,
-    "tessera flows show process-text --svg process-text.svg",
+    "tesserae flows list",
+    `tesserae flows start process-text '{"message":"hello world"}'`,
+    `tesserae flows start book-trip '{"traveller":"Ada","failAt":"car"}' --async --key trip-42`,
+    "tesserae flows status 01a20cf6-4cc2-7000-aa89-07f04d6416ed",
+    `tesserae flows signal <runId> approval '{"approved":true}'`,
+    "tesserae flows show process-text --svg process-text.svg",
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "The node (default http://127.0.0.1:3000)" },
@@ -89,7 +89,7 @@ export const flowsCommand: CliCommand = {
   async run(ctx) {
     const [sub, a, b, c] = ctx.args;
     if (sub === undefined || !(subcommands as readonly string[]).includes(sub)) {
-      throw new CliError(`which? tessera flows ${subcommands.join(" | ")}`);
+      throw new CliError(`which? tesserae flows ${subcommands.join(" | ")}`);
     }
     const token = typeof ctx.options.token === "string" ? ctx.options.token : process.env.TESSERA_TOKEN;
     const call = (entry: string, input: unknown) => callRemote(baseUrl(ctx), `flows.${entry}`, input, token);

@@ -16,7 +16,7 @@ async function fromGateway(base: string): Promise<RegisteredNode[]> {
   } catch (err) {
     throw new CliError(`cannot reach ${base}: ${(err as Error).cause ?? (err as Error).message}`);
   }
-  if (!res.ok) throw new CliError(`${base}/registry answered ${res.status}: is it a Tessera node?`);
+  if (!res.ok) throw new CliError(`${base}/registry answered ${res.status}: is it a Tesserae node?`);
   const topology = (await res.json()) as Topology;
   return [{ ...topology.self, lastSeen: Date.now() }, ...topology.nodes];
 }
@@ -39,7 +39,7 @@ async function fromTransport(url: string, waitMs: number): Promise<RegisteredNod
       "the memory transport does not reach other processes: give --transport nats://host:port, or --url of a running node",
     );
   }
-  const transport = await transportFor(url, { name: "tessera-nodes" });
+  const transport = await transportFor(url, { name: "tesserae-nodes" });
   try {
     await transport.connect();
   } catch (err) {
@@ -79,16 +79,16 @@ export function nodesTable(c: Colors, nodes: readonly RegisteredNode[], now = Da
 export const nodesCommand: CliCommand = {
   name: "nodes",
   summary: "Show the live nodes of the system: their services, readiness and load",
-  usage: "tessera nodes [--url <url>] [--wait <ms>] [--json]",
+  usage: "tesserae nodes [--url <url>] [--wait <ms>] [--json]",
   description:
     "Connects to the project's transport (--transport, TESSERA_TRANSPORT or the project file), asks every\n" +
     "node to announce itself, listens for about a heartbeat (--wait) and prints what it heard, without\n" +
     "joining the system. With --url, asks a running node's gateway instead (GET /registry: the node and\n" +
     "the nodes it knows). LOAD is calls in flight / calls served since the node started.",
   examples: [
-    "tessera nodes",
-    "TESSERA_TRANSPORT=nats://127.0.0.1:4222 tessera nodes --json",
-    "tessera nodes --url http://127.0.0.1:3000",
+    "tesserae nodes",
+    "TESSERA_TRANSPORT=nats://127.0.0.1:4222 tesserae nodes --json",
+    "tesserae nodes --url http://127.0.0.1:3000",
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "Ask a running node's GET /registry" },

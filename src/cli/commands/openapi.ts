@@ -8,9 +8,9 @@ import type { CliCommand } from "../command.js";
 export const openapiCommand: CliCommand = {
   name: "openapi",
   summary: "Write the OpenAPI 3.1 document of the project",
-  usage: "tessera openapi [-o <file>]",
+  usage: "tesserae openapi [-o <file>]",
   description: "Prints the OpenAPI document of the stage's routes, or writes it to a file.",
-  examples: ["tessera openapi > openapi.json", "tessera openapi -o docs/openapi.json --stage prod"],
+  examples: ["tesserae openapi > openapi.json", "tesserae openapi -o docs/openapi.json --stage prod"],
   options: [{ name: "out", short: "o", type: "string", value: "<file>", description: "Write to this file" }],
   async run(ctx) {
     const project = await ctx.project();

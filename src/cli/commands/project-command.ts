@@ -53,9 +53,9 @@ export function projectCommand(name: string, def: CommandConfig, configFile: str
   return {
     name,
     summary: def.description,
-    usage: `tessera ${name}${specs.map((s) => ` [--${s.name}${s.value ? ` ${s.value}` : ""}]`).join("")}`,
+    usage: `tesserae ${name}${specs.map((s) => ` [--${s.name}${s.value ? ` ${s.value}` : ""}]`).join("")}`,
     description: `${def.description}\n(project command: ${def.module}${def.export ? `#${def.export}` : ""})`,
-    examples: [def.example ?? `tessera ${name}`],
+    examples: [def.example ?? `tesserae ${name}`],
     options: specs,
     async run(ctx) {
       const project = await ctx.project();

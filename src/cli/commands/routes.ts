@@ -36,9 +36,9 @@ export function routeRows(project: Project, allStages: boolean): RouteRow[] {
 export const routesCommand: CliCommand = {
   name: "routes",
   summary: "Print the route table (verb, path, entry, auth, stages)",
-  usage: "tessera routes [--all] [--json]",
+  usage: "tesserae routes [--all] [--json]",
   description: "Lists the HTTP routes of the project's entries in the stage (--stage, default dev).",
-  examples: ["tessera routes", "tessera routes --stage prod --json"],
+  examples: ["tesserae routes", "tesserae routes --stage prod --json"],
   options: [
     { name: "json", type: "boolean", description: "Print JSON instead of a table" },
     { name: "all", type: "boolean", description: "Every entry, whatever its stages" },

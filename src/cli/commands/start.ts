@@ -46,7 +46,7 @@ function runsNote(c: Colors, node: TesseraNode): string {
 export const startCommand: CliCommand = {
   name: "start",
   summary: "Run the project for production: every service (or --services), no reload, JSON logs",
-  usage: "tessera start [--services <names> | none] [--port <n>] [--host <addr>]",
+  usage: "tesserae start [--services <names> | none] [--port <n>] [--host <addr>]",
   description:
     "Serves the project's services over HTTP in this process. Logs are JSON lines on stderr (LOG_LEVEL sets\n" +
     "the level). SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish first.\n" +
@@ -55,10 +55,10 @@ export const startCommand: CliCommand = {
     "the others (discovery). --services runs only the named services here; the project's other services\n" +
     "keep their routes and typed calls, served by the nodes that run them. --services none is a gateway node.",
   examples: [
-    "tessera start",
-    "PORT=8080 tessera start --stage prod",
-    "TESSERA_TRANSPORT=nats://127.0.0.1:4222 tessera start --services text --port 3001",
-    "tessera start --transport nats://127.0.0.1:4222 --services none   # a gateway node",
+    "tesserae start",
+    "PORT=8080 tesserae start --stage prod",
+    "TESSERA_TRANSPORT=nats://127.0.0.1:4222 tesserae start --services text --port 3001",
+    "tesserae start --transport nats://127.0.0.1:4222 --services none   # a gateway node",
   ],
   options: [
     {

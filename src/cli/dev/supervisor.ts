@@ -11,7 +11,7 @@ import { type ReadyMessage, type StopMessage, workerFlag } from "./worker-protoc
 export interface SupervisorOptions {
   /** The folder to watch (the project's root). */
   readonly root: string;
-  /** The arguments of each worker's `tessera start`. */
+  /** The arguments of each worker's `tesserae start`. */
   readonly workerArgs: readonly string[];
   readonly out: Output;
 }
@@ -70,7 +70,7 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 }
 
 /**
- * `tessera dev`: keeps the HTTP port in this process and the project in a worker process behind
+ * `tesserae dev`: keeps the HTTP port in this process and the project in a worker process behind
  * it. On a change, a new worker starts; once it listens, new requests go to it, and the old one
  * stops when its last request is answered. A worker that fails to start leaves the previous one
  * serving. Resolves with the exit code after SIGINT/SIGTERM.
@@ -123,7 +123,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
         out.err(c.green(`✓ reloaded in ${ms} ms (${routes})`));
         const now = new URL(url);
         if (String(where.port) !== now.port && where.port !== 0) {
-          out.err(c.yellow(`the port is now ${where.port}: restart tessera dev to move from ${now.port}`));
+          out.err(c.yellow(`the port is now ${where.port}: restart tesserae dev to move from ${now.port}`));
         }
       }
       if (previous !== undefined) void retire(previous);
@@ -134,7 +134,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
       }
       const keep = current === undefined ? "waiting for a change" : "the previous version keeps serving";
       if (current === undefined)
-        proxy.unavailable("the project failed to start: see the terminal of tessera dev");
+        proxy.unavailable("the project failed to start: see the terminal of tesserae dev");
       out.err(c.red(`✗ the project failed to start (see above); ${keep}`));
     } finally {
       starting = false;

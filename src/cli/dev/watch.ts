@@ -1,7 +1,7 @@
 import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { join } from "node:path";
 
-const ignoredDirs = new Set(["node_modules", ".git", ".tessera", "dist", "coverage"]);
+const ignoredDirs = new Set(["node_modules", ".git", ".tesserae", "dist", "coverage"]);
 
 const ignoredFile = /(^|[/\\])(\.#|#)|~$|\.sw[px]$|\.tmp$/;
 

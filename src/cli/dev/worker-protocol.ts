@@ -1,7 +1,7 @@
 import type { ProjectSummary } from "../banner.js";
 
 /**
- * How `tessera dev` talks to its workers. A worker is `tessera start` run as a child with an IPC
+ * How `tesserae dev` talks to its workers. A worker is `tesserae start` run as a child with an IPC
  * channel and this variable set: it listens on a free loopback port, says `ready`, and stops
  * (draining its requests) when told or when its supervisor goes away.
  */
@@ -20,7 +20,7 @@ export interface StopMessage {
   readonly type: "stop";
 }
 
-/** True in a process started by `tessera dev` as a worker. */
+/** True in a process started by `tesserae dev` as a worker. */
 export function isDevWorker(): boolean {
   return process.env[workerFlag] === "1" && typeof process.send === "function";
 }

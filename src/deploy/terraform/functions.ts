@@ -56,7 +56,7 @@ export function functionsDocument(input: FunctionsInput): TfDocument {
     });
     addResource(doc, "aws_lambda_function", id, {
       function_name: f.functionName,
-      description: `Tessera service ${f.service} (${input.stage})`,
+      description: `Tesserae service ${f.service} (${input.stage})`,
       role: ref("aws_iam_role.lambda.arn"),
       runtime: "nodejs20.x",
       handler: "index.handler",
@@ -94,7 +94,7 @@ export function iamDocument(input: Pick<FunctionsInput, "prefix" | "functions">)
   });
   const logs = input.functions.map((f) => `${ref(`aws_cloudwatch_log_group.${tfId(f.service)}.arn`)}:*`);
   addResource(doc, "aws_iam_role_policy", "lambda", {
-    name: "tessera-functions",
+    name: "tesserae-functions",
     role: ref("aws_iam_role.lambda.id"),
     policy: JSON.stringify({
       Version: "2012-10-17",

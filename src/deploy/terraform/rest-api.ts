@@ -4,7 +4,7 @@ import { addResource, ref, type TfDocument, tfId } from "./tf-json.js";
 /** One route as API Gateway serves it. */
 export interface ApiRoute {
   readonly method: string;
-  /** Tessera's form: `/orders/:id`. */
+  /** Tesserae's form: `/orders/:id`. */
   readonly path: string;
   readonly service: string;
   readonly entry: string;
@@ -95,7 +95,7 @@ export function restApiDocument(input: RestApiInput): TfDocument {
   const doc: TfDocument = {};
   addResource(doc, "aws_api_gateway_rest_api", "api", {
     name: input.name,
-    description: `Tessera: ${input.name}`,
+    description: `Tesserae: ${input.name}`,
     binary_media_types: ["*/*"],
     endpoint_configuration: { types: ["REGIONAL"] },
   });

@@ -74,7 +74,7 @@ export function terraformFiles(input: TerraformInput): TerraformFiles {
     provider: {
       aws: {
         region: ref("var.region"),
-        default_tags: { tags: { project: input.project, stage: input.stage, "managed-by": "tessera" } },
+        default_tags: { tags: { project: input.project, stage: input.stage, "managed-by": "tesserae" } },
       },
     },
     variable: { region: { type: "string", default: input.region, description: "AWS region of the stage" } },

@@ -30,7 +30,7 @@ export type ArgsOut<M extends ArgShape> = Flat<
 
 /**
  * An argument model (service_framework's): named keys, each required or optional, each with its
- * schema; a key the model does not name is refused. Checked by Tessera key by key, whatever the
+ * schema; a key the model does not name is refused. Checked by Tesserae key by key, whatever the
  * schema library, so that every message is checked the same way.
  */
 export interface ArgModel<M extends ArgShape = ArgShape> {

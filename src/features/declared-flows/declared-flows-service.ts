@@ -24,7 +24,7 @@ const recordOf = (r: DefinitionRecord) => ({ ...summaryOf(r), definition: r.defi
 /**
  * The HTTP API of declared flows under `/declared`: the service registry, versioned definitions
  * (submit, list, read, delete) and events (run sync or async, then status and result by id).
- * Errors have Tessera's shape; a refused definition lists its problems per field in
+ * Errors have Tesserae's shape; a refused definition lists its problems per field in
  * `details.fields`.
  */
 export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {

@@ -40,7 +40,7 @@ function payloadOf(raw: Raw): { ok: true; value: unknown } | { ok: false; reply:
  * machinery's REST contract, served exactly for its clients: `GET /healthcheck`, `POST /s`
  * (register a service), `POST /w` (define a workflow), `POST /e/<workflow_id>` (send an event and
  * get the merged outputs). Its answers keep machinery's bodies (`{"message": …}`, per-field error
- * maps) rather than Tessera's error shape; the flows run on the durable engine all the same.
+ * maps) rather than Tesserae's error shape; the flows run on the durable engine all the same.
  */
 export function machineryService(declared: DeclaredFlows): ServiceDef {
   return service("machinery", {

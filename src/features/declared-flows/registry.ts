@@ -6,14 +6,14 @@ import type { ServiceShape } from "./check-definition.js";
 import { entryFields } from "./entry-fields.js";
 import type { ServiceTarget } from "./run-snapshot.js";
 
-/** A service as the registry lists it: registered over HTTP, or one of Tessera's own entries. */
+/** A service as the registry lists it: registered over HTTP, or one of Tesserae's own entries. */
 export interface RegistryItem {
   readonly name: string;
   readonly kind: "http" | "entry";
   /** The registered service's id (`service_id`); none for an entry. */
   readonly id?: string;
   readonly address?: string;
-  /** `service.entry` for one of Tessera's own. */
+  /** `service.entry` for one of Tesserae's own. */
   readonly entry?: string;
   readonly inputs: readonly FieldSpec[];
   /** Undefined: the entry declares no output schema (its result may hold anything). */
@@ -37,7 +37,7 @@ function httpItem(s: ServiceRecord): RegistryItem {
 
 /**
  * The service registry of declared flows: the external services registered in the store, and
- * Tessera's own tech services — every entry of the node under `service.entry`, plus the aliases a
+ * Tesserae's own tech services — every entry of the node under `service.entry`, plus the aliases a
  * project gives them (`upper` → `text.upper`) — with their fields read from their schemas.
  */
 export class ServiceRegistry {

@@ -2,7 +2,7 @@ import type { FieldSpec } from "../../ports/declared-flow-store.js";
 import type { FlowDefinition } from "./definition.js";
 
 /**
- * How a run reaches a service: POST to an address, or a call to one of Tessera's own entries (whose
+ * How a run reaches a service: POST to an address, or a call to one of Tesserae's own entries (whose
  * results the node checks against their output schema itself).
  */
 export type ServiceTarget =

@@ -10,7 +10,7 @@ export interface ObserveOptions {
 }
 
 /**
- * The live nodes of a system, seen from outside it (what `tessera nodes` prints): asks every node
+ * The live nodes of a system, seen from outside it (what `tesserae nodes` prints): asks every node
  * to announce itself at once, then listens to the announcements for `waitMs`. The observer never
  * announces itself, so it appears in nobody's registry. The transport must be connected.
  *

@@ -57,7 +57,7 @@ type Waiter = (ending: Ending) => void;
  * leases, so that many workers share the work), executes them and serves the `flows` service.
  *
  * @example
- * const engine = createFlowEngine({ store: sqliteFlowStore({ database: new Database(".tessera/flows.db") }), flows: [processText] });
+ * const engine = createFlowEngine({ store: sqliteFlowStore({ database: new Database(".tesserae/flows.db") }), flows: [processText] });
  * // The engine is a plugin of the node: it starts and stops with it.
  * const node = createNode({ services: [text, engine.service], plugins: [engine], transport: memoryTransport() });
  * await node.start();

@@ -90,7 +90,7 @@ export function openApiDocument(
   return {
     openapi: "3.1.0",
     info: {
-      title: info?.title ?? "Tessera services",
+      title: info?.title ?? "Tesserae services",
       version: info?.version ?? "1.0.0",
       ...(info?.description ? { description: info.description } : {}),
     },

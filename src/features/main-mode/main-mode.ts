@@ -7,14 +7,14 @@ import { MAIN_MODE, type MainLoop, mainLoopOf } from "./main-loop.js";
 export interface MainModeOptions {
   /**
    * Listen to SIGINT and SIGTERM (default true): run the services' `onSignal` handlers, then stop
-   * the node. Whoever else stops the node on a signal (e.g. `tessera start`) waits for them too.
+   * the node. Whoever else stops the node on a signal (e.g. `tesserae start`) waits for them too.
    */
   readonly handleSignals?: boolean;
   /** How long `stop` waits for the loops to return once their signal is aborted (default 5000 ms). */
   readonly stopTimeoutMs?: number;
   /**
    * Run the setup hooks and loops (default true). False for a node that only serves or calls the
-   * project's other services, e.g. a one-off command (`tessera call`): no producer starts.
+   * project's other services, e.g. a one-off command (`tesserae call`): no producer starts.
    */
   readonly loops?: boolean;
 }

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileResultStore, type StoredResult } from "tessera/lambda";
+import { fileResultStore, type StoredResult } from "tesserae/lambda";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixtureHandler } from "./fixtures/handler.js";
 import { logo } from "./fixtures/services.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-results-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-results-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const results = fileResultStore({ dir });
 const handler = fixtureHandler({ results });

@@ -1,4 +1,4 @@
-import { UNAUTHORIZED } from "tessera/lambda";
+import { UNAUTHORIZED } from "tesserae/lambda";
 import { describe, expect, it } from "vitest";
 import { parseMethodArn } from "../../../src/adapters/lambda/method-arn.js";
 import {

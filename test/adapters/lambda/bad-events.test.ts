@@ -23,7 +23,7 @@ describe("bad events get a clear 400, never a crash", () => {
     await refused({ Records: [] }, /keys: Records/);
   });
 
-  it("a payload format version Tessera does not know", async () => {
+  it("a payload format version Tesserae does not know", async () => {
     await refused(
       { ...v2Event({ method: "GET", path: "/x" }), version: "3.0" },
       'unsupported payload format version "3.0"',
@@ -46,7 +46,7 @@ describe("bad events get a clear 400, never a crash", () => {
     await refused({ ...v1, requestContext: null }, "requestContext must be an object");
     await refused({ ...v1, headers: "x" }, "headers must be an object");
     await refused({ ...v1, body: { message: "hi" } }, "body must be a string or null");
-    await refused({ tessera: "later" }, 'unknown Tessera event "later"');
+    await refused({ tessera: "later" }, 'unknown Tesserae event "later"');
   });
 
   it("an ALB event missing its method answers in the ALB format", async () => {

@@ -20,7 +20,7 @@ import { readZip } from "./fixtures/read-zip.js";
 import { logo } from "./fixtures/services.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), "tessera-lambda-"));
+const tmp = mkdtempSync(join(tmpdir(), "tesserae-lambda-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Outcome {
@@ -67,8 +67,8 @@ beforeAll(async () => {
     const { default: config } = (await import(file)) as { default: { services: ServiceDef[] } };
     return { root: join(file, ".."), configFile: file, services: config.services };
   };
-  const fixtureProject = await load(here("./fixtures/tessera.config.ts"));
-  const exampleProject = await load(here("../../../examples/text/tessera.config.ts"));
+  const fixtureProject = await load(here("./fixtures/tesserae.config.ts"));
+  const exampleProject = await load(here("../../../examples/text/tesserae.config.ts"));
   const [built, [text]] = await Promise.all([
     buildLambdas(fixtureProject, { outDir: join(tmp, "fixture") }),
     buildLambdas(exampleProject, { outDir: join(tmp, "example"), services: ["text"] }),
@@ -77,7 +77,7 @@ beforeAll(async () => {
   example = text!;
 }, 60_000);
 
-describe("tessera build --target lambda: the functions", () => {
+describe("tesserae build --target lambda: the functions", () => {
   it("one bundle per service in <out>/<service>/index.mjs with its zip beside it", () => {
     expect(Object.keys(fixture).sort()).toEqual(["pipeline", "text", "vault"]);
     const vault = fixture.vault!;
@@ -199,7 +199,7 @@ describe("tessera build --target lambda: the functions", () => {
     expect(messages[2]).toMatch(/invalid API Gateway v1 event: httpMethod must be a non-empty string/);
     expect(messages[3]).toMatch(/invalid ALB event: path must start with "\/"/);
     expect(messages[4]).toMatch(/invalid API Gateway v1 event: body must be a string or null/);
-    expect(messages[5]).toMatch(/unknown Tessera event "later": expected "async" or "result"/);
+    expect(messages[5]).toMatch(/unknown Tesserae event "later": expected "async" or "result"/);
     // A malformed request under a good key is answered, and stored, as the 400 it is.
     expect(outcomes[6]?.result).toMatchObject({ key: "jobs/x.json", status: 400 });
     expect(JSON.parse(String(outcomes[6]?.result?.body)).error).toMatchObject({

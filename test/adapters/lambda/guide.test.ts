@@ -4,17 +4,17 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { v2Event } from "./fixtures/events.js";
 
-// The README's hand-written handler (examples/guide/lambda.ts), configured as `tessera deploy`
+// The README's hand-written handler (examples/guide/lambda.ts), configured as `tesserae deploy`
 // configures a function: TESSERA_STAGE, TESSERA_RESULTS_BUCKET; without a bucket its results go to a
 // folder that Lambda lets it write (/tmp). Each test loads a fresh copy: the handler reads its
 // environment on the first event and keeps what it made.
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-guide-lambda-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-guide-lambda-"));
 const key = `guide-test-${process.pid}/1.json`;
 afterEach(() => vi.unstubAllEnvs());
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  rmSync(join("/tmp/tessera-results", key.split("/")[0]!), { recursive: true, force: true });
+  rmSync(join("/tmp/tesserae-results", key.split("/")[0]!), { recursive: true, force: true });
 });
 
 async function guideHandler(env: Record<string, string | undefined>) {
@@ -69,8 +69,8 @@ describe("the guide's Lambda handler", () => {
     const handler = await guideHandler({});
     const stored = await handler(asyncUpper("tmp"));
     expect(stored).toMatchObject({ key, status: 200, body: '{"message":"TMP"}' });
-    expect(existsSync(join("/tmp/tessera-results", key))).toBe(true);
-    expect(existsSync(join(".tessera", "results", key))).toBe(false);
+    expect(existsSync(join("/tmp/tesserae-results", key))).toBe(true);
+    expect(existsSync(join(".tesserae", "results", key))).toBe(false);
   });
 
   it("with TESSERA_RESULTS_BUCKET (what deploy sets), stores results in S3 through the runtime's SDK", async () => {

@@ -7,7 +7,7 @@ import {
   type S3ObjectClient,
   type StoredResult,
   s3ResultStore,
-} from "tessera/lambda";
+} from "tesserae/lambda";
 import { afterAll, describe, expect, it } from "vitest";
 
 const result = (key: string): StoredResult => ({
@@ -38,7 +38,7 @@ function fakeS3() {
 }
 
 describe("result stores", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-store-"));
+  const dir = mkdtempSync(join(tmpdir(), "tesserae-store-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("file: one JSON file per key, sub-folders for /, undefined when missing", async () => {

@@ -6,7 +6,7 @@ import { sqliteDeclaredFlowStore } from "../../../src/adapters/sqlite/index.js";
 import { declaredFlowStoreContract } from "../../contract/declared-flow-store-contract.js";
 
 declaredFlowStoreContract("sqlite", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-declared-"));
+  const dir = mkdtempSync(join(tmpdir(), "tesserae-declared-"));
   const store = sqliteDeclaredFlowStore({ database: new Database(join(dir, "d.db")), closeDatabase: true });
   return {
     store,

@@ -6,7 +6,7 @@ import { afterAll } from "vitest";
 import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
 import { eventStoreContract } from "../../contract/event-store-contract.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-es-sqlite-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-es-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 

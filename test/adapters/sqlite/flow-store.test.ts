@@ -6,7 +6,7 @@ import { afterAll } from "vitest";
 import { sqliteFlowStore } from "../../../src/adapters/sqlite/index.js";
 import { flowStoreContract } from "../../contract/flow-store-contract.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-flow-sqlite-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-flow-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 

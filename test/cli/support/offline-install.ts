@@ -26,7 +26,7 @@ interface PackageJson {
  * Resolves to the tarball's path. The build reports type errors of work in progress elsewhere in
  * the tree without failing: the type check of `npm test` is where they fail.
  */
-export async function packTessera(workdir: string): Promise<string> {
+export async function packTesserae(workdir: string): Promise<string> {
   const stage = join(workdir, "package");
   mkdirSync(stage, { recursive: true });
   await run(
@@ -44,22 +44,22 @@ export async function packTessera(workdir: string): Promise<string> {
   const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--pack-destination", workdir], {
     cwd: stage,
   });
-  // The staged CLI can run too (`tessera new` before any install), on the repository's dependencies.
+  // The staged CLI can run too (`tesserae new` before any install), on the repository's dependencies.
   symlinkSync(join(repoRoot, "node_modules"), join(stage, "node_modules"));
   return join(workdir, stdout.trim().split("\n").pop()!);
 }
 
 /**
  * Writes a lockfile for an app from this repository's lockfile: the app's dependencies and
- * tessera's, at the versions the repository installed, whose tarballs `npm ci` left in the npm
+ * tesserae's, at the versions the repository installed, whose tarballs `npm ci` left in the npm
  * cache. `npm install --offline` then needs no registry: no metadata to resolve, every tarball
- * cached (tessera itself is the local tarball).
+ * cached (tesserae itself is the local tarball).
  */
 export function writeOfflineLockfile(appDir: string, tarball: string): void {
   const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as {
     packages: Record<string, LockEntry>;
   };
-  const tessera = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as PackageJson;
+  const tesserae = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as PackageJson;
   const app = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")) as PackageJson;
   const picked: Record<string, LockEntry> = {};
   // Node's resolution in the hoisted tree: the nearest node_modules/<name> up from the dependent.
@@ -96,9 +96,9 @@ export function writeOfflineLockfile(appDir: string, tarball: string): void {
       );
     }
   };
-  const { tessera: _self, ...appDeps } = { ...app.dependencies, ...app.devDependencies };
+  const { tesserae: _self, ...appDeps } = { ...app.dependencies, ...app.devDependencies };
   visit("", appDeps, new Set());
-  visit("", tessera.dependencies ?? {}, new Set());
+  visit("", tesserae.dependencies ?? {}, new Set());
   const packages = {
     "": {
       name: app.name,
@@ -106,11 +106,11 @@ export function writeOfflineLockfile(appDir: string, tarball: string): void {
       dependencies: app.dependencies,
       devDependencies: app.devDependencies,
     },
-    "node_modules/tessera": {
-      version: tessera.version,
+    "node_modules/tesserae": {
+      version: tesserae.version,
       resolved: `file:${tarball}`,
-      dependencies: tessera.dependencies,
-      bin: { tessera: "dist/src/cli/main.js" },
+      dependencies: tesserae.dependencies,
+      bin: { tesserae: "dist/src/cli/main.js" },
     },
     ...picked,
   };
@@ -125,7 +125,7 @@ export function writeOfflineLockfile(appDir: string, tarball: string): void {
 }
 
 /**
- * `npm install --offline` in `appDir`, with its dependency on tessera pointing at the tarball. When
+ * `npm install --offline` in `appDir`, with its dependency on tesserae pointing at the tarball. When
  * the npm cache misses a tarball (a machine whose cache was not filled by `npm ci` of this
  * repository), it falls back to `--prefer-offline`, which fetches only what is missing.
  */

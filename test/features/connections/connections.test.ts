@@ -340,7 +340,7 @@ describe("addresses", () => {
   });
 
   it("loads a JSON file, and says which file is wrong", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-addr-"));
+    const dir = mkdtempSync(join(tmpdir(), "tesserae-addr-"));
     const good = join(dir, "addresses.json");
     writeFileSync(good, JSON.stringify({ quote: "desk.quote" }));
     expect(loadAddresses(good)).toEqual({ quote: "desk.quote" });

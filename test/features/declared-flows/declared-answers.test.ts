@@ -246,7 +246,7 @@ describe("declared flows: mapping data, and the answers of services", () => {
     });
   });
 
-  it("fails a step whose Tessera entry returns what its output schema refuses (the node checks entries itself)", async () => {
+  it("fails a step whose Tesserae entry returns what its output schema refuses (the node checks entries itself)", async () => {
     const liar = service("liar", {
       entries: {
         count: entry(

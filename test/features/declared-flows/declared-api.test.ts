@@ -11,7 +11,7 @@ describe("declared flows: registry and definitions (/declared API)", () => {
     await f?.stop();
   });
 
-  it("registers services and lists them with Tessera's own entries and their fields", async () => {
+  it("registers services and lists them with Tesserae's own entries and their fields", async () => {
     f = await declaredFixture();
     const res = await f.client.post("/declared/services", {
       name: "shout",

@@ -267,7 +267,7 @@ describe("the machinery contract", () => {
       });
       expect(ctor.status).toBe(400);
       expect(ctor.body).toEqual({ message: 'JSON body contains a forbidden "constructor.prototype" key' });
-      // The gateway's own answer to the same body on a Tessera route (its error shape, the same status).
+      // The gateway's own answer to the same body on a Tesserae route (its error shape, the same status).
       const gateway = await f.client.post("/declared/services", undefined, {
         raw: '{"name":"x","__proto__":{"polluted":true}}',
         headers: json,

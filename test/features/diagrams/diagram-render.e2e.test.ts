@@ -6,7 +6,7 @@ import { CHROMIUM, chromiumAvailable, chromiumFlags } from "../../support/chromi
 import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture.js";
 
 const available = chromiumAvailable();
-const out = new URL("../../../.tessera/diagrams/", import.meta.url);
+const out = new URL("../../../.tesserae/diagrams/", import.meta.url);
 
 const definition = {
   name: "shout-and-count",

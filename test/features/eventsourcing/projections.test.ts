@@ -8,7 +8,7 @@ import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
 import { eventSourcing, projection } from "../../../src/index.js";
 import { add, counter, totals } from "./fixtures.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tessera-projections-"));
+const dir = mkdtempSync(join(tmpdir(), "tesserae-projections-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const waitFor = (check: () => Promise<void> | void) => vi.waitFor(check, { timeout: 5000, interval: 10 });
 

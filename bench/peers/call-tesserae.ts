@@ -1,6 +1,6 @@
-// Tessera: typed `node.call(ref, input)` with a zod input schema.
+// Tesserae: typed `node.call(ref, input)` with a zod input schema.
 import { measureCalls } from "../lib/caller.js";
-import { bench, benchNode } from "../lib/tessera.js";
+import { bench, benchNode } from "../lib/tesserae.js";
 import type { User } from "../lib/workload.js";
 
 const node = await benchNode();

@@ -1,6 +1,6 @@
-// Tessera: `store.append` of the PostgreSQL event store with an expected version.
+// Tesserae: `store.append` of the PostgreSQL event store with an expected version.
 import { measureAppends } from "../lib/event-store-load.js";
-import { benchEventStore } from "../lib/tessera-event-store.js";
+import { benchEventStore } from "../lib/tesserae-event-store.js";
 
 const { store } = await benchEventStore();
 await measureAppends(

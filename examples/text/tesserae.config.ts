@@ -4,11 +4,11 @@ import { accountView } from "../accounts/view.js";
 import { bookTrip, processText } from "./flows.js";
 import { pipeline, text } from "./services.js";
 
-// The example system as a project: `npm start` runs `tessera start` on it, `npm run dev` reloads it.
+// The example system as a project: `npm start` runs `tesserae start` on it, `npm run dev` reloads it.
 export default defineConfig({
-  name: "tessera-example",
+  name: "tesserae-example",
   services: [text, pipeline],
-  // Durable flows, run on the stage's store (default sqlite:.tessera/dev.db) and served under /flows.
+  // Durable flows, run on the stage's store (default sqlite:.tesserae/dev.db) and served under /flows.
   flows: [processText, bookTrip],
   // Declared flows (JSON, machinery's REST API): the text entries are in the registry as upper, reverse, spaces.
   declaredFlows: { aliases: { upper: "text.upper", reverse: "text.reverse", spaces: "text.spaces" } },

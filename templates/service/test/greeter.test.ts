@@ -1,6 +1,6 @@
-import { createGateway, createNode } from "tessera";
-import { memoryTransport } from "tessera/memory";
-import { testClient } from "tessera/testing";
+import { createGateway, createNode } from "tesserae";
+import { memoryTransport } from "tesserae/memory";
+import { testClient } from "tesserae/testing";
 import { describe, expect, it } from "vitest";
 import { greeter } from "../src/greeter.js";
 

@@ -1,4 +1,4 @@
-// Tessera: the `bench` service shared by the HTTP peer and the in-process caller.
+// Tesserae: the `bench` service shared by the HTTP peer and the in-process caller.
 import { z } from "zod";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
 import { createNode, entry, service, silentLogger, type TesseraNode } from "../../src/index.js";

@@ -1,7 +1,7 @@
-import { defineConfig } from "tessera";
+import { defineConfig } from "tesserae";
 import { greeter } from "./src/greeter.js";
 
-// The project: which services run, the stages, the gateway, and project commands (`tessera greet`).
+// The project: which services run, the stages, the gateway, and project commands (`tesserae greet`).
 // Execution settings (ports, URLs, service config) go in .env and .env.<stage>.
 export default defineConfig({
   services: [greeter],
@@ -17,7 +17,7 @@ export default defineConfig({
       module: "./src/commands/greet.ts",
       options: { name: { default: "world", description: "Who to greet" } },
       stages: { prod: { name: "production" } },
-      example: "tessera greet --name Ada",
+      example: "tesserae greet --name Ada",
     },
   },
 });

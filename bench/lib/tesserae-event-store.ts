@@ -1,4 +1,4 @@
-// Tessera's PostgreSQL event store in the bench database, in a fresh schema.
+// Tesserae's PostgreSQL event store in the bench database, in a fresh schema.
 import pg from "pg";
 import { type PostgresEventStore, postgresEventStore } from "../../src/adapters/postgres/index.js";
 import { benchDatabaseUrl, POOL_SIZE } from "./postgres.js";

@@ -1,12 +1,12 @@
-// Tessera: a typed `node.call` to `bench.user` served by a node in another process, over NATS.
+// Tesserae: a typed `node.call` to `bench.user` served by a node in another process, over NATS.
 import { natsTransport } from "../../src/adapters/nats/index.js";
 import { createNode, discovery, silentLogger } from "../../src/index.js";
 import { measureRemoteCalls } from "../lib/remote-caller.js";
 import { NATS_URL, startResponder } from "../lib/responder.js";
-import { bench } from "../lib/tessera.js";
+import { bench } from "../lib/tesserae.js";
 import type { User } from "../lib/workload.js";
 
-const responder = await startResponder("remote-tessera-server");
+const responder = await startResponder("remote-tesserae-server");
 // Knows `bench` from its definition, runs none of it: every call goes to the other process.
 const node = createNode({
   services: [bench],

@@ -1,11 +1,11 @@
-// Tessera: the owner of a replicated state (patch per delta, checked by zod, written behind to
+// Tesserae: the owner of a replicated state (patch per delta, checked by zod, written behind to
 // JetStream) and three holder processes applying the delta protocol, on the NATS transport.
 
 import { natsTransport } from "../../src/adapters/nats/index.js";
 import { createNode, owns, replicatedStates, service, silentLogger } from "../../src/index.js";
 import { delta, measureFanOut } from "../lib/fan-out.js";
 import { NATS_URL } from "../lib/responder.js";
-import { benchQuotes } from "./states-tessera-state.js";
+import { benchQuotes } from "./states-tesserae-state.js";
 
 const owner = service("bench-owner", { uses: [owns(benchQuotes)] });
 const node = createNode({
@@ -16,7 +16,7 @@ const node = createNode({
 });
 await node.start();
 const quotes = node.use(benchQuotes, "bench-owner");
-await measureFanOut("states-tessera-holder", (i) => {
+await measureFanOut("states-tesserae-holder", (i) => {
   quotes.patch(delta(i)).catch(() => undefined);
 });
 await node.stop();

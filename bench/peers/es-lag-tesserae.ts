@@ -1,8 +1,8 @@
-// Tessera: the es-append load with an async projection following the global log. The result's
+// Tesserae: the es-append load with an async projection following the global log. The result's
 // p50/p99 are the projection's lag: from an event's commit to the projection applying it.
 import { aggregate, type DomainEvent, eventSourcing, projection } from "../../src/index.js";
 import { measureAppends, percentiles } from "../lib/event-store-load.js";
-import { benchEventStore } from "../lib/tessera-event-store.js";
+import { benchEventStore } from "../lib/tesserae-event-store.js";
 
 const { store } = await benchEventStore("bench_tessera_lag");
 const bench = aggregate("bench", {

@@ -1,7 +1,7 @@
-// Tessera: a command through the repository (load the aggregate, decide, append with its version).
+// Tesserae: a command through the repository (load the aggregate, decide, append with its version).
 import { aggregate, type DomainEvent, eventSourcing, TesseraError } from "../../src/index.js";
 import { measureAppends } from "../lib/event-store-load.js";
-import { benchEventStore } from "../lib/tessera-event-store.js";
+import { benchEventStore } from "../lib/tesserae-event-store.js";
 
 const { store } = await benchEventStore();
 // Like Emmett's CommandHandler: no outbox, no projection, no snapshot.

@@ -1,8 +1,8 @@
-// Tessera: a node serving `bench` over NATS, with discovery (the distributed configuration).
+// Tesserae: a node serving `bench` over NATS, with discovery (the distributed configuration).
 import { natsTransport } from "../../src/adapters/nats/index.js";
 import { createNode, discovery, silentLogger } from "../../src/index.js";
 import { NATS_URL, serveUntilParentGoes } from "../lib/responder.js";
-import { bench } from "../lib/tessera.js";
+import { bench } from "../lib/tesserae.js";
 
 const node = createNode({
   services: [bench],

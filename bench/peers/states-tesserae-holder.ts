@@ -1,10 +1,10 @@
-// A Tessera holder: a live copy kept by the delta protocol; the change callback counts and times.
+// A Tesserae holder: a live copy kept by the delta protocol; the change callback counts and times.
 
 import { natsTransport } from "../../src/adapters/nats/index.js";
 import { createNode, holds, replicatedStates, service, silentLogger } from "../../src/index.js";
 import { announceHolder, serveHolder } from "../lib/fan-out.js";
 import { NATS_URL } from "../lib/responder.js";
-import { benchQuotes } from "./states-tessera-state.js";
+import { benchQuotes } from "./states-tesserae-state.js";
 
 const id = process.env.BENCH_HOLDER ?? "h?";
 const probe = await serveHolder(id);

@@ -1,4 +1,4 @@
-import { defineConfig } from "tessera";
+import { defineConfig } from "tesserae";
 
 export default defineConfig({
   name: "guide",
@@ -11,7 +11,7 @@ export default defineConfig({
     prod: { gateway: { host: "0.0.0.0" }, store: "postgres://tessera@db.internal/tessera" },
   },
   commands: {
-    // `tessera shout --message hi`: runs ./shout.ts with the project's services loaded.
+    // `tesserae shout --message hi`: runs ./shout.ts with the project's services loaded.
     shout: {
       description: "Upper-cases a message, a few times",
       module: "./shout.ts",

@@ -1,4 +1,4 @@
-import { configModel, entry, service } from "tessera";
+import { configModel, entry, service } from "tesserae";
 import { z } from "zod";
 
 /** What the service needs from its environment: `GREETER_GREETING` (optional, "Hello" by default). */

@@ -1,0 +1,4 @@
+// A peer of the flow scenarios (see bench/lib/flow-scenarios.ts).
+import { oursPostgres } from "../lib/flow-peers.js";
+
+await oursPostgres();
