@@ -4,10 +4,7 @@ import type { ServiceDef } from "../core/service.js";
 import { discovery } from "../features/discovery/discovery.js";
 import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
-import { projectDeclaredFlows } from "./project-declared-flows.js";
-import { projectEventSourcing } from "./project-event-sourcing.js";
-import { featurePlugins } from "./project-features.js";
-import { projectFlowEngine } from "./project-flows.js";
+import { composeProject } from "./project-composition.js";
 import { runServices } from "./run-services.js";
 import { isShared, transportFor } from "./transport-url.js";
 
@@ -31,30 +28,17 @@ export async function createProjectNode(
   logger: Logger,
   options: ProjectNodeOptions = {},
 ): Promise<TesseraNode> {
-  const flows = projectFlowEngine(project, logger);
-  const declared = projectDeclaredFlows(project, flows);
-  const es = projectEventSourcing(project, logger);
-  const services = [
-    ...project.services,
-    ...(flows === undefined ? [] : [flows.service]),
-    ...declared.services,
-    ...(es === undefined ? [] : es.services),
-  ];
-  const names = services.map((s) => s.name);
+  const composed = composeProject(project, logger);
+  const names = composed.services.map((s) => s.name);
   const run = options.services === undefined ? undefined : runServices(options.services, names);
   const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);
   const url = project.settings.transport;
   return createNode({
-    services,
+    services: composed.services,
     ...(run === undefined ? {} : { run }),
-    // A feature's runtime runs where its services do: the flow engine with the flows API, event
-    // sourcing with its services, the plugins of what the services here use. Discovery last: it
-    // announces the node once the others run, and is the first to stop.
+    // Discovery last: it announces the node once the others run, and is the first to stop.
     plugins: [
-      ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
-      ...(declared.plugin === undefined || !runs(flows!.service) ? [] : [declared.plugin]),
-      ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
-      ...featurePlugins(project, project.services.filter(runs), { mainLoops: options.announce === true }),
+      ...composed.plugins(runs, { mainLoops: options.announce === true }),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
     transport: await transportFor(url, { name: project.name }),

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { projectServices } from "../../config/project-composition.js";
 import { createProjectNode } from "../../config/project-node.js";
 import { TesseraError } from "../../core/errors.js";
 import { newRequestId } from "../../core/ids.js";
+import { silentLogger } from "../../core/logger.js";
 import { CliError } from "../cli-error.js";
 import { type CliCommand, type CliContext, commandLogger } from "../command.js";
 import { callRemote } from "../remote-call.js";
@@ -70,14 +72,14 @@ export const callCommand: CliCommand = {
       }
     }
     const project = await ctx.project();
-    const [name, entry] = target.split(".") as [string, string];
-    const svc = project.services.find((s) => s.name === name);
-    const ref = svc?.entries[entry];
-    if (ref === undefined) {
-      const known = project.services.flatMap((s) => Object.values(s.entries).map((e) => e.id));
-      throw new CliError(`unknown entry ${target} (entries: ${known.join(", ") || "none"})`);
+    // Every service `start` would run, features included (`call flows.list`, `call accounts.post`);
+    // the entry is looked up before the node opens the stage's store.
+    const known = projectServices(project, silentLogger).flatMap((s) => Object.values(s.entries));
+    if (!known.some((e) => e.id === target)) {
+      throw new CliError(`unknown entry ${target} (entries: ${known.map((e) => e.id).join(", ") || "none"})`);
     }
     const node = await createProjectNode(project, commandLogger(ctx.verbose));
+    const ref = node.known.flatMap((s) => Object.values(s.entries)).find((e) => e.id === target)!;
     await node.start();
     try {
       const result = await node.invoke(ref, input, {

@@ -1,5 +1,8 @@
 import type { Project } from "../../config/load-project.js";
+import { projectServices } from "../../config/project-composition.js";
+import { silentLogger } from "../../core/logger.js";
 import { type Route, routeOf, routeTable } from "../../core/routes.js";
+import type { ServiceDef } from "../../core/service.js";
 import type { CliCommand } from "../command.js";
 import { table } from "../output.js";
 
@@ -13,11 +16,14 @@ export interface RouteRow {
   readonly summary?: string;
 }
 
-/** The routes of the project in its stage (or of every stage), as rows. */
-export function routeRows(project: Project, allStages: boolean): RouteRow[] {
+/**
+ * The routes of the services in the project's stage (or of every stage), as rows. `services`: every
+ * service the project's node serves, its features' included (see `projectServices`).
+ */
+export function routeRows(project: Project, services: readonly ServiceDef[], allStages: boolean): RouteRow[] {
   const routes: Route[] = allStages
-    ? project.services.flatMap((svc) => Object.values(svc.entries).map((ref) => routeOf(svc, ref)))
-    : routeTable(project.services, project.stage);
+    ? services.flatMap((svc) => Object.values(svc.entries).map((ref) => routeOf(svc, ref)))
+    : routeTable(services, project.stage);
   const gatewayAuth = project.settings.gateway.authorize !== undefined;
   return routes.map((r) => {
     const { stages, noAuth, summary } = r.entry.options;
@@ -37,7 +43,9 @@ export const routesCommand: CliCommand = {
   name: "routes",
   summary: "Print the route table (verb, path, entry, auth, stages)",
   usage: "tesserae routes [--all] [--json]",
-  description: "Lists the HTTP routes of the project's entries in the stage (--stage, default dev).",
+  description:
+    "Lists the HTTP routes that `tesserae start` serves in the stage (--stage, default dev): the project's\n" +
+    "entries and those of the features its file declares (flows, declared flows, event sourcing).",
   examples: ["tesserae routes", "tesserae routes --stage prod --json"],
   options: [
     { name: "json", type: "boolean", description: "Print JSON instead of a table" },
@@ -45,7 +53,8 @@ export const routesCommand: CliCommand = {
   ],
   async run(ctx) {
     const project = await ctx.project();
-    const rows = routeRows(project, ctx.options.all === true);
+    const services = projectServices(project, silentLogger);
+    const rows = routeRows(project, services, ctx.options.all === true);
     if (ctx.options.json === true) {
       ctx.out.out(JSON.stringify(rows, null, 2));
       return 0;
@@ -68,7 +77,7 @@ export const routesCommand: CliCommand = {
         ]),
       ]),
     );
-    const total = project.services.reduce((n, svc) => n + Object.keys(svc.entries).length, 0);
+    const total = services.reduce((n, svc) => n + Object.keys(svc.entries).length, 0);
     if (ctx.options.all !== true && rows.length < total) {
       ctx.out.err(c.dim("(entries of other stages are left out: --all lists them)"));
     }

@@ -1,0 +1,64 @@
+import type { Logger } from "../core/logger.js";
+import type { NodePlugin } from "../core/node.js";
+import type { ServiceDef } from "../core/service.js";
+import type { Project } from "./load-project.js";
+import { projectDeclaredFlows } from "./project-declared-flows.js";
+import { projectEventSourcing } from "./project-event-sourcing.js";
+import { featurePlugins } from "./project-features.js";
+import { projectFlowEngine } from "./project-flows.js";
+
+/** What a project's node hosts: every service, the project's and its features', and their runtimes. */
+export interface ProjectComposition {
+  /**
+   * The project's own services, then those of the features its file declares: the flows API
+   * (`flows`), the declared flows (`declared-flows`, `machinery`, `diagrams`), the event-sourced
+   * services. `start`, `call`, `routes` and `openapi` all see this same list.
+   */
+  readonly services: readonly ServiceDef[];
+  /**
+   * The plugins of a node that runs the services `runs` accepts. A feature's runtime runs where its
+   * services do: the flow engine with the flows API, event sourcing with its services, the plugins
+   * of what the services here `use`. `mainLoops: false` declares main mode without running its loops.
+   */
+  plugins(runs: (svc: ServiceDef) => boolean, options: { readonly mainLoops: boolean }): NodePlugin[];
+}
+
+/**
+ * Builds the features a project declares (flow engine, declared flows, event sourcing) on the
+ * stage's store, and lists their services after the project's own. Nothing is started here.
+ */
+export function composeProject(project: Project, logger: Logger): ProjectComposition {
+  const flows = projectFlowEngine(project, logger);
+  const declared = projectDeclaredFlows(project, flows);
+  const es = projectEventSourcing(project, logger);
+  const services = [
+    ...project.services,
+    ...(flows === undefined ? [] : [flows.service]),
+    ...declared.services,
+    ...(es === undefined ? [] : es.services),
+  ];
+  return {
+    services,
+    plugins: (runs, { mainLoops }) => [
+      ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
+      // Declared flows run on the flow engine: they are there whenever it is.
+      ...(declared.plugin === undefined || flows === undefined || !runs(flows.service)
+        ? []
+        : [declared.plugin]),
+      ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
+      ...featurePlugins(project, project.services.filter(runs), { mainLoops }),
+    ],
+  };
+}
+
+/**
+ * Every service of the project, features included, without opening its store: the definitions do
+ * not depend on it, so listing routes creates no database file and needs no server.
+ */
+export function projectServices(project: Project, logger: Logger): readonly ServiceDef[] {
+  const memory = {
+    ...project.settings,
+    store: { kind: "memory", url: "memory", display: "memory" },
+  } as const;
+  return composeProject({ ...project, settings: memory }, logger).services;
+}
