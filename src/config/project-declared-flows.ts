@@ -1,6 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { memoryDeclaredFlowStore } from "../adapters/memory/index.js";
 import { postgresDeclaredFlowStore } from "../adapters/postgres/index.js";
@@ -13,13 +10,13 @@ import { diagramsService } from "../features/diagrams/diagrams-service.js";
 import type { FlowEngine } from "../features/flows/engine.js";
 import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
 import type { Project } from "./load-project.js";
+import { openSqliteFile } from "./sqlite-file.js";
 import type { StoreUrl } from "./store-url.js";
 
 /** The declared-flow store a store URL names (beside the flow store, in the same database). */
 export function declaredFlowStoreFor(store: StoreUrl): DeclaredFlowStore {
   if (store.kind === "sqlite") {
-    mkdirSync(dirname(store.path!), { recursive: true });
-    return sqliteDeclaredFlowStore({ database: new Database(store.path!), closeDatabase: true });
+    return sqliteDeclaredFlowStore({ database: openSqliteFile(store.path!), closeDatabase: true });
   }
   if (store.kind === "postgres")
     return postgresDeclaredFlowStore({

@@ -1,6 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { memoryEventStore } from "../adapters/memory/index.js";
 import { postgresEventStore } from "../adapters/postgres/index.js";
@@ -10,13 +7,13 @@ import type { ServiceDef } from "../core/service.js";
 import { type EventSourcing, eventSourcing } from "../features/eventsourcing/event-sourcing.js";
 import type { EventStore } from "../ports/event-store.js";
 import type { Project } from "./load-project.js";
+import { openSqliteFile } from "./sqlite-file.js";
 import type { StoreUrl } from "./store-url.js";
 
 /** The event store a store URL names: a SQLite file (WAL), a PostgreSQL pool, or memory. */
 export function eventStoreFor(store: StoreUrl): EventStore {
   if (store.kind === "sqlite") {
-    mkdirSync(dirname(store.path!), { recursive: true });
-    return sqliteEventStore({ database: new Database(store.path!), closeDatabase: true });
+    return sqliteEventStore({ database: openSqliteFile(store.path!), closeDatabase: true });
   }
   if (store.kind === "postgres") {
     return postgresEventStore({

@@ -1,6 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { memoryFlowStore } from "../adapters/memory/index.js";
 import { postgresFlowStore } from "../adapters/postgres/index.js";
@@ -9,13 +6,13 @@ import type { Logger } from "../core/logger.js";
 import { createFlowEngine, type FlowEngine } from "../features/flows/engine.js";
 import type { FlowStore } from "../ports/flow-store.js";
 import type { Project } from "./load-project.js";
+import { openSqliteFile } from "./sqlite-file.js";
 import type { StoreUrl } from "./store-url.js";
 
 /** The flow store a store URL names: a SQLite file (WAL), a PostgreSQL pool, or memory. */
 export function flowStoreFor(store: StoreUrl): FlowStore {
   if (store.kind === "sqlite") {
-    mkdirSync(dirname(store.path!), { recursive: true });
-    return sqliteFlowStore({ database: new Database(store.path!), closeDatabase: true });
+    return sqliteFlowStore({ database: openSqliteFile(store.path!), closeDatabase: true });
   }
   if (store.kind === "postgres") {
     return postgresFlowStore({
