@@ -80,6 +80,7 @@ export interface ResolvedConfigKey {
   readonly path: string;
   readonly env: string;
   readonly secret: boolean;
+  /** `default`: the key's `default` or the schema's; `unset`: no value (an optional key). */
   readonly source: "env" | "default" | "unset";
   readonly value: unknown;
   readonly description?: string;
@@ -165,6 +166,8 @@ export function resolveConfig(
       }
       if (result.ok) {
         out[key] = result.value;
+        // Nothing set, yet a value: the schema's own default (`.default(5000)`), shown as a default.
+        if (source === "unset" && result.value !== undefined) source = "default";
       } else {
         const message =
           source === "unset"

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
@@ -95,6 +96,17 @@ describe("the CLI on the guide's project", () => {
         value: 200,
       },
     ]);
+  });
+
+  // Regression: a schema's `.default(5000)` was shown as `unset`; a relative store's file was not said.
+  it("shows a schema's default as a default, and the store's file beside the project file", async () => {
+    const { stdout } = await cli("config", "--set", key);
+    expect(stdout).toMatch(/^translate\.maxLength\s+TRANSLATE_MAX_LENGTH\s+5000\s+default$/m);
+    expect(stdout).toMatch(
+      /^store\s+sqlite:\.tesserae\/dev\.db \(file examples\/guide\/\.tesserae\/dev\.db\)$/m,
+    );
+    const shown = JSON.parse((await cli("config", "--json", "--set", key)).stdout);
+    expect(shown.settings.storeFile).toBe(resolve("examples/guide/.tesserae/dev.db"));
   });
 
   it("prints help listing built-in and project commands", async () => {

@@ -122,6 +122,22 @@ describe("service config models", () => {
     expect(values.get("text")).toMatchObject({ prefix: "set", maxLength: 1000 });
   });
 
+  // Regression: `tesserae config` showed a schema's `.default(5000)` as coming from `unset`.
+  it("report a schema's own default as a default, and a key left unset as unset", () => {
+    const model = configModel({
+      limit: z.number().default(5000),
+      label: z.string().optional(),
+      region: { schema: z.string(), default: "eu" },
+    });
+    const svc = service("svc", { config: model, entries: {} });
+    const shown = resolveConfig([svc], {}).keys.map(({ path, source, value }) => ({ path, source, value }));
+    expect(shown).toEqual([
+      { path: "svc.limit", source: "default", value: 5000 },
+      { path: "svc.label", source: "unset", value: undefined },
+      { path: "svc.region", source: "default", value: "eu" },
+    ]);
+  });
+
   it("read the key named by `env` when a key has one", () => {
     const shared = configModel({ token: { schema: z.string(), env: "SHARED_TOKEN" } });
     const svc = service("svc", { config: shared, entries: {} });

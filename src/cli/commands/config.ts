@@ -33,7 +33,14 @@ export const configCommand: CliCommand = {
       ...(k.secret || k.value === undefined ? {} : { value: k.value }),
     }));
     if (ctx.options.json === true) {
-      const settings = { transport, store: store.display, port: gateway.port, host: gateway.host };
+      const settings = {
+        transport,
+        store: store.display,
+        // A relative `sqlite:` path is from the project file's folder, not from where the CLI runs.
+        ...(store.path === undefined ? {} : { storeFile: store.path }),
+        port: gateway.port,
+        host: gateway.host,
+      };
       const files = project.envFiles.map((f) => relative(project.root, f));
       ctx.out.out(
         JSON.stringify(
@@ -58,7 +65,12 @@ export const configCommand: CliCommand = {
         ["stage", project.stage],
         ["env files", project.envFiles.map((f) => relative(project.root, f)).join(", ") || c.dim("none")],
         ["transport", transport],
-        ["store", store.display],
+        [
+          "store",
+          store.path === undefined
+            ? store.display
+            : `${store.display} ${c.dim(`(file ${relative(ctx.cwd, store.path) || store.path})`)}`,
+        ],
         ["gateway", `http://${gateway.host}:${gateway.port}`],
       ]),
     );
