@@ -9,11 +9,12 @@
 export const errorCatalogue = {
   TESSERA_BAD_REQUEST: {
     retryable: false,
-    description: "The request is malformed (bad JSON, missing body, bad parameter).",
+    description: "The request cannot be read: malformed JSON, a body not in UTF-8, a `__proto__` key.",
   },
   TESSERA_VALIDATION: {
     retryable: false,
-    description: "An input or payload failed its schema; `details.issues` lists every problem with its path.",
+    description:
+      "An input or payload failed its schema (a missing body too); `details.issues` lists every problem with its path.",
   },
   TESSERA_UNAUTHORIZED: {
     retryable: false,
@@ -54,11 +55,12 @@ export const errorCatalogue = {
   },
   TESSERA_DEFINITION: {
     retryable: false,
-    description: "A service, entry or route definition is invalid (raised at start, never at run time).",
+    description:
+      "A definition is invalid (when the node is created or starts), or a handler reads a config model or state its service does not declare.",
   },
   TESSERA_CONFIG: {
     retryable: false,
-    description: "The configuration is invalid or incomplete (raised at start).",
+    description: "The configuration is invalid or incomplete (every problem listed when the node starts).",
   },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 
