@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   createDeclaredFlows,
@@ -13,6 +14,7 @@ import { sqliteDeclaredFlowStore, sqliteFlowStore } from "tesserae/sqlite";
 import { text } from "../text/services.js";
 
 // One SQLite file for the runs, the service registry and the versioned definitions.
+mkdirSync(".tesserae", { recursive: true }); // SQLite creates the file, not its folder
 const database = new Database(".tesserae/declared.db");
 const engine = createFlowEngine({ store: sqliteFlowStore({ database }), flows: [] });
 const declared = createDeclaredFlows({

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createFlowEngine, createNode, serve } from "tesserae";
@@ -5,9 +6,10 @@ import { memoryTransport } from "tesserae/memory";
 import { postgresFlowStore } from "tesserae/postgres";
 import { sqliteFlowStore } from "tesserae/sqlite";
 import { fulfil, nightly, onboard } from "./flows.js";
-import { hello } from "./quick-start.js";
+import { hello } from "./hello.js";
 
 // Embedded: one process, runs in a SQLite file (WAL). Distributed: as many workers as you like on PostgreSQL.
+mkdirSync(".tesserae", { recursive: true }); // SQLite creates the file, not its folder
 const store = process.env.DATABASE_URL
   ? postgresFlowStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
   : sqliteFlowStore({ database: new Database(".tesserae/flows.db") });

@@ -1,7 +1,7 @@
 import { cron, flow, onEvent, signal, TesseraError } from "tesserae";
 import { z } from "zod";
 import { orderPlaced } from "./events.js";
-import { hello } from "./quick-start.js";
+import { hello } from "./hello.js";
 
 export const approval = signal("approval", z.object({ approved: z.boolean(), by: z.string() }));
 

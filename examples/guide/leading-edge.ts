@@ -15,7 +15,7 @@ import { quotes } from "./states.js";
 // A leading-edge service: no inbound entries, a main loop that produces, hooks around it.
 const tickerConfig = configModel({ rate: { schema: z.number().positive(), default: 10 } });
 
-export const ticker = service("ticker", {
+const ticker = service("ticker", {
   config: tickerConfig,
   uses: [
     owns(quotes),

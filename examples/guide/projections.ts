@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import { createNode, eventSourcing, projection, serve, service, subscribe } from "tesserae";
 import { memoryTransport } from "tesserae/memory";
@@ -5,7 +6,7 @@ import { sqliteEventStore } from "tesserae/sqlite";
 import { cart, carts } from "./event-sourcing.js";
 
 // A read model: inline (same transaction as the append) or async (a runner with a durable checkpoint).
-export const cartSizes = projection({
+const cartSizes = projection({
   name: "cart-sizes",
   mode: "async",
   from: cart,
@@ -26,6 +27,7 @@ const mailer = service("mailer", {
 });
 
 // Composition: the driver is created here and injected (Postgres: postgresEventStore({ pool })).
+mkdirSync(".tesserae", { recursive: true }); // SQLite creates the file, not its folder
 const store = sqliteEventStore({ database: new Database(".tesserae/carts.db") });
 const es = eventSourcing({ store, projections: [cartSizes] });
 // As a plugin, `es` starts with the node (async projections, outbox relay) and stops before it.

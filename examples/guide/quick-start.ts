@@ -1,19 +1,7 @@
-import { createNode, entry, serve, service } from "tesserae";
+import { createNode, serve } from "tesserae";
 import { memoryTransport } from "tesserae/memory";
-import { z } from "zod";
+import { hello } from "./hello.js";
 
-const Greeting = z.object({ name: z.string().min(1) });
-
-export const hello = service("hello", {
-  entries: {
-    // POST /hello/greet  {"name":"Ada"} → {"text":"Hello, Ada!"}
-    greet: entry({ input: Greeting, output: z.object({ text: z.string() }) }, ({ name }) => ({
-      text: `Hello, ${name}!`,
-    })),
-    // GET /hello/status → 200 {"up":true}
-    getStatus: entry(() => ({ up: true })),
-  },
-});
-
+// The main module: it starts the server, and exports nothing for other modules to import.
 const node = createNode({ services: [hello], transport: memoryTransport() });
 await serve(node, { port: 3000, handleSignals: true });

@@ -1,7 +1,7 @@
 import { createGateway, createNode } from "tesserae";
 import { memoryTransport } from "tesserae/memory";
 import { testClient } from "tesserae/testing";
-import { hello } from "./quick-start.js";
+import { hello } from "./hello.js";
 
 export async function checkGreeting(): Promise<void> {
   const node = createNode({ services: [hello], transport: memoryTransport() });

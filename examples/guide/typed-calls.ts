@@ -1,6 +1,6 @@
 import { entry, service } from "tesserae";
 import { z } from "zod";
-import { hello } from "./quick-start.js";
+import { hello } from "./hello.js";
 
 export const welcome = service("welcome", {
   entries: {
