@@ -1,4 +1,5 @@
 import type { CliCommand } from "./command.js";
+import { addCommand } from "./commands/add.js";
 import { buildCommand } from "./commands/build.js";
 import { callCommand } from "./commands/call.js";
 import { configCommand } from "./commands/config.js";
@@ -18,6 +19,7 @@ import { startCommand } from "./commands/start.js";
  */
 export const builtinCommands: readonly CliCommand[] = [
   newCommand,
+  addCommand,
   devCommand,
   startCommand,
   routesCommand,
