@@ -39,7 +39,6 @@ export {
 } from "./core/node.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
 export type { Departure, NodeInfo, RegisteredNode } from "./core/registry.js";
-export { Reply, reply } from "./core/reply.js";
 export { type Route, routeOf, routeTable } from "./core/routes.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
 export {
@@ -50,6 +49,8 @@ export {
   service,
 } from "./core/service.js";
 export type { TraceContext } from "./core/trace-context.js";
+export type { Transport } from "./core/transport.js";
+export type { TransportMessage } from "./core/transport-message.js";
 export type { ServiceUse, UseKey } from "./core/uses.js";
 export {
   type Address,
@@ -202,6 +203,7 @@ export {
   type ServeOptions,
   serve,
 } from "./features/gateway/index.js";
+export { Reply, reply } from "./features/gateway/reply.js";
 export {
   configArgs,
   MAIN_MODE,
@@ -250,4 +252,3 @@ export type {
   RunStatus,
   SignalRecord,
 } from "./ports/flow-store.js";
-export type { Transport, TransportMessage } from "./ports/transport.js";

@@ -1,5 +1,5 @@
 import { TesseraError } from "../core/errors.js";
-import type { Transport } from "../ports/transport.js";
+import type { Transport } from "../core/transport.js";
 
 /** The transports a URL can name. */
 export type TransportKind = "memory" | "nats";

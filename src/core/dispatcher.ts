@@ -1,5 +1,5 @@
-import type { Transport, TransportMessage } from "../ports/transport.js";
 import { CallContext, type ContextHost } from "./call-context.js";
+import { metaToHeaders } from "./call-headers.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import type { Codec } from "./codec.js";
 import type { EntryRef } from "./entry.js";
@@ -13,7 +13,10 @@ import type { EndpointRegistry } from "./registry.js";
 import type { RemoteRouter } from "./remote-router.js";
 import { validate } from "./schema.js";
 import type { ServiceDef } from "./service.js";
-import { metaToHeaders, readReply, subjects } from "./wire.js";
+import { subjects } from "./subjects.js";
+import type { Transport } from "./transport.js";
+import type { TransportMessage } from "./transport-message.js";
+import { readReply } from "./wire-reply.js";
 
 /** What the dispatcher needs from the node it works for. */
 export interface DispatchHost extends ContextHost {

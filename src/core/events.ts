@@ -1,22 +1,18 @@
-import {
-  type DurableMessage,
-  type DurableStreams,
-  PoisonMessage,
-  type Transport,
-  type TransportMessage,
-  type TransportSubscription,
-} from "../ports/transport.js";
 import { CallContext, type ContextHost } from "./call-context.js";
+import { headersToMeta, metaToHeaders } from "./call-headers.js";
 import type { CallMeta } from "./call-meta.js";
 import type { Codec } from "./codec.js";
 import type { EmitOptions } from "./context.js";
+import { type DurableMessage, type DurableStreams, PoisonMessage } from "./durable-streams.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef, Subscription } from "./event.js";
 import { backoffDelay } from "./middleware/retry.js";
 import type { RetryPolicy } from "./policies.js";
 import { validate } from "./schema.js";
 import type { ServiceDef } from "./service.js";
-import { headersToMeta, metaToHeaders, subjects } from "./wire.js";
+import { subjects } from "./subjects.js";
+import type { Transport } from "./transport.js";
+import type { TransportMessage, TransportSubscription } from "./transport-message.js";
 
 export interface EventHost extends ContextHost {
   readonly transport: Transport;

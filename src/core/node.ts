@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Reply, Transport, TransportMessage, TransportSubscription } from "../ports/transport.js";
+import { headersToMeta } from "./call-headers.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import { type Codec, jsonCodec } from "./codec.js";
 import {
@@ -22,10 +22,13 @@ import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry
 import { RemoteRouter } from "./remote-router.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
+import { subjects } from "./subjects.js";
 import { TraceRoot } from "./trace-context.js";
 import { parseTraceparent } from "./traceparent.js";
+import type { Transport } from "./transport.js";
+import type { TransportMessage, TransportSubscription, WireReply } from "./transport-message.js";
 import { missingPlugins, type UseKey, type UseProvider, UseProviders } from "./uses.js";
-import { errorReply, headersToMeta, okReply, subjects } from "./wire.js";
+import { errorReplyOf, okReply } from "./wire-reply.js";
 
 export interface NodeOptions {
   /** The services this node hosts. */
@@ -236,7 +239,7 @@ export class TesseraNode implements DispatchHost, EventHost {
           if (id === "_ping") return pong;
           const local = this.local.get(id);
           if (local === undefined)
-            return errorReply(TesseraError.notFound(`node ${this.id} does not serve ${id}`));
+            return errorReplyOf(TesseraError.notFound(`node ${this.id} does not serve ${id}`));
           return this.serveRemote(id, local.serve, msg);
         }),
       );
@@ -365,23 +368,23 @@ export class TesseraNode implements DispatchHost, EventHost {
   }
 
   /** Serves a call that came over the transport: the reply at once when the work completed synchronously. */
-  private serveRemote(id: string, serve: Invoke, msg: TransportMessage): Promise<Reply> | Reply {
+  private serveRemote(id: string, serve: Invoke, msg: TransportMessage): Promise<WireReply> | WireReply {
     this.served++;
     const meta = headersToMeta(msg.headers, newRequestId);
     if (meta.deadline !== undefined && meta.deadline <= Date.now())
-      return errorReply(TesseraError.timeout(`${id}: deadline passed before the call arrived`));
+      return errorReplyOf(TesseraError.timeout(`${id}: deadline passed before the call arrived`));
     let input: unknown;
     try {
       input = this.codec.decode(msg.data);
     } catch (cause) {
-      return errorReply(new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause }));
+      return errorReplyOf(new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause }));
     }
     const r = serve(input, meta);
-    if (r instanceof Promise) return r.then((v) => this.replyOf(id, v), errorReply);
+    if (r instanceof Promise) return r.then((v) => this.replyOf(id, v), errorReplyOf);
     return this.replyOf(id, r);
   }
 
-  private replyOf(id: string, value: unknown): Reply {
+  private replyOf(id: string, value: unknown): WireReply {
     try {
       return okReply(this.codec, value);
     } catch (cause) {
@@ -390,7 +393,7 @@ export class TesseraNode implements DispatchHost, EventHost {
         cause,
       });
       this.logger.error(`${id} failed`, { err });
-      return errorReply(new TesseraError("TESSERA_INTERNAL", "internal error", { cause: err }));
+      return errorReplyOf(new TesseraError("TESSERA_INTERNAL", "internal error", { cause: err }));
     }
   }
 
@@ -505,7 +508,7 @@ export class TesseraNode implements DispatchHost, EventHost {
   }
 }
 
-const pong: Reply = { data: new Uint8Array(0) };
+const pong: WireReply = { data: new Uint8Array(0) };
 
 /** Creates a node; definitions are checked here (duplicate services or routes fail with `TESSERA_DEFINITION`). */
 export function createNode(options: NodeOptions): TesseraNode {

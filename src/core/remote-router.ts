@@ -1,11 +1,13 @@
-import { type Headers, isNoResponders, type Transport, type TransportMessage } from "../ports/transport.js";
 import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { CircuitBreaker } from "./middleware/circuit-breaker.js";
 import type { BreakerPolicy } from "./policies.js";
 import type { Departure, EndpointRegistry, RegisteredNode } from "./registry.js";
-import { subjects } from "./wire.js";
+import { subjects } from "./subjects.js";
+import type { Transport } from "./transport.js";
+import type { Headers, TransportMessage } from "./transport-message.js";
+import { isNoResponders } from "./wire-reply.js";
 
 export interface RouterHost {
   readonly transport: Transport;

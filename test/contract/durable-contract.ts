@@ -4,9 +4,9 @@ import {
   type DurableStreams,
   deadLetterHeaders,
   PoisonMessage,
-  type Transport,
-  type TransportMessage,
-} from "../../src/ports/transport.js";
+} from "../../src/core/durable-streams.js";
+import type { Transport } from "../../src/core/transport.js";
+import type { TransportMessage } from "../../src/core/transport-message.js";
 import type { TransportPair } from "./transport-contract.js";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { LastValues } from "../../src/core/durable-streams.js";
 import { TesseraError } from "../../src/core/errors.js";
-import type { LastValues, Transport } from "../../src/ports/transport.js";
+import type { Transport } from "../../src/core/transport.js";
 import type { TransportPair } from "./transport-contract.js";
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ErrorCode } from "../../src/core/error-codes.js";
 import { TesseraError } from "../../src/core/errors.js";
-import {
-  errorOfReply,
-  type Transport,
-  type TransportMessage,
-  type TransportSubscription,
-} from "../../src/ports/transport.js";
+import type { Transport } from "../../src/core/transport.js";
+import type { TransportMessage, TransportSubscription } from "../../src/core/transport-message.js";
+import { errorOfReply } from "../../src/core/wire-reply.js";
 
 /** Two connections to one medium (two memory transports on one bus, two clients of one NATS server). */
 export interface TransportPair {
@@ -68,7 +65,7 @@ let run = 0;
  *
  * `makePair` returns two fresh, not yet connected transports; the suite connects them. Each test
  * uses subjects under its own prefix, so adapters on a shared server see no other test's traffic.
- * Only what `src/ports/transport.ts` promises is checked, plus two things the port relies on: a
+ * Only what `src/core/transport.ts` promises is checked, plus two things the port relies on: a
  * subscription is in effect once `subscribe`/`respond` resolves, and gone once `unsubscribe`
  * resolves (a NATS adapter flushes). Timing bounds are generous: they catch hangs, not slowness.
  */

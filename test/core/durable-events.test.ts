@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createMemoryBus, memoryTransport } from "../../src/adapters/memory/index.js";
-import { subjects } from "../../src/core/wire.js";
+import { deadLetterHeaders } from "../../src/core/durable-streams.js";
+import { subjects } from "../../src/core/subjects.js";
+import type { Transport } from "../../src/core/transport.js";
+import type { TransportMessage } from "../../src/core/transport-message.js";
 import { createNode, event, service, silentLogger, subscribe } from "../../src/index.js";
-import { deadLetterHeaders, type Transport, type TransportMessage } from "../../src/ports/transport.js";
 
 const paid = event("invoice.paid", z.object({ n: z.number() }), { durable: true });
 

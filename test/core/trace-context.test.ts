@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
+import { metaToHeaders } from "../../src/core/call-headers.js";
 import { Span, TraceRoot } from "../../src/core/trace-context.js";
 import { newSpanId, newTraceId } from "../../src/core/trace-ids.js";
 import { formatTraceparent, parseTraceparent, parseTracestate } from "../../src/core/traceparent.js";
-import { metaToHeaders } from "../../src/core/wire.js";
 import { createGateway, createNode, entry, service, silentLogger } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
 

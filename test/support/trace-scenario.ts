@@ -4,6 +4,7 @@
 // `ctx.trace`; B's logger keeps its lines.
 import { expect } from "vitest";
 import { z } from "zod";
+import type { Transport } from "../../src/core/transport.js";
 import {
   createGateway,
   createLogger,
@@ -14,7 +15,6 @@ import {
   subscribe,
   type TesseraNode,
 } from "../../src/index.js";
-import type { Transport } from "../../src/ports/transport.js";
 import { type TestClient, testClient } from "../../src/testing/index.js";
 
 export interface SeenTrace {

@@ -1,4 +1,4 @@
-import type { Headers, TransportMessage } from "../../ports/transport.js";
+import type { Headers, TransportMessage } from "../../core/transport-message.js";
 import { MemoryStreams } from "./memory-streams.js";
 import { subjectMatches } from "./subject-matcher.js";
 

@@ -1,5 +1,5 @@
+import type { LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
-import type { LastValues } from "../../ports/transport.js";
 import type { MemoryBus } from "./memory-bus.js";
 import { isValidSubject } from "./subject-matcher.js";
 

@@ -3,9 +3,9 @@ import {
   type DurableMessage,
   type DurablePublishResult,
   deadLetterHeaders,
-  type Headers,
   PoisonMessage,
-} from "../../ports/transport.js";
+} from "../../core/durable-streams.js";
+import type { Headers } from "../../core/transport-message.js";
 import { subjectMatches } from "./subject-matcher.js";
 
 interface Stored {

@@ -1,18 +1,18 @@
+import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
-import {
-  type DurableStreams,
-  errorReplyOf,
-  type Headers,
-  type LastValues,
-  noResponders,
-  type Reply,
-  type RequestOptions,
-  type SubscribeOptions,
-  type Transport,
-  type TransportMessage,
-  type TransportStatus,
-  type TransportSubscription,
-} from "../../ports/transport.js";
+import type {
+  RequestOptions,
+  Transport,
+  TransportStatus,
+  TransportSubscribeOptions,
+} from "../../core/transport.js";
+import type {
+  Headers,
+  TransportMessage,
+  TransportSubscription,
+  WireReply,
+} from "../../core/transport-message.js";
+import { errorReplyOf, noResponders } from "../../core/wire-reply.js";
 import { type BusSubscriber, createMemoryBus, type MemoryBus } from "./memory-bus.js";
 import { memoryLastValues } from "./memory-last-values.js";
 import { isValidPattern, isValidSubject } from "./subject-matcher.js";
@@ -139,8 +139,8 @@ class MemoryTransport implements Transport {
 
   async respond(
     subject: string,
-    options: SubscribeOptions,
-    handler: (msg: TransportMessage) => Promise<Reply> | Reply,
+    options: TransportSubscribeOptions,
+    handler: (msg: TransportMessage) => Promise<WireReply> | WireReply,
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg, replyTo) => {
       if (replyTo === undefined) return;
@@ -200,7 +200,7 @@ class MemoryTransport implements Transport {
 
   async subscribe(
     subject: string,
-    options: SubscribeOptions,
+    options: TransportSubscribeOptions,
     handler: (msg: TransportMessage) => void | Promise<void>,
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg) => {
@@ -213,7 +213,7 @@ class MemoryTransport implements Transport {
 
   private attach(
     pattern: string,
-    options: SubscribeOptions,
+    options: TransportSubscribeOptions,
     deliver: BusSubscriber["deliver"],
   ): TransportSubscription {
     if (!this.connected) throw TesseraError.unavailable("memory transport is not connected");

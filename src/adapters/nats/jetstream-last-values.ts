@@ -7,8 +7,8 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
-import type { LastValues } from "../../ports/transport.js";
 import { checkSubject } from "./subject-check.js";
 
 /**

@@ -10,7 +10,6 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { type MsgHdrs, type NatsConnection, nanos } from "@nats-io/transport-node";
-import { TesseraError } from "../../core/errors.js";
 import {
   type DurableConsumerOptions,
   type DurableMessage,
@@ -18,10 +17,10 @@ import {
   type DurablePublishResult,
   type DurableStreams,
   deadLetterHeaders,
-  type Headers,
   PoisonMessage,
-  type TransportSubscription,
-} from "../../ports/transport.js";
+} from "../../core/durable-streams.js";
+import { TesseraError } from "../../core/errors.js";
+import type { Headers, TransportSubscription } from "../../core/transport-message.js";
 import { toNatsHeaders } from "./nats-headers.js";
 import { consumerName, type StreamOf, streamOf } from "./stream-names.js";
 import { checkSubject } from "./subject-check.js";

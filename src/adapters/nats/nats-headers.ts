@@ -1,6 +1,6 @@
 import type { Msg, MsgHdrs, PublishOptions } from "@nats-io/transport-node";
+import type { Headers } from "../../core/transport-message.js";
 import { utf8 } from "../../core/utf8.js";
-import type { Headers } from "../../ports/transport.js";
 
 const none: Headers = Object.freeze({});
 

@@ -1,18 +1,19 @@
 import type { ConnectionOptions, Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
-import {
-  type DurableStreams,
-  errorReplyOf,
-  type Headers,
-  type LastValues,
-  type Reply,
-  type RequestOptions,
-  type SubscribeOptions,
-  type Transport,
-  type TransportMessage,
-  type TransportStatus,
-  type TransportSubscription,
-} from "../../ports/transport.js";
+import type {
+  RequestOptions,
+  Transport,
+  TransportStatus,
+  TransportSubscribeOptions,
+} from "../../core/transport.js";
+import type {
+  Headers,
+  TransportMessage,
+  TransportSubscription,
+  WireReply,
+} from "../../core/transport-message.js";
+import { errorReplyOf } from "../../core/wire-reply.js";
 import { JetStreamLastValues } from "./jetstream-last-values.js";
 import { type JetStreamOptions, JetStreamStreams } from "./jetstream-streams.js";
 import { headersOf, publishOptions } from "./nats-headers.js";
@@ -186,14 +187,14 @@ export class NatsTransport implements Transport {
 
   async respond(
     subject: string,
-    options: SubscribeOptions,
-    handler: (msg: TransportMessage) => Promise<Reply> | Reply,
+    options: TransportSubscribeOptions,
+    handler: (msg: TransportMessage) => Promise<WireReply> | WireReply,
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg) => {
       const to = msg.reply;
       if (to === undefined || to === "") return;
       const m: TransportMessage = { subject: msg.subject, data: msg.data, headers: headersOf(msg) };
-      let r: Promise<Reply> | Reply;
+      let r: Promise<WireReply> | WireReply;
       try {
         r = handler(m);
       } catch (err) {
@@ -213,7 +214,7 @@ export class NatsTransport implements Transport {
     });
   }
 
-  private reply(to: string, reply: Reply): void {
+  private reply(to: string, reply: WireReply): void {
     const nc = this.nc;
     // Closed under our feet: the requester learns it from its own deadline or connection.
     if (nc === undefined || nc.isClosed()) return;
@@ -245,7 +246,7 @@ export class NatsTransport implements Transport {
 
   async subscribe(
     subject: string,
-    options: SubscribeOptions,
+    options: TransportSubscribeOptions,
     handler: (msg: TransportMessage) => void | Promise<void>,
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg) => {
@@ -262,7 +263,7 @@ export class NatsTransport implements Transport {
 
   private async attach(
     pattern: string,
-    options: SubscribeOptions,
+    options: TransportSubscribeOptions,
     onMessage: (msg: Msg) => void,
   ): Promise<TransportSubscription> {
     const nc = this.check();

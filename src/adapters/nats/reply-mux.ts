@@ -1,7 +1,8 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { type DeadlineWatch, deadlineTimer } from "../../core/deadline-timer.js";
 import { TesseraError } from "../../core/errors.js";
-import { noResponders, type TransportMessage } from "../../ports/transport.js";
+import type { TransportMessage } from "../../core/transport-message.js";
+import { noResponders } from "../../core/wire-reply.js";
 import { headersOf, isNoResponders } from "./nats-headers.js";
 
 /** One call waiting for its reply. */

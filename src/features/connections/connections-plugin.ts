@@ -1,11 +1,12 @@
 import { CallContext } from "../../core/call-context.js";
+import { headersToMeta, metaToHeaders } from "../../core/call-headers.js";
 import type { CallMeta } from "../../core/call-meta.js";
 import { TesseraError } from "../../core/errors.js";
 import { newRequestId } from "../../core/ids.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
+import type { TransportSubscription, WireReply } from "../../core/transport-message.js";
 import type { UseKey } from "../../core/uses.js";
-import { headersToMeta, metaToHeaders } from "../../core/wire.js";
-import { errorOfReply, errorReplyOf, type Reply, type TransportSubscription } from "../../ports/transport.js";
+import { errorOfReply, errorReplyOf } from "../../core/wire-reply.js";
 import { type Addresses, addressOf, loadAddresses } from "./addresses.js";
 import { checkArgs } from "./arg-model.js";
 import type { ConnectionDef, Publisher, Requester } from "./connection.js";
@@ -42,7 +43,7 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
     const target = `${service}.${conn.name}`;
     if (use.role === "replier") {
       const handler = use.handler;
-      const answer = async (input: unknown, meta: CallMeta): Promise<Reply> => {
+      const answer = async (input: unknown, meta: CallMeta): Promise<WireReply> => {
         let parsed: unknown;
         try {
           parsed = checkArgs(conn.args, input, `arguments of ${conn.name}`);

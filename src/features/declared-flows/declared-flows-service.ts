@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
-import { reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import type { DefinitionRecord } from "../../ports/declared-flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
+import { reply } from "../gateway/reply.js";
 import { type DeclaredFlows, eventView } from "./declared-flows.js";
 
 const Name = z.object({ name: z.string().min(1).max(200) });

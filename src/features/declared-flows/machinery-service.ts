@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
-import { type Reply, reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
 import { isJsonContentType, refusePrototypeKeys } from "../gateway/json-body.js";
+import { type Reply, reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
 
 const Raw = z.object({ body: z.string().optional(), contentType: z.string().optional() });

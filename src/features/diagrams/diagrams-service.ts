@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { entry } from "../../core/entry.js";
-import { reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import type { DeclaredFlows } from "../declared-flows/declared-flows.js";
 import type { FlowEngine } from "../flows/engine.js";
+import { reply } from "../gateway/reply.js";
 import { FlowDiagrams } from "./flow-diagrams.js";
 import type { FlowGraph } from "./flow-graph.js";
 import { toMermaid } from "./mermaid.js";

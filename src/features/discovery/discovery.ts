@@ -1,5 +1,5 @@
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
-import type { TransportSubscription } from "../../ports/transport.js";
+import type { TransportSubscription } from "../../core/transport-message.js";
 import { decodeId, decodeInfo, encodeId, encodeInfo } from "./node-info.js";
 
 /** The subjects of discovery, shared by every node of a system. */

@@ -1,6 +1,7 @@
 import { newNodeId } from "../../core/ids.js";
 import { EndpointRegistry, type RegisteredNode } from "../../core/registry.js";
-import type { Transport, TransportSubscription } from "../../ports/transport.js";
+import type { Transport } from "../../core/transport.js";
+import type { TransportSubscription } from "../../core/transport-message.js";
 import { discoverySubjects } from "./discovery.js";
 import { decodeId, decodeInfo, encodeId } from "./node-info.js";
 

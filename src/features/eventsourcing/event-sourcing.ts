@@ -1,7 +1,7 @@
 import { type Codec, jsonCodec } from "../../core/codec.js";
 import { createLogger, type Logger } from "../../core/logger.js";
+import type { Transport } from "../../core/transport.js";
 import type { EventStore } from "../../ports/event-store.js";
-import type { Transport } from "../../ports/transport.js";
 import type { AggregateDef, DomainEvent } from "./aggregate.js";
 import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 import type { ProjectionDef } from "./projection.js";

@@ -1,9 +1,9 @@
 import type { Codec } from "../../core/codec.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import { subjects } from "../../core/wire.js";
+import { subjects } from "../../core/subjects.js";
+import type { Transport } from "../../core/transport.js";
 import type { EventStore, OutboxMessage } from "../../ports/event-store.js";
-import type { Transport } from "../../ports/transport.js";
 
 export interface OutboxRelayOptions {
   /** Messages taken per round (default 100). */

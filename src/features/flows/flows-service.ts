@@ -3,10 +3,10 @@ import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
 import type { EventDef, Subscription } from "../../core/event.js";
 import { subscribe } from "../../core/event.js";
-import { reply } from "../../core/reply.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import type { RunStatus } from "../../ports/flow-store.js";
 import { activeStatuses, terminalStatuses } from "../../ports/flow-store.js";
+import { reply } from "../gateway/reply.js";
 import type { FlowEngine } from "./engine.js";
 import { runView } from "./run-view.js";
 

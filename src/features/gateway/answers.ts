@@ -1,8 +1,8 @@
-import { Reply } from "../../core/reply.js";
 import type { Route } from "../../core/routes.js";
 import { jsonSchemaOf } from "../../core/schema.js";
 import type { GatewayResponse } from "./gateway.js";
 import { type JsonWriter, jsonWriterOf } from "./json-writer.js";
+import { Reply } from "./reply.js";
 
 // The gateway's answers to a handler's result: JSON (written by the route's writer when it has
 // one), bytes, a Reply with its own status and headers, or nothing (204).

@@ -1,6 +1,7 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import { errorOfReply, isNoResponders, type TransportSubscription } from "../../ports/transport.js";
+import type { TransportSubscription } from "../../core/transport-message.js";
+import { errorOfReply, isNoResponders } from "../../core/wire-reply.js";
 import {
   type Delta,
   decide,

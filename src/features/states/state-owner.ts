@@ -1,8 +1,10 @@
 import type { Codec } from "../../core/codec.js";
+import type { LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { validate } from "../../core/schema.js";
-import type { LastValues, Transport, TransportSubscription } from "../../ports/transport.js";
+import type { Transport } from "../../core/transport.js";
+import type { TransportSubscription } from "../../core/transport-message.js";
 import { type Delta, mergeDelta, mergeInPlace, type StateMessage } from "./delta.js";
 import { checksKeysAlone } from "./delta-check.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";

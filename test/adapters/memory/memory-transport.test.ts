@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryBus, memoryTransport } from "../../../src/adapters/memory/index.js";
 import { TesseraError } from "../../../src/core/errors.js";
-import { errorOfReply, type Transport } from "../../../src/ports/transport.js";
+import type { Transport } from "../../../src/core/transport.js";
+import { errorOfReply } from "../../../src/core/wire-reply.js";
 import { transportContract } from "../../contract/transport-contract.js";
 
 transportContract("memory", async () => {

@@ -9,6 +9,7 @@ import { TesseraError } from "../../../src/core/errors.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { createNode, type TesseraNode } from "../../../src/core/node.js";
 import { type ServiceDef, service } from "../../../src/core/service.js";
+import { errorOfReply } from "../../../src/core/wire-reply.js";
 import {
   type Addresses,
   args,
@@ -23,7 +24,6 @@ import {
   requestReply,
   subscriber,
 } from "../../../src/features/connections/index.js";
-import { errorOfReply } from "../../../src/ports/transport.js";
 
 const quote = requestReply("quote", {
   args: args({ symbol: z.string().min(1), currency: optional(z.enum(["USD", "EUR"])) }),

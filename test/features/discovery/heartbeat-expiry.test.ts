@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createMemoryBus, type MemoryBus, memoryTransport } from "../../../src/adapters/memory/index.js";
 import type { Departure, NodeInfo } from "../../../src/core/registry.js";
+import type { Transport } from "../../../src/core/transport.js";
 import { discoverySubjects } from "../../../src/features/discovery/discovery.js";
 import { encodeInfo } from "../../../src/features/discovery/node-info.js";
 import {
@@ -13,7 +14,6 @@ import {
   TesseraError,
   type TesseraNode,
 } from "../../../src/index.js";
-import type { Transport } from "../../../src/ports/transport.js";
 
 // Small intervals: a node is dropped once silent past 50 × 3 = 150 ms. The observer checks once
 // per heartbeat, so a drop comes at most bound + one interval after the last heartbeat heard;

@@ -4,16 +4,14 @@
 // or lets them time out, and answers travel until the test delivers them, so that updates sent
 // after an answer may overtake it. Each process gets its own endpoint; a killed one (a crash)
 // sends nothing more.
-import { TesseraError } from "../../../src/core/errors.js";
-import {
-  type LastValues,
-  noResponders,
-  type Reply,
-  type Transport,
-  type TransportMessage,
-} from "../../../src/ports/transport.js";
 
-type Responder = (msg: TransportMessage) => Promise<Reply> | Reply;
+import type { LastValues } from "../../../src/core/durable-streams.js";
+import { TesseraError } from "../../../src/core/errors.js";
+import type { Transport } from "../../../src/core/transport.js";
+import type { TransportMessage, WireReply } from "../../../src/core/transport-message.js";
+import { noResponders } from "../../../src/core/wire-reply.js";
+
+type Responder = (msg: TransportMessage) => Promise<WireReply> | WireReply;
 
 interface PendingRequest {
   readonly subject: string;

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { jsonCodec } from "../../../src/core/codec.js";
 import { silentLogger } from "../../../src/core/logger.js";
+import type { Transport } from "../../../src/core/transport.js";
 import { state } from "../../../src/features/states/index.js";
 import { StateHolder } from "../../../src/features/states/state-holder.js";
 import { StateOwner } from "../../../src/features/states/state-owner.js";
-import type { Transport } from "../../../src/ports/transport.js";
 import { ControlledWire } from "./controlled-wire.js";
 
 const quotes = state("quotes", z.record(z.string(), z.number()), { initial: {} });

@@ -10,11 +10,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { jsonCodec } from "../../../src/core/codec.js";
 import { silentLogger } from "../../../src/core/logger.js";
+import type { Transport } from "../../../src/core/transport.js";
 import type { Delta, ResyncReason } from "../../../src/features/states/delta.js";
 import { type StateChange, state } from "../../../src/features/states/index.js";
 import { StateHolder } from "../../../src/features/states/state-holder.js";
 import { StateOwner } from "../../../src/features/states/state-owner.js";
-import type { Transport } from "../../../src/ports/transport.js";
 import { ControlledWire, type Endpoint } from "./controlled-wire.js";
 
 type Quotes = Record<string, number>;

@@ -1,30 +1,8 @@
-import {
-  errorOfReply,
-  errorReplyOf,
-  type Headers,
-  type Reply,
-  type TransportMessage,
-} from "../ports/transport.js";
 import type { CallMeta } from "./call-meta.js";
-import type { Codec } from "./codec.js";
 import type { Identity } from "./context.js";
-import { TesseraError } from "./errors.js";
 import { newSpanId, newTraceId } from "./trace-ids.js";
 import { formatTraceparent, parseTraceparent, traceHeaders } from "./traceparent.js";
-
-/** Subjects and headers of Tesserae on a transport. */
-export const subjects = {
-  entry: (service: string, entry: string) => `tessera.svc.${service}.${entry}`,
-  event: (name: string) => `tessera.evt.${name}`,
-  /** Where a durable event goes when the handler `key` of `service` gave up on it. */
-  deadLetter: (service: string, key: string) => `tessera.dlq.${service}.${key}`,
-  /** An entry served by one node: callers that know the live nodes (discovery) choose the instance. */
-  node: (node: string, service: string, entry: string) => `tessera.node.${node}.${service}.${entry}`,
-  /** Every subject of one node (its one subscription). */
-  nodeAll: (node: string) => `tessera.node.${node}.>`,
-  /** Answered by a node while it serves: "no responders" on it means the node is gone. */
-  nodePing: (node: string) => `tessera.node.${node}._ping`,
-} as const;
+import type { Headers } from "./transport-message.js";
 
 const H = {
   requestId: "tessera-request-id",
@@ -68,21 +46,4 @@ export function headersToMeta(headers: Headers, fallbackId: () => string): CallM
     signal: undefined,
     trace: parseTraceparent(headers[traceHeaders.parent], headers[traceHeaders.state]),
   };
-}
-
-export function okReply(codec: Codec, value: unknown): Reply {
-  return { data: codec.encode(value) };
-}
-
-export const errorReply: (err: unknown) => Reply = errorReplyOf;
-
-/** Decodes a reply: its value, or the remote error thrown again here. */
-export function readReply(codec: Codec, msg: TransportMessage): unknown {
-  const remoteError = errorOfReply(msg);
-  if (remoteError !== undefined) throw remoteError;
-  try {
-    return codec.decode(msg.data);
-  } catch (cause) {
-    throw new TesseraError("TESSERA_INTERNAL", "undecodable reply from a remote service", { cause });
-  }
 }

@@ -1,0 +1,81 @@
+import type { Headers, TransportMessage, TransportSubscription } from "./transport-message.js";
+
+/**
+ * The latest value of each key, kept by the medium so that any process on it can read it, e.g. a
+ * replicated state's snapshot and number, read by a restarted owner or a holder while the owner
+ * is down. Keys are dot-separated tokens without wildcards (`state.quotes`).
+ */
+export interface LastValues {
+  /** Stores `data` as the value of `key`, replacing the previous one; resolves once stored. */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** The latest value of `key`, or `undefined` when it has none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Forgets `key` (nothing happens when it has no value). */
+  delete(key: string): Promise<void>;
+}
+
+/** A message of a durable stream. */
+export interface DurableMessage extends TransportMessage {
+  /** 1 on the first delivery, 2 on the first redelivery… */
+  readonly deliveries: number;
+  /** The publisher's message id, when it gave one. */
+  readonly id: string | undefined;
+}
+
+export interface DurablePublishOptions {
+  readonly headers?: Headers;
+  /** Deduplication key: another publication with the same id within the window is dropped. */
+  readonly id?: string;
+}
+
+export interface DurablePublishResult {
+  /** True when a message with the same id was already stored (nothing was added). */
+  readonly duplicate: boolean;
+}
+
+export interface DurableConsumerOptions {
+  /**
+   * The durable name. Subscriptions of the same name share the messages (each goes to one of them)
+   * and its position survives restarts: what is published while none runs waits for the next.
+   */
+  readonly consumer: string;
+  /** Deliveries of a message before it is dead-lettered (default 5). */
+  readonly maxDeliveries?: number;
+  /** Delay before each redelivery in ms; the last value repeats (default `[100, 1000, 5000]`). */
+  readonly backoffMs?: readonly number[];
+  /** Subject that receives a message after its last failed delivery (stored durably too). */
+  readonly deadLetter?: string;
+  /** How long a delivery may stay unacknowledged before it is delivered again (default 30 000 ms). */
+  readonly ackWaitMs?: number;
+}
+
+/** What a durable handler may throw to dead-letter a message at once (e.g. a payload that can never be valid). */
+export class PoisonMessage extends Error {
+  override readonly name = "PoisonMessage";
+}
+
+/** Headers added to a dead letter. */
+export const deadLetterHeaders = {
+  subject: "tessera-dlq-subject",
+  consumer: "tessera-dlq-consumer",
+  deliveries: "tessera-dlq-deliveries",
+  error: "tessera-dlq-error",
+} as const;
+
+/**
+ * The durable capability of a transport: streams of messages kept by the medium, consumed with
+ * acknowledgements. A handler that resolves acknowledges its message; one that throws has it
+ * delivered again after the backoff; after `maxDeliveries` failed deliveries (or a thrown
+ * {@link PoisonMessage}) the message goes to the dead-letter subject, with
+ * {@link deadLetterHeaders}, and is acknowledged.
+ */
+export interface DurableStreams {
+  /** Stores a message; resolves once the medium has stored it. */
+  publish(subject: string, data: Uint8Array, options?: DurablePublishOptions): Promise<DurablePublishResult>;
+  /** Consumes the messages of `subject` under a durable name. */
+  consume(
+    subject: string,
+    options: DurableConsumerOptions,
+    handler: (msg: DurableMessage) => Promise<void>,
+  ): Promise<TransportSubscription>;
+}
