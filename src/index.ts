@@ -19,15 +19,25 @@ export {
   type ConfigValues,
   configModel,
 } from "./core/config.js";
-export type { CallArgs, CallOptions, Context, Identity } from "./core/context.js";
-export type { Entry, EntryOptions, EntryRef, Handler, HttpVerb } from "./core/entry.js";
+export type {
+  CallArgs,
+  CallOptions,
+  Context,
+  Entry,
+  EntryOptions,
+  EntryRef,
+  Handler,
+  HttpVerb,
+  Invocation,
+  Middleware,
+} from "./core/context.js";
 export { entry } from "./core/entry.js";
 export { type ErrorCode, errorCatalogue } from "./core/error-codes.js";
 export { type ErrorBody, hasCode, TesseraError } from "./core/errors.js";
-export type { EventDef, SubscribeOptions, Subscription } from "./core/event.js";
-export { event, subscribe } from "./core/event.js";
+export type { EventDef } from "./core/event.js";
+export { event } from "./core/event.js";
+export type { Identity } from "./core/identity.js";
 export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLogger } from "./core/logger.js";
-export type { Invocation, Middleware } from "./core/middleware.js";
 export {
   createNode,
   type NodeOptions,
@@ -48,6 +58,8 @@ export {
   type ServiceOptions,
   service,
 } from "./core/service.js";
+export type { SubscribeOptions, Subscription } from "./core/subscription.js";
+export { subscribe } from "./core/subscription.js";
 export type { TraceContext } from "./core/trace-context.js";
 export type { Transport } from "./core/transport.js";
 export type { TransportMessage } from "./core/transport-message.js";

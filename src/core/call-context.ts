@@ -1,10 +1,10 @@
 import type { CallMeta } from "./call-meta.js";
 import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
-import type { CallArgs, CallOptions, Context, EmitOptions, Identity } from "./context.js";
+import type { CallArgs, CallOptions, Context, EmitOptions, EntryRef } from "./context.js";
 import { type DeadlineWatch, deadlineTimer } from "./deadline-timer.js";
-import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
+import type { Identity } from "./identity.js";
 import type { Logger } from "./logger.js";
 import { Span } from "./trace-context.js";
 import type { UseKey } from "./uses.js";

@@ -1,5 +1,5 @@
 import type { CallMeta } from "./call-meta.js";
-import type { Identity } from "./context.js";
+import type { Identity } from "./identity.js";
 import { newSpanId, newTraceId } from "./trace-ids.js";
 import { formatTraceparent, parseTraceparent, traceHeaders } from "./traceparent.js";
 import type { Headers } from "./transport-message.js";

@@ -1,4 +1,4 @@
-import type { Identity } from "./context.js";
+import type { Identity } from "./identity.js";
 import type { TraceParent } from "./traceparent.js";
 
 /** What travels with a call from caller to callee (and along nested calls). */

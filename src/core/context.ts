@@ -1,15 +1,17 @@
 import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
-import type { EntryRef } from "./entry.js";
 import type { EventDef } from "./event.js";
+import type { Identity } from "./identity.js";
 import type { Logger } from "./logger.js";
+import type { CallPolicies } from "./policies.js";
+import type { Schema } from "./schema.js";
 import type { TraceContext } from "./trace-context.js";
 import type { UseKey } from "./uses.js";
 
-/** Who is calling: the verified claims of a token (JWT claims, or what an authorizer returned). */
-export interface Identity {
-  readonly sub?: string;
-  readonly [claim: string]: unknown;
-}
+// What a handler is and what it receives. These types refer to each other (a handler gets a
+// Context, whose `call` takes an entry, whose options hold middleware, which sees a Context), so
+// they live in one file rather than in files that import each other.
+
+type MaybePromise<T> = T | Promise<T>;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -75,3 +77,79 @@ export interface Context {
    */
   use<T>(key: UseKey<T>): T;
 }
+
+export type HttpVerb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** How an entry is declared (all optional). */
+export interface EntryOptions<
+  IS extends Schema | undefined = Schema | undefined,
+  OS extends Schema | undefined = Schema | undefined,
+> extends CallPolicies {
+  /** Schema of the input: the JSON body, or the query string for GET/DELETE, plus path parameters. */
+  readonly input?: IS;
+  /** Schema of the result; the returned value is validated (and stripped) by it. */
+  readonly output?: OS;
+  /** Overrides the conventional route: `"GET /orders/:id"`, or a path alone to keep the verb. */
+  readonly route?: string;
+  /** Path parameters appended to the conventional path: `params: ["id"]` → `/orders/:id`. */
+  readonly params?: readonly string[];
+  /** Success status of a non-empty result: 200 (default), 201 or 202. */
+  readonly status?: 200 | 201 | 202;
+  /**
+   * The gateway hands the body over unparsed, as `{ body?: string, contentType?: string }` plus the
+   * path parameters: the entry reads it and answers its own errors (a legacy contract's bodies).
+   */
+  readonly rawBody?: boolean;
+  /** Skips the service's authorizer for this entry. */
+  readonly noAuth?: boolean;
+  /** Stages where the entry exists (default: all). */
+  readonly stages?: readonly string[];
+  /** Middleware of this entry, run after the service's. */
+  readonly middleware?: readonly Middleware[];
+  /** One-line summary for the route table and OpenAPI. */
+  readonly summary?: string;
+  readonly description?: string;
+}
+
+/** A handler: its input type comes from the input schema. */
+export type Handler<In, Out> = (input: In, ctx: Context) => MaybePromise<Out>;
+
+/** An entry before it is bound to a service. `In`/`Out` are what a caller passes and gets. */
+export interface Entry<In = never, Out = unknown> {
+  readonly kind: "entry";
+  readonly options: EntryOptions;
+  readonly handler: Handler<never, unknown>;
+  /** Type carrier only, never set at run time (`in` is a parameter so that any entry fits `Entry<never>`). */
+  readonly "~types"?: { readonly in: (input: In) => void; readonly out: Out };
+}
+
+/** An entry bound to its service: what `ctx.call` takes. */
+export interface EntryRef<In = never, Out = unknown> extends Entry<In, Out> {
+  readonly service: string;
+  readonly name: string;
+  /** `service.entry` */
+  readonly id: string;
+  /** The entry's policies, its service's filling the gaps: what every caller applies. */
+  readonly policies: CallPolicies;
+}
+
+/** What a middleware sees of a call. `input` is the raw input, before validation. */
+export interface Invocation {
+  /** `service.entry`. */
+  readonly target: string;
+  readonly ctx: Context;
+  input: unknown;
+}
+
+/**
+ * User middleware, run around the handler after the built-in policies (timeout, retry, circuit
+ * breaker, bulkhead) and before input validation. Call `next()` to go on; return its result, or a
+ * value of your own, or throw.
+ *
+ * @example
+ * const timing: Middleware = async (call, next) => {
+ *   const t0 = performance.now();
+ *   try { return await next(); } finally { call.ctx.log.info("timing", { ms: performance.now() - t0 }); }
+ * };
+ */
+export type Middleware = (call: Invocation, next: () => Promise<unknown>) => Promise<unknown>;

@@ -5,12 +5,13 @@ import type { Codec } from "./codec.js";
 import type { EmitOptions } from "./context.js";
 import { type DurableMessage, type DurableStreams, PoisonMessage } from "./durable-streams.js";
 import { TesseraError } from "./errors.js";
-import type { EventDef, Subscription } from "./event.js";
+import type { EventDef } from "./event.js";
 import { backoffDelay } from "./middleware/retry.js";
 import type { RetryPolicy } from "./policies.js";
 import { validate } from "./schema.js";
 import type { ServiceDef } from "./service.js";
 import { subjects } from "./subjects.js";
+import type { Subscription } from "./subscription.js";
 import type { Transport } from "./transport.js";
 import type { TransportMessage, TransportSubscription } from "./transport-message.js";
 

@@ -9,12 +9,12 @@ import {
   configError,
   resolveConfig,
 } from "./config.js";
-import type { CallArgs, CallOptions, EmitOptions, Identity } from "./context.js";
+import type { CallArgs, CallOptions, EmitOptions, EntryRef } from "./context.js";
 import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
-import type { EntryRef } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import { type EventHost, publishEvent, subscribeService } from "./events.js";
+import type { Identity } from "./identity.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";

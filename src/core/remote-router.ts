@@ -1,4 +1,4 @@
-import type { EntryRef } from "./entry.js";
+import type { EntryRef } from "./context.js";
 import { TesseraError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { CircuitBreaker } from "./middleware/circuit-breaker.js";

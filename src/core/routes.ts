@@ -1,4 +1,4 @@
-import type { EntryRef, HttpVerb } from "./entry.js";
+import type { EntryRef, HttpVerb } from "./context.js";
 import { TesseraError } from "./errors.js";
 import type { ServiceDef } from "./service.js";
 

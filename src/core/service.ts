@@ -1,9 +1,8 @@
 import type { ConfigModel } from "./config.js";
-import type { Identity } from "./context.js";
-import type { Entry, EntryRef } from "./entry.js";
-import type { Subscription } from "./event.js";
-import type { Middleware } from "./middleware.js";
+import type { Entry, EntryRef, Middleware } from "./context.js";
+import type { Identity } from "./identity.js";
 import type { CallPolicies } from "./policies.js";
+import type { Subscription } from "./subscription.js";
 import type { ServiceUse } from "./uses.js";
 
 /** What an authorizer knows of the request (protocol-neutral). */

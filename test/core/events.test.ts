@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { entry } from "../../src/core/entry.js";
-import type { SubscribeOptions } from "../../src/core/event.js";
-import { event, subscribe } from "../../src/core/event.js";
+import { event } from "../../src/core/event.js";
 import { service } from "../../src/core/service.js";
+import type { SubscribeOptions } from "../../src/core/subscription.js";
+import { subscribe } from "../../src/core/subscription.js";
 import { captureLogger, createMemoryBus, failsWith, sleep, useNodes, waitFor } from "./fixtures.js";
 
 const orderPlaced = event("order.placed", z.object({ id: z.number().int() }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { entry } from "../../src/core/entry.js";
-import { event, subscribe } from "../../src/core/event.js";
+import { event } from "../../src/core/event.js";
 import { service } from "../../src/core/service.js";
+import { subscribe } from "../../src/core/subscription.js";
 import { captureLogger, createMemoryBus, failsWith, gate, useNodes, waitFor } from "./fixtures.js";
 
 function heldService() {

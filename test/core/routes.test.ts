@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import { type EntryOptions, entry } from "../../src/core/entry.js";
+import type { EntryOptions } from "../../src/core/context.js";
+import { entry } from "../../src/core/entry.js";
 import { TesseraError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { createNode } from "../../src/core/node.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { Middleware } from "../../src/core/context.js";
 import { entry } from "../../src/core/entry.js";
 import { TesseraError } from "../../src/core/errors.js";
-import type { Middleware } from "../../src/core/middleware.js";
 import { service } from "../../src/core/service.js";
 import { failsWith, gate, useNodes, waitFor } from "./fixtures.js";
 

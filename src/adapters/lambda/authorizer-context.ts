@@ -1,4 +1,4 @@
-import type { Identity } from "../../core/context.js";
+import type { Identity } from "../../core/identity.js";
 
 /**
  * How an identity travels from the authorizer to the function behind it. API Gateway only carries

@@ -1,5 +1,5 @@
-import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
+import type { Identity } from "../../core/identity.js";
 import type { Logger } from "../../core/logger.js";
 import type { Gateway } from "../../features/gateway/gateway.js";
 import { identityContext } from "./authorizer-context.js";

@@ -1,5 +1,5 @@
-import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
+import type { Identity } from "../../core/identity.js";
 import type { GatewayRequest } from "../../features/gateway/gateway.js";
 import { verdictOf } from "./authorizer-context.js";
 import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, LambdaContext } from "./lambda-events.js";

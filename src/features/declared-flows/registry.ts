@@ -1,4 +1,4 @@
-import type { EntryRef } from "../../core/entry.js";
+import type { EntryRef } from "../../core/context.js";
 import { jsonSchemaOf } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";

@@ -1,5 +1,5 @@
-import type { Context } from "../../core/context.js";
-import { type Entry, type EntryOptions, entry } from "../../core/entry.js";
+import type { Context, Entry, EntryOptions } from "../../core/context.js";
+import { entry } from "../../core/entry.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
 import type { DomainEvent } from "./aggregate.js";
 import type { Entity } from "./entity.js";

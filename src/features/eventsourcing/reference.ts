@@ -1,5 +1,4 @@
-import type { Context } from "../../core/context.js";
-import type { EntryRef } from "../../core/entry.js";
+import type { Context, EntryRef } from "../../core/context.js";
 
 /** A reference to an aggregate of another service: plain data, stored in state as it is. */
 export interface Ref<T> {

@@ -1,6 +1,5 @@
 import type { CallMeta } from "../../core/call-meta.js";
-import type { CallOptions } from "../../core/context.js";
-import type { EntryRef } from "../../core/entry.js";
+import type { CallOptions, EntryRef } from "../../core/context.js";
 import type { ErrorCode } from "../../core/error-codes.js";
 import { TesseraError } from "../../core/errors.js";
 import type { RetryPolicy } from "../../core/policies.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { EntryRef } from "../../core/entry.js";
+import type { EntryRef } from "../../core/context.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import { callOutcome } from "./call-effect.js";

@@ -1,4 +1,4 @@
-import type { EntryRef } from "../../core/entry.js";
+import type { EntryRef } from "../../core/context.js";
 import type { ErrorBody } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";

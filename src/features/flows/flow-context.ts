@@ -1,5 +1,4 @@
-import type { CallArgs } from "../../core/context.js";
-import type { EntryRef } from "../../core/entry.js";
+import type { CallArgs, EntryRef } from "../../core/context.js";
 import type { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
-import type { EventDef, Subscription } from "../../core/event.js";
-import { subscribe } from "../../core/event.js";
+import type { EventDef } from "../../core/event.js";
 import { type ServiceDef, service } from "../../core/service.js";
+import type { Subscription } from "../../core/subscription.js";
+import { subscribe } from "../../core/subscription.js";
 import type { RunStatus } from "../../ports/flow-store.js";
 import { activeStatuses, terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";

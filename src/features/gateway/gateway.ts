@@ -1,6 +1,6 @@
 import type { CallMeta } from "../../core/call-meta.js";
-import type { Identity } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
+import type { Identity } from "../../core/identity.js";
 import { isSafeId, newRequestId } from "../../core/ids.js";
 import type { TesseraNode } from "../../core/node.js";
 import type { Route } from "../../core/routes.js";

@@ -15,8 +15,8 @@ import {
 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { memoryTransport } from "../../../src/adapters/memory/index.js";
-import type { Identity } from "../../../src/core/context.js";
 import { TesseraError } from "../../../src/core/errors.js";
+import type { Identity } from "../../../src/core/identity.js";
 import type { Authorizer, AuthRequest } from "../../../src/core/service.js";
 import { type JwtOptions, jwt } from "../../../src/features/gateway/auth/jwt.js";
 import { createGateway, createLogger, createNode, entry, service } from "../../../src/index.js";

@@ -5,8 +5,8 @@ import {
   type JWTVerifyOptions,
   jwtVerify,
 } from "jose";
-import type { Identity } from "../../../core/context.js";
 import { TesseraError } from "../../../core/errors.js";
+import type { Identity } from "../../../core/identity.js";
 import type { Authorizer, AuthRequest } from "../../../core/service.js";
 import {
   asymmetricAlgorithms,
