@@ -1,12 +1,12 @@
 import { type EventDef, event } from "../../core/event.js";
 import type { Schema } from "../../core/schema.js";
-import type { CreatedPayload, DeletedPayload, EventPayload, UpdatedPayload } from "./domain-events.js";
-
-/** A domain event as the model sees it: a type and readonly data. */
-export interface DomainEvent<T extends string = string, D = unknown> {
-  readonly type: T;
-  readonly data: D;
-}
+import type {
+  CreatedPayload,
+  DeletedPayload,
+  DomainEvent,
+  EventPayload,
+  UpdatedPayload,
+} from "./domain-event.js";
 
 /** The event the repository appends to mark an aggregate deleted (its stream is kept). */
 export const DELETED = "$deleted";

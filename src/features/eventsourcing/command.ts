@@ -1,7 +1,7 @@
 import type { Context, Entry, EntryOptions } from "../../core/context.js";
 import { entry } from "../../core/entry.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
-import type { DomainEvent } from "./aggregate.js";
+import type { DomainEvent } from "./domain-event.js";
 import type { Entity } from "./entity.js";
 import type { Repository } from "./repository.js";
 

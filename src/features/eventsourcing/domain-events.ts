@@ -1,32 +1,7 @@
 import type { OutboxMessage, StoredEvent } from "../../ports/event-store.js";
-import { type AggregateDef, DELETED, type DomainEvent, pascalCase } from "./aggregate.js";
+import { type AggregateDef, DELETED, pascalCase } from "./aggregate.js";
+import type { DomainEvent, EventPayload } from "./domain-event.js";
 import { DURABLE_MARK } from "./outbox-relay.js";
-
-/** Payload of a published `{Aggregate}{Type}` event. `eventId` is stable: deduplicate on it. */
-export interface EventPayload<E extends DomainEvent = DomainEvent> {
-  readonly eventId: string;
-  readonly aggregateId: string;
-  readonly version: number;
-  readonly type: E["type"];
-  readonly data: E["data"];
-  readonly at: string;
-}
-
-interface LifecycleBase {
-  readonly eventId: string;
-  readonly aggregateId: string;
-  readonly version: number;
-  readonly at: string;
-}
-/** `{Aggregate}Created`: the whole state after the first command. */
-export interface CreatedPayload<S> extends LifecycleBase {
-  readonly changes: S;
-}
-/** `{Aggregate}Updated`: the top-level fields that changed (a removed field is `null`). */
-export interface UpdatedPayload<S> extends LifecycleBase {
-  readonly changes: { readonly [K in keyof S]?: S[K] | null };
-}
-export type DeletedPayload = LifecycleBase;
 
 /** The top-level fields of `after` that differ from `before` (compared as JSON). */
 export function changedFields(before: unknown, after: unknown): Record<string, unknown> {

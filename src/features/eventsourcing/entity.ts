@@ -1,5 +1,6 @@
 import type { Snapshot, StoredEvent } from "../../ports/event-store.js";
-import { type AggregateDef, DELETED, type DomainEvent } from "./aggregate.js";
+import { type AggregateDef, DELETED } from "./aggregate.js";
+import type { DomainEvent } from "./domain-event.js";
 
 /**
  * A loaded aggregate: the root-entity conveniences around its state. `version` is the number of

@@ -4,11 +4,16 @@ export {
   aggregate,
   DELETED,
   type DeletedEvent,
-  type DomainEvent,
   type PublishMode,
 } from "./aggregate.js";
 export { type CommandResult, command } from "./command.js";
-export type { CreatedPayload, DeletedPayload, EventPayload, UpdatedPayload } from "./domain-events.js";
+export type {
+  CreatedPayload,
+  DeletedPayload,
+  DomainEvent,
+  EventPayload,
+  UpdatedPayload,
+} from "./domain-event.js";
 export type { Entity } from "./entity.js";
 export {
   EventSourcing,

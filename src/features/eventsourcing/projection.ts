@@ -1,5 +1,6 @@
 import type { StoredEvent } from "../../ports/event-store.js";
-import type { AggregateDef, DeletedEvent, DomainEvent } from "./aggregate.js";
+import type { AggregateDef, DeletedEvent } from "./aggregate.js";
+import type { DomainEvent } from "./domain-event.js";
 
 /** Read-model documents, inside the transaction that applies a batch of events. */
 export interface Documents {
