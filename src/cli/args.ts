@@ -39,6 +39,11 @@ function convert(spec: OptionSpec, raw: string, flag: string): string | number |
  * Parses `argv` against `specs`: `--name value`, `--name=value`, `-n value`, `--flag`,
  * `--no-flag`, and `--` to end options. Unknown options are refused with the command's help named.
  *
+ * Not `node:util` parseArgs: on Node 20 it has no number options and no `--no-flag` before 20.16;
+ * its strict mode refuses the extra `--key value` options of project commands, and without it an
+ * unknown `--key value` becomes a flag and a positional, `--out --json` sets out to "--json" and
+ * `-1` becomes an option; its errors are not ours. Rebuilt on its tokens, every rule here stays.
+ *
  * @example
  * parseArgs(["-o", "api.json"], [{ name: "out", short: "o", type: "string", description: "…" }], "openapi")
  */

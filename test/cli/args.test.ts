@@ -40,3 +40,19 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--json=maybe"], specs, "x")).toThrow("--json expects true or false");
   });
 });
+
+// The cases node:util parseArgs reads otherwise (why args.ts is not built on it).
+describe("parseArgs, where node:util parseArgs differs", () => {
+  it("does not take the next option as a missing value", () => {
+    expect(() => parseArgs(["--out", "--json"], specs, "x")).toThrow("--out needs a value");
+  });
+
+  it("keeps a negative number as a positional", () => {
+    expect(parseArgs(["call", "-1"], specs, "x").positionals).toEqual(["call", "-1"]);
+  });
+
+  it("reads --no-flag and a flag's true/false value", () => {
+    expect(parseArgs(["--no-json"], specs, "x").options.json).toBe(false);
+    expect(parseArgs(["--json=false"], specs, "x").options.json).toBe(false);
+  });
+});
