@@ -38,17 +38,11 @@ export type { EventDef } from "./core/event.js";
 export { event } from "./core/event.js";
 export type { Identity } from "./core/identity.js";
 export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLogger } from "./core/logger.js";
-export {
-  createNode,
-  type NodeOptions,
-  type NodePlugin,
-  type Readiness,
-  type RootCallOptions,
-  TesseraNode,
-  type Topology,
-} from "./core/node.js";
+export { createNode, type NodeOptions, type NodePlugin, TesseraNode } from "./core/node.js";
+export type { Readiness, Topology } from "./core/node-introspection.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
 export type { Departure, NodeInfo, RegisteredNode } from "./core/registry.js";
+export type { RootCallOptions } from "./core/root-call.js";
 export { type Route, routeOf, routeTable } from "./core/routes.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
 export {

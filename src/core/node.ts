@@ -18,8 +18,12 @@ import type { Identity } from "./identity.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
+import { NodeConfig } from "./node-config.js";
+import { infoOf, type NodeState, type Readiness, readinessOf, type Topology } from "./node-introspection.js";
 import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry.js";
 import { RemoteRouter } from "./remote-router.js";
+import { type LocalEntry, RemoteServing } from "./remote-serving.js";
+import { type RootCallOptions, rootCallMeta, rootEmitMeta } from "./root-call.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
 import { subjects } from "./subjects.js";
@@ -68,33 +72,6 @@ export interface NodePlugin {
   stop?(node: TesseraNode): Promise<void> | void;
 }
 
-/** The topology a node knows: itself and the live nodes of the system. */
-export interface Topology {
-  /** True when a discovery feeds the registry (else remote calls go to queue groups). */
-  readonly discovery: boolean;
-  readonly self: NodeInfo;
-  readonly nodes: readonly RegisteredNode[];
-}
-
-/** Options of a call made from outside any handler. */
-export interface RootCallOptions extends CallOptions {
-  readonly identity?: Identity;
-  readonly requestId?: string;
-  readonly signal?: AbortSignal;
-  /** Continues a trace: a W3C `traceparent` value (else, or when malformed, a new trace starts). */
-  readonly traceparent?: string;
-}
-
-export type NodeState = "created" | "starting" | "running" | "stopping" | "stopped";
-
-export interface Readiness {
-  readonly ready: boolean;
-  readonly checks: {
-    readonly node: NodeState;
-    readonly transport: { readonly kind: string; readonly connected: boolean; readonly detail?: string };
-  };
-}
-
 /**
  * A node hosts services: it serves their entries (locally and on the transport), routes calls to
  * local or remote entries through the resilience pipeline, and delivers events.
@@ -126,15 +103,14 @@ export class TesseraNode implements DispatchHost, EventHost {
   private inFlight = 0;
   private idle: (() => void) | undefined;
   private readonly drainTimeout: number;
-  private readonly local = new Map<string, { svc: ServiceDef; serve: Invoke }>();
+  private readonly local = new Map<string, LocalEntry>();
   private readonly compiled = new Map<EntryRef, Invoke>();
   private readonly serviceByName = new Map<string, ServiceDef>();
   private subscriptions: TransportSubscription[] = [];
   private readonly plugins: readonly NodePlugin[];
-  private readonly startedAt = Date.now();
-  private served = 0;
-  private readonly env: Readonly<Record<string, string | undefined>>;
-  private configValues: ReadonlyMap<string, Readonly<Record<string, unknown>>> | undefined;
+  readonly startedAt = Date.now();
+  private readonly configs: NodeConfig;
+  private readonly serving: RemoteServing;
   private readonly providers = new UseProviders();
   private stopping: Promise<void> | undefined;
 
@@ -146,7 +122,6 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.codec = options.codec ?? jsonCodec;
     this.requestTimeout = options.requestTimeout ?? 30_000;
     this.drainTimeout = options.drainTimeout ?? 10_000;
-    this.env = options.env ?? process.env;
     if (!/^[\w-]{1,64}$/.test(this.id))
       throw new TesseraError(
         "TESSERA_DEFINITION",
@@ -178,6 +153,8 @@ export class TesseraNode implements DispatchHost, EventHost {
         if (inStage(ref, this.stage)) this.local.set(ref.id, { svc, serve: compileServe(this, svc, ref) });
       }
     }
+    this.configs = new NodeConfig(this.services, this.serviceByName, options.env ?? process.env);
+    this.serving = new RemoteServing(this.id, this.local, this.codec, this.logger);
   }
 
   get status(): NodeState {
@@ -212,7 +189,7 @@ export class TesseraNode implements DispatchHost, EventHost {
   async start(): Promise<void> {
     if (this.state !== "created")
       throw new TesseraError("TESSERA_DEFINITION", `node ${this.id} is ${this.state}, cannot start`);
-    this.resolvedConfig();
+    this.configs.resolved();
     const missing = missingPlugins(this.services, this.plugins);
     if (missing.length > 0) {
       throw new TesseraError(
@@ -223,26 +200,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.state = "starting";
     try {
       await this.transport.connect();
-      for (const [id, { svc, serve }] of this.local) {
-        const name = id.slice(svc.name.length + 1);
-        this.subscriptions.push(
-          await this.transport.respond(subjects.entry(svc.name, name), { queue: svc.name }, (msg) =>
-            this.serveRemote(id, serve, msg),
-          ),
-        );
-      }
-      // One subscription for the calls addressed to this node (callers that choose the instance).
-      const prefix = subjects.nodeAll(this.id).slice(0, -1);
-      this.subscriptions.push(
-        await this.transport.respond(subjects.nodeAll(this.id), {}, (msg) => {
-          const id = msg.subject.slice(prefix.length);
-          if (id === "_ping") return pong;
-          const local = this.local.get(id);
-          if (local === undefined)
-            return errorReplyOf(TesseraError.notFound(`node ${this.id} does not serve ${id}`));
-          return this.serveRemote(id, local.serve, msg);
-        }),
-      );
+      this.subscriptions.push(...(await this.serving.subscribe(this.transport)));
       for (const svc of this.services) this.subscriptions.push(...(await subscribeService(this, svc)));
     } catch (err) {
       this.state = "stopped";
@@ -305,16 +263,6 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.logger.info("node stopped");
   }
 
-  /** Every local service's config, resolved once; `TESSERA_CONFIG` lists every problem at once. */
-  private resolvedConfig(): ReadonlyMap<string, Readonly<Record<string, unknown>>> {
-    if (this.configValues === undefined) {
-      const { values, issues } = resolveConfig(this.services, this.env);
-      if (issues.length > 0) throw configError(issues);
-      this.configValues = values;
-    }
-    return this.configValues;
-  }
-
   /**
    * The typed config of the local service that declares `model` (name it when several do).
    *
@@ -322,18 +270,7 @@ export class TesseraNode implements DispatchHost, EventHost {
    * const { apiKey } = node.config(textConfig);
    */
   config<M extends ConfigShape>(model: ConfigModel<M>, service?: string): ConfigValues<M> {
-    const owners = this.services.filter(
-      (s) => s.options.config === model && (service === undefined || s.name === service),
-    );
-    if (owners.length !== 1) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
-        owners.length === 0
-          ? `no service${service === undefined ? "" : ` "${service}"`} of this node declares this config model`
-          : `services ${owners.map((s) => s.name).join(", ")} declare this config model: name one`,
-      );
-    }
-    return this.resolvedConfig().get(owners[0]!.name) as ConfigValues<M>;
+    return this.configs.of(model, service);
   }
 
   /**
@@ -357,65 +294,12 @@ export class TesseraNode implements DispatchHost, EventHost {
 
   /** The config behind `ctx.config(model)` of a handler serving `target`. */
   configOf(target: string, model: ConfigModel): unknown {
-    const name = target.slice(0, target.indexOf("."));
-    if (this.serviceByName.get(name)?.options.config !== model) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
-        `${target} reads a config model that service "${name}" does not declare (add \`config\` to its definition)`,
-      );
-    }
-    return this.resolvedConfig().get(name);
-  }
-
-  /** Serves a call that came over the transport: the reply at once when the work completed synchronously. */
-  private serveRemote(id: string, serve: Invoke, msg: TransportMessage): Promise<WireReply> | WireReply {
-    this.served++;
-    const meta = headersToMeta(msg.headers, newRequestId);
-    if (meta.deadline !== undefined && meta.deadline <= Date.now())
-      return errorReplyOf(TesseraError.timeout(`${id}: deadline passed before the call arrived`));
-    let input: unknown;
-    try {
-      input = this.codec.decode(msg.data);
-    } catch (cause) {
-      return errorReplyOf(new TesseraError("TESSERA_BAD_REQUEST", `${id}: undecodable input`, { cause }));
-    }
-    const r = serve(input, meta);
-    if (r instanceof Promise) return r.then((v) => this.replyOf(id, v), errorReplyOf);
-    return this.replyOf(id, r);
-  }
-
-  private replyOf(id: string, value: unknown): WireReply {
-    try {
-      return okReply(this.codec, value);
-    } catch (cause) {
-      // The handler's result cannot travel (e.g. a Date with the JSON codec): a bug of the service.
-      const err = new Error(`${id} returned a value that cannot be encoded: ${(cause as Error).message}`, {
-        cause,
-      });
-      this.logger.error(`${id} failed`, { err });
-      return errorReplyOf(new TesseraError("TESSERA_INTERNAL", "internal error", { cause: err }));
-    }
+    return this.configs.ofTarget(target, model);
   }
 
   /** What this node announces of itself. */
   info(): NodeInfo {
-    return {
-      id: this.id,
-      host: hostname(),
-      pid: process.pid,
-      version: this.version,
-      stage: this.stage,
-      services: this.services.map((s) => ({
-        name: s.name,
-        entries: Object.values(s.entries)
-          .filter((ref) => inStage(ref, this.stage))
-          .map((ref) => ref.name),
-      })),
-      startedAt: this.startedAt,
-      transport: this.transport.kind,
-      ready: this.readiness().ready,
-      load: { inFlight: this.inFlight, served: this.served },
-    };
+    return infoOf(this, { state: this.state, inFlight: this.inFlight, served: this.serving.served });
   }
 
   /** This node and the live nodes it knows (`GET /registry`, `tesserae nodes`). */
@@ -425,12 +309,7 @@ export class TesseraNode implements DispatchHost, EventHost {
 
   /** Whether the node can take traffic, with the state of its transport. */
   readiness(): Readiness {
-    const t = this.transport.status();
-    const transport =
-      t.detail === undefined
-        ? { kind: this.transport.kind, connected: t.connected }
-        : { kind: this.transport.kind, connected: t.connected, detail: t.detail };
-    return { ready: this.state === "running" && t.connected, checks: { node: this.state, transport } };
+    return readinessOf(this.state, this.transport);
   }
 
   /**
@@ -440,18 +319,7 @@ export class TesseraNode implements DispatchHost, EventHost {
    * await node.call(text.entries.upper, { message: "hi" }, { timeout: 1000 });
    */
   call<In, Out>(ref: EntryRef<In, Out>, ...[input, options]: CallArgs<In, RootCallOptions>): Promise<Out> {
-    const opts = options;
-    const meta: CallMeta = {
-      requestId: opts?.requestId ?? newRequestId(),
-      identity: opts?.identity,
-      deadline: undefined,
-      signal: opts?.signal === undefined ? undefined : () => opts.signal,
-      trace:
-        opts?.traceparent === undefined
-          ? new TraceRoot()
-          : (parseTraceparent(opts.traceparent) ?? new TraceRoot()),
-    };
-    return this.invoke(ref as EntryRef, input, meta, opts) as Promise<Out>;
+    return this.invoke(ref as EntryRef, input, rootCallMeta(options), options) as Promise<Out>;
   }
 
   /** Publishes an event from outside any handler. */
@@ -460,14 +328,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     payload: In,
     options: RootCallOptions & EmitOptions = {},
   ): Promise<void> {
-    const meta: CallMeta = {
-      requestId: options.requestId ?? newRequestId(),
-      identity: options.identity,
-      deadline: undefined,
-      signal: undefined,
-      trace: options.traceparent === undefined ? undefined : parseTraceparent(options.traceparent),
-    };
-    return this.publish(event as EventDef, payload, meta, options);
+    return this.publish(event as EventDef, payload, rootEmitMeta(options), options);
   }
 
   /** An untyped call (the way in for the gateway and adapters). */
@@ -507,8 +368,6 @@ export class TesseraNode implements DispatchHost, EventHost {
     return publishEvent(this, event, payload, meta, options);
   }
 }
-
-const pong: WireReply = { data: new Uint8Array(0) };
 
 /** Creates a node; definitions are checked here (duplicate services or routes fail with `TESSERA_DEFINITION`). */
 export function createNode(options: NodeOptions): TesseraNode {
