@@ -31,6 +31,7 @@ export type {
   Invocation,
   Middleware,
 } from "./core/context.js";
+export type { Departure, NodeInfo, RegisteredNode } from "./core/endpoint-registry.js";
 export { entry } from "./core/entry.js";
 export { type ErrorCode, errorCatalogue } from "./core/error-codes.js";
 export { type ErrorBody, hasCode, TesseraError } from "./core/errors.js";
@@ -41,7 +42,6 @@ export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLog
 export { createNode, type NodeOptions, type NodePlugin, TesseraNode } from "./core/node.js";
 export type { Readiness, Topology } from "./core/node-introspection.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
-export type { Departure, NodeInfo, RegisteredNode } from "./core/registry.js";
 export type { RootCallOptions } from "./core/root-call.js";
 export { type Route, routeOf, routeTable } from "./core/routes.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";

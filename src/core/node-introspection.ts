@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { NodeInfo, RegisteredNode } from "./registry.js";
+import type { NodeInfo, RegisteredNode } from "./endpoint-registry.js";
 import { inStage } from "./routes.js";
 import type { ServiceDef } from "./service.js";
 import type { Transport } from "./transport.js";

@@ -11,16 +11,16 @@ import {
 } from "./config.js";
 import type { CallArgs, CallOptions, EmitOptions, EntryRef } from "./context.js";
 import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
+import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./endpoint-registry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
-import { type EventHost, publishEvent, subscribeService } from "./events.js";
+import { type EventHost, publishEvent, subscribeService } from "./event-delivery.js";
 import type { Identity } from "./identity.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
 import { NodeConfig } from "./node-config.js";
 import { infoOf, type NodeState, type Readiness, readinessOf, type Topology } from "./node-introspection.js";
-import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./registry.js";
 import { RemoteRouter } from "./remote-router.js";
 import { type LocalEntry, RemoteServing } from "./remote-serving.js";
 import { type RootCallOptions, rootCallMeta, rootEmitMeta } from "./root-call.js";

@@ -1,9 +1,9 @@
 import type { EntryRef } from "./context.js";
+import type { Departure, EndpointRegistry, RegisteredNode } from "./endpoint-registry.js";
 import { TesseraError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { CircuitBreaker } from "./middleware/circuit-breaker.js";
 import type { BreakerPolicy } from "./policies.js";
-import type { Departure, EndpointRegistry, RegisteredNode } from "./registry.js";
 import { subjects } from "./subjects.js";
 import type { Transport } from "./transport.js";
 import type { Headers, TransportMessage } from "./transport-message.js";

@@ -1,8 +1,8 @@
 import { findConfigFile } from "../../config/load-project.js";
 import { transportFor, transportKind } from "../../config/transport-url.js";
+import type { RegisteredNode } from "../../core/endpoint-registry.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Topology } from "../../core/node-introspection.js";
-import type { RegisteredNode } from "../../core/registry.js";
 import { observeNodes } from "../../features/discovery/observe-nodes.js";
 import { CliError } from "../cli-error.js";
 import type { CliCommand, CliContext } from "../command.js";

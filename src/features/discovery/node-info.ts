@@ -1,4 +1,4 @@
-import type { NodeInfo } from "../../core/registry.js";
+import type { NodeInfo } from "../../core/endpoint-registry.js";
 import { utf8 } from "../../core/utf8.js";
 
 const decoder = new TextDecoder();

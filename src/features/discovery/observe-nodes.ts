@@ -1,5 +1,5 @@
+import { EndpointRegistry, type RegisteredNode } from "../../core/endpoint-registry.js";
 import { newNodeId } from "../../core/ids.js";
-import { EndpointRegistry, type RegisteredNode } from "../../core/registry.js";
 import type { Transport } from "../../core/transport.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { discoverySubjects } from "./discovery.js";

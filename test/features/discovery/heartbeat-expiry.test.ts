@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createMemoryBus, type MemoryBus, memoryTransport } from "../../../src/adapters/memory/index.js";
-import type { Departure, NodeInfo } from "../../../src/core/registry.js";
+import type { Departure, NodeInfo } from "../../../src/core/endpoint-registry.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { discoverySubjects } from "../../../src/features/discovery/discovery.js";
 import { encodeInfo } from "../../../src/features/discovery/node-info.js";
