@@ -8,6 +8,10 @@ const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "
  * be unquoted (trimmed, ` #` starts a comment), 'single-quoted' (literal) or "double-quoted"
  * (`\n`, `\t`, `\"` escapes; may span lines). No variable expansion: what is written is what is set.
  *
+ * Not Node's `util.parseEnv` (Node 20.12+ only, where our floor is 20.0) nor the `dotenv`
+ * package: both cut `A=a#b` to `a`, do not unescape `\"` or `\t`, and pass a malformed line or
+ * an unclosed quote silently, where this parser names the file and line.
+ *
  * @example
  * parseDotenv("PORT=8080\nGREETING='hello # world'") // { PORT: "8080", GREETING: "hello # world" }
  */
