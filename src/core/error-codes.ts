@@ -62,6 +62,21 @@ export const errorCatalogue = {
     retryable: false,
     description: "The configuration is invalid or incomplete (every problem listed when the node starts).",
   },
+  TESSERA_INTERRUPTED: {
+    retryable: true,
+    description:
+      "A flow execution stopped without writing (lease lost, flow store failed, engine stopping); the next worker resumes the run.",
+  },
+  TESSERA_CANCELLED: {
+    retryable: false,
+    description:
+      "A flow run was asked to stop: its next effect fails, its completed steps are compensated and it ends `cancelled`.",
+  },
+  TESSERA_NON_DETERMINISM: {
+    retryable: false,
+    description:
+      "A flow's code no longer matches the journal of its run; the run is `blocked` and reports `TESSERA_CONFLICT`.",
+  },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 
 /** One of the stable error codes of {@link errorCatalogue}. */

@@ -1,21 +1,35 @@
+import type { ErrorCode } from "../../core/error-codes.js";
 import { type ErrorBody, TesseraError } from "../../core/errors.js";
 
+/**
+ * An error that steers an execution rather than reports a failure. It carries a code of the
+ * registry but is deliberately not a TesseraError: flow code that handles the TesseraErrors of the
+ * services it calls (`if (e instanceof TesseraError) …`) must not swallow it, retries and the
+ * journal never take it for an effect's outcome, and nothing maps it to a caller's answer.
+ */
+export abstract class FlowControl extends Error {
+  abstract readonly code: ErrorCode;
+}
+
 /** The execution must stop without writing: the lease was lost, the store failed, or the engine stops. */
-export class Interrupted extends Error {
+export class Interrupted extends FlowControl {
   override readonly name = "Interrupted";
+  readonly code = "TESSERA_INTERRUPTED";
 }
 
 /** A cancellation was requested: the next effect throws it, compensations run, the run ends `cancelled`. */
-export class RunCancelled extends Error {
+export class RunCancelled extends FlowControl {
   override readonly name = "RunCancelled";
+  readonly code = "TESSERA_CANCELLED";
   constructor() {
     super("the run was cancelled");
   }
 }
 
 /** The code no longer matches the run's journal: replaying it would be wrong. */
-export class NonDeterminism extends Error {
+export class NonDeterminism extends FlowControl {
   override readonly name = "NonDeterminism";
+  readonly code = "TESSERA_NON_DETERMINISM";
   constructor(
     message: string,
     readonly details: Record<string, unknown>,
@@ -26,10 +40,15 @@ export class NonDeterminism extends Error {
 
 /** Control-flow errors are never journaled as the outcome of an effect. */
 export function isControl(err: unknown): boolean {
-  return err instanceof Interrupted || err instanceof RunCancelled || err instanceof NonDeterminism;
+  return err instanceof FlowControl;
 }
 
-/** The stored form of an error: a TesseraError keeps its code; anything else is `TESSERA_INTERNAL` with its message. */
+/**
+ * The stored form of an error: a TesseraError keeps its code; anything else is `TESSERA_INTERNAL`
+ * with its message. A blocked run reports its non-determinism as `TESSERA_CONFLICT`, like a run of
+ * an incompatible version: the run's record says what a reader can do about it, not how the engine
+ * noticed.
+ */
 export function errorBody(err: unknown): ErrorBody {
   if (err instanceof TesseraError) return err.toJSON();
   if (err instanceof NonDeterminism)

@@ -18,4 +18,8 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   TESSERA_INTERNAL: 500,
   TESSERA_DEFINITION: 500,
   TESSERA_CONFIG: 500,
+  // Flow control errors stay inside the engine; were one to escape, it is an internal error.
+  TESSERA_INTERRUPTED: 500,
+  TESSERA_CANCELLED: 500,
+  TESSERA_NON_DETERMINISM: 500,
 };
