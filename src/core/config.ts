@@ -52,9 +52,10 @@ export interface ConfigModel<M extends ConfigShape = ConfigShape> {
  */
 export function configModel<M extends ConfigShape>(keys: M & CheckedKeys<M>): ConfigModel<M> {
   for (const [key, spec] of Object.entries(keys)) {
-    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(key)) throw new TypeError(`config key "${key}" must be alphanumeric`);
+    if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(key))
+      throw TesseraError.definition(key, `config key "${key}" must be alphanumeric`);
     if (schemaOf(spec)?.["~standard"] === undefined)
-      throw new TypeError(`config key "${key}" needs a schema (e.g. z.string())`);
+      throw TesseraError.definition(key, `config key "${key}" needs a schema (e.g. z.string())`);
   }
   return Object.freeze({ kind: "config", keys });
 }

@@ -1,4 +1,5 @@
 import type { Context, Entry, EntryOptions, Handler } from "./context.js";
+import { TesseraError } from "./errors.js";
 import type { InferIn, InferOut, Schema } from "./schema.js";
 
 /**
@@ -24,6 +25,6 @@ export function entry(
 ): Entry<unknown, unknown> {
   const [options, handler] = typeof a === "function" ? [{}, a] : [a, b];
   if (typeof handler !== "function")
-    throw new TypeError("entry(options, handler): handler must be a function");
+    throw TesseraError.definition("entry", "entry(options, handler): handler must be a function");
   return { kind: "entry", options, handler };
 }

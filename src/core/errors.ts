@@ -75,6 +75,16 @@ export class TesseraError extends Error {
   static timeout(message: string, details?: unknown): TesseraError {
     return new TesseraError("TESSERA_TIMEOUT", message, { details });
   }
+  /**
+   * A mistake in a definition (a service, entry, event, config model, state, aggregate…), raised
+   * when it is declared; `name` is the offending one, also in `details.name`.
+   *
+   * @example
+   * throw TesseraError.definition("order placed", `event name "order placed" must be dotted words`);
+   */
+  static definition(name: string, message: string): TesseraError {
+    return new TesseraError("TESSERA_DEFINITION", message, { details: { name } });
+  }
 }
 
 /** True for a TesseraError with the given code. */

@@ -1,3 +1,4 @@
+import { TesseraError } from "./errors.js";
 import type { InferIn, InferOut, Schema } from "./schema.js";
 
 /** A declared event: a name and the schema of its payload. */
@@ -30,7 +31,10 @@ export function event<const N extends string, S extends Schema | undefined = und
   options: EventOptions = {},
 ): EventDef<N, InferIn<S>, InferOut<S>> {
   if (!eventName.test(name)) {
-    throw new TypeError(`event name "${name}" must be dotted words of letters, digits, "_" or "-"`);
+    throw TesseraError.definition(
+      name,
+      `event name "${name}" must be dotted words of letters, digits, "_" or "-"`,
+    );
   }
   return { kind: "event", name, schema, durable: options.durable === true };
 }

@@ -1,5 +1,6 @@
 import type { ConfigModel } from "./config.js";
 import type { Entry, EntryRef, Middleware } from "./context.js";
+import { TesseraError } from "./errors.js";
 import type { Identity } from "./identity.js";
 import type { CallPolicies } from "./policies.js";
 import type { Subscription } from "./subscription.js";
@@ -89,15 +90,20 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
   options: ServiceOptions<E>,
 ): ServiceDef<N, E> {
   if (!serviceName.test(name)) {
-    throw new TypeError(
+    throw TesseraError.definition(
+      name,
       `service name "${name}" must be lower-case letters, digits and "-", starting with a letter`,
     );
   }
   const entries: Record<string, EntryRef> = {};
   for (const [key, def] of Object.entries(options.entries ?? {})) {
-    if (!entryName.test(key)) throw new TypeError(`entry name "${name}.${key}" is not an identifier`);
+    if (!entryName.test(key))
+      throw TesseraError.definition(`${name}.${key}`, `entry name "${name}.${key}" is not an identifier`);
     if (def?.kind !== "entry")
-      throw new TypeError(`${name}.${key} is not an entry: declare it with entry(...)`);
+      throw TesseraError.definition(
+        `${name}.${key}`,
+        `${name}.${key} is not an entry: declare it with entry(...)`,
+      );
     entries[key] = Object.freeze({
       ...(def as Entry),
       service: name,
@@ -108,11 +114,14 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
   }
   for (const use of options.uses ?? []) {
     if (typeof use?.feature !== "string")
-      throw new TypeError(`${name}.uses holds something that is not a feature's declaration`);
+      throw TesseraError.definition(name, `${name}.uses holds something that is not a feature's declaration`);
   }
   for (const [key, sub] of Object.entries(options.on ?? {})) {
     if (sub?.kind !== "subscription")
-      throw new TypeError(`${name}.on.${key} is not a subscription: use subscribe(...)`);
+      throw TesseraError.definition(
+        `${name}.on.${key}`,
+        `${name}.on.${key} is not a subscription: use subscribe(...)`,
+      );
   }
   return Object.freeze({
     kind: "service",

@@ -1,3 +1,4 @@
+import { TesseraError } from "../core/errors.js";
 import type { StoredEvent, Upcaster } from "./event-store.js";
 
 /** Upcasters indexed by `type` then `from`, built once per store. */
@@ -7,7 +8,8 @@ export function indexUpcasters(upcasters: readonly Upcaster[] = []): UpcasterInd
   const index = new Map<string, Map<number, Upcaster>>();
   for (const u of upcasters) {
     const byFrom = index.get(u.type) ?? new Map<number, Upcaster>();
-    if (byFrom.has(u.from)) throw new TypeError(`two upcasters of ${u.type} from schema ${u.from}`);
+    if (byFrom.has(u.from))
+      throw TesseraError.definition(u.type, `two upcasters of ${u.type} from schema ${u.from}`);
     byFrom.set(u.from, u);
     index.set(u.type, byFrom);
   }

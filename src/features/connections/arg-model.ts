@@ -58,7 +58,7 @@ export function args<M extends ArgShape>(keys: M): ArgModel<M> {
   for (const [key, spec] of Object.entries(keys)) {
     const schema = "~standard" in spec ? spec : (spec as OptionalArg | undefined)?.schema;
     if (schema?.["~standard"] === undefined)
-      throw new TypeError(`argument "${key}" needs a schema (e.g. z.string())`);
+      throw TesseraError.definition(key, `argument "${key}" needs a schema (e.g. z.string())`);
   }
   return Object.freeze({ kind: "args", keys });
 }

@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import type { UseKey } from "../../core/uses.js";
 import type { ArgModel, ArgShape, ArgsIn, ArgsOut } from "./arg-model.js";
 
@@ -39,7 +40,10 @@ const connectionName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 
 function checkName(name: string): void {
   if (!connectionName.test(name))
-    throw new TypeError(`connection name "${name}" must be dotted words of letters, digits, "_" or "-"`);
+    throw TesseraError.definition(
+      name,
+      `connection name "${name}" must be dotted words of letters, digits, "_" or "-"`,
+    );
 }
 
 /**

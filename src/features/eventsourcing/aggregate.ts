@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import { type EventDef, event } from "../../core/event.js";
 import type { Schema } from "../../core/schema.js";
 import type {
@@ -83,11 +84,11 @@ export function aggregate<const N extends string, S, E extends DomainEvent>(
   options: AggregateOptions<S, E>,
 ): AggregateDef<N, S, E> {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
-    throw new TypeError(`aggregate name "${name}" must be lower-case words joined by "-"`);
+    throw TesseraError.definition(name, `aggregate name "${name}" must be lower-case words joined by "-"`);
   }
   const every = options.snapshots?.every;
   if (every !== undefined && !(Number.isInteger(every) && every > 0)) {
-    throw new TypeError(`${name}: snapshots.every must be a positive integer`);
+    throw TesseraError.definition(name, `${name}: snapshots.every must be a positive integer`);
   }
   const pascal = pascalCase(name);
   const events = new Map<string, EventDef>();

@@ -1,4 +1,5 @@
 import { type Codec, jsonCodec } from "../../core/codec.js";
+import { TesseraError } from "../../core/errors.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { Transport } from "../../core/transport.js";
 import type { EventStore } from "../../ports/event-store.js";
@@ -49,7 +50,7 @@ export class EventSourcing implements RepositoryHost {
     this.log = options.logger ?? createLogger({ level: "warn" });
     const names = new Set<string>();
     for (const p of options.projections ?? []) {
-      if (names.has(p.name)) throw new TypeError(`projection "${p.name}" is given twice`);
+      if (names.has(p.name)) throw TesseraError.definition(p.name, `projection "${p.name}" is given twice`);
       names.add(p.name);
     }
     this.inline = (options.projections ?? []).filter((p) => p.mode === "inline");
@@ -121,7 +122,7 @@ export class EventSourcing implements RepositoryHost {
   private find(projection: ProjectionDef | string): ProjectionDef {
     const name = typeof projection === "string" ? projection : projection.name;
     const p = this.options.projections?.find((q) => q.name === name);
-    if (p === undefined) throw new TypeError(`unknown projection "${name}"`);
+    if (p === undefined) throw TesseraError.definition(name, `unknown projection "${name}"`);
     return p;
   }
 

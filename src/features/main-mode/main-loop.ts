@@ -1,4 +1,5 @@
 import type { Context } from "../../core/context.js";
+import { TesseraError } from "../../core/errors.js";
 import type { ServiceUse } from "../../core/uses.js";
 
 /** The name of the main-mode plugin, and of the feature of `mainLoop`. */
@@ -37,7 +38,7 @@ export interface MainLoop extends ServiceUse {
  */
 export function mainLoop(run: (ctx: Context) => unknown, options: MainLoopOptions = {}): MainLoop {
   if (typeof run !== "function")
-    throw new TypeError("mainLoop needs a function: mainLoop(async (ctx) => { … })");
+    throw TesseraError.definition("mainLoop", "mainLoop needs a function: mainLoop(async (ctx) => { … })");
   return { feature: MAIN_MODE, run, options };
 }
 

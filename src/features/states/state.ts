@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import type { InferOut, Schema } from "../../core/schema.js";
 import type { UseKey } from "../../core/uses.js";
 import type { Delta } from "./delta.js";
@@ -71,10 +72,13 @@ export function state<const N extends string, S extends Schema>(
   options: StateOptions<InferOut<S>>,
 ): StateDef<N, InferOut<S> & object> {
   if (!stateName.test(name)) {
-    throw new TypeError(`state name "${name}" must be dotted words of letters, digits, "_" or "-"`);
+    throw TesseraError.definition(
+      name,
+      `state name "${name}" must be dotted words of letters, digits, "_" or "-"`,
+    );
   }
   if (typeof options?.initial !== "object" || options.initial === null || Array.isArray(options.initial)) {
-    throw new TypeError(`state "${name}" needs an object as its initial value`);
+    throw TesseraError.definition(name, `state "${name}" needs an object as its initial value`);
   }
   return Object.freeze({
     kind: "state",

@@ -124,13 +124,22 @@ describe("projections", () => {
     await es.rebuild(inlineView.name);
     expect(await store.getDocument(asyncView.name, a.id)).toEqual({ count: 5, events: 2 });
     expect(await store.findDocuments(inlineView.name)).toEqual([{ id: a.id, doc: { count: 5, events: 2 } }]);
-    await expect(es.rebuild("nope")).rejects.toThrow(TypeError);
+    await expect(es.rebuild("nope")).rejects.toMatchObject({
+      code: "TESSERA_DEFINITION",
+      message: 'unknown projection "nope"',
+      details: { name: "nope" },
+    });
     await es.stop();
   });
 
   it("refuses two projections of the same name", () => {
-    expect(() =>
-      eventSourcing({ store: memoryEventStore(), projections: [totals("async"), totals("async")] }),
-    ).toThrow(TypeError);
+    let thrown: unknown;
+    try {
+      eventSourcing({ store: memoryEventStore(), projections: [totals("async"), totals("async")] });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: "TESSERA_DEFINITION", details: { name: totals("async").name } });
+    expect((thrown as Error).message).toContain(`"${totals("async").name}" is given twice`);
   });
 });
