@@ -1,6 +1,7 @@
-import type { FlowGraph, GraphNode } from "./flow-graph.js";
+import { layout as dagreLayout, type EdgeLabel, Graph, type NodeLabel } from "@dagrejs/dagre";
+import type { FlowGraph, GraphEdge, GraphNode } from "./flow-graph.js";
 
-/** A node placed on the canvas: centre, size. */
+/** A node placed on the canvas: centre, size, and its rank from the top. */
 export interface Placed {
   readonly node: GraphNode;
   readonly x: number;
@@ -10,19 +11,32 @@ export interface Placed {
   readonly layer: number;
 }
 
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** An edge routed around the nodes: the points of its line, and where its label goes. */
+export interface Routed {
+  readonly edge: GraphEdge;
+  /** From the source's border to the target's; at least two points. */
+  readonly points: readonly Point[];
+  /** The centre of the label, for a labelled edge. */
+  readonly label?: Point;
+}
+
 export interface Layout {
   readonly placed: ReadonlyMap<string, Placed>;
-  /** Edges that go back up (loops): drawn around the right side. */
-  readonly back: ReadonlySet<number>;
+  readonly edges: readonly Routed[];
   readonly width: number;
   readonly height: number;
 }
 
 const CHAR = 7.4;
-const LAYER_GAP = 64;
-const NODE_GAP = 36;
 const MARGIN = 24;
+/** Room above the drawing for the title. */
 const TOP = 56;
+const MIN_WIDTH = 320;
 
 /** Width and height of a node's box for its text. */
 export function sizeOf(n: GraphNode): { w: number; h: number } {
@@ -33,98 +47,58 @@ export function sizeOf(n: GraphNode): { w: number; h: number } {
   return { w, h: n.detail === undefined ? 36 : 50 };
 }
 
+/** Width and height of an edge's label (as svg.ts draws it). */
+export const labelSize = (label: string) => ({ w: label.length * 6.4 + 10, h: 16 });
+
+/** Where the line from `from` towards a diamond's centre crosses the diamond's border. */
+function onDiamond(p: Placed, from: Point): Point {
+  const dx = from.x - p.x;
+  const dy = from.y - p.y;
+  const t = 1 / (Math.abs(dx) / (p.w / 2) + Math.abs(dy) / (p.h / 2) || 1);
+  return { x: p.x + dx * t, y: p.y + dy * t };
+}
+
 /**
- * A layered layout (top to bottom): each node on the layer of its longest path from the start
- * (edges going back are set aside), nodes of a layer ordered by the mean position of their
- * predecessors, layers centred.
+ * A layered layout, top to bottom, by dagre (the layout of Graphviz's dot): edges that go back
+ * (loops) are reversed for the ranking and routed back up beside the nodes, the nodes of a rank
+ * are ordered to cross few edges, so the branches of a choice or a fork stand side by side, and
+ * edges spanning several ranks bend around the nodes between; labels get a place of their own.
  */
 export function layout(graph: FlowGraph): Layout {
-  const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
-  const edges = graph.edges.filter((e) => index.has(e.from) && index.has(e.to));
-  const out = new Map<string, number[]>();
-  edges.forEach((e, i) => {
-    out.set(e.from, [...(out.get(e.from) ?? []), i]);
-  });
-  // Back edges: those reaching a node on the DFS stack.
-  const back = new Set<number>();
-  const seen = new Set<string>();
-  const onStack = new Set<string>();
-  const dfs = (id: string) => {
-    seen.add(id);
-    onStack.add(id);
-    for (const i of out.get(id) ?? []) {
-      const to = edges[i]!.to;
-      if (onStack.has(to) || to === id) back.add(i);
-      else if (!seen.has(to)) dfs(to);
-    }
-    onStack.delete(id);
-  };
-  for (const n of graph.nodes) if (!seen.has(n.id)) dfs(n.id);
-  // Longest path layering over the forward edges (Kahn's order).
-  const indeg = new Map(graph.nodes.map((n) => [n.id, 0]));
-  edges.forEach((e, i) => {
-    if (!back.has(i)) indeg.set(e.to, indeg.get(e.to)! + 1);
-  });
-  const layer = new Map(graph.nodes.map((n) => [n.id, 0]));
-  const queue = graph.nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    for (const i of out.get(id) ?? []) {
-      if (back.has(i)) continue;
-      const to = edges[i]!.to;
-      layer.set(to, Math.max(layer.get(to)!, layer.get(id)! + 1));
-      indeg.set(to, indeg.get(to)! - 1);
-      if (indeg.get(to) === 0) queue.push(to);
-    }
-  }
-  // The end goes below everything.
-  const end = graph.nodes.find((n) => n.kind === "end");
-  const deepest = Math.max(0, ...[...layer.values()]);
-  if (end !== undefined) layer.set(end.id, Math.max(layer.get(end.id)!, deepest));
-  const layers: string[][] = [];
+  const g = new Graph<object, NodeLabel, EdgeLabel>({ multigraph: true });
+  g.setGraph({ rankdir: "TB", nodesep: 36, ranksep: 48, edgesep: 16, marginx: MARGIN, marginy: 0 });
+  const ids = new Set(graph.nodes.map((n) => n.id));
   for (const n of graph.nodes) {
-    const l = layer.get(n.id)!;
-    layers[l] = [...(layers[l] ?? []), n.id];
+    const { w, h } = sizeOf(n);
+    g.setNode(n.id, { width: w, height: h });
   }
-  // Order within a layer by the mean position of the predecessors (one sweep down).
-  const pos = new Map<string, number>();
-  for (const ids of layers) {
-    if (ids === undefined) continue;
-    const key = (id: string) => {
-      const preds = edges
-        .filter((e, i) => !back.has(i) && e.to === id && pos.has(e.from))
-        .map((e) => pos.get(e.from)!);
-      return preds.length === 0 ? index.get(id)! : preds.reduce((a, b) => a + b, 0) / preds.length;
-    };
-    ids.sort((a, b) => key(a) - key(b) || index.get(a)! - index.get(b)!);
-    ids.forEach((id, i) => {
-      pos.set(id, i - (ids.length - 1) / 2);
-    });
-  }
-  const sizes = new Map(graph.nodes.map((n) => [n.id, sizeOf(n)]));
-  const rowWidth = (ids: string[]) =>
-    ids.reduce((a, id) => a + sizes.get(id)!.w, 0) + NODE_GAP * (ids.length - 1);
-  const width =
-    Math.max(320, ...layers.filter(Boolean).map(rowWidth)) + MARGIN * 2 + (back.size > 0 ? 80 : 0);
-  const placed = new Map<string, Placed>();
-  let y = TOP;
-  layers.forEach((ids, l) => {
-    if (ids === undefined) return;
-    const h = Math.max(...ids.map((id) => sizes.get(id)!.h));
-    let x = (width - (back.size > 0 ? 80 : 0) - rowWidth(ids)) / 2;
-    for (const id of ids) {
-      const s = sizes.get(id)!;
-      placed.set(id, {
-        node: graph.nodes[index.get(id)!]!,
-        x: x + s.w / 2,
-        y: y + h / 2,
-        w: s.w,
-        h: s.h,
-        layer: l,
-      });
-      x += s.w + NODE_GAP;
-    }
-    y += h + LAYER_GAP;
+  const edges = graph.edges.filter((e) => ids.has(e.from) && ids.has(e.to));
+  edges.forEach((e, i) => {
+    const size = e.label === undefined ? { w: 0, h: 0 } : labelSize(e.label);
+    g.setEdge(e.from, e.to, { width: size.w, height: size.h, labelpos: "c" }, String(i));
   });
-  return { placed, back, width, height: y - LAYER_GAP + MARGIN };
+  dagreLayout(g);
+  const drawn = g.graph() as { width?: number; height?: number };
+  const width = Math.max(MIN_WIDTH, drawn.width ?? 0);
+  // A drawing narrower than the least width is centred in it.
+  const dx = (width - (drawn.width ?? 0)) / 2;
+  const at = (p: { x?: number; y?: number }): Point => ({ x: (p.x ?? 0) + dx, y: (p.y ?? 0) + TOP });
+  const placed = new Map<string, Placed>();
+  for (const n of graph.nodes) {
+    const label = g.node(n.id);
+    const { x, y } = at(label);
+    placed.set(n.id, { node: n, x, y, w: label.width, h: label.height, layer: label.rank ?? 0 });
+  }
+  const routed = edges.map((edge, i): Routed => {
+    const label = g.edge(edge.from, edge.to, String(i))!;
+    const points = (label.points ?? []).map(at);
+    // dagre ends an edge on the node's box; a diamond's border is inside it.
+    const a = placed.get(edge.from)!;
+    const b = placed.get(edge.to)!;
+    if (a.node.kind === "choice" && points.length > 1) points[0] = onDiamond(a, points[1]!);
+    if (b.node.kind === "choice" && points.length > 1)
+      points[points.length - 1] = onDiamond(b, points[points.length - 2]!);
+    return edge.label === undefined ? { edge, points } : { edge, points, label: at(label) };
+  });
+  return { placed, edges: routed, width, height: (drawn.height ?? 0) + TOP + MARGIN };
 }

@@ -1,11 +1,32 @@
 import type { FlowGraph, NodeState } from "./flow-graph.js";
-import { layout, type Placed } from "./layout.js";
+import { labelSize, layout, type Placed, type Point } from "./layout.js";
 import { palette } from "./palette.js";
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const r = (n: number) => Math.round(n * 10) / 10;
 const FONT = 'font-family="DejaVu Sans, Arial, Helvetica, sans-serif"';
+
+/**
+ * A smooth line through the routed points (a uniform B-spline, as d3's curveBasis draws dagre's
+ * edges): it starts and ends on the first and last points and bends towards the others.
+ */
+function smooth(points: readonly Point[]): string {
+  const [first, ...rest] = points;
+  if (first === undefined) return "";
+  if (rest.length <= 1)
+    return `M ${r(first.x)} ${r(first.y)}${rest.map((p) => ` L ${r(p.x)} ${r(p.y)}`).join("")}`;
+  let d = `M ${r(first.x)} ${r(first.y)}`;
+  let p0 = first;
+  let p1 = rest[0]!;
+  d += ` L ${r((5 * p0.x + p1.x) / 6)} ${r((5 * p0.y + p1.y) / 6)}`;
+  for (const p of [...rest.slice(1), rest[rest.length - 1]!]) {
+    d += ` C ${r((2 * p0.x + p1.x) / 3)} ${r((2 * p0.y + p1.y) / 3)}, ${r((p0.x + 2 * p1.x) / 3)} ${r((p0.y + 2 * p1.y) / 3)}, ${r((p0.x + 4 * p1.x + p.x) / 6)} ${r((p0.y + 4 * p1.y + p.y) / 6)}`;
+    p0 = p1;
+    p1 = p;
+  }
+  return `${d} L ${r(p1.x)} ${r(p1.y)}`;
+}
 
 function colours(p: Placed, run: boolean): { fill: string; stroke: string; text: string } {
   if (p.node.kind === "start" || p.node.kind === "end") {
@@ -64,56 +85,22 @@ function box(p: Placed, run: boolean): string {
  */
 export function toSvg(graph: FlowGraph): string {
   const run = graph.status !== undefined;
-  const { placed, back, width, height: h0 } = layout(graph);
+  const { placed, edges, width, height: h0 } = layout(graph);
   const legendStates: NodeState[] = ["done", "running", "waiting", "failed", "compensated", "pending"];
   const height = h0 + (run ? 40 : 0);
   const parts: string[] = [];
-  const right = Math.max(...[...placed.values()].map((p) => p.x + p.w / 2));
-  const edges = graph.edges.filter((e) => placed.has(e.from) && placed.has(e.to));
-  let widest = width;
-  edges.forEach((e, i) => {
-    const a = placed.get(e.from)!;
-    const b = placed.get(e.to)!;
-    let d: string;
-    let lx: number;
-    let ly: number;
-    if (back.has(graph.edges.indexOf(e)) || b.layer <= a.layer) {
-      const out = right + 40 + (i % 3) * 10;
-      d = `M ${r(a.x + a.w / 2)} ${r(a.y)} C ${r(out)} ${r(a.y)}, ${r(out)} ${r(b.y)}, ${r(b.x + b.w / 2)} ${r(b.y)}`;
-      lx = out - 20;
-      ly = (a.y + b.y) / 2;
-    } else if (b.layer - a.layer > 1) {
-      // Over several layers: around the boxes in between, on their right.
-      const between = [...placed.values()].filter((p) => p.layer > a.layer && p.layer < b.layer);
-      const side = Math.max(a.x, b.x, ...between.map((p) => p.x + p.w / 2)) + 28;
-      const y1 = a.y + a.h / 2;
-      const y2 = b.y - b.h / 2;
-      const mid = (y1 + y2) / 2;
-      d =
-        `M ${r(a.x)} ${r(y1)} C ${r(a.x)} ${r(y1 + 24)}, ${r(side)} ${r(y1 + 12)}, ${r(side)} ${r(mid)} ` +
-        `S ${r(b.x)} ${r(y2 - 24)}, ${r(b.x)} ${r(y2 - 2)}`;
-      lx = side;
-      ly = mid;
-      widest = Math.max(widest, side + (e.label?.length ?? 0) * 3.2 + 12);
-    } else {
-      const y1 = a.y + a.h / 2;
-      const y2 = b.y - b.h / 2;
-      const dy = (y2 - y1) / 2;
-      d = `M ${r(a.x)} ${r(y1)} C ${r(a.x)} ${r(y1 + dy)}, ${r(b.x)} ${r(y2 - dy)}, ${r(b.x)} ${r(y2 - 2)}`;
-      lx = (a.x + b.x) / 2;
-      ly = (y1 + y2) / 2;
-    }
+  for (const { edge, points, label } of edges) {
     parts.push(
-      `<path class="edge" d="${d}" fill="none" stroke="#4b5563" stroke-width="1.5" marker-end="url(#arrow)"/>`,
+      `<path class="edge" d="${smooth(points)}" fill="none" stroke="#4b5563" stroke-width="1.5" marker-end="url(#arrow)"/>`,
     );
-    if (e.label !== undefined) {
-      const w = e.label.length * 6.4 + 10;
+    if (edge.label !== undefined && label !== undefined) {
+      const { w, h } = labelSize(edge.label);
       parts.push(
-        `<g class="edge-label"><rect x="${r(lx - w / 2)}" y="${r(ly - 9)}" width="${r(w)}" height="16" rx="3" fill="#ffffff" stroke="#d1d5db"/>` +
-          `<text x="${r(lx)}" y="${r(ly + 3)}" text-anchor="middle" font-size="11" fill="#374151">${esc(e.label)}</text></g>`,
+        `<g class="edge-label"><rect x="${r(label.x - w / 2)}" y="${r(label.y - h / 2 - 1)}" width="${r(w)}" height="${h}" rx="3" fill="#ffffff" stroke="#d1d5db"/>` +
+          `<text x="${r(label.x)}" y="${r(label.y + 3)}" text-anchor="middle" font-size="11" fill="#374151">${esc(edge.label)}</text></g>`,
       );
     }
-  });
+  }
   for (const p of placed.values()) parts.push(box(p, run));
   const title = run ? `${graph.title} — ${graph.status}` : graph.title;
   const header = `<text class="title" x="24" y="32" font-size="16" font-weight="bold" fill="#111827">${esc(title)}</text>`;
@@ -127,9 +114,9 @@ export function toSvg(graph: FlowGraph): string {
       })
       .join("");
   }
-  const w = Math.max(widest + 12, run ? 24 + legendStates.length * 120 : 0, title.length * 9 + 48);
+  const w = Math.max(width, run ? 24 + legendStates.length * 120 : 0, title.length * 9 + 48);
   // The drawing is centred when the legend or the title is wider than it.
-  const dx = widest > width ? 0 : (w - width) / 2;
+  const dx = (w - width) / 2;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${r(w)}" height="${r(height)}" viewBox="0 0 ${r(w)} ${r(height)}" ${FONT} role="img" aria-label="${esc(title)}">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4b5563"/></marker></defs>` +
