@@ -33,8 +33,8 @@ export const placeOrder = flow(
       })),
     ],
   },
-  async (ctx, { customer, amount, country, ...given }) => {
-    const orderId = given.orderId ?? ctx.uuid();
+  async (ctx, { customer, amount, country, orderId: given }) => {
+    const orderId = given ?? ctx.uuid();
     const payment = await ctx.call(payments.entries.charge, { orderId, customer, amount });
     // tryCall gives the outcome instead of throwing, and lets the engine's own stops (a cancel, a
     // shutdown) through untouched.
@@ -42,16 +42,14 @@ export const placeOrder = flow(
     if (shipped.kind === "ok") {
       return { orderId, paymentId: payment.paymentId, trackingId: shipped.value.trackingId };
     }
-    // The compensating step: a journaled call too, so it runs once even if the process dies here.
-    // (The engine's `compensate` option belongs to local steps, `ctx.step`; it cannot call a service.)
+    // The compensating step, a journaled call too: a replay reads it back, and a refund that was in
+    // flight when the process died is sent again (refunding twice is refunding once). The engine's
+    // own `compensate` option belongs to local steps (`ctx.step`), which cannot call a service.
     await ctx.call(payments.entries.refund, { paymentId: payment.paymentId });
     const cause = shipped.kind === "no-content" ? "shipping answered nothing" : shipped.error.message;
     throw TesseraError.conflict(
       `order ${orderId} not shipped (${cause}): payment ${payment.paymentId} refunded`,
-      {
-        orderId,
-        paymentId: payment.paymentId,
-      },
+      { orderId, paymentId: payment.paymentId },
     );
   },
 );
