@@ -19,7 +19,7 @@ import { callHttpService } from "./http-call.js";
 import { Interpreter, type ServiceCaller } from "./interpreter.js";
 import { parseDefinition } from "./parse-definition.js";
 import { parseFields } from "./parse-fields.js";
-import { type RegistryItem, ServiceRegistry, shapeOf, targetOf } from "./registry.js";
+import { type RegistryItem, ServiceRegistry, shapeOf, targetOf } from "./service-registry.js";
 import { type RunSnapshot, type ServiceTarget, SNAPSHOT_STEP } from "./run-snapshot.js";
 
 export interface DeclaredFlowsOptions {

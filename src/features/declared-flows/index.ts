@@ -24,4 +24,4 @@ export type {
 export type { FieldErrors } from "./field-errors.js";
 export { machineryService } from "./machinery-service.js";
 export { parseDefinition } from "./parse-definition.js";
-export type { RegistryItem } from "./registry.js";
+export type { RegistryItem } from "./service-registry.js";
