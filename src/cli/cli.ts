@@ -1,13 +1,13 @@
 import { findConfigFile, loadProject } from "../config/load-project.js";
 import { TesseraError } from "../core/errors.js";
 import { type OptionValues, parseArgs } from "./args.js";
+import { builtinCommands, findBuiltin } from "./builtin-commands.js";
 import { CliError } from "./cli-error.js";
 import { type CliCommand, type CliContext, globalOptions, projectLoader, projectOptions } from "./command.js";
 import { projectCommand } from "./commands/project-command.js";
 import { commandHelp, globalHelp } from "./help.js";
 import { type Output, processOutput } from "./output.js";
 import { packageInfo } from "./package-info.js";
-import { builtinCommands, findBuiltin } from "./registry.js";
 
 /** Splits off the command name: the first argument that is neither an option nor a global option's value. */
 function splitCommand(argv: readonly string[]): { name: string | undefined; rest: string[] } {
