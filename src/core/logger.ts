@@ -87,8 +87,9 @@ function envLevel(): LogLevel | undefined {
 }
 
 /**
- * A small structured logger (JSON lines or pretty text). Any object with the {@link Logger}
- * methods (pino, for instance) can be passed to a node instead.
+ * A small structured logger (JSON lines or pretty text), the zero-dependency default. Any object
+ * with the {@link Logger} methods can be passed to a node instead: pino through `pinoLogger` of
+ * `tesserae/pino` (pino itself takes fields first, `info(fields, msg)`).
  *
  * @example
  * const log = createLogger({ level: "debug", format: "pretty" });
