@@ -3,17 +3,20 @@ import { hostname } from "node:os";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
-import { validate } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
+import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
 import type { CallInvoker } from "./call-effect.js";
 import { postCallback } from "./callback.js";
+import { ClaimLoop } from "./claim-loop.js";
 import { CronScheduler } from "./cron-scheduler.js";
-import { type Ending, type ExecutionHost, RunExecution } from "./execution.js";
+import type { Ending } from "./end-run.js";
 import type { FlowDef } from "./flow.js";
+import { FlowDefinitions } from "./flow-definitions.js";
 import { flowsService } from "./flows-service.js";
 import { GroupCommit } from "./group-commit.js";
 import { newRunId } from "./run-id.js";
+import { RunWaiters } from "./run-waiters.js";
 import type { SignalDef } from "./signal.js";
 
 export interface FlowEngineOptions {
@@ -50,16 +53,15 @@ export interface StartOptions {
   readonly callbackUrl?: string;
 }
 
-type Waiter = (ending: Ending) => void;
-
 /**
  * The durable flow engine of a worker: it starts runs, claims due ones from the store (with
- * leases, so that many workers share the work), executes them and serves the `flows` service.
+ * leases, so that many workers share the work) and executes them. Its HTTP and bus face is
+ * `flowsService(engine)`, composed by whoever hosts it.
  *
  * @example
  * const engine = createFlowEngine({ store: sqliteFlowStore({ database: new Database(".tesserae/flows.db") }), flows: [processText] });
  * // The engine is a plugin of the node: it starts and stops with it.
- * const node = createNode({ services: [text, engine.service], plugins: [engine], transport: memoryTransport() });
+ * const node = createNode({ services: [text, flowsService(engine)], plugins: [engine], transport: memoryTransport() });
  * await node.start();
  */
 export class FlowEngine implements NodePlugin {
@@ -69,56 +71,40 @@ export class FlowEngine implements NodePlugin {
   /** The HTTP and bus face of the engine: give it to `createNode`. */
   readonly service: ServiceDef;
   readonly syncWaitMs: number;
-  private readonly flows = new Map<string, FlowDef>();
-  /** Names of the flows added with `define` (they may be replaced; the ones given in code may not). */
-  private readonly declared = new Set<string>();
-  private readonly executions = new Map<string, RunExecution>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
-  /** The endings of the executions running here, for starters that wait in this process. */
-  private readonly endings = new Map<string, Promise<Ending>>();
-  /** True when the store may hold due runs beyond what the last claim took. */
-  private backlog = true;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly concurrency: number;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
-  private readonly commit: GroupCommit;
-  private readonly cron: CronScheduler;
-  private host: ExecutionHost | undefined;
-  private logger: Logger | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private renewer: NodeJS.Timeout | undefined;
-  private pollScheduled = false;
-  private polling = false;
-  private running = false;
   readonly now: () => number;
+  private readonly defs: FlowDefinitions;
+  private readonly waiters: RunWaiters;
+  private readonly commit: GroupCommit;
+  private readonly loop: ClaimLoop;
+  private readonly cron: CronScheduler;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.store = options.store;
     this.workerId = options.workerId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
-    this.concurrency = options.concurrency ?? 100;
-    this.leaseMs = options.leaseMs ?? 30_000;
-    this.pollMs = options.pollMs ?? 1000;
+    const leaseMs = options.leaseMs ?? 30_000;
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
-    for (const f of options.flows) {
-      if (this.flows.has(f.name))
-        throw new TesseraError("TESSERA_DEFINITION", `flow "${f.name}" is given twice`);
-      this.flows.set(f.name, f);
-    }
+    this.defs = new FlowDefinitions(options.flows);
+    this.waiters = new RunWaiters(this.store, this.now);
     this.commit = new GroupCommit({
       store: this.store,
       owner: this.workerId,
-      leaseMs: this.leaseMs,
+      leaseMs,
       now: this.now,
       maxInFlight: options.commitConcurrency ?? 1,
       maxBatch: 1000,
-      onCancelled: (ids) => {
-        for (const id of ids) {
-          const x = this.executions.get(id);
-          if (x !== undefined) x.cancelRequested = true;
-        }
-      },
+      onCancelled: (ids) => this.loop.requestCancel(ids),
+    });
+    this.loop = new ClaimLoop({
+      store: this.store,
+      workerId: this.workerId,
+      concurrency: options.concurrency ?? 100,
+      leaseMs,
+      pollMs: options.pollMs ?? 1000,
+      now: this.now,
+      definitions: this.defs,
+      commit: this.commit,
+      waiters: this.waiters,
     });
     this.cron = new CronScheduler(options.flows, this.now, (f, input, key) =>
       this.startRun(f, input as never, { idempotencyKey: key }).then(() => undefined),
@@ -128,7 +114,7 @@ export class FlowEngine implements NodePlugin {
 
   /** The flows this engine runs. */
   get definitions(): readonly FlowDef[] {
-    return [...this.flows.values()];
+    return this.defs.all;
   }
 
   /**
@@ -140,60 +126,43 @@ export class FlowEngine implements NodePlugin {
    * engine.define(flow("late", {}, async (ctx) => ctx.now()));
    */
   define(def: FlowDef): void {
-    const prev = this.flows.get(def.name);
-    if (prev !== undefined && !this.declared.has(def.name))
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
-        `flow "${def.name}" is defined in code: it cannot be replaced`,
-      );
-    this.declared.add(def.name);
-    this.flows.set(def.name, def);
-    this.wake();
+    this.defs.define(def);
+    this.loop.wake();
   }
 
   /** The flow of that name, or `TESSERA_NOT_FOUND`. */
   flow(name: string): FlowDef {
-    const f = this.flows.get(name);
-    if (f === undefined) throw TesseraError.notFound(`no flow "${name}"`);
-    return f;
+    return this.defs.get(name);
   }
 
   /** Runs the migrations, takes back this worker's own runs and starts claiming and scheduling (the node calls it when the engine is one of its plugins). */
   async start(node: TesseraNode): Promise<void> {
-    if (this.running) return;
+    if (this.loop.running) return;
     const invoker: CallInvoker = (ref, input, meta, options) => node.invoke(ref, input, meta, options);
-    this.logger = (this.options.logger ?? node.logger).child({ component: "flows", worker: this.workerId });
-    this.host = {
-      logger: this.logger,
+    const logger = (this.options.logger ?? node.logger).child({ component: "flows", worker: this.workerId });
+    await this.store.migrate();
+    const taken = await this.store.releaseAll(this.workerId, this.now());
+    if (taken > 0) logger.info("runs of a previous incarnation released", { runs: taken });
+    this.loop.start({
+      logger,
       commit: this.commit,
       invoker,
       inlineSleepMs: this.options.inlineSleepMs ?? 1000,
       now: this.now,
       notify: postCallback,
-    };
-    await this.store.migrate();
-    const taken = await this.store.releaseAll(this.workerId, this.now());
-    if (taken > 0) this.logger.info("runs of a previous incarnation released", { runs: taken });
-    this.running = true;
-    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
-    this.wake();
+    });
     this.cron.start();
-    this.logger.info("flow engine started", { flows: [...this.flows.keys()], store: this.store.kind });
+    logger.info("flow engine started", { flows: this.defs.names, store: this.store.kind });
   }
 
   /** Stops claiming, interrupts the executions (their runs are released for the next worker), drains the writes. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.loop.running) return;
     this.cron.stop();
-    clearTimeout(this.poller);
-    clearInterval(this.renewer);
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    for (const x of this.executions.values()) x.interrupt();
+    this.loop.halt();
     await this.commit.drain();
     await this.store.releaseAll(this.workerId, this.now());
-    this.executions.clear();
+    this.loop.forget();
     if (this.options.closeStore) await this.store.close();
   }
 
@@ -218,7 +187,7 @@ export class FlowEngine implements NodePlugin {
     const f = this.flow(def.name) as FlowDef;
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
-    const owned = this.running && this.executions.size < this.concurrency;
+    const owned = this.loop.hasRoom;
     const { run, created } = await this.commit.create({
       id: newRunId(),
       flow: f.name,
@@ -229,9 +198,9 @@ export class FlowEngine implements NodePlugin {
       owner: owned ? this.workerId : undefined,
     });
     let ending: Promise<Ending> | undefined;
-    if (created && owned) ending = this.launch(run, true);
-    else if (created) this.wake();
-    return { run, created, ending: ending ?? this.endings.get(run.id) };
+    if (created && owned) ending = this.loop.launch(run, true);
+    else if (created) this.loop.wake();
+    return { run, created, ending: ending ?? this.waiters.local(run.id) };
   }
 
   /** Starts a run and waits for its end; resolves with the output, rejects with the run's error. */
@@ -252,58 +221,13 @@ export class FlowEngine implements NodePlugin {
    * How the run ended, from the execution in this process when there is one (no read of the store),
    * else as {@link awaitRun} finds it.
    */
-  async settled(
-    runId: string,
-    waitMs = this.syncWaitMs,
-  ): Promise<Pick<RunRecord, "status" | "output" | "error">> {
-    const local = this.endings.get(runId);
-    if (local !== undefined) {
-      const e = await local;
-      if (e.status !== "interrupted" && terminalStatuses.has(e.status))
-        return e as Pick<RunRecord, "status" | "output" | "error">;
-    }
-    return this.awaitRun(runId, waitMs);
+  settled(runId: string, waitMs = this.syncWaitMs): Promise<Pick<RunRecord, "status" | "output" | "error">> {
+    return this.waiters.settled(runId, waitMs);
   }
 
   /** Resolves when the run ends, or after `waitMs` with what the store says then. */
-  async awaitRun(runId: string, waitMs = this.syncWaitMs): Promise<RunRecord> {
-    const current = await this.store.getRun(runId);
-    if (current === undefined) throw TesseraError.notFound(`no run ${runId}`);
-    if (terminalStatuses.has(current.status)) return current;
-    const deadline = this.now() + waitMs;
-    return new Promise<RunRecord>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const set = this.waiters.get(runId) ?? new Set<Waiter>();
-      this.waiters.set(runId, set);
-      const finish = (run: RunRecord) => {
-        clearTimeout(timer);
-        set.delete(onEnd);
-        if (set.size === 0) this.waiters.delete(runId);
-        resolve(run);
-      };
-      const onEnd: Waiter = (e) => {
-        if (e.status !== "interrupted" && terminalStatuses.has(e.status))
-          finish({
-            ...current,
-            status: e.status,
-            output: e.output,
-            error: e.error,
-            owner: undefined,
-            leaseUntil: undefined,
-            dueAt: undefined,
-            updatedAt: this.now(),
-          });
-      };
-      set.add(onEnd);
-      // Another worker may finish it: look at the store now and then.
-      const check = async () => {
-        const run = await this.store.getRun(runId).catch(() => undefined);
-        if (run !== undefined && (terminalStatuses.has(run.status) || this.now() >= deadline)) finish(run);
-        else if (this.now() >= deadline) finish(current);
-        else timer = setTimeout(check, Math.min(250, Math.max(1, deadline - this.now())));
-      };
-      timer = setTimeout(check, Math.min(250, waitMs));
-    });
+  awaitRun(runId: string, waitMs = this.syncWaitMs): Promise<RunRecord> {
+    return this.waiters.awaitRun(runId, waitMs);
   }
 
   /** Delivers a signal to a run; its payload is validated when one of the engine's flows declares it. */
@@ -311,21 +235,21 @@ export class FlowEngine implements NodePlugin {
     const name = typeof sig === "string" ? sig : sig.name;
     const run = await this.store.getRun(runId);
     if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
-    const declared = this.flows.get(run.flow)?.options.signals?.find((s) => s.name === name);
+    const declared = this.defs.find(run.flow)?.options.signals?.find((s) => s.name === name);
     const schema = typeof sig === "string" ? declared?.schema : sig.schema;
     const value =
       schema === undefined ? payload : await validate(schema, payload, `payload of signal ${name}`);
     if (!(await this.store.sendSignal(runId, name, value, this.now()))) {
       throw TesseraError.conflict(`run ${runId} is ${run.status}: it takes no more signals`);
     }
-    this.wake();
+    this.loop.wake();
     return run;
   }
 
   /** Delivers a bus event to the runs waiting for it. */
   async deliverEvent(eventName: string, payload: unknown): Promise<number> {
     const n = await this.store.signalWaiting(`event:${eventName}`, payload, this.now());
-    if (n > 0) this.wake();
+    if (n > 0) this.loop.wake();
     return n;
   }
 
@@ -333,9 +257,8 @@ export class FlowEngine implements NodePlugin {
   async cancel(runId: string): Promise<RunRecord> {
     const run = await this.store.requestCancel(runId, this.now());
     if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
-    const x = this.executions.get(runId);
-    if (x !== undefined) x.cancelRequested = true;
-    this.wake();
+    this.loop.requestCancel([runId]);
+    this.loop.wake();
     return run;
   }
 
@@ -351,155 +274,8 @@ export class FlowEngine implements NodePlugin {
     if (existing.status === "completed")
       throw TesseraError.conflict(`run ${runId} completed: nothing to retry`);
     const run = await this.store.retry(runId, this.flow(existing.flow).version, this.now());
-    this.wake();
+    this.loop.wake();
     return run!;
-  }
-
-  // --- claiming and executing ---------------------------------------------------------------------
-
-  /** Something became due in the store: claim at once. */
-  private wake(): void {
-    this.backlog = true;
-    this.schedulePoll(0);
-  }
-
-  private schedulePoll(delay: number): void {
-    if (!this.running) return;
-    if (delay === 0) {
-      if (this.pollScheduled) return;
-      this.pollScheduled = true;
-      setImmediate(() => {
-        this.pollScheduled = false;
-        void this.poll();
-      });
-      return;
-    }
-    clearTimeout(this.poller);
-    this.poller = setTimeout(() => void this.poll(), delay);
-  }
-
-  private async poll(runId?: string): Promise<void> {
-    if (!this.running || (this.polling && runId === undefined)) return;
-    const room = this.concurrency - this.executions.size;
-    if (room <= 0) {
-      if (runId === undefined) this.schedulePoll(this.pollMs);
-      return;
-    }
-    if (runId === undefined) this.polling = true;
-    try {
-      const runs = await this.store.claim({
-        owner: this.workerId,
-        flows: [...this.flows.keys()],
-        limit: runId === undefined ? room : 1,
-        leaseMs: this.leaseMs,
-        now: this.now(),
-        ...(runId === undefined ? {} : { runId }),
-      });
-      for (const run of runs) this.launch(run, false);
-      if (runId === undefined) {
-        this.backlog = runs.length === room;
-        if (this.backlog) this.schedulePoll(0);
-      }
-    } catch (err) {
-      this.logger?.error("claiming runs failed", { err });
-    } finally {
-      if (runId === undefined) {
-        this.polling = false;
-        this.schedulePoll(this.pollMs);
-      }
-    }
-  }
-
-  private launch(run: RunRecord, fresh: boolean): Promise<Ending> | undefined {
-    if (this.executions.has(run.id)) return undefined;
-    const def = this.flows.get(run.flow)!;
-    const host = this.host!;
-    const timer = this.timers.get(run.id);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.timers.delete(run.id);
-    }
-    const placeholder = { interrupt() {}, cancelRequested: false } as unknown as RunExecution;
-    this.executions.set(run.id, placeholder);
-    const go = async (): Promise<Ending> => {
-      if (run.version !== def.version && !(def.options.compatibleWith ?? []).includes(run.version)) {
-        return this.block(run, def);
-      }
-      const [journal, signals] = fresh
-        ? [[], []]
-        : await Promise.all([this.store.journal(run.id), this.store.signals(run.id)]);
-      const x = new RunExecution(host, def, run, journal, signals);
-      if (placeholder.cancelRequested) x.cancelRequested = true;
-      this.executions.set(run.id, x);
-      return x.execute();
-    };
-    const ending = go()
-      .catch((err: unknown): Ending => {
-        this.logger?.error("run execution failed", { runId: run.id, err });
-        return { status: "interrupted" };
-      })
-      .then((e) => {
-        this.executions.delete(run.id);
-        this.ended(run, e);
-        return e;
-      });
-    this.endings.set(run.id, ending);
-    void ending.then(() => {
-      this.endings.delete(run.id);
-      if (this.backlog && this.executions.size < this.concurrency) this.schedulePoll(0);
-    });
-    return ending;
-  }
-
-  private async block(run: RunRecord, def: FlowDef): Promise<Ending> {
-    const error = {
-      code: "TESSERA_CONFLICT" as const,
-      message: `run ${run.id} started with version ${run.version} of flow ${def.name}; this code is version ${def.version} and does not declare it compatible`,
-      details: { runVersion: run.version, codeVersion: def.version },
-    };
-    this.logger?.error("run blocked: incompatible flow version", {
-      runId: run.id,
-      flow: def.name,
-      ...error.details,
-    });
-    await this.commit.write(run.id, [], { status: "blocked", error, release: true });
-    return { status: "blocked", error };
-  }
-
-  private ended(run: RunRecord, ending: Ending): void {
-    for (const w of this.waiters.get(run.id) ?? []) w(ending);
-    if (ending.status !== "sleeping" && ending.status !== "waiting") return;
-    // Wake our own timers without waiting for the next poll (another worker may take it first: fine).
-    const due = ending.dueAt;
-    if (due === undefined || !this.running) return;
-    const delay = Math.max(0, due - this.now());
-    if (delay > 10 * 60_000) return;
-    clearTimeout(this.timers.get(run.id));
-    this.timers.set(
-      run.id,
-      setTimeout(() => {
-        this.timers.delete(run.id);
-        void this.poll(run.id);
-      }, delay),
-    );
-  }
-
-  private async renew(): Promise<void> {
-    const ids = [...this.executions.keys()];
-    if (ids.length === 0 || !this.running) return;
-    try {
-      const r = await this.store.renew(this.workerId, ids, this.leaseMs, this.now());
-      for (const id of r.lost) {
-        this.logger?.warn("lease lost: the run moves to another worker", { runId: id });
-        this.executions.get(id)?.interrupt();
-      }
-      for (const id of r.cancelled) {
-        const x = this.executions.get(id);
-        if (x !== undefined) x.cancelRequested = true;
-      }
-    } catch (err) {
-      this.logger?.error("renewing leases failed", { err });
-    }
   }
 }
 

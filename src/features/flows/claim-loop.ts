@@ -1,0 +1,228 @@
+import type { FlowStore, RunRecord } from "../../ports/flow-store.js";
+import type { Ending } from "./end-run.js";
+import type { ExecutionHost } from "./execution-host.js";
+import type { FlowDef } from "./flow.js";
+import type { FlowDefinitions } from "./flow-definitions.js";
+import type { GroupCommit } from "./group-commit.js";
+import { RunExecution } from "./run-execution.js";
+import type { RunWaiters } from "./run-waiters.js";
+
+export interface ClaimLoopOptions {
+  readonly store: FlowStore;
+  /** The owner of the leases. */
+  readonly workerId: string;
+  /** Runs executing at once. */
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  /** How often to look for due runs when nothing wakes the loop. */
+  readonly pollMs: number;
+  readonly now: () => number;
+  readonly definitions: FlowDefinitions;
+  readonly commit: GroupCommit;
+  readonly waiters: RunWaiters;
+}
+
+/**
+ * The worker's side of an engine: it claims due runs from the store under a lease (so that many
+ * workers share the work), executes them while it has room, renews the leases of the runs it holds
+ * (interrupting those it lost), and wakes its own suspended runs when they are due.
+ */
+export class ClaimLoop {
+  private readonly executions = new Map<string, RunExecution>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** True when the store may hold due runs beyond what the last claim took. */
+  private backlog = true;
+  private host: ExecutionHost | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private renewer: NodeJS.Timeout | undefined;
+  private pollScheduled = false;
+  private polling = false;
+  private active = false;
+
+  constructor(private readonly o: ClaimLoopOptions) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** True when a new run may execute here at once. */
+  get hasRoom(): boolean {
+    return this.active && this.executions.size < this.o.concurrency;
+  }
+
+  /** Starts claiming and renewing; executions run on `host`. */
+  start(host: ExecutionHost): void {
+    this.host = host;
+    this.active = true;
+    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    this.wake();
+  }
+
+  /** Stops claiming and renewing, and interrupts the executions (they write nothing more). */
+  halt(): void {
+    this.active = false;
+    clearTimeout(this.poller);
+    clearInterval(this.renewer);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const x of this.executions.values()) x.interrupt();
+  }
+
+  /** Forgets the halted executions, once their runs are released. */
+  forget(): void {
+    this.executions.clear();
+  }
+
+  /** Tells the executions of these runs, if they run here, that a cancellation was requested. */
+  requestCancel(runIds: Iterable<string>): void {
+    for (const id of runIds) {
+      const x = this.executions.get(id);
+      if (x !== undefined) x.cancelRequested = true;
+    }
+  }
+
+  /** Something became due in the store: claim at once. */
+  wake(): void {
+    this.backlog = true;
+    this.schedulePoll(0);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (!this.active) return;
+    if (delay === 0) {
+      if (this.pollScheduled) return;
+      this.pollScheduled = true;
+      setImmediate(() => {
+        this.pollScheduled = false;
+        void this.poll();
+      });
+      return;
+    }
+    clearTimeout(this.poller);
+    this.poller = setTimeout(() => void this.poll(), delay);
+  }
+
+  private async poll(runId?: string): Promise<void> {
+    if (!this.active || (this.polling && runId === undefined)) return;
+    const room = this.o.concurrency - this.executions.size;
+    if (room <= 0) {
+      if (runId === undefined) this.schedulePoll(this.o.pollMs);
+      return;
+    }
+    if (runId === undefined) this.polling = true;
+    try {
+      const runs = await this.o.store.claim({
+        owner: this.o.workerId,
+        flows: this.o.definitions.names,
+        limit: runId === undefined ? room : 1,
+        leaseMs: this.o.leaseMs,
+        now: this.o.now(),
+        ...(runId === undefined ? {} : { runId }),
+      });
+      for (const run of runs) this.launch(run, false);
+      if (runId === undefined) {
+        this.backlog = runs.length === room;
+        if (this.backlog) this.schedulePoll(0);
+      }
+    } catch (err) {
+      this.host?.logger.error("claiming runs failed", { err });
+    } finally {
+      if (runId === undefined) {
+        this.polling = false;
+        this.schedulePoll(this.o.pollMs);
+      }
+    }
+  }
+
+  /**
+   * Executes a run this worker holds (`fresh`: just created here, so its journal and signals are
+   * empty); its ending, or undefined when it already executes here.
+   */
+  launch(run: RunRecord, fresh: boolean): Promise<Ending> | undefined {
+    if (this.executions.has(run.id)) return undefined;
+    const def = this.o.definitions.find(run.flow)!;
+    const host = this.host!;
+    const timer = this.timers.get(run.id);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.timers.delete(run.id);
+    }
+    const placeholder = { interrupt() {}, cancelRequested: false } as unknown as RunExecution;
+    this.executions.set(run.id, placeholder);
+    const go = async (): Promise<Ending> => {
+      if (run.version !== def.version && !(def.options.compatibleWith ?? []).includes(run.version)) {
+        return this.block(run, def);
+      }
+      const [journal, signals] = fresh
+        ? [[], []]
+        : await Promise.all([this.o.store.journal(run.id), this.o.store.signals(run.id)]);
+      const x = new RunExecution(host, def, run, journal, signals);
+      if (placeholder.cancelRequested) x.cancelRequested = true;
+      this.executions.set(run.id, x);
+      return x.execute();
+    };
+    const ending = go()
+      .catch((err: unknown): Ending => {
+        host.logger.error("run execution failed", { runId: run.id, err });
+        return { status: "interrupted" };
+      })
+      .then((e) => {
+        this.executions.delete(run.id);
+        this.ended(run, e);
+        return e;
+      });
+    this.o.waiters.track(run.id, ending);
+    void ending.then(() => {
+      if (this.backlog && this.executions.size < this.o.concurrency) this.schedulePoll(0);
+    });
+    return ending;
+  }
+
+  private async block(run: RunRecord, def: FlowDef): Promise<Ending> {
+    const error = {
+      code: "TESSERA_CONFLICT" as const,
+      message: `run ${run.id} started with version ${run.version} of flow ${def.name}; this code is version ${def.version} and does not declare it compatible`,
+      details: { runVersion: run.version, codeVersion: def.version },
+    };
+    this.host?.logger.error("run blocked: incompatible flow version", {
+      runId: run.id,
+      flow: def.name,
+      ...error.details,
+    });
+    await this.o.commit.write(run.id, [], { status: "blocked", error, release: true });
+    return { status: "blocked", error };
+  }
+
+  private ended(run: RunRecord, ending: Ending): void {
+    this.o.waiters.ended(run.id, ending);
+    if (ending.status !== "sleeping" && ending.status !== "waiting") return;
+    // Wake our own timers without waiting for the next poll (another worker may take it first: fine).
+    const due = ending.dueAt;
+    if (due === undefined || !this.active) return;
+    const delay = Math.max(0, due - this.o.now());
+    if (delay > 10 * 60_000) return;
+    clearTimeout(this.timers.get(run.id));
+    this.timers.set(
+      run.id,
+      setTimeout(() => {
+        this.timers.delete(run.id);
+        void this.poll(run.id);
+      }, delay),
+    );
+  }
+
+  private async renew(): Promise<void> {
+    const ids = [...this.executions.keys()];
+    if (ids.length === 0 || !this.active) return;
+    try {
+      const r = await this.o.store.renew(this.o.workerId, ids, this.o.leaseMs, this.o.now());
+      for (const id of r.lost) {
+        this.host?.logger.warn("lease lost: the run moves to another worker", { runId: id });
+        this.executions.get(id)?.interrupt();
+      }
+      this.requestCancel(r.cancelled);
+    } catch (err) {
+      this.host?.logger.error("renewing leases failed", { err });
+    }
+  }
+}

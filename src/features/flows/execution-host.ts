@@ -1,0 +1,15 @@
+import type { Logger } from "../../core/logger.js";
+import type { CallInvoker } from "./call-effect.js";
+import type { GroupCommit } from "./group-commit.js";
+
+/** What an execution needs from its engine. */
+export interface ExecutionHost {
+  readonly logger: Logger;
+  readonly commit: GroupCommit;
+  readonly invoker: CallInvoker;
+  /** Sleeps up to this long stay in memory (the lease is renewed meanwhile) instead of suspending. */
+  readonly inlineSleepMs: number;
+  now(): number;
+  /** Posts the end of a run to its callback URL (retried); throws when it finally fails. */
+  notify(url: string, body: unknown): Promise<void>;
+}

@@ -1,0 +1,268 @@
+import type { EntryRef } from "../../core/context.js";
+import type { EventDef } from "../../core/event.js";
+import type { Logger } from "../../core/logger.js";
+import type { JournalEntry, RunRecord, SignalRecord } from "../../ports/flow-store.js";
+import { invokeEntry } from "./call-effect.js";
+import type { Compensable } from "./compensation.js";
+import { toMs } from "./duration.js";
+import { type Ending, type EndingScope, endRun, type Outcome, type Wait } from "./end-run.js";
+import { type EffectRunner, ExecutionContext } from "./execution-context.js";
+import type { ExecutionHost } from "./execution-host.js";
+import type { FlowDef } from "./flow.js";
+import type { FlowCallOptions, FlowContext, StepInfo, StepOptions, WaitOptions } from "./flow-context.js";
+import { errorBody, Interrupted, isControl, RunCancelled, rebuild } from "./flow-errors.js";
+import { jsonForm, ReplayJournal } from "./replay-journal.js";
+import { runWithRetry } from "./retry.js";
+import type { SignalDef } from "./signal.js";
+
+const never = <T>() => new Promise<T>(() => undefined);
+
+/**
+ * One execution of a run on this worker: the flow's code runs from the start; effects already in
+ * the journal return their recorded outcome, new ones run and are journaled (group commit) before
+ * the next effect leaves the process, the run suspends or it ends. When the code only waits (a timer
+ * or a signal), the run is suspended in the store and the execution ends; another one resumes it
+ * later, on any worker.
+ */
+export class RunExecution implements EffectRunner, EndingScope {
+  cancelRequested: boolean;
+  private lost = false;
+  private inflight = 0;
+  readonly waits: Wait[] = [];
+  readonly compensables: Compensable[] = [];
+  readonly journal: ReplayJournal;
+  private settle: ((o: Outcome) => void) | undefined;
+  private checking = false;
+  private log: Logger | undefined;
+  private done = false;
+  readonly ctx: FlowContext;
+
+  constructor(
+    readonly host: ExecutionHost,
+    readonly def: FlowDef,
+    readonly run: RunRecord,
+    journal: readonly JournalEntry[],
+    private readonly signals: readonly SignalRecord[],
+  ) {
+    this.journal = new ReplayJournal(journal, def.name, run.version, host);
+    this.cancelRequested = run.cancelRequested;
+    this.ctx = new ExecutionContext(this);
+  }
+
+  /** Stops the execution at its next effect, writing nothing more (lease lost, engine stopping). */
+  interrupt(): void {
+    this.lost = true;
+    this.settle?.({ kind: "error", error: new Interrupted("interrupted") });
+  }
+
+  /** Runs the code to its end or suspension and commits the outcome. */
+  async execute(): Promise<Ending> {
+    const outcome = await new Promise<Outcome>((resolve) => {
+      this.settle = resolve;
+      Promise.resolve()
+        .then(() => this.def.body(this.ctx, this.run.input as never))
+        .then(
+          (value) => resolve({ kind: "ok", value }),
+          (error: unknown) => resolve({ kind: "error", error }),
+        );
+    });
+    this.done = true;
+    try {
+      return await endRun(this, outcome, this.lost);
+    } catch (err) {
+      if (err instanceof Interrupted) return { status: "interrupted" };
+      throw err;
+    }
+  }
+
+  // --- effects ---------------------------------------------------------------------------------
+
+  private info(seq: number, attempt: number): StepInfo {
+    return { runId: this.run.id, idempotencyKey: `${this.run.id}:${seq}`, attempt };
+  }
+
+  private live(): void {
+    if (this.lost) throw new Interrupted("interrupted");
+    if (this.cancelRequested) throw new RunCancelled();
+  }
+
+  /** Runs (or replays) one effect: its outcome is durable before the code sees it. */
+  private async effect<T>(
+    kind: string,
+    name: string,
+    exec: (seq: number) => Promise<T>,
+    onOk?: (seq: number, value: T) => void,
+  ): Promise<T> {
+    const seq = this.journal.next();
+    const rec = this.journal.replayed(seq, kind, name);
+    if (rec !== undefined) {
+      if (rec.state !== "ok") throw rebuild(rec.value);
+      onOk?.(seq, rec.value as T);
+      return rec.value as T;
+    }
+    this.live();
+    this.inflight++;
+    try {
+      // Write-ahead: what the code saw so far (earlier outcomes, drawn values) is durable before
+      // this effect leaves the process. An outcome itself waits in the journal's pending entries for
+      // the next effect, the suspension or the end of the run: until then nothing outside depends on
+      // it, and a crash in between only means the effect runs again (at least once, as when it is in
+      // flight).
+      if (this.journal.hasPending) await this.host.commit.write(this.run.id, this.journal.takePending());
+      let entry: JournalEntry;
+      try {
+        entry = this.journal.entry(seq, kind, name, "ok", jsonForm(await exec(seq)));
+      } catch (err) {
+        if (isControl(err)) throw err;
+        entry = this.journal.entry(seq, kind, name, "error", errorBody(err));
+      }
+      this.journal.add(entry);
+      this.live();
+      if (entry.state !== "ok") throw rebuild(entry.value);
+      onOk?.(seq, entry.value as T);
+      return entry.value as T;
+    } finally {
+      this.inflight--;
+      this.poke();
+    }
+  }
+
+  /** A value drawn by the code (time, randomness): journaled with the next write. */
+  drawn<T>(kind: string, produce: () => T): T {
+    const seq = this.journal.next();
+    const rec = this.journal.replayed(seq, kind, kind);
+    if (rec !== undefined) return rec.value as T;
+    const value = produce();
+    this.journal.add(this.journal.entry(seq, kind, kind, "ok", value));
+    return value;
+  }
+
+  /** Parks the code: once nothing else is in flight, the run is suspended. */
+  private park<T>(dueAt: number | undefined, name: string | undefined): Promise<T> {
+    this.waits.push({ dueAt, name });
+    this.poke();
+    return never<T>();
+  }
+
+  private poke(): void {
+    if (this.waits.length === 0 || this.inflight > 0 || this.checking || this.done) return;
+    this.checking = true;
+    setImmediate(() => {
+      this.checking = false;
+      if (this.waits.length > 0 && this.inflight === 0 && !this.done) this.settle?.({ kind: "suspend" });
+    });
+  }
+
+  sleepUntil(target: number): Promise<void> {
+    const seq = this.journal.next();
+    const rec = this.journal.replayed(seq, "sleep", "sleep");
+    const until = rec === undefined ? target : (rec.value as number);
+    if (rec === undefined) this.journal.add(this.journal.entry(seq, "sleep", "sleep", "ok", until));
+    const left = until - this.host.now();
+    if (left <= 0) return Promise.resolve();
+    try {
+      this.live();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (left > this.host.inlineSleepMs) return this.park(until, undefined);
+    this.inflight++;
+    return new Promise<void>((resolve) => setTimeout(resolve, left)).finally(() => {
+      this.inflight--;
+      this.poke();
+    });
+  }
+
+  waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> = {}): Promise<T | undefined> {
+    const name = what.kind === "event" ? `event:${what.name}` : what.name;
+    const seq = this.journal.next();
+    let rec: JournalEntry | undefined;
+    try {
+      rec = this.journal.replayed(seq, "wait", name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (rec?.state === "ok") {
+      const v = rec.value as { payload?: T; timedOut?: boolean };
+      return Promise.resolve(v.timedOut ? undefined : v.payload);
+    }
+    try {
+      this.live();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const deadline =
+      rec !== undefined
+        ? (rec.value as { deadline: number | null }).deadline
+        : options.timeout === undefined
+          ? null
+          : this.host.now() + toMs(options.timeout);
+    const consumed = this.journal.consumed;
+    const signal = this.signals.find(
+      (s) => s.name === name && !consumed.has(s.id) && (options.match?.(s.payload as T) ?? true),
+    );
+    if (signal !== undefined || (deadline !== null && deadline <= this.host.now())) {
+      if (signal !== undefined) consumed.add(signal.id);
+      const value =
+        signal === undefined ? { timedOut: true } : { signalId: signal.id, payload: signal.payload };
+      this.inflight++;
+      return this.host.commit
+        .write(this.run.id, [
+          ...this.journal.takePending(),
+          this.journal.entry(seq, "wait", name, "ok", value),
+        ])
+        .then(() => (signal === undefined ? undefined : (signal.payload as T)))
+        .finally(() => {
+          this.inflight--;
+          this.poke();
+        });
+    }
+    if (rec === undefined) this.journal.add(this.journal.entry(seq, "wait", name, "pending", { deadline }));
+    return this.park(deadline ?? undefined, name);
+  }
+
+  // --- what the context asks (see ExecutionContext) -------------------------------------------
+
+  get runId(): string {
+    return this.run.id;
+  }
+
+  get flowName(): string {
+    return this.def.name;
+  }
+
+  logger(): Logger {
+    this.log ??= this.host.logger.child({ flow: this.def.name, runId: this.run.id });
+    return this.log;
+  }
+
+  now(): number {
+    return this.host.now();
+  }
+
+  callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
+    return this.effect("call", ref.id, (seq) =>
+      invokeEntry(this.host.invoker, ref, input, options, `${this.run.id}:${seq}`),
+    );
+  }
+
+  stepEffect<T>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options: StepOptions<Awaited<T>>,
+  ): Promise<Awaited<T>> {
+    const retry = options.retry ?? this.def.options.retry;
+    const compensate = options.compensate as Compensable["compensate"] | undefined;
+    return this.effect(
+      "step",
+      name,
+      (seq) =>
+        retry === undefined
+          ? Promise.resolve().then(() => fn(this.info(seq, 1)))
+          : runWithRetry(retry, (attempt) => fn(this.info(seq, attempt)), true),
+      compensate === undefined
+        ? undefined
+        : (seq, result) => this.compensables.push({ seq, name, result, compensate, retry }),
+    ) as Promise<Awaited<T>>;
+  }
+}
