@@ -5,7 +5,8 @@ import { type ServiceDef, service } from "../../core/service.js";
 import type { DefinitionRecord } from "../../ports/declared-flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";
-import { type DeclaredFlows, eventView } from "./declared-flows.js";
+import type { DeclaredFlows } from "./declared-flows.js";
+import { eventView } from "./event-view.js";
 
 const Name = z.object({ name: z.string().min(1).max(200) });
 

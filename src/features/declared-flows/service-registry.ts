@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import type { EntryRef } from "../../core/context.js";
 import { jsonSchemaOf } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { ServiceShape } from "./check-definition.js";
 import { entryFields } from "./entry-fields.js";
+import type { FieldErrors } from "./field-errors.js";
+import { parseServiceRegistration } from "./parse-service-registration.js";
 import type { ServiceTarget } from "./run-snapshot.js";
 
 /** A service as the registry lists it: registered over HTTP, or one of Tesserae's own entries. */
@@ -35,20 +38,49 @@ function httpItem(s: ServiceRecord): RegistryItem {
   };
 }
 
+export interface ServiceRegistryOptions {
+  readonly store: DeclaredFlowStore;
+  /** Names under which entries of the node are listed too: `{ upper: "text.upper" }`. */
+  readonly aliases?: Readonly<Record<string, string>> | undefined;
+  /** Services not listed (the engine's own `flows`, the declared-flow APIs). */
+  readonly hidden?: ReadonlySet<string>;
+  readonly now: () => number;
+  /** The store's migrations, awaited before a registration is written. */
+  readonly ready: () => Promise<void>;
+}
+
 /**
  * The service registry of declared flows: the external services registered in the store, and
  * Tesserae's own tech services — every entry of the node under `service.entry`, plus the aliases a
  * project gives them (`upper` → `text.upper`) — with their fields read from their schemas.
+ *
+ * @example
+ * const registry = new ServiceRegistry({ store, aliases: { upper: "text.upper" }, now: Date.now, ready: () => store.migrate() });
+ * registry.useServices(node.known);
+ * await registry.register({ name: "price", address: "https://prices.example/quote", inputs: [{ name: "sku", type: "string" }] });
  */
 export class ServiceRegistry {
   private entries = new Map<string, EntryRef>();
+  private readonly store: DeclaredFlowStore;
+  private readonly aliases: Readonly<Record<string, string>>;
+  private readonly hidden: ReadonlySet<string>;
 
-  constructor(
-    private readonly store: DeclaredFlowStore,
-    private readonly aliases: Readonly<Record<string, string>> = {},
-    /** Services not listed (the engine's own `flows`, the declared-flow APIs). */
-    private readonly hidden: ReadonlySet<string> = new Set(),
-  ) {}
+  constructor(private readonly options: ServiceRegistryOptions) {
+    this.store = options.store;
+    this.aliases = options.aliases ?? {};
+    this.hidden = options.hidden ?? new Set();
+  }
+
+  /** Registers an external service (an existing name is updated and keeps its id). */
+  async register(
+    doc: unknown,
+  ): Promise<{ ok: true; service: ServiceRecord } | { ok: false; errors: FieldErrors }> {
+    const parsed = parseServiceRegistration(doc);
+    if (!parsed.ok) return parsed;
+    await this.options.ready();
+    const service = await this.store.putService({ id: randomUUID(), ...parsed.service }, this.options.now());
+    return { ok: true, service };
+  }
 
   /** Learns the entries of the node's services. */
   useServices(services: readonly ServiceDef[]): void {
