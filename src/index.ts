@@ -178,6 +178,7 @@ export {
   type FlowEngineOptions,
   type FlowOptions,
   flow,
+  flowsService,
   type HistoryItem,
   onEvent,
   type RunView,

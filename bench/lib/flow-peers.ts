@@ -8,7 +8,7 @@ import { z } from "zod";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
 import { postgresFlowStore } from "../../src/adapters/postgres/index.js";
 import { sqliteFlowStore } from "../../src/adapters/sqlite/index.js";
-import { createFlowEngine, createNode, flow, silentLogger } from "../../src/index.js";
+import { createFlowEngine, createNode, flow, flowsService, silentLogger } from "../../src/index.js";
 import type { FlowStore } from "../../src/ports/flow-store.js";
 import { measureRuns } from "./flow-load.js";
 import { benchDatabaseUrl, POOL_SIZE } from "./postgres.js";
@@ -23,7 +23,7 @@ export const threeSteps = flow("three-steps", { input: z.number() }, async (ctx,
 async function measureEngine(store: FlowStore, onEnd: () => Promise<void>): Promise<void> {
   const engine = createFlowEngine({ store, flows: [threeSteps], concurrency: 1000, logger: silentLogger });
   const node = createNode({
-    services: [engine.service],
+    services: [flowsService(engine)],
     plugins: [engine],
     transport: memoryTransport(),
     logger: silentLogger,

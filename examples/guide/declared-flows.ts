@@ -6,6 +6,7 @@ import {
   createNode,
   declaredFlowsService,
   diagramsService,
+  flowsService,
   machineryService,
   serve,
 } from "tesserae";
@@ -26,7 +27,7 @@ const declared = createDeclaredFlows({
 const node = createNode({
   services: [
     text,
-    engine.service,
+    flowsService(engine), // /flows/…
     declaredFlowsService(declared), // /declared/…
     machineryService(declared), // /healthcheck, /s, /w, /e/:id
     diagramsService(engine, declared), // /flows/:name/diagram.svg, /flows/runs/:runId/diagram.svg

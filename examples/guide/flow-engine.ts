@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createFlowEngine, createNode, serve } from "tesserae";
+import { createFlowEngine, createNode, flowsService, serve } from "tesserae";
 import { memoryTransport } from "tesserae/memory";
 import { postgresFlowStore } from "tesserae/postgres";
 import { sqliteFlowStore } from "tesserae/sqlite";
@@ -15,8 +15,12 @@ const store = process.env.DATABASE_URL
   : sqliteFlowStore({ database: new Database(".tesserae/flows.db") });
 
 const flows = createFlowEngine({ store, flows: [onboard, nightly, fulfil] });
-// The engine is a plugin of the node (started and stopped with it); its `flows` service is the HTTP API.
-const node = createNode({ services: [hello, flows.service], plugins: [flows], transport: memoryTransport() });
+// The engine is a plugin of the node (started and stopped with it); flowsService(flows) is its HTTP API.
+const node = createNode({
+  services: [hello, flowsService(flows)],
+  plugins: [flows],
+  transport: memoryTransport(),
+});
 await serve(node, { port: 3000, handleSignals: true });
 
 // Or from code: start a run and wait for its output (typed by the flow's schemas).

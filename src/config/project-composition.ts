@@ -1,6 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import type { NodePlugin } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
+import { flowsService } from "../features/flows/flows-service.js";
 import type { Project } from "./load-project.js";
 import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
@@ -29,20 +30,22 @@ export interface ProjectComposition {
  */
 export function composeProject(project: Project, logger: Logger): ProjectComposition {
   const flows = projectFlowEngine(project, logger);
+  // The engine's HTTP and bus face is composed here: the engine knows nothing of it.
+  const flowsApi: ServiceDef[] = flows === undefined ? [] : [flowsService(flows)];
   const declared = projectDeclaredFlows(project, flows);
   const es = projectEventSourcing(project, logger);
   const services = [
     ...project.services,
-    ...(flows === undefined ? [] : [flows.service]),
+    ...flowsApi,
     ...declared.services,
     ...(es === undefined ? [] : es.services),
   ];
   return {
     services,
     plugins: (runs, { mainLoops }) => [
-      ...(flows === undefined || !runs(flows.service) ? [] : [flows]),
+      ...(flows === undefined || !flowsApi.some(runs) ? [] : [flows]),
       // Declared flows run on the flow engine: they are there whenever it is.
-      ...(declared.plugin === undefined || flows === undefined || !runs(flows.service)
+      ...(declared.plugin === undefined || flows === undefined || !flowsApi.some(runs)
         ? []
         : [declared.plugin]),
       ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),

@@ -9,6 +9,7 @@ import {
   createFlowEngine,
   createNode,
   flow,
+  flowsService,
   type RunningServer,
   serve,
   signal,
@@ -133,7 +134,7 @@ describe("tesserae flows signal", () => {
   beforeAll(async () => {
     const engine = createFlowEngine({ store: memoryFlowStore(), flows: [approve], pollMs: 50 });
     const node = createNode({
-      services: [engine.service],
+      services: [flowsService(engine)],
       plugins: [engine],
       transport: memoryTransport(),
       logger: silentLogger,

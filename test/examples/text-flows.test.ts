@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleFlowEngine } from "../../examples/text/flows.js";
 import { pipeline, text } from "../../examples/text/services.js";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import { createGateway, createNode, silentLogger } from "../../src/index.js";
+import { createGateway, createNode, flowsService, silentLogger } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
 
 // The flows of the example system (issue 5), on SQLite as `npm start` runs them.
@@ -13,7 +13,7 @@ import { testClient } from "../../src/testing/index.js";
 const dir = mkdtempSync(join(tmpdir(), "tesserae-example-flows-"));
 const flows = exampleFlowEngine(join(dir, "flows.db"), silentLogger);
 const node = createNode({
-  services: [text, pipeline, flows.service],
+  services: [text, pipeline, flowsService(flows)],
   plugins: [flows],
   transport: memoryTransport(),
   logger: silentLogger,

@@ -3,7 +3,6 @@ import { hostname } from "node:os";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
-import type { ServiceDef } from "../../core/service.js";
 import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
 import type { CallInvoker } from "./call-effect.js";
@@ -13,7 +12,6 @@ import { CronScheduler } from "./cron-scheduler.js";
 import type { Ending } from "./end-run.js";
 import type { FlowDef } from "./flow.js";
 import { FlowDefinitions } from "./flow-definitions.js";
-import { flowsService } from "./flows-service.js";
 import { GroupCommit } from "./group-commit.js";
 import { newRunId } from "./run-id.js";
 import { RunWaiters } from "./run-waiters.js";
@@ -68,8 +66,6 @@ export class FlowEngine implements NodePlugin {
   readonly name = "flows";
   readonly workerId: string;
   readonly store: FlowStore;
-  /** The HTTP and bus face of the engine: give it to `createNode`. */
-  readonly service: ServiceDef;
   readonly syncWaitMs: number;
   readonly now: () => number;
   private readonly defs: FlowDefinitions;
@@ -109,7 +105,6 @@ export class FlowEngine implements NodePlugin {
     this.cron = new CronScheduler(options.flows, this.now, (f, input, key) =>
       this.startRun(f, input as never, { idempotencyKey: key }).then(() => undefined),
     );
-    this.service = flowsService(this);
   }
 
   /** The flows this engine runs. */

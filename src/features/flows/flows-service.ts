@@ -66,7 +66,13 @@ function subscriptions(engine: FlowEngine): Record<string, Subscription> {
 
 /**
  * The `flows` service of an engine: the HTTP API of runs (start, status, cancel, retry, signal),
- * served by the gateway like any service (validation, auth, OpenAPI, error mapping).
+ * served by the gateway like any service (validation, auth, OpenAPI, error mapping), and its bus
+ * subscriptions (event triggers, events that runs wait for). Build it once per engine, after the
+ * flows given in code: it subscribes to what they declare.
+ *
+ * @example
+ * const engine = createFlowEngine({ store: memoryFlowStore(), flows: [processText] });
+ * const node = createNode({ services: [text, flowsService(engine)], plugins: [engine], transport: memoryTransport() });
  */
 export function flowsService(engine: FlowEngine): ServiceDef {
   return service("flows", {

@@ -11,6 +11,7 @@ export type {
   StepOptions,
   WaitOptions,
 } from "./flow-context.js";
+export { flowsService } from "./flows-service.js";
 export type { HistoryItem, RunView } from "./run-view.js";
 export { type SignalDef, signal } from "./signal.js";
 export { type CronTrigger, cron, type EventTrigger, onEvent, type Trigger } from "./triggers.js";

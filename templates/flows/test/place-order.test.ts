@@ -1,4 +1,11 @@
-import { createFlowEngine, createGateway, createNode, type RunView, silentLogger } from "tesserae";
+import {
+  createFlowEngine,
+  createGateway,
+  createNode,
+  flowsService,
+  type RunView,
+  silentLogger,
+} from "tesserae";
 import { memoryFlowStore, memoryTransport } from "tesserae/memory";
 import { testClient } from "tesserae/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,10 +14,11 @@ import { Order, placeOrder } from "../src/place-order.js";
 import { shipping } from "../src/shipping.js";
 
 // The project as `tesserae start` serves it, but in memory: the flow engine keeps its runs in a
-// memory store (no file to clean up) and its `flows` service is served next to the tech services.
+// memory store (no file to clean up) and its `flows` service (flowsService) is served next to the
+// tech services.
 const engine = createFlowEngine({ store: memoryFlowStore(), flows: [placeOrder], logger: silentLogger });
 const node = createNode({
-  services: [payments, shipping, engine.service],
+  services: [payments, shipping, flowsService(engine)],
   plugins: [engine],
   transport: memoryTransport(),
   logger: silentLogger,

@@ -16,6 +16,7 @@ import { machineryService } from "../../../src/features/declared-flows/machinery
 import { diagramsService } from "../../../src/features/diagrams/diagrams-service.js";
 import { createFlowEngine, type FlowEngine } from "../../../src/features/flows/engine.js";
 import type { FlowDef } from "../../../src/features/flows/flow.js";
+import { flowsService } from "../../../src/features/flows/flows-service.js";
 import { createGateway } from "../../../src/features/gateway/gateway.js";
 import type { DeclaredFlowStore } from "../../../src/ports/declared-flow-store.js";
 import type { FlowStore } from "../../../src/ports/flow-store.js";
@@ -59,7 +60,7 @@ export async function declaredFixture(
       text,
       diagramsService(engine, declared),
       ...(options.services ?? []),
-      engine.service,
+      flowsService(engine),
       declaredFlowsService(declared),
       machineryService(declared),
     ],

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { memoryFlowStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import { createFlowEngine, type FlowDef, type FlowEngineOptions } from "../../../src/features/flows/index.js";
+import {
+  createFlowEngine,
+  type FlowDef,
+  type FlowEngineOptions,
+  flowsService,
+} from "../../../src/features/flows/index.js";
 import {
   createNode,
   entry,
@@ -62,7 +67,7 @@ export async function harness(
     ...options,
   });
   const node = createNode({
-    services: [textService(calls), ...services, engine.service],
+    services: [textService(calls), ...services, flowsService(engine)],
     transport: memoryTransport(),
     logger: silentLogger,
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryFlowStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import { createFlowEngine, cron, flow, onEvent } from "../../../src/features/flows/index.js";
+import { createFlowEngine, cron, flow, flowsService, onEvent } from "../../../src/features/flows/index.js";
 import { createNode, event, silentLogger, TesseraError } from "../../../src/index.js";
 import { type Harness, harness } from "./fixtures.js";
 
@@ -56,7 +56,7 @@ describe("triggers", () => {
       inlineSleepMs: 0,
     });
     const node = createNode({
-      services: [engine.service],
+      services: [flowsService(engine)],
       transport: memoryTransport(),
       logger: silentLogger,
     });
