@@ -21,6 +21,19 @@ export function checkExpectedVersion(stream: string, expected: ExpectedVersion, 
   if (expected !== "any" && expected !== current) throw versionConflict(stream, expected, current);
 }
 
+/**
+ * The error of a checkpoint move whose expected position does not match: `TESSERA_CONFLICT` with
+ * the current position in `details` (two runners of one projection: the second one stops).
+ */
+export function checkpointConflict(name: string, expected: number, current: number): TesseraError {
+  return TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
+}
+
+/** Throws {@link checkpointConflict} when `expected` is given and `current` is elsewhere. */
+export function checkExpectedCheckpoint(name: string, expected: number | undefined, current: number): void {
+  if (expected !== undefined && current !== expected) throw checkpointConflict(name, expected, current);
+}
+
 /** Refuses an expected version that is neither `"any"` nor a non-negative integer. */
 export function assertExpectedVersion(expected: ExpectedVersion): void {
   if (expected !== "any" && !(Number.isSafeInteger(expected) && expected >= 0)) {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -16,9 +15,10 @@ import type {
 import {
   assertEventIds,
   assertExpectedVersion,
+  checkExpectedCheckpoint,
   checkExpectedVersion,
 } from "../../ports/event-store-conflict.js";
-import { pollingSubscription } from "../../ports/polling-subscription.js";
+import { LocalAppends } from "../../ports/local-appends.js";
 import { indexUpcasters, upcast } from "../../ports/upcast.js";
 
 export interface MemoryEventStoreOptions {
@@ -106,10 +106,7 @@ class Staged implements EventStoreTransaction {
   }
 
   async saveCheckpoint(name: string, position: number, expected?: number): Promise<void> {
-    const current = await this.loadCheckpoint(name);
-    if (expected !== undefined && current !== expected) {
-      throw TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
-    }
+    checkExpectedCheckpoint(name, expected, await this.loadCheckpoint(name));
     this.checkpoints.set(name, position);
   }
 
@@ -151,7 +148,7 @@ export class MemoryEventStore implements EventStore {
   private readonly checkpoints = new Map<string, number>();
   private readonly documents = new Map<string, Map<string, unknown>>();
   private readonly outbox: { message: OutboxMessage; leasedUntil: number }[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly appends = new LocalAppends();
   private readonly upcasters;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -202,7 +199,7 @@ export class MemoryEventStore implements EventStore {
     for (const [name, position] of tx.checkpoints) this.checkpoints.set(name, position);
     for (const [stream, snapshot] of tx.snapshots) this.snapshots.set(stream, snapshot);
     for (const message of tx.outbox) this.outbox.push({ message, leasedUntil: 0 });
-    if (tx.events.length > 0) for (const listener of this.listeners) listener();
+    if (tx.events.length > 0) this.appends.notify();
   }
 
   async readStream(
@@ -237,17 +234,7 @@ export class MemoryEventStore implements EventStore {
   }
 
   subscribe(options: Parameters<EventStore["subscribe"]>[0]) {
-    return pollingSubscription(
-      {
-        readAll: (after, limit) => this.readAll({ after, limit }),
-        headPosition: () => this.headPosition(),
-        onAppend: (listener) => {
-          this.listeners.add(listener);
-          return () => this.listeners.delete(listener);
-        },
-      },
-      options,
-    );
+    return this.appends.subscribe(this, options);
   }
 
   async loadSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
@@ -298,7 +285,7 @@ export class MemoryEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.appends.clear();
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type SignalRecord,
   terminalStatuses,
 } from "../../ports/flow-store.js";
+import { newRunRecord } from "../../ports/run-record.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Run = Mutable<RunRecord>;
@@ -59,25 +60,7 @@ export function memoryFlowStore(): FlowStore {
           created.set(n.id, { run: view(existing), created: false });
           continue;
         }
-        const run: Run = {
-          id: n.id,
-          flow: n.flow,
-          version: n.version,
-          status: n.owner === undefined ? "queued" : "running",
-          input: copy(n.input),
-          output: undefined,
-          error: undefined,
-          idempotencyKey: n.idempotencyKey,
-          callbackUrl: n.callbackUrl,
-          createdAt: now,
-          updatedAt: now,
-          dueAt: now,
-          owner: n.owner,
-          leaseUntil: n.owner === undefined ? undefined : now + leaseMs,
-          waitingFor: undefined,
-          cancelRequested: false,
-          signalCount: 0,
-        };
+        const run: Run = { ...newRunRecord(n, now, leaseMs), input: copy(n.input) };
         runs.set(run.id, run);
         if (key !== undefined) keys.set(key, run.id);
         created.set(n.id, { run: view(run), created: true });

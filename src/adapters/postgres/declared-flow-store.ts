@@ -1,4 +1,10 @@
 import type { Pool } from "pg";
+import {
+  type DefinitionRow,
+  definitionRecordOf as definitionOf,
+  type ServiceRow,
+  serviceRecordOf as serviceOf,
+} from "../../ports/declared-flow-rows.js";
 import type {
   DeclaredFlowStore,
   DefinitionRecord,
@@ -6,7 +12,12 @@ import type {
   NewService,
   ServiceRecord,
 } from "../../ports/declared-flow-store.js";
-import { ident } from "./event-store-schema.js";
+import {
+  type DeclaredFlowTables,
+  declaredFlowMigrations,
+  declaredFlowTables,
+} from "./declared-flow-store-schema.js";
+import { migratePostgres } from "./postgres-migrations.js";
 
 export interface PostgresDeclaredFlowStoreOptions {
   /** A `pg` pool; the store does not end it unless `closePool`. */
@@ -14,50 +25,6 @@ export interface PostgresDeclaredFlowStoreOptions {
   /** The PostgreSQL schema of the store's tables, created if missing (default `tessera`). */
   readonly schema?: string;
   readonly closePool?: boolean;
-}
-
-interface ServiceRow {
-  id: string;
-  name: string;
-  address: string;
-  inputs: string;
-  outputs: string;
-  description: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface DefinitionRow {
-  id: string;
-  name: string;
-  deleted: boolean;
-  version: number;
-  definition: string;
-  created_at: string;
-}
-
-function serviceOf(r: ServiceRow): ServiceRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    address: r.address,
-    inputs: JSON.parse(r.inputs),
-    outputs: JSON.parse(r.outputs),
-    ...(r.description === null ? {} : { description: r.description }),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function definitionOf(r: DefinitionRow): DefinitionRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    version: r.version,
-    definition: JSON.parse(r.definition),
-    createdAt: Number(r.created_at),
-    deleted: r.deleted,
-  };
 }
 
 /**
@@ -70,63 +37,15 @@ function definitionOf(r: DefinitionRow): DefinitionRecord {
 export class PostgresDeclaredFlowStore implements DeclaredFlowStore {
   readonly kind = "postgres";
   private readonly pool: Pool;
-  private readonly t: {
-    schema: string;
-    services: string;
-    flows: string;
-    versions: string;
-    migrations: string;
-  };
+  private readonly t: DeclaredFlowTables;
 
   constructor(private readonly options: PostgresDeclaredFlowStoreOptions) {
     this.pool = options.pool;
-    const s = ident(options.schema ?? "tessera");
-    this.t = {
-      schema: s,
-      services: `${s}.declared_services`,
-      flows: `${s}.declared_flows`,
-      versions: `${s}.declared_versions`,
-      migrations: `${s}.declared_migrations`,
-    };
+    this.t = declaredFlowTables(options.schema ?? "tessera");
   }
 
-  async migrate(): Promise<void> {
-    const t = this.t;
-    const migrations = [
-      `CREATE TABLE ${t.services} (id text PRIMARY KEY, name text NOT NULL UNIQUE, address text NOT NULL,
-         inputs text NOT NULL, outputs text NOT NULL, description text, created_at bigint NOT NULL, updated_at bigint NOT NULL);
-       CREATE TABLE ${t.flows} (id text PRIMARY KEY, name text NOT NULL UNIQUE, latest int NOT NULL,
-         deleted boolean NOT NULL DEFAULT false, updated_at bigint NOT NULL);
-       CREATE TABLE ${t.versions} (flow_id text NOT NULL, version int NOT NULL, definition text NOT NULL,
-         created_at bigint NOT NULL, PRIMARY KEY (flow_id, version));`,
-    ];
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
-        `tessera-declared-migrations:${t.schema}`,
-      ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t.migrations} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const done = new Set(
-        (await client.query<{ version: number }>(`SELECT version FROM ${t.migrations}`)).rows.map(
-          (r) => r.version,
-        ),
-      );
-      for (const [i, sql] of migrations.entries()) {
-        if (done.has(i + 1)) continue;
-        await client.query(sql);
-        await client.query(`INSERT INTO ${t.migrations} (version) VALUES ($1)`, [i + 1]);
-      }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  migrate(): Promise<void> {
+    return migratePostgres(this.pool, this.t.schema, this.t.migrations, declaredFlowMigrations(this.t));
   }
 
   async putService(s: NewService, now: number): Promise<ServiceRecord> {

@@ -1,7 +1,18 @@
-/** Quotes an identifier after checking it is a plain one (schema names come from configuration). */
-export function ident(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new TypeError(`"${name}" must be a lower-case SQL identifier`);
-  return `"${name}"`;
+import type { Migration } from "../../ports/migration.js";
+import { ident } from "./sql-ident.js";
+
+/** The migrations table of the event store in `schema`. */
+export function eventStoreMigrationsTable(schema: string): string {
+  return `${ident(schema)}.es_migrations`;
+}
+
+/**
+ * The versioned migrations of the event store. Migration 1 is the schema the store created before
+ * its migrations were versioned, with `IF NOT EXISTS`: a database created then takes it as applied.
+ * Never edit a released migration: add the next one.
+ */
+export function eventStoreMigrations(schema: string): readonly Migration[] {
+  return [{ version: 1, sql: schemaV1(schema) }];
 }
 
 /**
@@ -10,10 +21,9 @@ export function ident(name: string): string {
  * finds them. A position thus becomes visible only after every smaller one, whatever order the
  * writers' transactions commit in, and writers of different streams never wait for each other.
  */
-export function eventStoreSchema(schema: string): string {
+function schemaV1(schema: string): string {
   const s = ident(schema);
   return `
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.es_streams (
   stream text COLLATE "C" PRIMARY KEY,
   version bigint NOT NULL

@@ -1,4 +1,4 @@
-import { ident } from "./event-store-schema.js";
+import { ident } from "./sql-ident.js";
 
 /** The statements of the event store in one schema. */
 export function eventStoreSql(schema: string) {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -10,7 +9,12 @@ import type {
   Snapshot,
   StoredEvent,
 } from "../../ports/event-store.js";
-import { assertEventIds, assertExpectedVersion, versionConflict } from "../../ports/event-store-conflict.js";
+import {
+  assertEventIds,
+  assertExpectedVersion,
+  checkpointConflict,
+  versionConflict,
+} from "../../ports/event-store-conflict.js";
 import type { EventStoreSql } from "./event-store-sql.js";
 
 /** What the store needs of a `pg` client or pool: parameterised queries. */
@@ -147,8 +151,7 @@ export class PostgresTransaction implements EventStoreTransaction {
     await this.client.query(this.sql.ensureCheckpoint, [name]);
     const { rows } = await this.client.query(this.sql.moveCheckpoint, [name, position, expected]);
     if (rows.length === 0) {
-      const current = await loadCheckpoint(this.client, this.sql, name);
-      throw TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
+      throw checkpointConflict(name, expected, await loadCheckpoint(this.client, this.sql, name));
     }
   }
 

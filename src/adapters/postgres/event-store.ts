@@ -16,10 +16,10 @@ import type {
   Upcaster,
 } from "../../ports/event-store.js";
 import { assertEventIds } from "../../ports/event-store-conflict.js";
-import { pollingSubscription } from "../../ports/polling-subscription.js";
+import { LocalAppends } from "../../ports/local-appends.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
-import { eventStoreSchema } from "./event-store-schema.js";
+import { eventStoreMigrations, eventStoreMigrationsTable } from "./event-store-schema.js";
 import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
 import {
   appendEvents,
@@ -28,6 +28,8 @@ import {
   type Queryable,
   saveSnapshot,
 } from "./event-store-tx.js";
+import { migratePostgres } from "./postgres-migrations.js";
+import { ident } from "./sql-ident.js";
 
 export interface PostgresEventStoreOptions {
   /** A `pg` pool (`new pg.Pool({ connectionString })`); the store does not end it unless `closePool`. */
@@ -76,7 +78,8 @@ function storedOf(r: EventRow): StoredEvent {
  * The event store on PostgreSQL. An append is one statement (the stream's row is its lock and its
  * version check). The global position is handed out by a sequencer after commit, so that readers
  * of the global log see positions in the order they became visible, never one before a smaller
- * one (see `event-store-schema.ts` and the README).
+ * one (see `event-store-schema.ts` and the README). The pool may be shared with the other stores of
+ * the database.
  *
  * @example
  * const store = postgresEventStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
@@ -85,7 +88,7 @@ export class PostgresEventStore implements EventStore {
   readonly kind = "postgres";
   private readonly sql: EventStoreSql;
   private readonly upcasters: UpcasterIndex;
-  private readonly listeners = new Set<() => void>();
+  private readonly appends = new LocalAppends();
   private readonly db: Queryable;
   private ready: Promise<void> | undefined;
   private readonly batcher: AppendBatcher | undefined;
@@ -107,25 +110,18 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Creates the schema if missing (once per store; concurrent processes take turns). */
+  /** Applies the schema's migrations (once per store; concurrent processes take turns). */
   migrate(): Promise<void> {
-    this.ready ??= (async () => {
-      const client = await this.options.pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
-          `tessera-es:${this.options.schema}`,
-        ]);
-        await client.query(eventStoreSchema(this.options.schema ?? "tessera"));
-        await client.query("COMMIT");
-        client.release();
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        client.release(true);
-        this.ready = undefined;
-        throw TesseraError.unavailable("cannot create the event store schema", { cause: String(err) });
-      }
-    })();
+    const schema = this.options.schema ?? "tessera";
+    this.ready ??= migratePostgres(
+      this.options.pool,
+      ident(schema),
+      eventStoreMigrationsTable(schema),
+      eventStoreMigrations(schema),
+    ).catch((err: unknown) => {
+      this.ready = undefined;
+      throw TesseraError.unavailable("cannot create the event store schema", { cause: String(err) });
+    });
     return this.ready;
   }
 
@@ -135,7 +131,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private notify(): void {
-    for (const listener of this.listeners) listener();
+    this.appends.notify();
   }
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -215,17 +211,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions): EventSubscription {
-    return pollingSubscription(
-      {
-        readAll: (after, limit) => this.readAll({ after, limit }),
-        headPosition: () => this.headPosition(),
-        onAppend: (listener) => {
-          this.listeners.add(listener);
-          return () => this.listeners.delete(listener);
-        },
-      },
-      options,
-    );
+    return this.appends.subscribe(this, options);
   }
 
   async loadSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
@@ -291,7 +277,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.appends.clear();
     if (this.options.closePool === true) await this.options.pool.end();
   }
 }

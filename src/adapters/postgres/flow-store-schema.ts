@@ -1,4 +1,5 @@
-import { ident } from "./event-store-schema.js";
+import type { Migration } from "../../ports/migration.js";
+import { ident } from "./sql-ident.js";
 
 /** Qualified table names of the flow store in its schema. */
 export interface FlowTables {
@@ -24,12 +25,12 @@ export function flowTables(schema: string): FlowTables {
  * The versioned migrations of the flow store, applied in order once each under an advisory lock
  * (many workers may start at once). Never edit a released migration: add the next one.
  */
-export function flowMigrations(t: FlowTables): readonly { readonly version: number; readonly sql: string }[] {
+export function flowMigrations(t: FlowTables): readonly Migration[] {
   return [
     {
       version: 1,
       sql: `
-CREATE TABLE ${t.runs} (
+CREATE TABLE IF NOT EXISTS ${t.runs} (
   id text PRIMARY KEY,
   flow text NOT NULL,
   version text NOT NULL,
@@ -48,10 +49,10 @@ CREATE TABLE ${t.runs} (
   cancel_requested boolean NOT NULL DEFAULT false,
   signal_count int NOT NULL DEFAULT 0
 );
-CREATE UNIQUE INDEX flow_runs_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX flow_runs_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
-CREATE INDEX flow_runs_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
-CREATE TABLE ${t.journal} (
+CREATE UNIQUE INDEX IF NOT EXISTS flow_runs_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS flow_runs_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS flow_runs_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ${t.journal} (
   run_id text NOT NULL,
   seq int NOT NULL,
   kind text NOT NULL,
@@ -61,14 +62,14 @@ CREATE TABLE ${t.journal} (
   at bigint NOT NULL,
   PRIMARY KEY (run_id, seq)
 );
-CREATE TABLE ${t.signals} (
+CREATE TABLE IF NOT EXISTS ${t.signals} (
   id bigserial PRIMARY KEY,
   run_id text NOT NULL,
   name text NOT NULL,
   payload text,
   at bigint NOT NULL
 );
-CREATE INDEX flow_signals_run ON ${t.signals} (run_id, id);`,
+CREATE INDEX IF NOT EXISTS flow_signals_run ON ${t.signals} (run_id, id);`,
     },
   ];
 }

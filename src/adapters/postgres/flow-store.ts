@@ -6,15 +6,16 @@ import {
   type CommitResult,
   type FlowStore,
   type JournalEntry,
-  type NewRun,
   type RunQuery,
   type RunRecord,
-  type RunStatus,
   retryFrom,
   type SignalRecord,
 } from "../../ports/flow-store.js";
+import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-column.js";
+import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
 import { flowCommitSql } from "./flow-store-commit.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
+import { migratePostgres } from "./postgres-migrations.js";
 
 export interface PostgresFlowStoreOptions {
   /** A `pg` pool (`new pg.Pool({ connectionString })`); the store does not end it unless `closePool`. */
@@ -24,83 +25,14 @@ export interface PostgresFlowStoreOptions {
   readonly closePool?: boolean;
 }
 
-interface RunRow {
-  id: string;
-  flow: string;
-  version: string;
-  status: RunStatus;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  idempotency_key: string | null;
-  callback_url: string | null;
-  created_at: string;
-  updated_at: string;
-  due_at: string | null;
-  owner: string | null;
-  lease_until: string | null;
-  waiting_for: string | null;
-  cancel_requested: boolean;
-  signal_count: number;
-}
-
-const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-const text = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-const num = (v: string | null): number | undefined => (v === null ? undefined : Number(v));
-
-function runOf(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    flow: r.flow,
-    version: r.version,
-    status: r.status,
-    input: parse(r.input),
-    output: parse(r.output),
-    error: parse(r.error) as RunRecord["error"],
-    idempotencyKey: opt(r.idempotency_key),
-    callbackUrl: opt(r.callback_url),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    dueAt: num(r.due_at),
-    owner: opt(r.owner),
-    leaseUntil: num(r.lease_until),
-    waitingFor: opt(r.waiting_for),
-    cancelRequested: r.cancel_requested,
-    signalCount: r.signal_count,
-  };
-}
-
-/** The record of a run this batch created, without reading it back. */
-function newRecord(n: NewRun, now: number, leaseMs: number): RunRecord {
-  return {
-    id: n.id,
-    flow: n.flow,
-    version: n.version,
-    status: n.owner === undefined ? "queued" : "running",
-    input: n.input === null || typeof n.input !== "object" ? n.input : JSON.parse(JSON.stringify(n.input)),
-    output: undefined,
-    error: undefined,
-    idempotencyKey: n.idempotencyKey,
-    callbackUrl: n.callbackUrl,
-    createdAt: now,
-    updatedAt: now,
-    dueAt: now,
-    owner: n.owner,
-    leaseUntil: n.owner === undefined ? undefined : now + leaseMs,
-    waitingFor: undefined,
-    cancelRequested: false,
-    signalCount: 0,
-  };
-}
-
 const ACTIVE = [...activeStatuses];
 
 /**
  * The flow store on PostgreSQL (`pg`). A group commit is one statement (its own transaction: one
  * round trip, one WAL flush) that creates runs, checks and renews the leases of the held ones,
  * appends their journal entries and updates them. Workers claim due runs with
- * `FOR UPDATE SKIP LOCKED`, so many share the work without waiting for each other.
+ * `FOR UPDATE SKIP LOCKED`, so many share the work without waiting for each other. The pool may be
+ * shared with the other stores of the database.
  *
  * @example
  * const store = postgresFlowStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
@@ -117,35 +49,8 @@ export class PostgresFlowStore implements FlowStore {
     this.commitSql = flowCommitSql(this.t);
   }
 
-  async migrate(): Promise<void> {
-    const t = this.t;
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
-        `tessera-flow-migrations:${t.schema}`,
-      ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t.migrations} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const done = new Set(
-        (await client.query<{ version: number }>(`SELECT version FROM ${t.migrations}`)).rows.map(
-          (r) => r.version,
-        ),
-      );
-      for (const m of flowMigrations(t)) {
-        if (done.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query(`INSERT INTO ${t.migrations} (version) VALUES ($1)`, [m.version]);
-      }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  migrate(): Promise<void> {
+    return migratePostgres(this.pool, this.t.schema, this.t.migrations, flowMigrations(this.t));
   }
 
   async commit(b: CommitBatch): Promise<CommitResult> {
@@ -201,7 +106,7 @@ export class PostgresFlowStore implements FlowStore {
     }
     const created = new Map<string, { run: RunRecord; created: boolean }>();
     for (const n of c) {
-      if (inserted.has(n.id)) created.set(n.id, { run: newRecord(n, b.now, b.leaseMs), created: true });
+      if (inserted.has(n.id)) created.set(n.id, { run: newRunRecord(n, b.now, b.leaseMs), created: true });
       else {
         const run =
           n.idempotencyKey === undefined ? undefined : await this.findByKey(n.flow, n.idempotencyKey);

@@ -27,6 +27,9 @@ export function eventOfRow(row: EventRow): RecordedEvent {
   };
 }
 
+/** The JSON text of a column (`undefined` is stored as `null`). */
+export const json = (value: unknown): string => JSON.stringify(value ?? null);
+
 /** The smallest string greater than every string that starts with `prefix` (for range scans). */
 export function prefixEnd(prefix: string): string {
   return `${prefix}\u{10FFFF}`;

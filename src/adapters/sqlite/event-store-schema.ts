@@ -1,3 +1,6 @@
+import type { Migration } from "../../ports/migration.js";
+import { tablePrefix } from "./table-prefix.js";
+
 /** Table names of the event store, all sharing one prefix (so that tests and apps can share a file). */
 export interface EventStoreTables {
   readonly events: string;
@@ -5,26 +8,33 @@ export interface EventStoreTables {
   readonly checkpoints: string;
   readonly documents: string;
   readonly outbox: string;
+  readonly migrations: string;
 }
 
 export function eventStoreTables(prefix: string): EventStoreTables {
-  if (!/^[a-z_][a-z0-9_]*$/i.test(prefix))
-    throw new TypeError(`table prefix "${prefix}" must be an identifier`);
+  tablePrefix(prefix);
   return {
     events: `${prefix}events`,
     snapshots: `${prefix}snapshots`,
     checkpoints: `${prefix}checkpoints`,
     documents: `${prefix}documents`,
     outbox: `${prefix}outbox`,
+    migrations: `${prefix}migrations`,
   };
 }
 
 /**
- * The schema, created if missing. `position` is the rowid: SQLite runs one write transaction at a
- * time, so positions are handed out in commit order and a reader never sees a later one before an
- * earlier one.
+ * The versioned migrations of the event store. Migration 1 is the schema the store created before
+ * its migrations were versioned, with `IF NOT EXISTS`: a database created then takes it as applied.
+ * `position` is the rowid: SQLite runs one write transaction at a time, so positions are handed out
+ * in commit order and a reader never sees a later one before an earlier one. Never edit a released
+ * migration: add the next one.
  */
-export function eventStoreSchema(t: EventStoreTables): string {
+export function eventStoreMigrations(t: EventStoreTables): readonly Migration[] {
+  return [{ version: 1, sql: schemaV1(t) }];
+}
+
+function schemaV1(t: EventStoreTables): string {
   return `
 CREATE TABLE IF NOT EXISTS ${t.events} (
   position INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
-  DocumentWrite,
   EventStore,
   EventStoreTransaction,
   EventSubscription,
@@ -13,19 +11,17 @@ import type {
   OutboxMessage,
   RecordedEvent,
   Snapshot,
-  StoredEvent,
   SubscribeOptions,
   Upcaster,
 } from "../../ports/event-store.js";
-import {
-  assertEventIds,
-  assertExpectedVersion,
-  checkExpectedVersion,
-} from "../../ports/event-store-conflict.js";
-import { pollingSubscription } from "../../ports/polling-subscription.js";
+import { LocalAppends } from "../../ports/local-appends.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
-import { type EventRow, eventOfRow, prefixEnd } from "./event-store-rows.js";
-import { eventStoreSchema, eventStoreTables } from "./event-store-schema.js";
+import { type EventRow, eventOfRow, json, prefixEnd } from "./event-store-rows.js";
+import { eventStoreMigrations, eventStoreTables } from "./event-store-schema.js";
+import { type EventStoreStatements, eventStoreStatements } from "./event-store-statements.js";
+import { appendNow, SqliteTransaction } from "./event-store-tx.js";
+import { type SqliteConnection, sqliteConnection } from "./sqlite-connection.js";
+import { migrateSqlite } from "./sqlite-migrations.js";
 
 export interface SqliteEventStoreOptions {
   /** An open better-sqlite3 database (`new Database(".tesserae/app.db")`); the store does not own it unless `closeDatabase`. */
@@ -37,186 +33,45 @@ export interface SqliteEventStoreOptions {
   readonly closeDatabase?: boolean;
 }
 
-const json = (value: unknown) => JSON.stringify(value ?? null);
-
-/** The prepared statements of one store. */
-function statements(db: Database, prefix: string) {
-  const t = eventStoreTables(prefix);
-  db.exec(eventStoreSchema(t));
-  return {
-    version: db.prepare(`SELECT coalesce(max(version), 0) AS v FROM ${t.events} WHERE stream = ?`).pluck(),
-    insert: db.prepare(
-      `INSERT INTO ${t.events} (id, stream, version, type, data, schema, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    readStream: db.prepare(
-      `SELECT * FROM ${t.events} WHERE stream = ? AND version > ? ORDER BY version LIMIT ?`,
-    ),
-    readAll: db.prepare(`SELECT * FROM ${t.events} WHERE position > ? ORDER BY position LIMIT ?`),
-    head: db.prepare(`SELECT coalesce(max(position), 0) FROM ${t.events}`).pluck(),
-    streams: db
-      .prepare(
-        `SELECT DISTINCT stream FROM ${t.events} WHERE stream >= ? AND stream < ? AND stream > ? ORDER BY stream LIMIT ?`,
-      )
-      .pluck(),
-    loadSnapshot: db.prepare(`SELECT version, schema, state FROM ${t.snapshots} WHERE stream = ?`),
-    saveSnapshot: db.prepare(
-      `INSERT INTO ${t.snapshots} (stream, version, schema, state) VALUES (?, ?, ?, ?)
-       ON CONFLICT (stream) DO UPDATE SET version = excluded.version, schema = excluded.schema, state = excluded.state`,
-    ),
-    loadCheckpoint: db.prepare(`SELECT position FROM ${t.checkpoints} WHERE name = ?`).pluck(),
-    saveCheckpoint: db.prepare(
-      `INSERT INTO ${t.checkpoints} (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-    ),
-    getDoc: db.prepare(`SELECT doc FROM ${t.documents} WHERE collection = ? AND id = ?`).pluck(),
-    putDoc: db.prepare(
-      `INSERT INTO ${t.documents} (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
-    ),
-    deleteDoc: db.prepare(`DELETE FROM ${t.documents} WHERE collection = ? AND id = ?`),
-    clearDocs: db.prepare(`DELETE FROM ${t.documents} WHERE collection = ?`),
-    findDocs: db.prepare(
-      `SELECT id, doc FROM ${t.documents} WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
-    ),
-    enqueue: db.prepare(`INSERT INTO ${t.outbox} (id, name, payload, headers) VALUES (?, ?, ?, ?)`),
-    claim: db.prepare(
-      `UPDATE ${t.outbox} SET leased_until = ? WHERE seq IN
-         (SELECT seq FROM ${t.outbox} WHERE leased_until <= ? ORDER BY seq LIMIT ?)
-       RETURNING seq, id, name, payload, headers`,
-    ),
-    ack: db.prepare(`DELETE FROM ${t.outbox} WHERE id = ?`),
-    outboxSize: db.prepare(`SELECT count(*) FROM ${t.outbox}`).pluck(),
-  };
-}
-
-type Statements = ReturnType<typeof statements>;
-
-/** The writes of one transaction: plain synchronous statements, the transaction is open around them. */
-class SqliteTransaction implements EventStoreTransaction {
-  constructor(private readonly s: Statements) {}
-
-  async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return appendNow(this.s, stream, events, options);
-  }
-  async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
-    const doc = this.s.getDoc.get(collection, id) as string | undefined;
-    return doc === undefined ? undefined : (JSON.parse(doc) as T);
-  }
-  async getDocuments<T>(collection: string, ids: readonly string[]): Promise<Map<string, T>> {
-    const found = new Map<string, T>();
-    for (const id of ids) {
-      const doc = this.s.getDoc.get(collection, id) as string | undefined;
-      if (doc !== undefined) found.set(id, JSON.parse(doc) as T);
-    }
-    return found;
-  }
-  async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
-    this.s.putDoc.run(collection, id, json(doc));
-  }
-  async deleteDocument(collection: string, id: string): Promise<void> {
-    this.s.deleteDoc.run(collection, id);
-  }
-  async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
-    for (const w of writes) {
-      if (w.doc === undefined) this.s.deleteDoc.run(w.collection, w.id);
-      else this.s.putDoc.run(w.collection, w.id, json(w.doc));
-    }
-  }
-  async clearCollection(collection: string): Promise<void> {
-    this.s.clearDocs.run(collection);
-  }
-  async saveCheckpoint(name: string, position: number, expected?: number): Promise<void> {
-    const current = (this.s.loadCheckpoint.get(name) as number | undefined) ?? 0;
-    if (expected !== undefined && current !== expected) {
-      throw TesseraError.conflict(`checkpoint ${name} is at ${current}, expected ${expected}`, { current });
-    }
-    this.s.saveCheckpoint.run(name, position);
-  }
-  async loadCheckpoint(name: string): Promise<number> {
-    return (this.s.loadCheckpoint.get(name) as number | undefined) ?? 0;
-  }
-  async enqueue(messages: readonly OutboxMessage[]): Promise<void> {
-    for (const m of messages) {
-      this.s.enqueue.run(m.id, m.name, json(m.payload), m.headers === undefined ? null : json(m.headers));
-    }
-  }
-  async saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
-    this.s.saveSnapshot.run(stream, snapshot.version, snapshot.schema, json(snapshot.state));
-  }
-}
-
-function appendNow(
-  s: Statements,
-  stream: string,
-  events: readonly NewEvent[],
-  options: AppendOptions = {},
-): AppendResult {
-  const expected = options.expectedVersion ?? "any";
-  assertExpectedVersion(expected);
-  assertEventIds(events);
-  const current = s.version.get(stream) as number;
-  checkExpectedVersion(stream, expected, current);
-  const recordedAt = new Date();
-  const stored = events.map((e, i): StoredEvent => {
-    const event: StoredEvent = {
-      id: e.id ?? randomUUID(),
-      stream,
-      version: current + i + 1,
-      type: e.type,
-      data: e.data,
-      schema: e.schema ?? 1,
-      metadata: e.metadata ?? {},
-      recordedAt,
-    };
-    s.insert.run(
-      event.id,
-      stream,
-      event.version,
-      event.type,
-      json(event.data),
-      event.schema,
-      json(event.metadata),
-      recordedAt.getTime(),
-    );
-    return event;
-  });
-  return { stream, version: current + stored.length, events: stored };
-}
-
 /**
- * The event store on SQLite (better-sqlite3): one file, several processes (WAL). Operations of one
- * store run one at a time on its connection; a transaction is `BEGIN IMMEDIATE`, so writers of
- * other processes wait (busy timeout) rather than fail.
+ * The event store on SQLite (better-sqlite3): one file, several processes (WAL). Operations run one
+ * at a time on the database's connection (with those of the other stores that share it); a
+ * transaction is `BEGIN IMMEDIATE`, so writers of other processes wait (busy timeout) rather than
+ * fail. Its schema is migrated when the store is created.
  *
  * @example
  * const store = sqliteEventStore({ database: new Database(".tesserae/accounts.db") });
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = "sqlite";
-  private readonly s: Statements;
+  private readonly s: EventStoreStatements;
   private readonly upcasters: UpcasterIndex;
-  private readonly listeners = new Set<() => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly appends = new LocalAppends();
+  private readonly connection: SqliteConnection;
   private closed = false;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
-    const db = options.database;
+    const db: Database = options.database;
+    this.connection = sqliteConnection(db);
     if (!db.memory) db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    this.s = statements(db, options.prefix ?? "tessera_es_");
+    this.connection.synchronous("NORMAL");
+    const t = eventStoreTables(options.prefix ?? "tessera_es_");
+    migrateSqlite(db, t.migrations, eventStoreMigrations(t));
+    this.s = eventStoreStatements(db, t);
     this.upcasters = indexUpcasters(options.upcasters);
   }
 
-  /** Runs `fn` once every earlier operation of this store has finished. */
+  /** Runs `fn` once every earlier operation on the connection has finished. */
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    return this.connection.run(() => {
       if (this.closed) throw TesseraError.unavailable("the event store is closed");
+      this.connection.synchronous("NORMAL");
       return fn();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private notify(): void {
-    for (const listener of this.listeners) listener();
+    this.appends.notify();
   }
 
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -275,17 +130,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions): EventSubscription {
-    return pollingSubscription(
-      {
-        readAll: (after, limit) => this.readAll({ after, limit }),
-        headPosition: () => this.headPosition(),
-        onAppend: (listener) => {
-          this.listeners.add(listener);
-          return () => this.listeners.delete(listener);
-        },
-      },
-      options,
-    );
+    return this.appends.subscribe(this, options);
   }
 
   loadSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
@@ -366,7 +211,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     await this.serial(() => undefined).catch(() => undefined);
     this.closed = true;
-    this.listeners.clear();
+    this.appends.clear();
     if (this.options.closeDatabase === true) this.options.database.close();
   }
 }

@@ -1,3 +1,6 @@
+import type { Migration } from "../../ports/migration.js";
+import { tablePrefix } from "./table-prefix.js";
+
 /** Table names of the flow store, sharing one prefix (tests and apps may share a database file). */
 export interface FlowTables {
   readonly runs: string;
@@ -7,8 +10,7 @@ export interface FlowTables {
 }
 
 export function flowTables(prefix: string): FlowTables {
-  if (!/^[a-z_][a-z0-9_]*$/i.test(prefix))
-    throw new TypeError(`table prefix "${prefix}" must be an identifier`);
+  tablePrefix(prefix);
   return {
     runs: `${prefix}runs`,
     journal: `${prefix}journal`,
@@ -21,12 +23,12 @@ export function flowTables(prefix: string): FlowTables {
  * The versioned migrations of the flow store, applied in order once each (the applied versions are
  * kept in the migrations table). Never edit a released migration: add the next one.
  */
-export function flowMigrations(t: FlowTables): readonly { readonly version: number; readonly sql: string }[] {
+export function flowMigrations(t: FlowTables): readonly Migration[] {
   return [
     {
       version: 1,
       sql: `
-CREATE TABLE ${t.runs} (
+CREATE TABLE IF NOT EXISTS ${t.runs} (
   id TEXT PRIMARY KEY,
   flow TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -45,10 +47,10 @@ CREATE TABLE ${t.runs} (
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   signal_count INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX ${t.runs}_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX ${t.runs}_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
-CREATE INDEX ${t.runs}_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
-CREATE TABLE ${t.journal} (
+CREATE UNIQUE INDEX IF NOT EXISTS ${t.runs}_key ON ${t.runs} (flow, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${t.runs}_due ON ${t.runs} (due_at) WHERE owner IS NULL AND due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${t.runs}_lease ON ${t.runs} (lease_until) WHERE owner IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ${t.journal} (
   run_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   kind TEXT NOT NULL,
@@ -58,14 +60,14 @@ CREATE TABLE ${t.journal} (
   at INTEGER NOT NULL,
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
-CREATE TABLE ${t.signals} (
+CREATE TABLE IF NOT EXISTS ${t.signals} (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   run_id TEXT NOT NULL,
   name TEXT NOT NULL,
   payload TEXT,
   at INTEGER NOT NULL
 );
-CREATE INDEX ${t.signals}_run ON ${t.signals} (run_id, id);`,
+CREATE INDEX IF NOT EXISTS ${t.signals}_run ON ${t.signals} (run_id, id);`,
     },
   ];
 }

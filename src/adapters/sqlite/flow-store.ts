@@ -6,14 +6,17 @@ import {
   type CommitResult,
   type FlowStore,
   type JournalEntry,
-  type NewRun,
   type RunQuery,
   type RunRecord,
-  type RunStatus,
   retryFrom,
   type SignalRecord,
 } from "../../ports/flow-store.js";
+import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-column.js";
+import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
+import { type FlowStatements, flowStatements } from "./flow-store-statements.js";
+import { type SqliteConnection, type SqliteSynchronous, sqliteConnection } from "./sqlite-connection.js";
+import { migrateSqlite } from "./sqlite-migrations.js";
 
 export interface SqliteFlowStoreOptions {
   /** An open better-sqlite3 database (`new Database(".tesserae/flows.db")`); closed by `close()` only with `closeDatabase`. */
@@ -26,151 +29,14 @@ export interface SqliteFlowStoreOptions {
    * may be lost on a power failure or an OS crash; several times faster. `keep` leaves the
    * database's setting alone.
    */
-  readonly synchronous?: "FULL" | "NORMAL" | "keep";
+  readonly synchronous?: SqliteSynchronous;
   readonly closeDatabase?: boolean;
-}
-
-interface RunRow {
-  id: string;
-  flow: string;
-  version: string;
-  status: RunStatus;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  idempotency_key: string | null;
-  callback_url: string | null;
-  created_at: number;
-  updated_at: number;
-  due_at: number | null;
-  owner: string | null;
-  lease_until: number | null;
-  waiting_for: string | null;
-  cancel_requested: number;
-  signal_count: number;
-}
-
-const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-const text = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
-function runOf(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    flow: r.flow,
-    version: r.version,
-    status: r.status,
-    input: parse(r.input),
-    output: parse(r.output),
-    error: parse(r.error) as RunRecord["error"],
-    idempotencyKey: opt(r.idempotency_key),
-    callbackUrl: opt(r.callback_url),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    dueAt: opt(r.due_at),
-    owner: opt(r.owner),
-    leaseUntil: opt(r.lease_until),
-    waitingFor: opt(r.waiting_for),
-    cancelRequested: r.cancel_requested === 1,
-    signalCount: r.signal_count,
-  };
-}
-
-/** The record of a run this batch created, without reading it back. */
-function newRecord(n: NewRun, now: number, leaseUntil: number): RunRecord {
-  return {
-    id: n.id,
-    flow: n.flow,
-    version: n.version,
-    status: n.owner === undefined ? "queued" : "running",
-    input: n.input === null || typeof n.input !== "object" ? n.input : JSON.parse(JSON.stringify(n.input)),
-    output: undefined,
-    error: undefined,
-    idempotencyKey: n.idempotencyKey,
-    callbackUrl: n.callbackUrl,
-    createdAt: now,
-    updatedAt: now,
-    dueAt: now,
-    owner: n.owner,
-    leaseUntil: n.owner === undefined ? undefined : leaseUntil,
-    waitingFor: undefined,
-    cancelRequested: false,
-    signalCount: 0,
-  };
-}
-
-const ACTIVE = `(${activeStatuses.map((s) => `'${s}'`).join(", ")})`;
-
-function statements(db: Database, t: FlowTables) {
-  return {
-    create: db.prepare(
-      `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until)
-       VALUES (@id, @flow, @version, @status, @input, @key, @callback, @now, @now, @now, @owner, @lease)`,
-    ),
-    byId: db.prepare(`SELECT * FROM ${t.runs} WHERE id = ?`),
-    byKey: db.prepare(`SELECT * FROM ${t.runs} WHERE flow = ? AND idempotency_key = ?`),
-    held: db.prepare(
-      `SELECT id, cancel_requested FROM ${t.runs}
-       WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND status IN ${ACTIVE}`,
-    ),
-    append: db.prepare(
-      `INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state, value = excluded.value, at = excluded.at`,
-    ),
-    update: db.prepare(
-      `UPDATE ${t.runs} SET status = @status, output = coalesce(@output, output), error = coalesce(@error, error),
-         waiting_for = @waiting, updated_at = @now,
-         owner = CASE WHEN @release THEN NULL ELSE owner END,
-         lease_until = CASE WHEN @release THEN NULL ELSE @lease END,
-         due_at = CASE WHEN @release AND @status IN ${ACTIVE} AND (signal_count > @seen OR cancel_requested = 1) THEN @now ELSE @due END
-       WHERE id = @id`,
-    ),
-    claim: db.prepare(
-      `UPDATE ${t.runs} SET owner = @owner, lease_until = @lease,
-         status = CASE WHEN status = 'compensating' THEN status ELSE 'running' END
-       WHERE id IN (
-         SELECT id FROM ${t.runs}
-         WHERE flow IN (SELECT value FROM json_each(@flows)) AND status IN ${ACTIVE}
-           AND (@run IS NULL OR id = @run)
-           AND ((owner IS NULL AND due_at <= @now) OR (owner IS NOT NULL AND lease_until < @now))
-         ORDER BY due_at LIMIT @limit)
-       RETURNING *`,
-    ),
-    journal: db.prepare(
-      `SELECT seq, kind, name, state, value, at FROM ${t.journal} WHERE run_id = ? ORDER BY seq`,
-    ),
-    dropJournal: db.prepare(`DELETE FROM ${t.journal} WHERE run_id = ? AND (seq <= 0 OR seq >= ?)`),
-    signals: db.prepare(`SELECT id, name, payload, at FROM ${t.signals} WHERE run_id = ? ORDER BY id`),
-    addSignal: db.prepare(`INSERT INTO ${t.signals} (run_id, name, payload, at) VALUES (?, ?, ?, ?)`),
-    touchSignal: db.prepare(
-      `UPDATE ${t.runs} SET signal_count = signal_count + 1, due_at = CASE WHEN owner IS NULL THEN @now ELSE due_at END
-       WHERE id = @id AND status IN ${ACTIVE}`,
-    ),
-    waiting: db
-      .prepare(
-        `SELECT id FROM ${t.runs} WHERE status IN ${ACTIVE} AND (' ' || waiting_for || ' ') LIKE ('% ' || ? || ' %')`,
-      )
-      .pluck(),
-    cancel: db.prepare(
-      `UPDATE ${t.runs} SET cancel_requested = 1, updated_at = @now, due_at = CASE WHEN owner IS NULL THEN @now ELSE due_at END
-       WHERE id = @id AND status IN ${ACTIVE}`,
-    ),
-    retry: db.prepare(
-      `UPDATE ${t.runs} SET status = 'queued', version = @version, output = NULL, error = NULL, due_at = @now, owner = NULL,
-         lease_until = NULL, waiting_for = NULL, cancel_requested = 0, updated_at = @now WHERE id = @id`,
-    ),
-    renew: db.prepare(
-      `UPDATE ${t.runs} SET lease_until = ? WHERE id = ? AND owner = ? AND status IN ${ACTIVE} RETURNING cancel_requested`,
-    ),
-    releaseAll: db.prepare(
-      `UPDATE ${t.runs} SET owner = NULL, lease_until = NULL, due_at = min(coalesce(due_at, @now), @now) WHERE owner = @owner`,
-    ),
-  };
 }
 
 /**
  * The flow store on SQLite (better-sqlite3), the embedded default: WAL mode, one write transaction
- * per group commit. Several processes may share the file (SQLite serialises their writes).
+ * per group commit. Several processes may share the file (SQLite serialises their writes), and
+ * several stores one database handle (their operations take turns on it).
  *
  * @example
  * const store = sqliteFlowStore({ database: new Database(".tesserae/flows.db") });
@@ -179,43 +45,42 @@ export class SqliteFlowStore implements FlowStore {
   readonly kind = "sqlite";
   private readonly db: Database;
   private readonly t: FlowTables;
-  private s: ReturnType<typeof statements> | undefined;
+  private readonly connection: SqliteConnection;
+  private readonly level: SqliteSynchronous;
+  private s: FlowStatements | undefined;
 
   constructor(private readonly options: SqliteFlowStoreOptions) {
     this.db = options.database;
     this.t = flowTables(options.prefix ?? "tessera_flow_");
+    this.connection = sqliteConnection(this.db);
+    this.level = options.synchronous ?? "FULL";
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
-    if (options.synchronous !== "keep") this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    this.connection.synchronous(this.level);
   }
 
-  private get st(): ReturnType<typeof statements> {
-    this.s ??= statements(this.db, this.t);
+  private get st(): FlowStatements {
+    this.s ??= flowStatements(this.db, this.t);
     return this.s;
   }
 
-  async migrate(): Promise<void> {
-    const t = this.t;
-    this.db
-      .transaction(() => {
-        this.db.exec(
-          `CREATE TABLE IF NOT EXISTS ${t.migrations} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
-        );
-        const done = new Set(
-          this.db.prepare(`SELECT version FROM ${t.migrations}`).pluck().all() as number[],
-        );
-        for (const m of flowMigrations(t)) {
-          if (done.has(m.version)) continue;
-          this.db.exec(m.sql);
-          this.db
-            .prepare(`INSERT INTO ${t.migrations} (version, applied_at) VALUES (?, ?)`)
-            .run(m.version, Date.now());
-        }
-      })
-      .immediate();
+  /** Runs `work` in its turn on the connection, at this store's durability. */
+  private run<T>(work: () => T): Promise<T> {
+    return this.connection.run(() => {
+      this.connection.synchronous(this.level);
+      return work();
+    });
   }
 
-  async commit(b: CommitBatch): Promise<CommitResult> {
+  migrate(): Promise<void> {
+    return this.run(() => migrateSqlite(this.db, this.t.migrations, flowMigrations(this.t)));
+  }
+
+  commit(b: CommitBatch): Promise<CommitResult> {
+    return this.run(() => this.commitNow(b));
+  }
+
+  private commitNow(b: CommitBatch): CommitResult {
     const st = this.st;
     const created = new Map<string, { run: RunRecord; created: boolean }>();
     const lost: string[] = [];
@@ -236,7 +101,7 @@ export class SqliteFlowStore implements FlowStore {
             owner: n.owner ?? null,
             lease: n.owner === undefined ? null : lease,
           });
-          if (res.changes === 1) created.set(n.id, { run: newRecord(n, b.now, lease), created: true });
+          if (res.changes === 1) created.set(n.id, { run: newRunRecord(n, b.now, b.leaseMs), created: true });
           else
             created.set(n.id, {
               run: runOf(st.byKey.get(n.flow, n.idempotencyKey) as RunRow),
@@ -281,7 +146,11 @@ export class SqliteFlowStore implements FlowStore {
     return { created, lost, cancelled };
   }
 
-  async claim(q: ClaimQuery): Promise<RunRecord[]> {
+  claim(q: ClaimQuery): Promise<RunRecord[]> {
+    return this.run(() => this.claimNow(q));
+  }
+
+  private claimNow(q: ClaimQuery): RunRecord[] {
     const rows = this.st.claim.all({
       owner: q.owner,
       lease: q.now + q.leaseMs,
@@ -293,17 +162,23 @@ export class SqliteFlowStore implements FlowStore {
     return rows.map(runOf);
   }
 
-  async getRun(id: string): Promise<RunRecord | undefined> {
+  getRun(id: string): Promise<RunRecord | undefined> {
+    return this.run(() => this.runNow(id));
+  }
+
+  private runNow(id: string): RunRecord | undefined {
     const row = this.st.byId.get(id) as RunRow | undefined;
     return row === undefined ? undefined : runOf(row);
   }
 
-  async findByKey(flow: string, key: string): Promise<RunRecord | undefined> {
-    const row = this.st.byKey.get(flow, key) as RunRow | undefined;
-    return row === undefined ? undefined : runOf(row);
+  findByKey(flow: string, key: string): Promise<RunRecord | undefined> {
+    return this.run(() => {
+      const row = this.st.byKey.get(flow, key) as RunRow | undefined;
+      return row === undefined ? undefined : runOf(row);
+    });
   }
 
-  async listRuns(q: RunQuery): Promise<RunRecord[]> {
+  listRuns(q: RunQuery): Promise<RunRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.flow !== undefined) {
@@ -316,60 +191,74 @@ export class SqliteFlowStore implements FlowStore {
     }
     const sql = `SELECT * FROM ${this.t.runs} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as RunRow[]).map(runOf);
+    return this.run(() => (this.db.prepare(sql).all(...args, q.limit ?? 100) as RunRow[]).map(runOf));
   }
 
-  async journal(runId: string): Promise<JournalEntry[]> {
-    const rows = this.st.journal.all(runId) as {
-      seq: number;
-      kind: string;
-      name: string;
-      state: JournalEntry["state"];
-      value: string | null;
-      at: number;
-    }[];
-    return rows.map((r) => ({ ...r, value: parse(r.value) }));
+  journal(runId: string): Promise<JournalEntry[]> {
+    return this.run(() => {
+      const rows = this.st.journal.all(runId) as {
+        seq: number;
+        kind: string;
+        name: string;
+        state: JournalEntry["state"];
+        value: string | null;
+        at: number;
+      }[];
+      return rows.map((r) => ({ ...r, value: parse(r.value) }));
+    });
   }
 
-  async signals(runId: string): Promise<SignalRecord[]> {
-    const rows = this.st.signals.all(runId) as {
-      id: number;
-      name: string;
-      payload: string | null;
-      at: number;
-    }[];
-    return rows.map((r) => ({ id: r.id, name: r.name, payload: parse(r.payload), at: r.at }));
+  signals(runId: string): Promise<SignalRecord[]> {
+    return this.run(() => {
+      const rows = this.st.signals.all(runId) as {
+        id: number;
+        name: string;
+        payload: string | null;
+        at: number;
+      }[];
+      return rows.map((r) => ({ id: r.id, name: r.name, payload: parse(r.payload), at: r.at }));
+    });
   }
 
-  async sendSignal(runId: string, name: string, payload: unknown, now: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        if (this.st.touchSignal.run({ id: runId, now }).changes === 0) return false;
-        this.st.addSignal.run(runId, name, text(payload), now);
-        return true;
-      })
-      .immediate();
+  sendSignal(runId: string, name: string, payload: unknown, now: number): Promise<boolean> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          if (this.st.touchSignal.run({ id: runId, now }).changes === 0) return false;
+          this.st.addSignal.run(runId, name, text(payload), now);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
-  async signalWaiting(name: string, payload: unknown, now: number): Promise<number> {
-    return this.db
-      .transaction(() => {
-        const ids = this.st.waiting.all(name) as string[];
-        for (const id of ids) {
-          this.st.touchSignal.run({ id, now });
-          this.st.addSignal.run(id, name, text(payload), now);
-        }
-        return ids.length;
-      })
-      .immediate();
+  signalWaiting(name: string, payload: unknown, now: number): Promise<number> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const ids = this.st.waiting.all(name) as string[];
+          for (const id of ids) {
+            this.st.touchSignal.run({ id, now });
+            this.st.addSignal.run(id, name, text(payload), now);
+          }
+          return ids.length;
+        })
+        .immediate(),
+    );
   }
 
-  async requestCancel(runId: string, now: number): Promise<RunRecord | undefined> {
-    this.st.cancel.run({ id: runId, now });
-    return this.getRun(runId);
+  requestCancel(runId: string, now: number): Promise<RunRecord | undefined> {
+    return this.run(() => {
+      this.st.cancel.run({ id: runId, now });
+      return this.runNow(runId);
+    });
   }
 
-  async retry(runId: string, version: string, now: number): Promise<RunRecord | undefined> {
+  retry(runId: string, version: string, now: number): Promise<RunRecord | undefined> {
+    return this.run(() => this.retryNow(runId, version, now));
+  }
+
+  private retryNow(runId: string, version: string, now: number): RunRecord | undefined {
     return this.db
       .transaction(() => {
         const row = this.st.byId.get(runId) as RunRow | undefined;
@@ -384,7 +273,11 @@ export class SqliteFlowStore implements FlowStore {
       .immediate();
   }
 
-  async renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult> {
+  renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult> {
+    return this.run(() => this.renewNow(owner, runIds, leaseMs, now));
+  }
+
+  private renewNow(owner: string, runIds: readonly string[], leaseMs: number, now: number): CommitResult {
     const lost: string[] = [];
     const cancelled: string[] = [];
     this.db
@@ -399,12 +292,12 @@ export class SqliteFlowStore implements FlowStore {
     return { created: new Map(), lost, cancelled };
   }
 
-  async releaseAll(owner: string, now: number): Promise<number> {
-    return this.st.releaseAll.run({ owner, now }).changes;
+  releaseAll(owner: string, now: number): Promise<number> {
+    return this.run(() => this.st.releaseAll.run({ owner, now }).changes);
   }
 
   async close(): Promise<void> {
-    if (this.options.closeDatabase) this.db.close();
+    if (this.options.closeDatabase) await this.run(() => this.db.close());
   }
 }
 

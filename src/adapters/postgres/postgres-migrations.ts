@@ -1,0 +1,46 @@
+import type { Pool } from "pg";
+import { type Migration, pendingMigrations } from "../../ports/migration.js";
+
+/**
+ * Applies a store's migrations that its migrations table does not list yet, and lists them, in one
+ * transaction under an advisory lock on the schema: processes that start at the same time take
+ * turns (the later ones find the migrations applied), and so do the stores of one schema.
+ *
+ * @param schema the quoted schema (see `ident`), created if missing
+ * @param table the migrations table, qualified by the schema
+ *
+ * @example
+ * await migratePostgres(pool, '"tessera"', '"tessera".flow_migrations', flowMigrations(tables));
+ */
+export async function migratePostgres(
+  pool: Pool,
+  schema: string,
+  table: string,
+  migrations: readonly Migration[],
+): Promise<void> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`tessera-migrations:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const applied = new Set(
+      (await client.query<{ version: number }>(`SELECT version FROM ${table}`)).rows.map((r) => r.version),
+    );
+    for (const m of pendingMigrations(migrations, applied)) {
+      await client.query(m.sql);
+      await client.query(`INSERT INTO ${table} (version) VALUES ($1)`, [m.version]);
+    }
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
