@@ -1,6 +1,6 @@
 import type { Route } from "../../core/routes.js";
 import { jsonSchemaOf } from "../../core/schema.js";
-import type { GatewayResponse } from "./gateway.js";
+import type { GatewayResponse } from "./gateway-response.js";
 import { type JsonWriter, jsonWriterOf } from "./json-writer.js";
 import { Reply } from "./reply.js";
 

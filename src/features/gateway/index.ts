@@ -8,13 +8,9 @@ export {
   jwt,
 } from "./auth/index.js";
 export type { CorsOptions } from "./cors.js";
-export {
-  createGateway,
-  Gateway,
-  type GatewayOptions,
-  type GatewayRequest,
-  type GatewayResponse,
-} from "./gateway.js";
+export { createGateway, Gateway, type GatewayOptions } from "./gateway.js";
+export type { GatewayRequest } from "./gateway-request.js";
+export type { GatewayResponse } from "./gateway-response.js";
 export { httpStatusOf } from "./http-status.js";
 export type { OpenApiInfo } from "./openapi.js";
 export { type RunningServer, type ServeOptions, serve } from "./server.js";

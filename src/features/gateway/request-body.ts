@@ -1,16 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { TesseraError } from "../../core/errors.js";
-import type { GatewayRequest } from "./gateway.js";
+import { type GatewayRequest, headerOf } from "./gateway-request.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 
 // Reading a request's body for the gateway: the size limit (announced, then counted), the content
 // type, UTF-8 and JSON, whatever carried the request (a stream from node:http, a string or bytes).
-
-/** A header's first value (names are lower-case). */
-export function headerOf(req: GatewayRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === "string" ? v : v?.[0];
-}
 
 /** The body parsed as JSON, or `undefined` when there is none. */
 export async function readJsonBody(req: GatewayRequest, limit: number): Promise<unknown> {

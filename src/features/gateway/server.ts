@@ -2,13 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { TesseraError } from "../../core/errors.js";
 import type { TesseraNode } from "../../core/node.js";
-import {
-  createGateway,
-  type Gateway,
-  type GatewayOptions,
-  type GatewayRequest,
-  type GatewayResponse,
-} from "./gateway.js";
+import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
+import type { GatewayRequest } from "./gateway-request.js";
+import type { GatewayResponse } from "./gateway-response.js";
 
 export interface ServeOptions extends GatewayOptions {
   /** Default 3000; 0 picks a free port. */
