@@ -22,9 +22,16 @@ export class ErrorSink {
 
   add(path: string, message: string): void {
     const key = path === "" ? "_schema" : path;
-    const list = this.errors[key] ?? [];
+    // Own keys only: a path named "toString" would otherwise find Object.prototype's member, and
+    // assigning "__proto__" would replace the map's prototype instead of adding a field.
+    const list = Object.hasOwn(this.errors, key) ? this.errors[key]! : [];
     if (!list.includes(message)) list.push(message);
-    this.errors[key] = list;
+    Object.defineProperty(this.errors, key, {
+      value: list,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 
   get empty(): boolean {
