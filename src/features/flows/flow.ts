@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { RetryPolicy } from "../../core/policies.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
@@ -83,9 +84,13 @@ export function flow<const N extends string, IS extends Schema | undefined = und
 ): FlowDef<N, InferIn<IS>, R>;
 export function flow(name: string, options: FlowOptions, body: FlowBody<never, unknown>): FlowDef<string> {
   if (!flowName.test(name) || name === "runs") {
-    throw new TypeError(`flow name "${name}" must be lower-case letters, digits and "-" (and not "runs")`);
+    throw TesseraError.definition(
+      name,
+      `flow name "${name}" must be lower-case letters, digits and "-" (and not "runs")`,
+    );
   }
-  if (typeof body !== "function") throw new TypeError(`flow ${name}: the body must be a function`);
+  if (typeof body !== "function")
+    throw TesseraError.definition(name, `flow ${name}: the body must be a function`);
   return Object.freeze({
     kind: "flow",
     name,

@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
 
 /** A declared signal: a name and the schema of its payload (validated when it is sent). */
@@ -23,6 +24,6 @@ export function signal<const N extends string, S extends Schema | undefined = un
   schema?: S,
 ): SignalDef<N, InferIn<S>, InferOut<S>> {
   if (!signalName.test(name))
-    throw new TypeError(`signal name "${name}" must be letters, digits, ".", "_" or "-"`);
+    throw TesseraError.definition(name, `signal name "${name}" must be letters, digits, ".", "_" or "-"`);
   return { kind: "signal", name, schema };
 }
