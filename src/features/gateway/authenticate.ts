@@ -35,6 +35,31 @@ export function authorizerOf(route: Route, fallback: Authorizer | undefined): Au
 }
 
 /**
+ * Refuses, when the gateway is created, an `authorize` option that is not a function (the gateway's
+ * own, or a service's): otherwise every request to its routes would fail with a TypeError.
+ *
+ * @example
+ * checkAuthorizers(node.routes, options.authorize);
+ */
+export function checkAuthorizers(routes: readonly Route[], fallback: unknown): void {
+  if (fallback !== undefined && typeof fallback !== "function")
+    throw notAFunction("authorize", "the gateway's authorize option");
+  for (const { service } of routes) {
+    const own: unknown = service.options.authorize;
+    if (own !== undefined && typeof own !== "function")
+      throw notAFunction(`${service.name}.authorize`, `service ${service.name}: authorize`);
+  }
+}
+
+function notAFunction(name: string, what: string): TesseraError {
+  return new TesseraError(
+    "TESSERA_DEFINITION",
+    `${what} must be a function (token, request) => identity | boolean, e.g. jwt({ … })`,
+    { details: { name } },
+  );
+}
+
+/**
  * Runs `authorize` on the request's bearer token: the caller's identity (`undefined` for an
  * anonymous pass). Rejects with `TESSERA_UNAUTHORIZED` without a token, `TESSERA_FORBIDDEN` on a
  * `false` verdict; an authorizer that fails with anything but a TesseraError is logged and answered

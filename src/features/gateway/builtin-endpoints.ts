@@ -26,6 +26,7 @@ export class BuiltinEndpoints {
         throw new TesseraError(
           "TESSERA_DEFINITION",
           `${r.entry.id}: route ${r.path} is reserved by the gateway`,
+          { details: { name: r.entry.id } },
         );
       }
     }

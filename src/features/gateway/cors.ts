@@ -1,3 +1,5 @@
+import { TesseraError } from "../../core/errors.js";
+
 /**
  * Cross-origin settings of the gateway. Off unless configured.
  *
@@ -16,9 +18,28 @@ export interface CorsOptions {
   readonly maxAge?: number;
 }
 
-/** Computes CORS response headers. */
+function badOption(name: string, message: string): TesseraError {
+  return new TesseraError("TESSERA_DEFINITION", message, { details: { name } });
+}
+
+/**
+ * Computes CORS response headers.
+ *
+ * @example
+ * const cors = new Cors({ origin: ["https://app.example.com"] });
+ * cors.headers("https://app.example.com"); // { "access-control-allow-origin": "https://app.example.com", … }
+ */
 export class Cors {
-  constructor(private readonly options: CorsOptions) {}
+  /** Refuses, at creation, the options that would make every request fail with a TypeError. */
+  constructor(private readonly options: CorsOptions) {
+    const o: unknown = options.origin;
+    if (!(o === true || typeof o === "string" || typeof o === "function" || Array.isArray(o)))
+      throw badOption("cors.origin", "cors.origin must be true, an origin, a list of origins or a predicate");
+    for (const name of ["allowHeaders", "exposeHeaders"] as const) {
+      if (options[name] !== undefined && !Array.isArray(options[name]))
+        throw badOption(`cors.${name}`, `cors.${name} must be a list of header names`);
+    }
+  }
 
   private allowed(origin: string): boolean {
     const o = this.options.origin;

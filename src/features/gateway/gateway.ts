@@ -8,7 +8,7 @@ import type { Authorizer } from "../../core/service.js";
 import { TraceRoot } from "../../core/trace-context.js";
 import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/traceparent.js";
 import { jsonSuccess, success, writerOf } from "./answers.js";
-import { authenticate, authorizerOf } from "./authenticate.js";
+import { authenticate, authorizerOf, checkAuthorizers } from "./authenticate.js";
 import { BuiltinEndpoints } from "./builtin-endpoints.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { errorAnswer } from "./error-answer.js";
@@ -65,6 +65,7 @@ export class Gateway {
     private readonly options: GatewayOptions = {},
   ) {
     this.builtins = new BuiltinEndpoints(node, () => this.openapi());
+    checkAuthorizers(node.routes, options.authorize);
     this.router = new Router(node.routes);
     for (const r of node.routes) {
       const write = writerOf(r);

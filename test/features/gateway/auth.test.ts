@@ -93,4 +93,33 @@ describe("gateway auth", () => {
       (await h.client.post("/inner/whoami", undefined, { headers: { authorization: "Bearer ok" } })).body,
     ).toEqual({ sub: "gw" });
   });
+
+  it("an authorize option that is not a function is refused when the gateway is created", () => {
+    const wrong = service("wrong", {
+      authorize: "jwt" as never,
+      entries: { getThing: entry(() => ({ ok: true })) },
+    });
+    expect(definitionError(() => gatewayFor([wrong]))).toEqual({
+      code: "TESSERA_DEFINITION",
+      name: "wrong.authorize",
+      message:
+        "service wrong: authorize must be a function (token, request) => identity | boolean, e.g. jwt({ … })",
+    });
+    expect(definitionError(() => gatewayFor([inner], { authorize: 5 as never }))).toMatchObject({
+      code: "TESSERA_DEFINITION",
+      name: "authorize",
+    });
+  });
 });
+
+/** The code, the offending option (`details.name`) and the message of what `create` throws. */
+function definitionError(create: () => unknown): { code: string; name: unknown; message: string } {
+  try {
+    create();
+  } catch (err) {
+    expect(err).toBeInstanceOf(TesseraError);
+    const e = err as TesseraError;
+    return { code: e.code, name: (e.details as { name?: unknown } | undefined)?.name, message: e.message };
+  }
+  throw new Error("the gateway was created");
+}

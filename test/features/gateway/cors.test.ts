@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TesseraError } from "../../../src/index.js";
 import { gatewayFor, orders } from "./fixtures.js";
 
 describe("gateway CORS", () => {
@@ -41,5 +42,23 @@ describe("gateway CORS", () => {
     const res = await g.client.get("/nope", { headers: { origin: "https://b.example" } });
     expect(res.status).toBe(404);
     expect(res.headers["access-control-allow-origin"]).toBe("*");
+  });
+
+  it("options that cannot work are refused when the gateway is created, naming the option", () => {
+    const refused = (cors: unknown): unknown => {
+      try {
+        gatewayFor([orders], { cors: cors as never });
+      } catch (err) {
+        expect(err).toBeInstanceOf(TesseraError);
+        expect((err as TesseraError).code).toBe("TESSERA_DEFINITION");
+        return ((err as TesseraError).details as { name?: unknown }).name;
+      }
+      throw new Error("the gateway was created");
+    };
+    expect(refused({})).toBe("cors.origin");
+    expect(refused({ origin: 5 })).toBe("cors.origin");
+    expect(refused("https://a.example")).toBe("cors.origin");
+    expect(refused({ origin: true, exposeHeaders: "x-request-id" })).toBe("cors.exposeHeaders");
+    expect(refused({ origin: true, allowHeaders: "content-type" })).toBe("cors.allowHeaders");
   });
 });

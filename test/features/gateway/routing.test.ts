@@ -93,6 +93,9 @@ describe("gateway routing and inputs", () => {
   it("routes reserved by the gateway cannot be claimed", () => {
     const clash = service("health", { entries: { get: entry({ route: "GET /health" }, () => 1) } });
     expect(() => gatewayFor([clash])).toThrow(/reserved by the gateway/);
+    expect(() => gatewayFor([clash])).toThrow(
+      expect.objectContaining({ code: "TESSERA_DEFINITION", details: { name: "health.get" } }),
+    );
   });
 
   it("an array body on a route with path parameters is refused", async () => {
