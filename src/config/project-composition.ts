@@ -7,6 +7,7 @@ import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
 import { featurePlugins } from "./project-features.js";
 import { projectFlowEngine } from "./project-flows.js";
+import { openStores, type StoreDrivers } from "./store-set.js";
 
 /** What a project's node hosts: every service, the project's and its features', and their runtimes. */
 export interface ProjectComposition {
@@ -20,20 +21,28 @@ export interface ProjectComposition {
    * The plugins of a node that runs the services `runs` accepts. A feature's runtime runs where its
    * services do: the flow engine with the flows API, event sourcing with its services, the plugins
    * of what the services here `use`. `mainLoops: false` declares main mode without running its loops.
+   * The first one, `stores`, stops last: it closes the stage's stores and their one database handle
+   * or pool once the features are stopped.
    */
   plugins(runs: (svc: ServiceDef) => boolean, options: { readonly mainLoops: boolean }): NodePlugin[];
 }
 
 /**
  * Builds the features a project declares (flow engine, declared flows, event sourcing) on the
- * stage's store, and lists their services after the project's own. Nothing is started here.
+ * stage's store, all on one database handle or pool (opened with `drivers`), and lists their
+ * services after the project's own. Nothing is started here.
  */
-export function composeProject(project: Project, logger: Logger): ProjectComposition {
-  const flows = projectFlowEngine(project, logger);
+export function composeProject(
+  project: Project,
+  logger: Logger,
+  drivers: StoreDrivers = {},
+): ProjectComposition {
+  const stores = openStores(project.settings.store, drivers);
+  const flows = projectFlowEngine(project, stores, logger);
   // The engine's HTTP and bus face is composed here: the engine knows nothing of it.
   const flowsApi: ServiceDef[] = flows === undefined ? [] : [flowsService(flows)];
-  const declared = projectDeclaredFlows(project, flows);
-  const es = projectEventSourcing(project, logger);
+  const declared = projectDeclaredFlows(project, stores, flows);
+  const es = projectEventSourcing(project, stores, logger);
   const services = [
     ...project.services,
     ...flowsApi,
@@ -43,6 +52,7 @@ export function composeProject(project: Project, logger: Logger): ProjectComposi
   return {
     services,
     plugins: (runs, { mainLoops }) => [
+      { name: "stores", stop: () => stores.close() },
       ...(flows === undefined || !flowsApi.some(runs) ? [] : [flows]),
       // Declared flows run on the flow engine: they are there whenever it is.
       ...(declared.plugin === undefined || flows === undefined || !flowsApi.some(runs)

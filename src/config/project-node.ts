@@ -6,6 +6,7 @@ import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
 import { composeProject } from "./project-composition.js";
 import { runServices } from "./run-services.js";
+import type { StoreDrivers } from "./store-set.js";
 import { isShared, transportFor } from "./transport-url.js";
 
 export interface ProjectNodeOptions {
@@ -17,6 +18,8 @@ export interface ProjectNodeOptions {
    * does; one-off commands (`call`, project commands) do not.
    */
   readonly announce?: boolean;
+  /** The drivers of the stage's store (default better-sqlite3 and `pg`): one handle or pool is opened with them. */
+  readonly drivers?: StoreDrivers;
 }
 
 /**
@@ -28,7 +31,7 @@ export async function createProjectNode(
   logger: Logger,
   options: ProjectNodeOptions = {},
 ): Promise<TesseraNode> {
-  const composed = composeProject(project, logger);
+  const composed = composeProject(project, logger, options.drivers);
   const names = composed.services.map((s) => s.name);
   const run = options.services === undefined ? undefined : runServices(options.services, names);
   const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { flowStoreFor } from "../../src/config/project-flows.js";
 import { openSqliteFile } from "../../src/config/sqlite-file.js";
+import { openStores } from "../../src/config/store-set.js";
 import { parseStoreUrl } from "../../src/config/store-url.js";
 
 // Regression: a `sqlite:` store in a folder nothing had created failed with "Cannot open database
@@ -21,7 +21,9 @@ describe("a sqlite: store", () => {
   it("resolves a relative path against the project's folder, and creates it there", async () => {
     const store = parseStoreUrl("sqlite:.tesserae/dev.db", join(tmp, "project"));
     expect(store.path).toBe(join(tmp, "project", ".tesserae", "dev.db"));
-    await flowStoreFor(store).close();
+    const stores = openStores(store);
+    stores.flowStore();
+    await stores.close();
     expect(existsSync(join(tmp, "project", ".tesserae", "dev.db"))).toBe(true);
   });
 });

@@ -1,0 +1,135 @@
+import type Database from "better-sqlite3";
+import pg from "pg";
+import { memoryDeclaredFlowStore, memoryEventStore, memoryFlowStore } from "../adapters/memory/index.js";
+import {
+  postgresDeclaredFlowStore,
+  postgresEventStore,
+  postgresFlowStore,
+} from "../adapters/postgres/index.js";
+import { sqliteDeclaredFlowStore, sqliteEventStore, sqliteFlowStore } from "../adapters/sqlite/index.js";
+import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
+import type { EventStore } from "../ports/event-store.js";
+import type { FlowStore } from "../ports/flow-store.js";
+import { openSqliteFile } from "./sqlite-file.js";
+import type { StoreUrl } from "./store-url.js";
+
+/** Connections of the one pool of a `postgres://` store, shared by its flow, declared-flow and event stores. */
+export const STORE_POOL_SIZE = 10;
+
+/**
+ * The drivers a store set opens its database with (DESIGN: drivers are injected through
+ * factories). Each is called at most once per set.
+ */
+export interface StoreDrivers {
+  /** Opens the database file of a `sqlite:` store (default {@link openSqliteFile}: WAL-ready, folder created). */
+  readonly sqlite?: (path: string) => Database.Database;
+  /** Creates the pool of a `postgres://` store (default `new pg.Pool(config)`). */
+  readonly postgres?: (config: pg.PoolConfig) => pg.Pool;
+}
+
+/**
+ * The stores of one store URL, each made once on the first ask, all on one database handle (a
+ * SQLite file) or one pool (PostgreSQL): the features of a project share them. The set owns the
+ * stores and the handle: `close()` closes every store it made, then the handle, once.
+ */
+export interface StoreSet {
+  readonly store: StoreUrl;
+  flowStore(): FlowStore;
+  declaredFlowStore(): DeclaredFlowStore;
+  eventStore(): EventStore;
+  /** Closes the stores made, then the database handle or pool (if one was opened); later calls wait for the first. */
+  close(): Promise<void>;
+}
+
+interface Stores {
+  flow(): FlowStore;
+  declared(): DeclaredFlowStore;
+  events(): EventStore;
+  /** Closes the database handle or pool, if one was opened. */
+  end(): Promise<void>;
+}
+
+function sqliteStores(path: string, drivers: StoreDrivers): Stores {
+  let database: Database.Database | undefined;
+  const open = () => {
+    database ??= (drivers.sqlite ?? openSqliteFile)(path);
+    return database;
+  };
+  return {
+    flow: () => sqliteFlowStore({ database: open() }),
+    declared: () => sqliteDeclaredFlowStore({ database: open() }),
+    events: () => sqliteEventStore({ database: open() }),
+    end: async () => {
+      database?.close();
+    },
+  };
+}
+
+function postgresStores(url: string, drivers: StoreDrivers): Stores {
+  let pool: pg.Pool | undefined;
+  const open = () => {
+    pool ??= (drivers.postgres ?? ((config) => new pg.Pool(config)))({
+      connectionString: url,
+      max: STORE_POOL_SIZE,
+    });
+    return pool;
+  };
+  return {
+    flow: () => postgresFlowStore({ pool: open() }),
+    declared: () => postgresDeclaredFlowStore({ pool: open() }),
+    events: () => postgresEventStore({ pool: open() }),
+    end: async () => pool?.end(),
+  };
+}
+
+const memoryStores: Stores = {
+  flow: () => memoryFlowStore(),
+  declared: () => memoryDeclaredFlowStore(),
+  events: () => memoryEventStore(),
+  end: async () => undefined,
+};
+
+/**
+ * Composes the stores a store URL names: `sqlite:` on one better-sqlite3 database, `postgres://`
+ * on one `pg` pool of {@link STORE_POOL_SIZE}, `memory` in the process. Nothing is opened before a
+ * store is asked for.
+ *
+ * @example
+ * const stores = openStores(parseStoreUrl("sqlite:.tesserae/dev.db", root));
+ * const engine = createFlowEngine({ store: stores.flowStore(), flows });
+ * // … once the features using them have stopped:
+ * await stores.close();
+ */
+export function openStores(store: StoreUrl, drivers: StoreDrivers = {}): StoreSet {
+  const stores =
+    store.kind === "sqlite"
+      ? sqliteStores(store.path!, drivers)
+      : store.kind === "postgres"
+        ? postgresStores(store.url, drivers)
+        : memoryStores;
+  const made: { close(): Promise<void> }[] = [];
+  const once = <S extends { close(): Promise<void> }>(make: () => S) => {
+    let s: S | undefined;
+    return () => {
+      if (s === undefined) {
+        s = make();
+        made.push(s);
+      }
+      return s;
+    };
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    store,
+    flowStore: once(stores.flow),
+    declaredFlowStore: once(stores.declared),
+    eventStore: once(stores.events),
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled(made.map((s) => s.close()));
+        await stores.end();
+      })();
+      return closing;
+    },
+  };
+}
