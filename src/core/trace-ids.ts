@@ -1,19 +1,6 @@
-import { randomFillSync } from "node:crypto";
+import { randomBytesOf } from "./random-pool.js";
 
-// Trace and span ids come from a pool of random bytes refilled 4 KiB at a time: a `randomBytes`
-// call per id would cost more than the rest of an in-process call.
-const pool = Buffer.allocUnsafe(4096);
-let offset = pool.length;
-
-function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const hex = pool.toString("hex", offset, offset + bytes);
-  offset += bytes;
-  return hex;
-}
+const randomHex = (bytes: number): string => randomBytesOf(bytes).toString("hex");
 
 /** All zeros: the invalid trace id of W3C Trace Context. */
 export const zeroTraceId = "0".repeat(32);

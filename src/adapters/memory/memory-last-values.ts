@@ -1,7 +1,7 @@
 import type { LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { isValidSubject } from "../../core/subject-grammar.js";
 import type { MemoryBus } from "./memory-bus.js";
-import { isValidSubject } from "./subject-matcher.js";
 
 // One store per bus, as one JetStream stream per NATS server: every transport of the bus sees it.
 const stores = new WeakMap<MemoryBus, Map<string, Uint8Array>>();

@@ -1,5 +1,6 @@
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { isValidPattern, isValidSubject } from "../../core/subject-grammar.js";
 import type {
   RequestOptions,
   Transport,
@@ -15,7 +16,6 @@ import type {
 import { errorReplyOf, noResponders } from "../../core/wire-reply.js";
 import { type BusSubscriber, createMemoryBus, type MemoryBus } from "./memory-bus.js";
 import { memoryLastValues } from "./memory-last-values.js";
-import { isValidPattern, isValidSubject } from "./subject-matcher.js";
 
 export interface MemoryTransportOptions {
   /** Share a bus to let several nodes of one process talk (default: a private bus). */

@@ -14,16 +14,3 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   }
   return p.length === s.length;
 }
-
-const token = /^[^\s.*>]+$/;
-
-/** True for a subject that can be published to (no wildcard, no empty token). */
-export function isValidSubject(subject: string): boolean {
-  return subject.split(".").every((t) => token.test(t));
-}
-
-/** True for a subscription pattern (wildcards allowed, `>` only last). */
-export function isValidPattern(pattern: string): boolean {
-  const toks = pattern.split(".");
-  return toks.every((t, i) => t === "*" || (t === ">" && i === toks.length - 1) || token.test(t));
-}

@@ -1,7 +1,5 @@
-import { randomFillSync } from "node:crypto";
+import { randomBytesOf } from "../../core/random-pool.js";
 
-const pool = Buffer.alloc(4096);
-let offset = pool.length;
 let lastMs = 0;
 let sequence = 0;
 
@@ -18,14 +16,10 @@ export function newRunId(): string {
   // Monotonic within a millisecond: a 12-bit sequence takes the place of the first random bits.
   sequence = now === lastMs ? (sequence + 1) & 0xfff : 0;
   lastMs = now;
-  if (offset + 8 > pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
   const time = now.toString(16).padStart(12, "0");
-  const hi = pool.readUInt32BE(offset);
-  const lo = pool.readUInt32BE(offset + 4);
-  offset += 8;
+  const random = randomBytesOf(8);
+  const hi = random.readUInt32BE(0);
+  const lo = random.readUInt32BE(4);
   const variant = (((hi >>> 16) & 0x3fff) | 0x8000).toString(16);
   const rest = (hi & 0xffff).toString(16).padStart(4, "0") + lo.toString(16).padStart(8, "0");
   return `${time.slice(0, 8)}-${time.slice(8)}-7${sequence.toString(16).padStart(3, "0")}-${variant}-${rest}`;

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  isValidPattern,
-  isValidSubject,
-  subjectMatches,
-} from "../../../src/adapters/memory/subject-matcher.js";
+import { subjectMatches } from "../../../src/adapters/memory/subject-matcher.js";
+import { isValidPattern, isValidSubject } from "../../../src/core/subject-grammar.js";
 
 describe("subjectMatches", () => {
   it.each([
