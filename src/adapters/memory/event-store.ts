@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   AppendOptions,
   AppendResult,
@@ -19,6 +18,7 @@ import {
   checkExpectedVersion,
 } from "../../ports/event-store-conflict.js";
 import { LocalAppends } from "../../ports/local-appends.js";
+import { storedEvents } from "../../ports/stored-events.js";
 import { indexUpcasters, upcast } from "../../ports/upcast.js";
 
 export interface MemoryEventStoreOptions {
@@ -50,18 +50,8 @@ class Staged implements EventStoreTransaction {
     assertEventIds(events);
     const current = this.versions.get(stream) ?? this.store.versionOf(stream);
     checkExpectedVersion(stream, expected, current);
-    const recordedAt = new Date();
-    const stored = events.map(
-      (e, i): StoredEvent => ({
-        id: e.id ?? randomUUID(),
-        stream,
-        version: current + i + 1,
-        type: e.type,
-        data: clone(e.data),
-        schema: e.schema ?? 1,
-        metadata: clone(e.metadata ?? {}),
-        recordedAt,
-      }),
+    const stored = storedEvents(stream, events, current, new Date()).map(
+      (e): StoredEvent => ({ ...e, data: clone(e.data), metadata: clone(e.metadata) }),
     );
     this.versions.set(stream, current + stored.length);
     this.events.push(...stored);

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
-import type { AppendResult, NewEvent, StoredEvent } from "../../ports/event-store.js";
+import type { AppendResult, NewEvent } from "../../ports/event-store.js";
 import { versionConflict } from "../../ports/event-store-conflict.js";
+import { eventIds, storedEvents } from "../../ports/stored-events.js";
 import type { EventStoreSql } from "./event-store-sql.js";
 import type { Queryable } from "./event-store-tx.js";
 
@@ -44,7 +44,7 @@ export class AppendBatcher {
 
   append(stream: string, events: readonly NewEvent[], expected: number): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      const ids = events.map((e) => e.id ?? randomUUID());
+      const ids = eventIds(events);
       this.queue.push({ stream, expected, events, ids, resolve, reject });
       this.pump();
     });
@@ -124,18 +124,7 @@ export class AppendBatcher {
   }
 
   private result(p: Pending, last: number, recordedAt: Date): AppendResult {
-    const events = p.events.map(
-      (e, i): StoredEvent => ({
-        id: p.ids[i]!,
-        stream: p.stream,
-        version: last - p.events.length + i + 1,
-        type: e.type,
-        data: e.data,
-        schema: e.schema ?? 1,
-        metadata: e.metadata ?? {},
-        recordedAt,
-      }),
-    );
+    const events = storedEvents(p.stream, p.events, last - p.events.length, recordedAt, p.ids);
     return { stream: p.stream, version: last, events };
   }
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   AppendOptions,
   AppendResult,
@@ -7,7 +6,6 @@ import type {
   NewEvent,
   OutboxMessage,
   Snapshot,
-  StoredEvent,
 } from "../../ports/event-store.js";
 import {
   assertEventIds,
@@ -15,6 +13,7 @@ import {
   checkpointConflict,
   versionConflict,
 } from "../../ports/event-store-conflict.js";
+import { eventIds, storedEvents } from "../../ports/stored-events.js";
 import type { EventStoreSql } from "./event-store-sql.js";
 
 /** What the store needs of a `pg` client or pool: parameterised queries. */
@@ -45,7 +44,7 @@ export async function appendEvents(
     if (expected !== "any" && expected !== version) throw versionConflict(stream, expected, version);
     return { stream, version, events: [] };
   }
-  const ids = events.map((e) => e.id ?? randomUUID());
+  const ids = eventIds(events);
   const values: unknown[] = [
     stream,
     events.length,
@@ -62,18 +61,7 @@ export async function appendEvents(
   // RETURNING has no guaranteed order: versions follow from the last one.
   const last = Math.max(...rows.map((r) => Number(r.version)));
   const recordedAt = rows[0]!.recorded_at;
-  const stored = events.map(
-    (e, i): StoredEvent => ({
-      id: ids[i]!,
-      stream,
-      version: last - events.length + i + 1,
-      type: e.type,
-      data: e.data,
-      schema: e.schema ?? 1,
-      metadata: e.metadata ?? {},
-      recordedAt,
-    }),
-  );
+  const stored = storedEvents(stream, events, last - events.length, recordedAt, ids);
   return { stream, version: last, events: stored };
 }
 

@@ -28,6 +28,7 @@ import {
   type Queryable,
   saveSnapshot,
 } from "./event-store-tx.js";
+import { inTransaction } from "./pg-transaction.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { ident } from "./sql-ident.js";
 
@@ -152,22 +153,11 @@ export class PostgresEventStore implements EventStore {
 
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     await this.migrate();
-    const client = await this.options.pool.connect();
-    let broken = false;
-    try {
-      await client.query("BEGIN");
-      const result = await work(new PostgresTransaction(client as unknown as Queryable, this.sql));
-      await client.query("COMMIT");
-      this.notify();
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    const result = await inTransaction(this.options.pool, (client) =>
+      work(new PostgresTransaction(client as unknown as Queryable, this.sql)),
+    );
+    this.notify();
+    return result;
   }
 
   async readStream(stream: string, options: { after?: number; limit?: number } = {}): Promise<StoredEvent[]> {

@@ -15,6 +15,7 @@ import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-c
 import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
 import { flowCommitSql } from "./flow-store-commit.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
+import { inTransaction } from "./pg-transaction.js";
 import { migratePostgres } from "./postgres-migrations.js";
 
 export interface PostgresFlowStoreOptions {
@@ -214,11 +215,9 @@ export class PostgresFlowStore implements FlowStore {
     return this.getRun(runId);
   }
 
-  async retry(runId: string, version: string, now: number): Promise<RunRecord | undefined> {
+  retry(runId: string, version: string, now: number): Promise<RunRecord | undefined> {
     const t = this.t;
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<RunRow>(`SELECT * FROM ${t.runs} WHERE id = $1 FOR UPDATE`, [
         runId,
       ]);
@@ -226,10 +225,8 @@ export class PostgresFlowStore implements FlowStore {
       if (
         row === undefined ||
         (row.status !== "blocked" && (ACTIVE.includes(row.status) || row.status === "completed"))
-      ) {
-        await client.query("COMMIT");
+      )
         return row === undefined ? undefined : runOf(row);
-      }
       const journal = (
         await client.query<{ seq: number; state: JournalEntry["state"] }>(
           `SELECT seq, state FROM ${t.journal} WHERE run_id = $1`,
@@ -247,14 +244,8 @@ export class PostgresFlowStore implements FlowStore {
          WHERE id = $1 RETURNING *`,
         [runId, version, now],
       );
-      await client.query("COMMIT");
       return runOf(updated.rows[0]!);
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult> {

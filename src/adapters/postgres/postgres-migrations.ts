@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
 import { type Migration, pendingMigrations } from "../../ports/migration.js";
+import { inTransaction } from "./pg-transaction.js";
 
 /**
  * Applies a store's migrations that its migrations table does not list yet, and lists them, in one
@@ -18,10 +19,7 @@ export async function migratePostgres(
   table: string,
   migrations: readonly Migration[],
 ): Promise<void> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query("BEGIN");
+  await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`tessera-migrations:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
@@ -34,13 +32,5 @@ export async function migratePostgres(
       await client.query(m.sql);
       await client.query(`INSERT INTO ${table} (version) VALUES ($1)`, [m.version]);
     }
-    await client.query("COMMIT");
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   AppendOptions,
   AppendResult,
@@ -7,7 +6,6 @@ import type {
   NewEvent,
   OutboxMessage,
   Snapshot,
-  StoredEvent,
 } from "../../ports/event-store.js";
 import {
   assertEventIds,
@@ -15,6 +13,7 @@ import {
   checkExpectedCheckpoint,
   checkExpectedVersion,
 } from "../../ports/event-store-conflict.js";
+import { storedEvents } from "../../ports/stored-events.js";
 import { json } from "./event-store-rows.js";
 import type { EventStoreStatements as Statements } from "./event-store-statements.js";
 
@@ -81,28 +80,18 @@ export function appendNow(
   const current = s.version.get(stream) as number;
   checkExpectedVersion(stream, expected, current);
   const recordedAt = new Date();
-  const stored = events.map((e, i): StoredEvent => {
-    const event: StoredEvent = {
-      id: e.id ?? randomUUID(),
-      stream,
-      version: current + i + 1,
-      type: e.type,
-      data: e.data,
-      schema: e.schema ?? 1,
-      metadata: e.metadata ?? {},
-      recordedAt,
-    };
+  const stored = storedEvents(stream, events, current, recordedAt);
+  for (const e of stored) {
     s.insert.run(
-      event.id,
+      e.id,
       stream,
-      event.version,
-      event.type,
-      json(event.data),
-      event.schema,
-      json(event.metadata),
+      e.version,
+      e.type,
+      json(e.data),
+      e.schema,
+      json(e.metadata),
       recordedAt.getTime(),
     );
-    return event;
-  });
+  }
   return { stream, version: current + stored.length, events: stored };
 }
