@@ -18,7 +18,8 @@ import { memoryTransport } from "../../../src/adapters/memory/index.js";
 import { TesseraError } from "../../../src/core/errors.js";
 import type { Identity } from "../../../src/core/identity.js";
 import type { Authorizer, AuthRequest } from "../../../src/core/service.js";
-import { type JwtOptions, jwt } from "../../../src/features/gateway/auth/jwt.js";
+import { jwt } from "../../../src/features/gateway/auth/jwt.js";
+import type { JwtOptions } from "../../../src/features/gateway/auth/jwt-options.js";
 import { createGateway, createLogger, createNode, entry, service } from "../../../src/index.js";
 import { testClient } from "../../../src/testing/index.js";
 
@@ -523,6 +524,22 @@ describe("jwt: options are checked at creation", () => {
       "jwks.cooldownMs must be a whole number",
     );
     problem({ jwksUrl: "https://a.example/jwks", jwks: { ttl: 1 } }, 'unknown option "jwks.ttl"');
+    // fetch would take a list of pairs, but the headers were spread into an object ("0": "a,b").
+    problem(
+      { jwksUrl: "https://a.example/jwks", jwks: { headers: [["x-api-key", "k"]] } },
+      "jwks.headers must be an object of header names to values",
+    );
+  });
+
+  it("lists the problems of each key given, and refuses a list as the options", () => {
+    expect(
+      (configError({ secret: "x".repeat(32), publicKey: "not a key" }).details as { problems: string[] })
+        .problems,
+    ).toEqual([
+      "give only one of secret, publicKey and jwksUrl (got secret and publicKey)",
+      "publicKey must be a PEM public key (-----BEGIN PUBLIC KEY-----), a KeyObject, a CryptoKey or a JWK",
+    ]);
+    problem([], "options must be an object with one of secret, publicKey or jwksUrl");
   });
 
   it("the types refuse two keys, or none", () => {

@@ -1,6 +1,7 @@
 import { createPublicKey, type JsonWebKey, KeyObject, webcrypto } from "node:crypto";
 import { importJWK, type JWK } from "jose";
 import {
+  asymmetricAlgorithms,
   ecAlgorithmOfCurve,
   hmacAlgorithms,
   isJwtAlgorithm,
@@ -27,7 +28,17 @@ export type JwtPublicKey = string | KeyObject | CryptoKey | JWK;
  * const key = publicKeyOf(pem); // a string when the key is unusable
  * if (typeof key !== "string") await key.resolve("RS256");
  */
-export interface VerificationKey {
+export interface VerificationKey extends KeyFit {
+  resolve(alg: JwtAlgorithm): Promise<CryptoKey>;
+}
+
+/**
+ * Which algorithms a key (or a key set) can verify, to check the configured ones against.
+ *
+ * @example
+ * const misfits = algorithms.filter((a) => !keySetFit.fits.includes(a));
+ */
+export interface KeyFit {
   /** For messages: "an HMAC secret", "an RSA key", "an EC P-256 key"… */
   readonly label: string;
   /** Every algorithm this key can verify; anything else is algorithm confusion. */
@@ -36,8 +47,14 @@ export interface VerificationKey {
   readonly defaults: readonly JwtAlgorithm[];
   /** Length of an HMAC secret in bytes. */
   readonly secretBytes?: number;
-  resolve(alg: JwtAlgorithm): Promise<CryptoKey>;
 }
+
+/** A JSON Web Key Set holds public keys: any asymmetric algorithm, RS256 and ES256 by default. */
+export const keySetFit: KeyFit = {
+  label: "a JSON Web Key Set",
+  fits: asymmetricAlgorithms,
+  defaults: ["RS256", "ES256"],
+};
 
 const MIN_RSA_BITS = 2048;
 const nodeCurves: Readonly<Record<string, string>> = {
