@@ -465,6 +465,13 @@ describe("jwt: options are checked at creation", () => {
     problem({ publicKey: weak.export({ type: "spki", format: "pem" }) }, "1024-bit RSA key");
     const k1 = generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey;
     problem({ publicKey: k1 }, "publicKey is an EC key on an unsupported curve");
+    // Kinds node cannot export as a JWK: refused like any other kind, not with node's own error.
+    const pss = generateKeyPairSync("rsa-pss", { modulusLength: 2048 }).publicKey;
+    problem(
+      { publicKey: pss },
+      "publicKey is a rsa-pss key: use an RSA, EC (P-256, P-384, P-521) or Ed25519 key",
+    );
+    problem({ publicKey: pss.export({ type: "spki", format: "pem" }) }, "publicKey is a rsa-pss key");
     problem({ publicKey: "not a key" }, "publicKey must be a PEM public key");
     problem(
       { publicKey: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----" },

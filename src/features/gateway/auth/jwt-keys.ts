@@ -169,24 +169,30 @@ function fromJwk(jwk: Record<string, unknown>): VerificationKey | string {
 function fromKeyObject(key: KeyObject): VerificationKey | string {
   if (key.type === "secret") return "publicKey is a secret key: give an HMAC secret as `secret`";
   if (key.type === "private") return "publicKey is a private key: give the public key to the verifier";
+  const fit = fitOfPublicKey(key);
+  if (typeof fit === "string") return fit;
+  // Exported once the kind is known: node cannot export every kind (DSA, DH, RSA-PSS) as a JWK.
   const jwk = key.export({ format: "jwk" }) as JWK;
-  const resolve = perAlgorithm((alg) => importJWK(jwk, alg) as Promise<CryptoKey>);
+  return { ...fit, resolve: perAlgorithm((alg) => importJWK(jwk, alg) as Promise<CryptoKey>) };
+}
+
+function fitOfPublicKey(key: KeyObject): KeyFit | string {
   switch (key.asymmetricKeyType) {
     case "rsa": {
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
       if (bits < MIN_RSA_BITS)
         return `publicKey is a ${bits}-bit RSA key: at least ${MIN_RSA_BITS} bits are required`;
-      return { label: "an RSA key", fits: rsaAlgorithms, defaults: ["RS256"], resolve };
+      return { label: "an RSA key", fits: rsaAlgorithms, defaults: ["RS256"] };
     }
     case "ec": {
       const curve = nodeCurves[key.asymmetricKeyDetails?.namedCurve ?? ""];
       const alg = curve === undefined ? undefined : ecAlgorithmOfCurve[curve];
       if (alg === undefined)
         return "publicKey is an EC key on an unsupported curve (use P-256, P-384 or P-521)";
-      return { label: `an EC ${curve} key`, fits: [alg], defaults: [alg], resolve };
+      return { label: `an EC ${curve} key`, fits: [alg], defaults: [alg] };
     }
     case "ed25519":
-      return { label: "an Ed25519 key", fits: ["EdDSA"], defaults: ["EdDSA"], resolve };
+      return { label: "an Ed25519 key", fits: ["EdDSA"], defaults: ["EdDSA"] };
     default:
       return `publicKey is a ${key.asymmetricKeyType ?? "unknown"} key: use an RSA, EC (P-256, P-384, P-521) or Ed25519 key`;
   }
