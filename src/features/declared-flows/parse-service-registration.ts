@@ -1,6 +1,8 @@
+import { z } from "zod";
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
-import { ErrorSink, type FieldErrors, isRecord, messages } from "./field-errors.js";
-import { parseFields } from "./parse-fields.js";
+import type { FieldErrors } from "./field-errors.js";
+import { fieldErrorsOf, machineryErrorMap } from "./field-errors-of.js";
+import { fieldSpecsSchema } from "./field-specs-schema.js";
 
 /** An external HTTP service as its registration document describes it. */
 export interface ServiceRegistration {
@@ -10,6 +12,32 @@ export interface ServiceRegistration {
   readonly outputs: FieldSpec[];
   readonly description: string | undefined;
 }
+
+const registrationSchema = z
+  .strictObject(
+    {
+      name: z
+        .string()
+        .regex(
+          /^[A-Za-z][\w.-]{0,99}$/,
+          'Must be up to 100 letters, digits, ".", "_" or "-", starting with a letter.',
+        ),
+      address: z.string().regex(/^https?:\/\/[^\s]+$/, "Not a valid URL."),
+      inputs: fieldSpecsSchema.optional(),
+      outputs: fieldSpecsSchema.optional(),
+      description: z.string().optional(),
+    },
+    { error: (iss) => (iss.code === "invalid_type" ? "Invalid input type." : undefined) },
+  )
+  .transform(
+    (s): ServiceRegistration => ({
+      name: s.name,
+      address: s.address,
+      inputs: s.inputs ?? [],
+      outputs: s.outputs ?? [],
+      description: s.description,
+    }),
+  );
 
 /**
  * Reads a registration document, machinery's `{name, address, inputs, outputs}` (and a
@@ -21,30 +49,8 @@ export interface ServiceRegistration {
 export function parseServiceRegistration(
   doc: unknown,
 ): { ok: true; service: ServiceRegistration } | { ok: false; errors: FieldErrors } {
-  const sink = new ErrorSink();
-  if (!isRecord(doc)) return { ok: false, errors: { _schema: ["Invalid input type."] } };
-  for (const k of Object.keys(doc))
-    if (!["name", "address", "inputs", "outputs", "description"].includes(k)) sink.add(k, messages.unknown);
-  const { name, address, description } = doc;
-  if (name === undefined) sink.add("name", messages.missing);
-  else if (typeof name !== "string") sink.add("name", messages.string);
-  else if (!/^[A-Za-z][\w.-]{0,99}$/.test(name))
-    sink.add("name", 'Must be up to 100 letters, digits, ".", "_" or "-", starting with a letter.');
-  if (address === undefined) sink.add("address", messages.missing);
-  else if (typeof address !== "string") sink.add("address", messages.string);
-  else if (!/^https?:\/\/[^\s]+$/.test(address)) sink.add("address", "Not a valid URL.");
-  if (description !== undefined && typeof description !== "string") sink.add("description", messages.string);
-  const inputs = parseFields(doc.inputs, "inputs", sink);
-  const outputs = parseFields(doc.outputs, "outputs", sink);
-  if (!sink.empty) return { ok: false, errors: sink.errors };
-  return {
-    ok: true,
-    service: {
-      name: name as string,
-      address: address as string,
-      inputs,
-      outputs,
-      description: description as string | undefined,
-    },
-  };
+  const read = registrationSchema.safeParse(doc, { error: machineryErrorMap });
+  return read.success
+    ? { ok: true, service: read.data }
+    : { ok: false, errors: fieldErrorsOf(read.error.issues) };
 }
