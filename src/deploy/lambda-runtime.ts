@@ -60,7 +60,7 @@ export function resultStoreFromEnv(env: Readonly<Record<string, string | undefin
       },
     });
   }
-  return fileResultStore({ dir: env.TESSERA_RESULTS_DIR ?? "/tmp/tessera-results" });
+  return fileResultStore({ dir: env.TESSERA_RESULTS_DIR ?? "/tmp/tesserae-results" });
 }
 
 function gatewayOptions(config: LambdaProjectConfig, stage: string): GatewayOptions {
