@@ -19,7 +19,7 @@ export const handler = lambdaHandler({
   // /tmp is writable).
   results: () => {
     const bucket = process.env.TESSERA_RESULTS_BUCKET;
-    if (!bucket) return fileResultStore({ dir: process.env.TESSERA_RESULTS_DIR || "/tmp/tessera-results" });
+    if (!bucket) return fileResultStore({ dir: process.env.TESSERA_RESULTS_DIR || "/tmp/tesserae-results" });
     // The client is injected (the Lambda runtime has the AWS SDK; Tesserae does not depend on it).
     const sdk = "@aws-sdk/client-s3";
     return s3ResultStore({ bucket, client: async () => new (await import(sdk)).S3({}) });
