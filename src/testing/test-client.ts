@@ -1,4 +1,5 @@
-import type { Gateway, GatewayResponse } from "../features/gateway/gateway.js";
+import type { Gateway } from "../features/gateway/gateway.js";
+import type { GatewayResponse } from "../features/gateway/gateway-response.js";
 
 /** A response of the test client, with its body parsed. */
 export interface TestResponse {

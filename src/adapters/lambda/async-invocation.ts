@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
-import type { GatewayRequest, GatewayResponse } from "../../features/gateway/gateway.js";
+import type { GatewayRequest } from "../../features/gateway/gateway-request.js";
+import type { GatewayResponse } from "../../features/gateway/gateway-response.js";
 import { encodeBody } from "./http-result.js";
 import { checkResultKey, type StoredResult } from "./result-store.js";
 

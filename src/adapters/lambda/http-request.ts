@@ -1,6 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Identity } from "../../core/identity.js";
-import type { GatewayRequest } from "../../features/gateway/gateway.js";
+import type { GatewayRequest } from "../../features/gateway/gateway-request.js";
 import { verdictOf } from "./authorizer-context.js";
 import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, LambdaContext } from "./lambda-events.js";
 

@@ -1,5 +1,5 @@
 import { TesseraError } from "../../core/errors.js";
-import type { GatewayResponse } from "../../features/gateway/gateway.js";
+import type { GatewayResponse } from "../../features/gateway/gateway-response.js";
 import { httpStatusOf } from "../../features/gateway/http-status.js";
 import type { LambdaHttpResult } from "./lambda-events.js";
 

@@ -21,8 +21,6 @@ import { queryInput, takesBody, takesRawBody, withParams } from "./route-input.j
 import { Router } from "./router.js";
 
 // The request and response types are the gateway's face: importers of the gateway find them here.
-export type { GatewayRequest } from "./gateway-request.js";
-export type { GatewayResponse } from "./gateway-response.js";
 
 export interface GatewayOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
