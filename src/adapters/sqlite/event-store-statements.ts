@@ -1,8 +1,32 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import type { EventStoreTables } from "./event-store-schema.js";
 
-/** The prepared statements of one event store, on its tables (migrated first). */
-export function eventStoreStatements(db: Database, t: EventStoreTables) {
+type EventStoreStatement =
+  | "version"
+  | "insert"
+  | "readStream"
+  | "readAll"
+  | "head"
+  | "streams"
+  | "loadSnapshot"
+  | "saveSnapshot"
+  | "loadCheckpoint"
+  | "saveCheckpoint"
+  | "getDoc"
+  | "putDoc"
+  | "deleteDoc"
+  | "clearDocs"
+  | "findDocs"
+  | "enqueue"
+  | "claim"
+  | "ack"
+  | "outboxSize";
+
+/** The prepared statements of one event store, by name. */
+export type EventStoreStatements = Readonly<Record<EventStoreStatement, Statement>>;
+
+/** Prepares the statements of one event store, on its tables (migrated first). */
+export function eventStoreStatements(db: Database, t: EventStoreTables): EventStoreStatements {
   return {
     version: db.prepare(`SELECT coalesce(max(version), 0) AS v FROM ${t.events} WHERE stream = ?`).pluck(),
     insert: db.prepare(
@@ -46,5 +70,3 @@ export function eventStoreStatements(db: Database, t: EventStoreTables) {
     outboxSize: db.prepare(`SELECT count(*) FROM ${t.outbox}`).pluck(),
   };
 }
-
-export type EventStoreStatements = ReturnType<typeof eventStoreStatements>;

@@ -1,11 +1,33 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { activeStatuses } from "../../ports/flow-store.js";
 import type { FlowTables } from "./flow-store-schema.js";
 
 const ACTIVE = `(${activeStatuses.map((s) => `'${s}'`).join(", ")})`;
 
-/** The prepared statements of the SQLite flow store (prepared once, on first use). */
-export function flowStatements(db: Database, t: FlowTables) {
+type FlowStatement =
+  | "create"
+  | "byId"
+  | "byKey"
+  | "held"
+  | "append"
+  | "update"
+  | "claim"
+  | "journal"
+  | "dropJournal"
+  | "signals"
+  | "addSignal"
+  | "touchSignal"
+  | "waiting"
+  | "cancel"
+  | "retry"
+  | "renew"
+  | "releaseAll";
+
+/** The prepared statements of the SQLite flow store, by name. */
+export type FlowStatements = Readonly<Record<FlowStatement, Statement>>;
+
+/** Prepares the statements of the SQLite flow store (once, on first use). */
+export function flowStatements(db: Database, t: FlowTables): FlowStatements {
   return {
     create: db.prepare(
       `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until)
@@ -71,5 +93,3 @@ export function flowStatements(db: Database, t: FlowTables) {
     ),
   };
 }
-
-export type FlowStatements = ReturnType<typeof flowStatements>;
