@@ -152,10 +152,16 @@ describe("tesserae new", { timeout: 90_000 }, () => {
     const res = await tesserae(["new", "../second", "--name", "@acme/second"]);
     expect(res.code).toBe(0);
     expect(readFileSync(join(work, "second/.env"), "utf8")).toContain("GREETER_GREETING=Hello");
+    // The registry does not serve this version: the installed framework is packed into the project
+    // (a range would fail with ETARGET at npm install), and the CLI says so.
     expect(JSON.parse(readFileSync(join(work, "second/package.json"), "utf8"))).toMatchObject({
       name: "@acme/second",
-      dependencies: { tesserae: "^0.1.0" },
+      dependencies: { tesserae: "file:tesserae-0.1.0.tgz" },
     });
+    expect(existsSync(join(work, "second/tesserae-0.1.0.tgz"))).toBe(true);
+    expect(res.stdout).toMatch(
+      /tesserae from tesserae-0\.1\.0\.tgz, packed from .+ \(the registry (has no|could not be asked for) tesserae@0\.1\.0\)/,
+    );
   });
 });
 

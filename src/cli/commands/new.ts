@@ -9,6 +9,17 @@ import { copyTemplate, templateDir } from "../template.js";
 
 const packageName = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 
+/**
+ * Where the user typed the command. `npm run tesserae -- new <dir>` in a checkout of this framework
+ * runs in the checkout's folder, and a relative <dir> is meant from npm's INIT_CWD. Only then: the
+ * npm variables are inherited by every child of an npm script (a test run by `npm test` included).
+ */
+function typedFrom(cwd: string): string {
+  const init = process.env.INIT_CWD;
+  const viaScript = process.env.npm_lifecycle_event === "tesserae";
+  return viaScript && init !== undefined && resolve(cwd) === packageInfo().root ? init : cwd;
+}
+
 export const newCommand: CliCommand = {
   name: "new",
   summary: "Create a project from a template: services, their tests, config, .env and README",
@@ -54,9 +65,7 @@ export const newCommand: CliCommand = {
     if (dir === undefined) throw new CliError("where? tesserae new <dir>");
     if (extra.length > 0) throw new CliError(`unexpected argument ${extra[0]}`);
     const template = templateDir(typeof ctx.options.template === "string" ? ctx.options.template : "service");
-    // `npm run tesserae -- new <dir>` runs in the package's folder: a relative <dir> is meant from
-    // where the user typed it (npm's INIT_CWD).
-    const from = process.env.npm_lifecycle_event !== undefined ? (process.env.INIT_CWD ?? ctx.cwd) : ctx.cwd;
+    const from = typedFrom(ctx.cwd);
     const target = resolve(from, dir);
     const existed = existsSync(target);
     if (existed && readdirSync(target).length > 0) throw new CliError(`${dir} exists and is not empty`);
