@@ -1,6 +1,6 @@
 // Loading one aggregate of 10,000 events, one load after another: by replaying every event, or from
 // a snapshot. The result's p50/p99 are the latencies of one load.
-import { aggregate, type DomainEvent, eventSourcing } from "../../src/index.js";
+import { aggregate, type DomainEvent, eventSourcing } from "../../src/features/eventsourcing/index.js";
 import { percentiles } from "./event-store-load.js";
 import { envNumber, reportResult } from "./peer-process.js";
 import { benchEventStore } from "./tesserae-event-store.js";

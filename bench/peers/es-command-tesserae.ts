@@ -1,5 +1,6 @@
 // Tesserae: a command through the repository (load the aggregate, decide, append with its version).
-import { aggregate, type DomainEvent, eventSourcing, TesseraError } from "../../src/index.js";
+import { aggregate, type DomainEvent, eventSourcing } from "../../src/features/eventsourcing/index.js";
+import { TesseraError } from "../../src/index.js";
 import { measureAppends } from "../lib/event-store-load.js";
 import { benchEventStore } from "../lib/tesserae-event-store.js";
 

@@ -1,6 +1,11 @@
 // Tesserae: the es-append load with an async projection following the global log. The result's
 // p50/p99 are the projection's lag: from an event's commit to the projection applying it.
-import { aggregate, type DomainEvent, eventSourcing, projection } from "../../src/index.js";
+import {
+  aggregate,
+  type DomainEvent,
+  eventSourcing,
+  projection,
+} from "../../src/features/eventsourcing/index.js";
 import { measureAppends, percentiles } from "../lib/event-store-load.js";
 import { benchEventStore } from "../lib/tesserae-event-store.js";
 

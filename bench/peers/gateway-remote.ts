@@ -1,6 +1,7 @@
 // Tesserae: a gateway node running no service, routing HTTP to `bench` on a node in another process.
 import { natsTransport } from "../../src/adapters/nats/index.js";
-import { createNode, discovery, serve, silentLogger } from "../../src/index.js";
+import { discovery } from "../../src/features/discovery/index.js";
+import { createNode, serve, silentLogger } from "../../src/index.js";
 import { announceServer } from "../lib/peer-process.js";
 import { NATS_URL, startResponder } from "../lib/responder.js";
 import { bench } from "../lib/tesserae.js";

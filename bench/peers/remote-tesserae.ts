@@ -1,6 +1,7 @@
 // Tesserae: a typed `node.call` to `bench.user` served by a node in another process, over NATS.
 import { natsTransport } from "../../src/adapters/nats/index.js";
-import { createNode, discovery, silentLogger } from "../../src/index.js";
+import { discovery } from "../../src/features/discovery/index.js";
+import { createNode, silentLogger } from "../../src/index.js";
 import { measureRemoteCalls } from "../lib/remote-caller.js";
 import { NATS_URL, startResponder } from "../lib/responder.js";
 import { bench } from "../lib/tesserae.js";

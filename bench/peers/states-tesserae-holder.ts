@@ -1,7 +1,8 @@
 // A Tesserae holder: a live copy kept by the delta protocol; the change callback counts and times.
 
 import { natsTransport } from "../../src/adapters/nats/index.js";
-import { createNode, holds, replicatedStates, service, silentLogger } from "../../src/index.js";
+import { holds, replicatedStates } from "../../src/features/states/index.js";
+import { createNode, service, silentLogger } from "../../src/index.js";
 import { announceHolder, serveHolder } from "../lib/fan-out.js";
 import { NATS_URL } from "../lib/responder.js";
 import { benchQuotes } from "./states-tesserae-state.js";

@@ -2,7 +2,8 @@
 // JetStream) and three holder processes applying the delta protocol, on the NATS transport.
 
 import { natsTransport } from "../../src/adapters/nats/index.js";
-import { createNode, owns, replicatedStates, service, silentLogger } from "../../src/index.js";
+import { owns, replicatedStates } from "../../src/features/states/index.js";
+import { createNode, service, silentLogger } from "../../src/index.js";
 import { delta, measureFanOut } from "../lib/fan-out.js";
 import { NATS_URL } from "../lib/responder.js";
 import { benchQuotes } from "./states-tesserae-state.js";

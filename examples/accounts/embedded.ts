@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { sqliteEventStore } from "../../src/adapters/sqlite/index.js";
-import { eventSourcing } from "../../src/index.js";
+import { eventSourcing } from "../../src/features/eventsourcing/index.js";
 import { accountsService } from "./service.js";
 import { accountView } from "./view.js";
 

@@ -1,4 +1,5 @@
-import { aggregate, type DomainEvent, TesseraError } from "../../src/index.js";
+import { aggregate, type DomainEvent } from "../../src/features/eventsourcing/index.js";
+import { TesseraError } from "../../src/index.js";
 
 /** The state of an account: the fold of its events. */
 export interface Account {

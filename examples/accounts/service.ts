@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { command, type EventSourcing, entry, service, TesseraError } from "../../src/index.js";
+import { command, type EventSourcing } from "../../src/features/eventsourcing/index.js";
+import { entry, service, TesseraError } from "../../src/index.js";
 import { account, deposit, open, withdraw } from "./model.js";
 import { ACCOUNTS, type AccountView } from "./view.js";
 

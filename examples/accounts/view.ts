@@ -1,4 +1,4 @@
-import { projection } from "../../src/index.js";
+import { projection } from "../../src/features/eventsourcing/index.js";
 import { account } from "./model.js";
 
 /** What `GET /accounts/:id` answers: a read model, kept in the append's transaction. */

@@ -1,4 +1,5 @@
-import { entry, jwt, service } from "tesserae";
+import { entry, service } from "tesserae";
+import { jwt } from "tesserae/jwt";
 
 export const accounts = service("accounts", {
   // Every entry needs a valid token, unless marked `noAuth`.

@@ -1,15 +1,14 @@
+import { entry, service } from "tesserae";
 import {
   args,
-  entry,
   optional,
   publisher,
   publishSubscribe,
   replier,
   requester,
   requestReply,
-  service,
   subscriber,
-} from "tesserae";
+} from "tesserae/connections";
 import { z } from "zod";
 
 // Connections are declared by name, with argument models: required and optional typed keys;

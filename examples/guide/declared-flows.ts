@@ -1,15 +1,9 @@
 import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
-import {
-  createDeclaredFlows,
-  createFlowEngine,
-  createNode,
-  declaredFlowsService,
-  diagramsService,
-  flowsService,
-  machineryService,
-  serve,
-} from "tesserae";
+import { createNode, serve } from "tesserae";
+import { createDeclaredFlows, declaredFlowsService, machineryService } from "tesserae/declared-flows";
+import { diagramsService } from "tesserae/diagrams";
+import { createFlowEngine, flowsService } from "tesserae/flows";
 import { memoryTransport } from "tesserae/memory";
 import { sqliteDeclaredFlowStore, sqliteFlowStore } from "tesserae/sqlite";
 import { text } from "../text/services.js";

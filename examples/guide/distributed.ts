@@ -1,4 +1,5 @@
-import { createNode, discovery, serve } from "tesserae";
+import { createNode, serve } from "tesserae";
+import { discovery } from "tesserae/discovery";
 import { natsTransport } from "tesserae/nats";
 import { pipeline, text } from "../text/services.js";
 

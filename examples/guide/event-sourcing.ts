@@ -1,12 +1,5 @@
-import {
-  aggregate,
-  command,
-  type DomainEvent,
-  type EventSourcing,
-  entry,
-  service,
-  TesseraError,
-} from "tesserae";
+import { entry, service, TesseraError } from "tesserae";
+import { aggregate, command, type DomainEvent, type EventSourcing } from "tesserae/eventsourcing";
 import { z } from "zod";
 
 // The state is the fold of the events: typed events, a pure `evolve`.

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createFlowEngine, createNode, flowsService, serve } from "tesserae";
+import { createNode, serve } from "tesserae";
+import { createFlowEngine, flowsService } from "tesserae/flows";
 import { memoryTransport } from "tesserae/memory";
 import { postgresFlowStore } from "tesserae/postgres";
 import { sqliteFlowStore } from "tesserae/sqlite";

@@ -1,4 +1,5 @@
-import { cron, flow, onEvent, signal, TesseraError } from "tesserae";
+import { TesseraError } from "tesserae";
+import { cron, flow, onEvent, signal } from "tesserae/flows";
 import { z } from "zod";
 import { orderPlaced } from "./events.js";
 import { hello } from "./hello.js";

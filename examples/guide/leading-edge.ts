@@ -1,14 +1,7 @@
-import {
-  configArgs,
-  configModel,
-  createNode,
-  mainLoop,
-  mainMode,
-  owns,
-  replicatedStates,
-  service,
-} from "tesserae";
+import { configModel, createNode, service } from "tesserae";
+import { configArgs, mainLoop, mainMode } from "tesserae/main-mode";
 import { natsTransport } from "tesserae/nats";
+import { owns, replicatedStates } from "tesserae/states";
 import { z } from "zod";
 import { quotes } from "./states.js";
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
-import { createNode, eventSourcing, projection, serve, service, subscribe } from "tesserae";
+import { createNode, serve, service, subscribe } from "tesserae";
+import { eventSourcing, projection } from "tesserae/eventsourcing";
 import { memoryTransport } from "tesserae/memory";
 import { sqliteEventStore } from "tesserae/sqlite";
 import { cart, carts } from "./event-sourcing.js";

@@ -1,4 +1,6 @@
-import { entry, holds, mainLoop, owns, service, state } from "tesserae";
+import { entry, service } from "tesserae";
+import { mainLoop } from "tesserae/main-mode";
+import { holds, owns, state } from "tesserae/states";
 import { z } from "zod";
 
 // A replicated state: an object value, typed by its schema, owned by one service, held by others.

@@ -3,7 +3,8 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { sqliteFlowStore } from "../../src/adapters/sqlite/index.js";
-import { createFlowEngine, flow, type Logger, TesseraError } from "../../src/index.js";
+import { createFlowEngine, flow } from "../../src/features/flows/index.js";
+import { type Logger, TesseraError } from "../../src/index.js";
 import { text } from "./services.js";
 
 const Message = z.object({ message: z.string() });

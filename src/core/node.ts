@@ -1,21 +1,12 @@
-import { hostname } from "node:os";
-import { headersToMeta } from "./call-headers.js";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import { type Codec, jsonCodec } from "./codec.js";
-import {
-  type ConfigModel,
-  type ConfigShape,
-  type ConfigValues,
-  configError,
-  resolveConfig,
-} from "./config.js";
+import type { ConfigModel, ConfigShape, ConfigValues } from "./config.js";
 import type { CallArgs, CallOptions, EmitOptions, EntryRef } from "./context.js";
 import { compileCall, compileRemote, compileServe, type DispatchHost } from "./dispatcher.js";
-import { EndpointRegistry, type NodeInfo, type RegisteredNode } from "./endpoint-registry.js";
+import { EndpointRegistry, type NodeInfo } from "./endpoint-registry.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import { type EventHost, publishEvent, subscribeService } from "./event-delivery.js";
-import type { Identity } from "./identity.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
@@ -26,13 +17,9 @@ import { type LocalEntry, RemoteServing } from "./remote-serving.js";
 import { type RootCallOptions, rootCallMeta, rootEmitMeta } from "./root-call.js";
 import { inStage, type Route, routeTable } from "./routes.js";
 import type { ServiceDef } from "./service.js";
-import { subjects } from "./subjects.js";
-import { TraceRoot } from "./trace-context.js";
-import { parseTraceparent } from "./traceparent.js";
 import type { Transport } from "./transport.js";
-import type { TransportMessage, TransportSubscription, WireReply } from "./transport-message.js";
+import type { TransportSubscription } from "./transport-message.js";
 import { missingPlugins, type UseKey, type UseProvider, UseProviders } from "./uses.js";
-import { errorReplyOf, okReply } from "./wire-reply.js";
 
 export interface NodeOptions {
   /** The services this node hosts. */

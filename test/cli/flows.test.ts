@@ -5,16 +5,8 @@ import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
 import { loadProject } from "../../src/config/load-project.js";
 import { createProjectNode } from "../../src/config/project-node.js";
-import {
-  createFlowEngine,
-  createNode,
-  flow,
-  flowsService,
-  type RunningServer,
-  serve,
-  signal,
-  silentLogger,
-} from "../../src/index.js";
+import { createFlowEngine, flow, flowsService, signal } from "../../src/features/flows/index.js";
+import { createNode, type RunningServer, serve, silentLogger } from "../../src/index.js";
 
 // The example project with its flows, on an in-memory store, served on a free port; the `flows`
 // commands talk to it as they would to `npm start`.

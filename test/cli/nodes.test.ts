@@ -3,7 +3,8 @@ import { pipeline, text } from "../../examples/text/services.js";
 import { createMemoryBus, memoryTransport } from "../../src/adapters/memory/index.js";
 import { runCli } from "../../src/cli/cli.js";
 import { colorsFor, type Output } from "../../src/cli/output.js";
-import { createNode, discovery, type RunningServer, serve, silentLogger } from "../../src/index.js";
+import { discovery } from "../../src/features/discovery/index.js";
+import { createNode, type RunningServer, serve, silentLogger } from "../../src/index.js";
 
 // `tesserae nodes --url` and the refusals of `nodes` and `start --services`, in-process; the real
 // processes on NATS are in test/e2e/cli-distributed.e2e.test.ts.

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import {
-  configModel,
-  createGateway,
-  createNode,
-  entry,
-  holds,
-  replicatedStates,
-  service,
-  state,
-} from "../../src/index.js";
+import { holds, replicatedStates, state } from "../../src/features/states/index.js";
+import { configModel, createGateway, createNode, entry, service } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
 
 // What the README's errors table says of when each code is raised, checked on a gateway

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { errorCatalogue, httpStatusOf } from "../../src/index.js";
+import { httpStatusOf } from "../../src/features/gateway/index.js";
+import { errorCatalogue } from "../../src/index.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 

@@ -5,7 +5,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RegisteredNode, Topology } from "../../src/index.js";
+import type { RegisteredNode } from "../../src/features/discovery/index.js";
+import type { Topology } from "../../src/index.js";
 import { PrivateNatsServer } from "../support/nats-server.js";
 import { natsServerInstalled } from "../support/servers.js";
 

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { account } from "../../examples/accounts/model.js";
 import { postgresEventStore } from "../../src/adapters/postgres/index.js";
 import { sqliteEventStore } from "../../src/adapters/sqlite/index.js";
-import { type EventStore, eventSourcing } from "../../src/index.js";
+import { type EventStore, eventSourcing } from "../../src/features/eventsourcing/index.js";
 import { dropSchema, newPool, PG_URL, postgresAvailable, testSchema } from "../support/postgres.js";
 
 // SIGKILL at the worst moments: during an async projection, and between an append and its publication.

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { accountsService } from "../../examples/accounts/service.js";
 import { accountView } from "../../examples/accounts/view.js";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import { createGateway, createNode, type EventStore, eventSourcing, silentLogger } from "../../src/index.js";
+import { type EventStore, eventSourcing } from "../../src/features/eventsourcing/index.js";
+import { createGateway, createNode, silentLogger } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
 
 /** The accounts example's contract (issue 7), run on each store. */

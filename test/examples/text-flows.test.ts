@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleFlowEngine } from "../../examples/text/flows.js";
 import { pipeline, text } from "../../examples/text/services.js";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import { createGateway, createNode, flowsService, silentLogger } from "../../src/index.js";
+import { flowsService } from "../../src/features/flows/index.js";
+import { createGateway, createNode, silentLogger } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
 
 // The flows of the example system (issue 5), on SQLite as `npm start` runs them.

@@ -9,7 +9,7 @@ import {
   eventSourcing,
   projection,
   type UpdatedPayload,
-} from "../../src/index.js";
+} from "../../src/features/eventsourcing/index.js";
 
 // Type-level tests of event sourcing: `tsc` checks every `@ts-expect-error` below.
 

@@ -2,14 +2,13 @@ import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import {
   args,
-  type Context,
   optional,
   type Requester,
   replier,
   requestReply,
-  type StateHandle,
-  state,
-} from "../../src/index.js";
+} from "../../src/features/connections/index.js";
+import { type StateHandle, state } from "../../src/features/states/index.js";
+import type { Context } from "../../src/index.js";
 
 // Type-level tests (`tsc` runs over this file before the tests): a replicated state's handle and
 // a connection's sending side are typed from their schemas and models.

@@ -1,11 +1,10 @@
-export { type Address, type Addresses, addressOf, checkAddresses, loadAddresses } from "./addresses.js";
+export { type Address, type Addresses, checkAddresses, loadAddresses } from "./addresses.js";
 export {
   type ArgModel,
   type ArgShape,
   type ArgsIn,
   type ArgsOut,
   args,
-  checkArgs,
   type OptionalArg,
   optional,
 } from "./arg-model.js";
@@ -19,7 +18,6 @@ export {
   requestReply,
 } from "./connection.js";
 export {
-  CONNECTIONS,
   type ConnectionUse,
   publisher,
   replier,

@@ -1,4 +1,4 @@
-export { checkDefinition, type ServiceShape } from "./check-definition.js";
+export type { ServiceShape } from "./check-definition.js";
 export { createDeclaredFlows, DeclaredFlows, type DeclaredFlowsOptions } from "./declared-flows.js";
 export { declaredFlowsService } from "./declared-flows-service.js";
 export type {
@@ -15,8 +15,7 @@ export type {
   SucceedStep,
   WaitStep,
 } from "./definition.js";
-export { type EventView, eventView } from "./event-view.js";
+export type { EventView } from "./event-view.js";
 export type { FieldErrors } from "./field-errors.js";
 export { machineryService } from "./machinery-service.js";
-export { parseDefinition } from "./parse-definition.js";
 export type { RegistryItem } from "./service-registry.js";

@@ -1,6 +1,6 @@
 import type { OutboxMessage, StoredEvent } from "../../ports/event-store.js";
 import { type AggregateDef, DELETED, pascalCase } from "./aggregate.js";
-import type { DomainEvent, EventPayload } from "./domain-event.js";
+import type { EventPayload } from "./domain-event.js";
 import { DURABLE_MARK } from "./outbox-relay.js";
 
 /** The top-level fields of `after` that differ from `before` (compared as JSON). */

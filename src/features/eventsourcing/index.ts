@@ -1,3 +1,16 @@
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreTransaction,
+  EventSubscription,
+  ExpectedVersion,
+  NewEvent,
+  RecordedEvent,
+  Snapshot,
+  StoredEvent,
+  Upcaster,
+} from "../../ports/event-store.js";
 export {
   type AggregateDef,
   type AggregateOptions,
@@ -21,7 +34,7 @@ export {
   eventSourcing,
   type PublishHost,
 } from "./event-sourcing.js";
-export { MESSAGE_ID_HEADER, OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
+export { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 export {
   type Documents,
   type ProjectedEvent,

@@ -1,5 +1,12 @@
+export type {
+  FlowStore,
+  JournalEntry,
+  RunRecord,
+  RunStatus,
+  SignalRecord,
+} from "../../ports/flow-store.js";
 export type { CallInvoker } from "./call-effect.js";
-export { type Duration, toMs } from "./duration.js";
+export type { Duration } from "./duration.js";
 export { createFlowEngine, FlowEngine, type FlowEngineOptions, type StartOptions } from "./engine.js";
 export { type FlowBody, type FlowDef, type FlowOptions, flow } from "./flow.js";
 export type {

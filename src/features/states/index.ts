@@ -1,14 +1,11 @@
-export {
-  applyDelta,
-  type Delta,
-  type DeltaOutcome,
-  initialCopy,
-  mergeDelta,
-  type ResyncReason,
-  type StateBeat,
-  type StateCopy,
-  type StateMessage,
-  type StateUpdate,
+export type {
+  Delta,
+  DeltaOutcome,
+  ResyncReason,
+  StateBeat,
+  StateCopy,
+  StateMessage,
+  StateUpdate,
 } from "./delta.js";
 export { type StateChange, type StateDef, type StateHandle, type StateOptions, state } from "./state.js";
 export type { HolderOptions } from "./state-holder.js";

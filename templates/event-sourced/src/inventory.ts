@@ -1,4 +1,5 @@
-import { command, type EventSourcing, entry, service, TesseraError } from "tesserae";
+import { entry, service, TesseraError } from "tesserae";
+import { command, type EventSourcing } from "tesserae/eventsourcing";
 import { z } from "zod";
 import { item, receive, register, ship } from "./item.js";
 import { STOCK, type StockLevel } from "./stock-view.js";

@@ -1,4 +1,5 @@
-import { aggregate, type DomainEvent, TesseraError } from "tesserae";
+import { TesseraError } from "tesserae";
+import { aggregate, type DomainEvent } from "tesserae/eventsourcing";
 
 /** The state of an item in stock: the fold of its events. */
 export interface Item {

@@ -1,4 +1,4 @@
-import { projection } from "tesserae";
+import { projection } from "tesserae/eventsourcing";
 import { item } from "./item.js";
 
 /** What the queries answer: one document per item, in the collection `stock`. */

@@ -1,4 +1,5 @@
-import { createGateway, createNode, eventSourcing, service, silentLogger, subscribe } from "tesserae";
+import { createGateway, createNode, service, silentLogger, subscribe } from "tesserae";
+import { eventSourcing } from "tesserae/eventsourcing";
 import { createMemoryBus, memoryEventStore, memoryTransport } from "tesserae/memory";
 import { testClient } from "tesserae/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

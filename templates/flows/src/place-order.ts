@@ -1,4 +1,5 @@
-import { cron, flow, TesseraError } from "tesserae";
+import { TesseraError } from "tesserae";
+import { cron, flow } from "tesserae/flows";
 import { z } from "zod";
 import { payments } from "./payments.js";
 import { shipping } from "./shipping.js";

@@ -1,11 +1,5 @@
-import {
-  createFlowEngine,
-  createGateway,
-  createNode,
-  flowsService,
-  type RunView,
-  silentLogger,
-} from "tesserae";
+import { createGateway, createNode, silentLogger } from "tesserae";
+import { createFlowEngine, flowsService, type RunView } from "tesserae/flows";
 import { memoryFlowStore, memoryTransport } from "tesserae/memory";
 import { testClient } from "tesserae/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

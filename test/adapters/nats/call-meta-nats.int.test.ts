@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { natsTransport } from "../../../src/adapters/nats/index.js";
 import type { Context } from "../../../src/core/context.js";
+import { discovery } from "../../../src/features/discovery/index.js";
 import {
   createNode,
-  discovery,
   entry,
   type NodePlugin,
   service,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
-import type { RecordedEvent } from "../../../src/index.js";
+import type { RecordedEvent } from "../../../src/features/eventsourcing/index.js";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../../support/postgres.js";
 
 const up = await postgresAvailable();

@@ -4,10 +4,10 @@ import { createMemoryBus, type MemoryBus, memoryTransport } from "../../../src/a
 import type { Departure, NodeInfo } from "../../../src/core/endpoint-registry.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { discoverySubjects } from "../../../src/features/discovery/discovery.js";
+import { discovery } from "../../../src/features/discovery/index.js";
 import { encodeInfo } from "../../../src/features/discovery/node-info.js";
 import {
   createNode,
-  discovery,
   entry,
   service,
   silentLogger,

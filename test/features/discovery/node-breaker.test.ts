@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createMemoryBus, type MemoryBus, memoryTransport } from "../../../src/adapters/memory/index.js";
+import { discovery } from "../../../src/features/discovery/index.js";
 import {
   type BreakerPolicy,
   createNode,
-  discovery,
   entry,
   service,
   silentLogger,

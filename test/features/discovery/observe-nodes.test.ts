@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createMemoryBus, memoryTransport } from "../../../src/adapters/memory/index.js";
-import {
-  createNode,
-  discovery,
-  observeNodes,
-  service,
-  silentLogger,
-  type TesseraNode,
-} from "../../../src/index.js";
+import { discovery, observeNodes } from "../../../src/features/discovery/index.js";
+import { createNode, service, silentLogger, type TesseraNode } from "../../../src/index.js";
 
 const a = service("a", { entries: {} });
 const b = service("b", { entries: {} });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { aggregate, type DomainEvent, projection, TesseraError } from "../../../src/index.js";
+import { aggregate, type DomainEvent, projection } from "../../../src/features/eventsourcing/index.js";
+import { TesseraError } from "../../../src/index.js";
 
 /** A small counter aggregate for the feature tests. */
 export interface Counter {

@@ -6,10 +6,12 @@ import { natsTransport } from "../../../src/adapters/nats/index.js";
 import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
 import {
   aggregate,
-  createNode,
   DELETED,
   type EventSourcing,
   eventSourcing,
+} from "../../../src/features/eventsourcing/index.js";
+import {
+  createNode,
   service,
   silentLogger,
   subscribe,

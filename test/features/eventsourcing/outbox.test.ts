@@ -1,16 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { createMemoryBus, memoryEventStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import {
-  aggregate,
-  createLogger,
-  createNode,
-  type EventPayload,
-  eventSourcing,
-  MESSAGE_ID_HEADER,
-  service,
-  silentLogger,
-  subscribe,
-} from "../../../src/index.js";
+import { aggregate, type EventPayload, eventSourcing } from "../../../src/features/eventsourcing/index.js";
+import { MESSAGE_ID_HEADER } from "../../../src/features/eventsourcing/outbox-relay.js";
+import { createLogger, createNode, service, silentLogger, subscribe } from "../../../src/index.js";
 import { add, addAtMost, type CounterEvent, counter, counterOptions } from "./fixtures.js";
 
 const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 10 });

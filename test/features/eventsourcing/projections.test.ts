@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { memoryEventStore } from "../../../src/adapters/memory/index.js";
 import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
-import { eventSourcing, projection } from "../../../src/index.js";
+import { eventSourcing, projection } from "../../../src/features/eventsourcing/index.js";
 import { add, counter, totals } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tesserae-projections-"));

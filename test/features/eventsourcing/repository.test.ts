@@ -1,16 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { memoryEventStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import {
-  aggregate,
-  createNode,
-  entry,
-  eventSourcing,
-  reference,
-  service,
-  silentLogger,
-  TesseraError,
-} from "../../../src/index.js";
+import { aggregate, eventSourcing, reference } from "../../../src/features/eventsourcing/index.js";
+import { createNode, entry, service, silentLogger, TesseraError } from "../../../src/index.js";
 import { add, addAtMost, type Counter, counter, counterOptions } from "./fixtures.js";
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

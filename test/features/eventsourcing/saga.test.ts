@@ -2,15 +2,9 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type Account, account, deposit, withdraw } from "../../../examples/accounts/model.js";
 import { memoryEventStore, memoryFlowStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import {
-  createFlowEngine,
-  createNode,
-  eventSourcing,
-  flow,
-  service,
-  silentLogger,
-  subscribe,
-} from "../../../src/index.js";
+import { eventSourcing } from "../../../src/features/eventsourcing/index.js";
+import { createFlowEngine, flow } from "../../../src/features/flows/index.js";
+import { createNode, service, silentLogger, subscribe } from "../../../src/index.js";
 
 // A saga's events are visible as each step commits; when a later step fails, the compensations of
 // the completed steps append compensating events (in reverse order, each once). Nothing is held back

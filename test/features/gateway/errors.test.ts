@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { errorCatalogue, httpStatusOf } from "../../../src/index.js";
+import { httpStatusOf } from "../../../src/features/gateway/index.js";
+import { errorCatalogue } from "../../../src/index.js";
 import { gatewayFor, orders } from "./fixtures.js";
 
 const json = { "content-type": "application/json" };
