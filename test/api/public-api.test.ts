@@ -1,7 +1,7 @@
 // The public surface, listed: every entry point of package.json's exports with the values and the
 // types it exports. `public-api.txt` is the list; a change to the surface shows in its diff, so it
 // is deliberate (update the file with `npx vitest run test/api -u`).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
@@ -69,6 +69,12 @@ describe("the public API", () => {
     for (const { name, source } of entryPoints) {
       expect(tsconfig, name).toContain(`"${name}": ["./${source}"]`);
       expect(readme, name).toContain(`\`${name}\``);
+    }
+  });
+
+  it("is all the type-level tests use: they import the package by name, as users do", () => {
+    for (const file of readdirSync(new URL("../types", import.meta.url))) {
+      expect(read(`test/types/${file}`), file).not.toMatch(/from "(\.\.\/)+src\//);
     }
   });
 });

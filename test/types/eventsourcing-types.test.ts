@@ -1,15 +1,15 @@
-import { describe, expectTypeOf, it } from "vitest";
-import { type Account, type AccountEvent, account } from "../../examples/accounts/model.js";
-import { accountsService } from "../../examples/accounts/service.js";
-import { accountView } from "../../examples/accounts/view.js";
-import { memoryEventStore } from "../../src/adapters/memory/index.js";
 import {
   type Entity,
   type EventPayload,
   eventSourcing,
   projection,
   type UpdatedPayload,
-} from "../../src/features/eventsourcing/index.js";
+} from "tesserae/eventsourcing";
+import { memoryEventStore } from "tesserae/memory";
+import { describe, expectTypeOf, it } from "vitest";
+import { type Account, type AccountEvent, account } from "../../examples/accounts/model.js";
+import { accountsService } from "../../examples/accounts/service.js";
+import { accountView } from "../../examples/accounts/view.js";
 
 // Type-level tests of event sourcing: `tsc` checks every `@ts-expect-error` below.
 

@@ -1,14 +1,8 @@
+import type { Context } from "tesserae";
+import { args, optional, type Requester, replier, requestReply } from "tesserae/connections";
+import { type StateHandle, state } from "tesserae/states";
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import {
-  args,
-  optional,
-  type Requester,
-  replier,
-  requestReply,
-} from "../../src/features/connections/index.js";
-import { type StateHandle, state } from "../../src/features/states/index.js";
-import type { Context } from "../../src/index.js";
 
 // Type-level tests (`tsc` runs over this file before the tests): a replicated state's handle and
 // a connection's sending side are typed from their schemas and models.

@@ -1,7 +1,3 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { z } from "zod";
-import { pipeline, text } from "../../examples/text/services.js";
-import { memoryTransport } from "../../src/adapters/memory/index.js";
 import {
   type Context,
   createNode,
@@ -11,7 +7,11 @@ import {
   service,
   silentLogger,
   subscribe,
-} from "../../src/index.js";
+} from "tesserae";
+import { memoryTransport } from "tesserae/memory";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import { pipeline, text } from "../../examples/text/services.js";
 
 // Type-level tests: `tsc -p tsconfig.json` runs over this file before the tests, so a
 // `@ts-expect-error` that no longer meets an error fails CI. The calls also run, to show that
