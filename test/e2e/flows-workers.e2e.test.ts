@@ -40,12 +40,14 @@ describe.skipIf(!pgUp)("flow workers on PostgreSQL", () => {
   it("two workers complete 200 runs between them, none run twice", async () => {
     const { schema, env } = await setup();
     // Long leases: no lease may expire while both live (a busy machine must not look like a dead worker).
-    const w = { ...env, CONCURRENCY: "25", LEASE_MS: "20000" };
+    // Few runs at once per worker, so that one worker cannot drain the queue before the other's
+    // next poll, even when a loaded machine starves that one for a while.
+    const w = { ...env, CONCURRENCY: "5", LEASE_MS: "20000" };
     const [a] = await Promise.all([
       startWorker({ ...w, WORKER_ID: "wa" }),
       startWorker({ ...w, WORKER_ID: "wb" }),
     ]);
-    // All started on one worker: it runs 25 at once, the rest wait in the store and both claim them.
+    // All started on one worker: it runs 5 at once, the rest wait in the store and both claim them.
     const ids = await Promise.all(
       Array.from({ length: 200 }, (_, i) => startRun(a.url, "counted", { n: i })),
     );
