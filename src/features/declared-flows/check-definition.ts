@@ -1,5 +1,6 @@
 import type { FieldSpec, FieldType } from "../../ports/declared-flow-store.js";
 import { type CallStep, END, type FlowDefinition, type Source, type Step } from "./definition.js";
+import { reportEndlessLoops } from "./endless-loops.js";
 import { ErrorSink, type FieldErrors, join } from "./field-errors.js";
 import { fits, typeOfValue } from "./field-values.js";
 
@@ -276,8 +277,8 @@ class Checker {
 
 /**
  * Checks a definition against the registry: unknown services, unreachable steps, jumps to no step,
- * a step input (or a flow output) that no flow input or earlier step provides on every path, and
- * type mismatches. Problems are reported field by field.
+ * a step input (or a flow output) that no flow input or earlier step provides on every path, type
+ * mismatches, and loops that cannot end (see endless-loops.ts). Problems are reported field by field.
  */
 export function checkDefinition(
   def: FlowDefinition,
@@ -286,5 +287,6 @@ export function checkDefinition(
 ): CheckResult {
   const c = new Checker(def, lookup);
   c.run(stepsPath);
+  reportEndlessLoops(def.steps, stepsPath, c.sink);
   return { errors: c.sink.errors, unknownServices: c.unknown };
 }
