@@ -72,7 +72,12 @@ describe("endless loops are refused when a definition is submitted", () => {
           choices: [{ when: { field: "state", equals: "done" }, next: "end" }],
           default: "gate",
         },
-        { id: "gate", type: "choice", choices: [{ when: { field: "v", gt: 0 }, next: "poll" }], default: "gate" },
+        {
+          id: "gate",
+          type: "choice",
+          choices: [{ when: { field: "v", gt: 0 }, next: "poll" }],
+          default: "gate",
+        },
       ]),
     ).toEqual({
       "steps.2": [
@@ -87,7 +92,10 @@ describe("endless loops are refused when a definition is submitted", () => {
         {
           id: "both",
           type: "parallel",
-          branches: [[{ id: "x", type: "choice", choices: [{ when: { field: "v", gt: 0 }, next: "x" }] }], [{ service: "status" }]],
+          branches: [
+            [{ id: "x", type: "choice", choices: [{ when: { field: "v", gt: 0 }, next: "x" }] }],
+            [{ service: "status" }],
+          ],
         },
       ]),
     ).toEqual({
@@ -115,7 +123,12 @@ describe("endless loops are refused when a definition is submitted", () => {
     expect(
       problems([
         { id: "poll", service: "status", output: { s: "state" }, catch: { next: "poll" } },
-        { id: "check", type: "choice", choices: [{ when: { field: "s", equals: "done" }, next: "end" }], default: "poll" },
+        {
+          id: "check",
+          type: "choice",
+          choices: [{ when: { field: "s", equals: "done" }, next: "end" }],
+          default: "poll",
+        },
       ]),
     ).toEqual({});
     expect(
@@ -127,7 +140,12 @@ describe("endless loops are refused when a definition is submitted", () => {
     expect(
       problems([
         { id: "w", type: "wait", signal: "more", fields: [{ name: "done", type: "boolean" }] },
-        { id: "c", type: "choice", choices: [{ when: { field: "done", equals: true }, next: "end" }], default: "w" },
+        {
+          id: "c",
+          type: "choice",
+          choices: [{ when: { field: "done", equals: true }, next: "end" }],
+          default: "w",
+        },
       ]),
     ).toEqual({});
   });
