@@ -72,6 +72,11 @@ export const errorCatalogue = {
     description:
       "A flow run was asked to stop: its next effect fails, its completed steps are compensated and it ends `cancelled`.",
   },
+  TESSERA_FLOW_BUDGET: {
+    retryable: false,
+    description:
+      "A flow run went past its budget (steps in one activation, or journal entries in all); the run fails, its completed steps are compensated.",
+  },
   TESSERA_NON_DETERMINISM: {
     retryable: false,
     description:

@@ -21,5 +21,6 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   // Flow control errors stay inside the engine; were one to escape, it is an internal error.
   TESSERA_INTERRUPTED: 500,
   TESSERA_CANCELLED: 500,
+  TESSERA_FLOW_BUDGET: 500,
   TESSERA_NON_DETERMINISM: 500,
 };
