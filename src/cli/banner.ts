@@ -40,10 +40,12 @@ export function curlOf(url: string, hint: RouteHint): string {
     const verb = hint.method === "DELETE" ? "-X DELETE " : "";
     return `curl -s ${verb}${quote(`${url}${path}${query === "" ? "" : `?${query}`}`)}`;
   }
+  // The path's parameters travel in the path only: the body holds the rest of the sample.
+  const sent = typeof hint.sample === "object" && hint.sample !== null ? input : hint.sample;
   const body =
-    hint.sample === undefined
+    sent === undefined || (sent === input && Object.keys(input).length === 0)
       ? ""
-      : ` -H 'content-type: application/json' -d ${quote(JSON.stringify(hint.sample))}`;
+      : ` -H 'content-type: application/json' -d ${quote(JSON.stringify(sent))}`;
   return `curl -s -X ${hint.method} ${url}${path}${body}`;
 }
 
