@@ -5,8 +5,9 @@ import type { FlowContext, StepInfo } from "../flows/flow-context.js";
 import { errorBody, isControl } from "../flows/flow-errors.js";
 import { signal } from "../flows/signal.js";
 import { checkAnswer } from "./check-answer.js";
-import { applyResult, type Data, getPath, inputOf, mergeInto } from "./data-paths.js";
-import type { CallStep, Condition, Outcome, Step, StepRetry, WaitStep } from "./definition.js";
+import { holds, outcomeOf, serverCodes } from "./conditions.js";
+import { applyResult, type Data, inputOf, mergeInto } from "./data-paths.js";
+import type { CallStep, Outcome, Step, StepRetry, WaitStep } from "./definition.js";
 import { END } from "./definition.js";
 import { isRecord } from "./field-errors.js";
 import { fieldsSchema } from "./fields-schema.js";
@@ -16,14 +17,6 @@ import type { RunSnapshot, ServiceTarget } from "./run-snapshot.js";
 export interface ServiceCaller {
   call(name: string, target: ServiceTarget, input: Data, info: StepInfo, timeoutMs: number): Promise<unknown>;
 }
-
-const serverCodes = [
-  "TESSERA_UNAVAILABLE",
-  "TESSERA_TIMEOUT",
-  "TESSERA_INTERNAL",
-  "TESSERA_OVERLOADED",
-  "TESSERA_CIRCUIT_OPEN",
-] as const;
 
 function retryPolicy(r: StepRetry | undefined): RetryPolicy | undefined {
   if (r === undefined) return undefined;
@@ -35,27 +28,6 @@ function retryPolicy(r: StepRetry | undefined): RetryPolicy | undefined {
     // A client error (4xx) would fail again: only the server's failures are retried.
     on: serverCodes,
   };
-}
-
-function outcomeOf(err: unknown): Outcome {
-  const code = TesseraError.from(err).code;
-  return (serverCodes as readonly string[]).includes(code) ? "server-error" : "client-error";
-}
-
-function holds(c: Condition, data: Data, outcomes: ReadonlyMap<string, Outcome>): boolean {
-  if ("outcome" in c) {
-    const o = outcomes.get(c.outcome);
-    return o === c.is || (c.is === "error" && (o === "client-error" || o === "server-error"));
-  }
-  const v = getPath(data, c.field);
-  if ("exists" in c) return (v !== undefined && v !== null) === c.exists;
-  if ("equals" in c) return JSON.stringify(v) === JSON.stringify(c.equals);
-  if ("notEquals" in c) return JSON.stringify(v) !== JSON.stringify(c.notEquals);
-  if (typeof v !== "number") return false;
-  if ("gt" in c) return v > c.gt!;
-  if ("gte" in c) return v >= c.gte!;
-  if ("lt" in c) return v < c.lt!;
-  return v <= c.lte!;
 }
 
 /**
