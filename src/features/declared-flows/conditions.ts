@@ -4,7 +4,8 @@ import type { Condition, Outcome } from "./definition.js";
 
 /**
  * The error codes of a server's failure: a call failing with one of them is retried (a client's
- * mistake, 4xx, would fail again) and its outcome is `server-error`.
+ * mistake, 4xx, would fail again). Its outcome is `server-error`, or `timeout` for
+ * `TESSERA_TIMEOUT`.
  */
 export const serverCodes = [
   "TESSERA_UNAVAILABLE",
@@ -14,22 +15,58 @@ export const serverCodes = [
   "TESSERA_CIRCUIT_OPEN",
 ] as const;
 
-/** The outcome a failed call leaves for later `choice` rules (`{outcome, is}`) to read. */
-export function outcomeOf(err: unknown): Outcome {
+/**
+ * How a call or a wait ended, as a `choice` reads it: `is` its outcome, `failed` whether it was a
+ * call that failed (so that `is: "error"` holds for a call that timed out, not for a wait that did).
+ */
+export interface StepOutcome {
+  readonly is: Outcome;
+  readonly failed: boolean;
+}
+
+/**
+ * The outcome of a failed call for later `choice` rules: `timeout` when it timed out (a call's
+ * deadline, `TESSERA_TIMEOUT`: it used to read as `server-error`), `server-error` for the other
+ * server failures, else `client-error`.
+ */
+export function outcomeOf(err: unknown): StepOutcome {
   const code = TesseraError.from(err).code;
-  return (serverCodes as readonly string[]).includes(code) ? "server-error" : "client-error";
+  if (code === "TESSERA_TIMEOUT") return { is: "timeout", failed: true };
+  const server = (serverCodes as readonly string[]).includes(code);
+  return { is: server ? "server-error" : "client-error", failed: true };
+}
+
+/**
+ * Whether two JSON values are equal, whatever the order of their objects' keys (`{a:1,b:2}` equals
+ * `{b:2,a:1}`); arrays compare in order. Comparing JSON.stringify's texts made equality depend on
+ * key order.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((v, i) => sameJson(v, bs[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bKeys = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return keys.length === bKeys.length && keys.every((k) => Object.hasOwn(bo, k) && sameJson(ao[k], bo[k]));
 }
 
 /** Whether a `choice` rule's condition holds on the run's data and the outcomes of its steps so far. */
-export function holds(c: Condition, data: Data, outcomes: ReadonlyMap<string, Outcome>): boolean {
+export function holds(c: Condition, data: Data, outcomes: ReadonlyMap<string, StepOutcome>): boolean {
   if ("outcome" in c) {
     const o = outcomes.get(c.outcome);
-    return o === c.is || (c.is === "error" && (o === "client-error" || o === "server-error"));
+    if (o === undefined) return false;
+    return o.is === c.is || (c.is === "error" && o.failed);
   }
   const v = getPath(data, c.field);
   if ("exists" in c) return (v !== undefined && v !== null) === c.exists;
-  if ("equals" in c) return JSON.stringify(v) === JSON.stringify(c.equals);
-  if ("notEquals" in c) return JSON.stringify(v) !== JSON.stringify(c.notEquals);
+  if ("equals" in c) return sameJson(v, c.equals);
+  if ("notEquals" in c) return !sameJson(v, c.notEquals);
   if (typeof v !== "number") return false;
   if ("gt" in c) return v > c.gt!;
   if ("gte" in c) return v >= c.gte!;

@@ -5,9 +5,9 @@ import type { FlowContext, StepInfo } from "../flows/flow-context.js";
 import { errorBody, isControl } from "../flows/flow-errors.js";
 import { signal } from "../flows/signal.js";
 import { checkAnswer } from "./check-answer.js";
-import { holds, outcomeOf, serverCodes } from "./conditions.js";
+import { holds, outcomeOf, type StepOutcome, serverCodes } from "./conditions.js";
 import { applyResult, type Data, inputOf, mergeInto } from "./data-paths.js";
-import type { CallStep, Outcome, Step, StepRetry, WaitStep } from "./definition.js";
+import type { CallStep, Step, StepRetry, WaitStep } from "./definition.js";
 import { END } from "./definition.js";
 import { isRecord } from "./field-errors.js";
 import { fieldsSchema } from "./fields-schema.js";
@@ -89,7 +89,7 @@ class Cursor {
 
 /** Runs a declared flow's definition on the durable engine through `ctx`: each call and wait is journaled. */
 export class Interpreter {
-  readonly outcomes = new Map<string, Outcome>();
+  readonly outcomes = new Map<string, StepOutcome>();
 
   constructor(
     private readonly ctx: FlowContext,
@@ -140,7 +140,7 @@ export class Interpreter {
               }),
         },
       );
-      this.outcomes.set(step.id, result === null ? "no-content" : "ok");
+      this.outcomes.set(step.id, { is: result === null ? "no-content" : "ok", failed: false });
       applyResult(step, result ?? undefined, data);
       after = { ...data };
       return step.next;
@@ -155,7 +155,7 @@ export class Interpreter {
   async wait(step: WaitStep, data: Data): Promise<void> {
     if (step.duration !== undefined) {
       await this.ctx.sleep(step.duration as never);
-      this.outcomes.set(step.id, "ok");
+      this.outcomes.set(step.id, { is: "ok", failed: false });
       return;
     }
     const sig = signal(step.signal!, step.fields === undefined ? undefined : fieldsSchema(step.fields));
@@ -164,10 +164,10 @@ export class Interpreter {
         ? await this.ctx.waitFor(sig)
         : await this.ctx.waitFor(sig, { timeout: step.timeout as never });
     if (payload === undefined) {
-      this.outcomes.set(step.id, "timeout");
+      this.outcomes.set(step.id, { is: "timeout", failed: false });
       return;
     }
-    this.outcomes.set(step.id, "ok");
+    this.outcomes.set(step.id, { is: "ok", failed: false });
     if (isRecord(payload)) mergeInto(data, payload);
   }
 
