@@ -4,6 +4,7 @@ import type { DeclaredFlowStore, DefinitionRecord } from "../../ports/declared-f
 import type { FlowEngine } from "../flows/engine.js";
 import { checkDefinition } from "./check-definition.js";
 import { type DeclaredBody, declaredFlowDef } from "./declared-flow-def.js";
+import type { FlowDefinition } from "./definition.js";
 import { servicesOf } from "./definition-services.js";
 import type { FieldErrors } from "./field-errors.js";
 import { parseDefinition } from "./parse-definition.js";
@@ -134,7 +135,10 @@ export class DeclaredDefinitions {
 
   /** Gives the engine the flow of a definition's name at its latest version. */
   private define(rec: DefinitionRecord): void {
-    const flowDef = declaredFlowDef(rec, this.options.body);
+    const flowDef = declaredFlowDef(rec, this.options.body, async (run) => {
+      const version = await this.options.store.getDefinition(run.flow, Number(run.version));
+      return version?.definition as FlowDefinition | undefined;
+    });
     this.declaredNames.add(rec.name);
     this.options.engine.define(flowDef);
   }

@@ -225,12 +225,27 @@ export class FlowEngine implements NodePlugin {
     return this.waiters.awaitRun(runId, waitMs);
   }
 
-  /** Delivers a signal to a run; its payload is validated when one of the engine's flows declares it. */
+  /**
+   * Delivers a signal to a run; its payload is validated when one of the engine's flows declares it.
+   * A run that has ended takes none (409); a run whose flow tells the signals it accepts
+   * (`signalsOf`, a declared flow's: its version's waits) refuses other names (404, `details.accepts`).
+   */
   async signal(runId: string, sig: SignalDef | string, payload: unknown): Promise<RunRecord> {
     const name = typeof sig === "string" ? sig : sig.name;
     const run = await this.store.getRun(runId);
     if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
-    const declared = this.defs.find(run.flow)?.options.signals?.find((s) => s.name === name);
+    if (terminalStatuses.has(run.status))
+      throw TesseraError.conflict(`run ${runId} is ${run.status}: it takes no more signals`, {
+        status: run.status,
+      });
+    const def = this.defs.find(run.flow);
+    const accepts = def?.signalsOf === undefined ? def?.options.signals : await def.signalsOf(run);
+    const declared = accepts?.find((s) => s.name === name);
+    if (def?.signalsOf !== undefined && declared === undefined)
+      throw TesseraError.notFound(`run ${runId} does not wait for signal "${name}"`, {
+        signal: name,
+        accepts: [...new Set(accepts!.map((s) => s.name))],
+      });
     const schema = typeof sig === "string" ? declared?.schema : sig.schema;
     const value =
       schema === undefined ? payload : await validate(schema, payload, `payload of signal ${name}`);

@@ -3,6 +3,7 @@ import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { RetryPolicy } from "../../core/policies.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
+import type { RunRecord } from "../../ports/flow-store.js";
 import type { FlowContext } from "./flow-context.js";
 import type { SignalDef } from "./signal.js";
 import type { Trigger } from "./triggers.js";
@@ -44,6 +45,11 @@ export interface FlowDef<N extends string = string, In = never, Out = unknown> {
   readonly version: string;
   readonly options: FlowOptions;
   readonly body: FlowBody<never, unknown>;
+  /**
+   * The signals a run of this flow accepts when they depend on the run (a declared flow's: the waits
+   * of the run's definition version); other names are refused. Default: `options.signals`.
+   */
+  readonly signalsOf?: (run: RunRecord) => Promise<readonly SignalDef[]>;
   /** Type carrier only, never set at run time. */
   readonly "~types"?: { readonly in: (input: In) => void; readonly out: Out };
 }
