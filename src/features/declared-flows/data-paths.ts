@@ -16,15 +16,18 @@ export function getPath(data: unknown, path: string): unknown {
 }
 
 /**
- * The input of a call: the mapped fields, then the service's other declared inputs from the data
- * fields of the same names (the whole data when the service declares no inputs).
+ * The input of a call: the service's declared inputs from the data fields of the same names, then
+ * the mapped fields. A registered service that declares no inputs gets no data field (it used to
+ * get the whole data); only `whole` (one of Tesserae's entries whose input schema names no fields)
+ * starts from the whole data.
  */
 export function inputOf(
   mapping: Readonly<Record<string, Source>> | undefined,
   fields: readonly FieldSpec[],
   data: Data,
+  whole = false,
 ): Data {
-  const out: Data = fields.length === 0 && mapping === undefined ? { ...data } : {};
+  const out: Data = whole && fields.length === 0 && mapping === undefined ? { ...data } : {};
   for (const f of fields) if (data[f.name] !== undefined) out[f.name] = data[f.name];
   for (const [k, s] of Object.entries(mapping ?? {})) {
     const v = typeof s === "string" ? getPath(data, s) : s.value;

@@ -8,6 +8,7 @@ import type { FlowDefinition } from "./definition.js";
 import { servicesOf } from "./definition-services.js";
 import type { FieldErrors } from "./field-errors.js";
 import { parseDefinition } from "./parse-definition.js";
+import { sameJson } from "./same-json.js";
 import { type ServiceRegistry, shapeOf } from "./service-registry.js";
 
 /** Why a submission was refused. */
@@ -16,7 +17,8 @@ export type Refusal =
   | { readonly kind: "unknown-services"; readonly services: readonly string[]; readonly errors: FieldErrors };
 
 export type Submission =
-  | { readonly ok: true; readonly record: DefinitionRecord }
+  /** `created` false: the definition is the flow's latest version already (no new version). */
+  | { readonly ok: true; readonly record: DefinitionRecord; readonly created: boolean }
   | ({ readonly ok: false } & Refusal);
 
 export interface DeclaredDefinitionsOptions {
@@ -45,8 +47,9 @@ export class DeclaredDefinitions {
   constructor(private readonly options: DeclaredDefinitionsOptions) {}
 
   /**
-   * Checks a definition and stores it as the next version of its name. Runs already started keep
-   * the version they started with.
+   * Checks a definition and stores it as the next version of its name, unless it is the same as
+   * the latest version (then that version, `created: false`). Runs already started keep the version
+   * they started with.
    */
   async submit(doc: unknown): Promise<Submission> {
     const parsed = parseDefinition(doc);
@@ -72,19 +75,28 @@ export class DeclaredDefinitions {
     if (check.unknownServices.length > 0)
       return { ok: false, kind: "unknown-services", services: check.unknownServices, errors: check.errors };
     if (Object.keys(check.errors).length > 0) return { ok: false, kind: "invalid", errors: check.errors };
+    // The same definition again (a client's retry, a deploy script run twice) is the same version.
+    const latest = await this.options.store.getDefinition(def.name);
+    if (latest !== undefined && !latest.deleted && sameJson(latest.definition, def)) {
+      this.ensureDefined(latest);
+      return { ok: true, record: latest, created: false };
+    }
     const record = await this.options.store.putDefinition(
       { id: randomUUID(), name: def.name, definition: def },
       this.options.now(),
     );
     this.define(record);
-    return { ok: true, record };
+    return { ok: true, record, created: true };
   }
 
-  /** The latest version of a flow by id or name (or the given version), or `TESSERA_NOT_FOUND`. */
+  /**
+   * The latest version of a flow by id or name, or the given version — of a deleted flow too (its
+   * versions stay readable, as its runs' are) — or `TESSERA_NOT_FOUND`.
+   */
   async get(idOrName: string, version?: number): Promise<DefinitionRecord> {
     await this.options.ready();
     const rec = await this.options.store.getDefinition(idOrName, version);
-    if (rec === undefined || (version !== undefined && rec.deleted))
+    if (rec === undefined)
       throw TesseraError.notFound(
         `no declared flow ${idOrName}${version === undefined ? "" : ` version ${version}`}`,
       );

@@ -10,17 +10,22 @@ import { eventView } from "./event-view.js";
 
 const Name = z.object({ name: z.string().min(1).max(200) });
 
+// Versions are strings in every answer (`"1"`), as the runs of every flow show theirs.
 const summaryOf = (r: DefinitionRecord) => ({
   id: r.id,
   name: r.name,
-  version: r.version,
+  version: String(r.version),
   createdAt: new Date(r.createdAt).toISOString(),
   ...((r.definition as { description?: string }).description === undefined
     ? {}
     : { description: (r.definition as { description?: string }).description }),
 });
 
-const recordOf = (r: DefinitionRecord) => ({ ...summaryOf(r), definition: r.definition });
+const recordOf = (r: DefinitionRecord) => ({
+  ...summaryOf(r),
+  ...(r.deleted ? { deleted: true } : {}),
+  definition: r.definition,
+});
 
 /**
  * The HTTP API of declared flows under `/declared`: the service registry, versioned definitions
@@ -61,11 +66,12 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
         },
       ),
       deleteService: entry(
-        { route: "DELETE /declared/services/:name", input: Name, summary: "Unregisters a service" },
-        async ({ name }) => {
-          if (!(await declared.store.deleteService(name)))
-            throw TesseraError.notFound(`no registered service ${name}`);
+        {
+          route: "DELETE /declared/services/:name",
+          input: Name,
+          summary: "Unregisters a service (409 while a flow uses it)",
         },
+        ({ name }) => declared.removeService(name),
       ),
       listFlows: entry(
         { route: "GET /declared/flows", summary: "The declared flows (latest versions)" },
@@ -76,11 +82,13 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
           route: "POST /declared/flows",
           input: z.unknown(),
           status: 201,
-          summary: "Submits a definition: checked, then stored as the next version",
+          summary:
+            "Submits a definition: checked, then stored as the next version (the latest again: 200, no new version)",
         },
         async (doc) => {
           const r = await declared.submit(doc);
-          if (r.ok) return summaryOf(r.record);
+          // The latest version again: 200 with it, no new version.
+          if (r.ok) return r.created ? summaryOf(r.record) : reply(summaryOf(r.record), { status: 200 });
           if (r.kind === "unknown-services")
             throw TesseraError.conflict(`unknown services: ${r.services.join(", ")}`, {
               services: r.services,
@@ -99,7 +107,7 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
         },
         async ({ name }) => {
           const rec = await declared.definition(name);
-          const versions = (await declared.versions(name)).map((v) => v.version);
+          const versions = (await declared.versions(name)).map((v) => String(v.version));
           return { ...recordOf(rec), versions };
         },
       ),
@@ -107,7 +115,7 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
         {
           route: "GET /declared/flows/:name/versions/:version",
           input: Name.extend({ version: z.coerce.number().int().min(1) }),
-          summary: "One version of a flow",
+          summary: "One version of a flow (of a deleted flow too: `deleted: true`)",
         },
         async ({ name, version }) => recordOf(await declared.definition(name, version)),
       ),

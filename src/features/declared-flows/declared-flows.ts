@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import type { DeclaredFlowStore, DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
@@ -7,6 +8,7 @@ import { DeclaredRuns } from "./declared-runs.js";
 import type { FieldErrors } from "./field-errors.js";
 import type { RunSnapshot } from "./run-snapshot.js";
 import { type RegistryItem, ServiceRegistry } from "./service-registry.js";
+import { flowsUsing } from "./service-uses.js";
 
 export interface DeclaredFlowsOptions {
   readonly engine: FlowEngine;
@@ -112,6 +114,29 @@ export class DeclaredFlows implements NodePlugin {
     doc: unknown,
   ): Promise<{ ok: true; service: ServiceRecord } | { ok: false; errors: FieldErrors }> {
     return this.registry.register(doc);
+  }
+
+  /**
+   * Unregisters an external service, unless a declared flow still uses it (its latest version, or
+   * a queued run of a version that calls it): then `TESSERA_CONFLICT` (409) with `details.flows`.
+   * `TESSERA_NOT_FOUND` when no such service is registered.
+   */
+  async removeService(idOrName: string): Promise<void> {
+    await this.ready();
+    const s = await this.store.getService(idOrName);
+    if (s === undefined) throw TesseraError.notFound(`no registered service ${idOrName}`);
+    const flows = await flowsUsing(s.name, {
+      store: this.store,
+      runs: this.engine.store,
+      started: async (runId) => (await this.runs.snapshotOf(runId)) !== undefined,
+    });
+    if (flows.length > 0)
+      throw TesseraError.conflict(`service ${s.name} is used by the flows ${flows.join(", ")}`, {
+        service: s.name,
+        flows,
+      });
+    if (!(await this.store.deleteService(s.id)))
+      throw TesseraError.notFound(`no registered service ${idOrName}`);
   }
 
   listServices(): Promise<RegistryItem[]> {

@@ -112,7 +112,7 @@ export class Interpreter {
   /** A call step: journaled once (a replay reads the result back); resolves with the id of the step to go on with. */
   async call(step: CallStep, data: Data): Promise<string | undefined> {
     const target = this.target(step.service);
-    const input = inputOf(step.input, target.inputs, data);
+    const input = inputOf(step.input, target.inputs, data, target.kind === "entry");
     const timeoutMs = step.timeout === undefined ? this.defaultTimeoutMs : toMs(step.timeout as never);
     const compensate = step.compensate;
     const retry = retryPolicy(step.retry);
@@ -134,7 +134,7 @@ export class Interpreter {
             : {
                 compensate: (_result: unknown, info: StepInfo) => {
                   const t = this.target(compensate.service);
-                  const undoInput = inputOf(compensate.input, t.inputs, after);
+                  const undoInput = inputOf(compensate.input, t.inputs, after, t.kind === "entry");
                   return this.caller.call(compensate.service, t, undoInput, info, timeoutMs);
                 },
               }),

@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TesseraError } from "../../../src/core/errors.js";
-import { holds, outcomeOf, sameJson } from "../../../src/features/declared-flows/conditions.js";
+import { holds, outcomeOf } from "../../../src/features/declared-flows/conditions.js";
+import { sameJson } from "../../../src/features/declared-flows/same-json.js";
 import { field } from "./external-services.js";
 import { type DeclaredFixture, declaredFixture } from "./fixture.js";
 

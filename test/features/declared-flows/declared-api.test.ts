@@ -94,7 +94,7 @@ describe("declared flows: registry and definitions (/declared API)", () => {
     expect(v1.body).toEqual({
       id: expect.stringMatching(uuid),
       name: "shout",
-      version: 1,
+      version: "1",
       createdAt: expect.stringMatching(iso),
     });
     const v2 = await f.client.post("/declared/flows", {
@@ -103,18 +103,18 @@ describe("declared flows: registry and definitions (/declared API)", () => {
       services: ["upper", "spaces"],
       inputs: [field("message")],
     });
-    expect(v2.body).toMatchObject({ id: (v1.body as { id: string }).id, version: 2, description: "v2" });
+    expect(v2.body).toMatchObject({ id: (v1.body as { id: string }).id, version: "2", description: "v2" });
     expect((await f.client.get("/declared/flows")).body).toEqual([v2.body]);
     const read = await f.client.get("/declared/flows/shout");
     expect(read.body).toMatchObject({
       name: "shout",
-      version: 2,
-      versions: [1, 2],
+      version: "2",
+      versions: ["1", "2"],
       definition: { name: "shout", steps: [{ id: "upper" }, { id: "spaces" }] },
     });
     const old = await f.client.get("/declared/flows/shout/versions/1");
     expect(old.body).toMatchObject({
-      version: 1,
+      version: "1",
       definition: { steps: [{ id: "upper", type: "call", service: "upper" }] },
     });
     expect((await f.client.get("/declared/flows/shout/versions/3")).status).toBe(404);

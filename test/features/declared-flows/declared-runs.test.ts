@@ -25,7 +25,7 @@ describe("declared flows: runs", () => {
     expect(sync.body).toEqual({
       eventId: expect.stringMatching(uuid),
       flow: "text",
-      version: 1,
+      version: "1",
       status: "completed",
       acceptedAt: expect.stringMatching(iso),
       updatedAt: expect.stringMatching(iso),
@@ -263,7 +263,7 @@ describe("declared flows: runs", () => {
         inputs: [field("message")],
       });
       const res = await f.client.post("/declared/flows/elsewhere/events", { data: { message: "hi" } });
-      expect(res.body).toMatchObject({ status: "completed", version: 1, output: { message: "HI" } });
+      expect(res.body).toMatchObject({ status: "completed", version: "1", output: { message: "HI" } });
     } finally {
       await other.stop();
     }

@@ -56,7 +56,7 @@ describe("declared flows: signals a run cannot wait for are refused (issue 14)",
     });
     const id = (first.body as { eventId: string }).eventId;
     // Version 2 waits for another signal; the run of version 1 still waits for "approval".
-    expect((await f.client.post("/declared/flows", waiting("consent"))).body).toMatchObject({ version: 2 });
+    expect((await f.client.post("/declared/flows", waiting("consent"))).body).toMatchObject({ version: "2" });
     const other = await f.client.post(`/flows/runs/${id}/signals/consent`, { payload: { by: "ops" } });
     expect(other.status).toBe(404);
     expect(other.body).toMatchObject({ error: { details: { accepts: ["approval"] } } });
