@@ -4,8 +4,9 @@ import type { FlowDefinition } from "../declared-flows/definition.js";
 import type { FlowEngine } from "../flows/engine.js";
 import { codedGraph, lineGraph } from "./coded-graph.js";
 import { declaredGraph } from "./declared-graph.js";
+import { declaredRunGraph } from "./declared-run-states.js";
 import type { FlowGraph } from "./flow-graph.js";
-import { codedRunGraph, declaredRunGraph, journalEffects } from "./run-states.js";
+import { codedRunGraph, journalEffects } from "./run-states.js";
 
 /**
  * The diagrams of an engine's flows: declared flows from their definition, coded flows from their
@@ -42,7 +43,7 @@ export class FlowDiagrams {
       const def =
         snapshot?.definition ??
         ((await this.declared.definition(run.flow, Number(run.version))).definition as FlowDefinition);
-      return declaredRunGraph(declaredGraph(def), run, journal);
+      return declaredRunGraph(def, run, journal);
     }
     const def = this.engine.definitions.find((f) => f.name === run.flow);
     return codedRunGraph(def === undefined ? undefined : codedGraph(def), run, journal);

@@ -1,5 +1,26 @@
-/** How far a run got with a node of its flow's diagram. */
-export type NodeState = "pending" | "done" | "running" | "failed" | "compensated" | "waiting";
+/**
+ * How far a run got with a node of its flow's diagram. `uncompensated`: the step completed, the
+ * run unwound, and the step's compensation failed — its effect still stands (it was drawn done).
+ */
+export type NodeState =
+  | "pending"
+  | "done"
+  | "running"
+  | "failed"
+  | "compensated"
+  | "uncompensated"
+  | "waiting";
+
+/** The states in the order a run's legend lists them. */
+export const legendStates: readonly NodeState[] = [
+  "done",
+  "running",
+  "waiting",
+  "failed",
+  "compensated",
+  "uncompensated",
+  "pending",
+];
 
 export type NodeKind =
   | "start"

@@ -7,5 +7,6 @@ export const palette: Readonly<Record<NodeState, { readonly fill: string; readon
   running: { fill: "#bfdbfe", stroke: "#1d4ed8" },
   failed: { fill: "#fecaca", stroke: "#b91c1c" },
   compensated: { fill: "#fed7aa", stroke: "#c2410c" },
+  uncompensated: { fill: "#f5d0fe", stroke: "#a21caf" },
   waiting: { fill: "#fef08a", stroke: "#a16207" },
 };

@@ -5,12 +5,13 @@ import { type Effect, lineGraph } from "./coded-graph.js";
 import { FINISH, type FlowGraph, type NodeState, START, withStates } from "./flow-graph.js";
 
 /** The state of a journaled effect; the sleep a sleeping run is in is journaled (its deadline) but still waiting. */
-function stateOf(e: JournalEntry, run?: RunRecord, last?: number): NodeState {
+export function stateOf(e: JournalEntry, run?: RunRecord, last?: number): NodeState {
   if (e.kind === "sleep" && run?.status === "sleeping" && e.seq === last) return "waiting";
   return e.state === "ok" ? "done" : e.state === "error" ? "failed" : "waiting";
 }
 
-const lastSeq = (journal: readonly JournalEntry[]) => Math.max(0, ...journal.map((e) => e.seq));
+/** The last seq of a journal (0 when empty). */
+export const lastSeq = (journal: readonly JournalEntry[]) => Math.max(0, ...journal.map((e) => e.seq));
 
 /** The effects a journal records (the flow's own, in order), for a coded flow's diagram of a run. */
 export function journalEffects(journal: readonly JournalEntry[]): Effect[] {
@@ -42,7 +43,7 @@ function matches(nodeName: string, kind: string, e: JournalEntry): boolean {
 }
 
 /** Start, end and the node in flight, from the run's status. */
-function frame(graph: FlowGraph, states: Map<string, NodeState>, run: RunRecord): void {
+export function frame(graph: FlowGraph, states: Map<string, NodeState>, run: RunRecord): void {
   states.set(START, "done");
   if (run.status === "completed") states.set(FINISH, "done");
   if (terminalStatuses.has(run.status) || [...states.values()].includes("waiting")) return;
@@ -52,8 +53,24 @@ function frame(graph: FlowGraph, states: Map<string, NodeState>, run: RunRecord)
   if (next !== undefined) states.set(next.to, "running");
 }
 
-function compensations(journal: readonly JournalEntry[]): Set<string> {
-  return new Set(journal.filter((e) => e.kind === "compensate" && e.state === "ok").map((e) => e.name));
+/**
+ * How each compensated step's undo went, by step name: `compensated` when every undo of it that
+ * ended succeeded, `uncompensated` when one finally failed (its effect still stands: it used to be
+ * drawn as done). An undo is journaled at `-seq` of its step; its retries share that seq.
+ */
+export function undoStates(journal: readonly JournalEntry[]): Map<string, NodeState> {
+  const bySeq = new Map<number, { name: string; ok: boolean; failed: boolean }>();
+  for (const e of journal) {
+    if (e.kind !== "compensate") continue;
+    const u = bySeq.get(e.seq) ?? { name: e.name, ok: false, failed: false };
+    bySeq.set(e.seq, { name: u.name, ok: u.ok || e.state === "ok", failed: u.failed || e.state === "error" });
+  }
+  const out = new Map<string, NodeState>();
+  for (const u of bySeq.values()) {
+    if (u.failed && !u.ok) out.set(u.name, "uncompensated");
+    else if (u.ok && !out.has(u.name)) out.set(u.name, "compensated");
+  }
+  return out;
 }
 
 /**
@@ -69,7 +86,7 @@ export function codedRunGraph(
   const own = journal
     .filter((e) => e.seq > 0 && ["call", "step", "sleep", "wait"].includes(e.kind))
     .sort((a, b) => a.seq - b.seq);
-  const undone = compensations(journal);
+  const undone = undoStates(journal);
   const last = lastSeq(journal);
   let graph = base;
   const states = new Map<string, NodeState>();
@@ -90,10 +107,7 @@ export function codedRunGraph(
         graph = undefined;
         break;
       }
-      states.set(
-        nodes[at]!.id,
-        e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e, run, last),
-      );
+      states.set(nodes[at]!.id, (e.kind === "step" && undone.get(e.name)) || stateOf(e, run, last));
       at++;
     }
   }
@@ -101,59 +115,9 @@ export function codedRunGraph(
     states.clear();
     graph = lineGraph(run.flow, journalEffects(journal), "journal");
     own.forEach((e, i) => {
-      states.set(
-        `e${i + 1}`,
-        e.kind === "step" && undone.has(e.name) ? "compensated" : stateOf(e, run, last),
-      );
+      states.set(`e${i + 1}`, (e.kind === "step" && undone.get(e.name)) || stateOf(e, run, last));
     });
   }
   frame(graph, states, run);
   return withStates(graph, states, run.status);
-}
-
-/** A declared flow's diagram of a run: its definition's graph with each step's state from the journal. */
-export function declaredRunGraph(
-  base: FlowGraph,
-  run: RunRecord,
-  journal: readonly JournalEntry[],
-): FlowGraph {
-  const states = new Map<string, NodeState>();
-  const undone = compensations(journal);
-  const last = lastSeq(journal);
-  const ids = new Set(base.nodes.map((n) => n.id));
-  const sleeps = base.nodes.filter(
-    (n) => n.kind === "wait" && n.detail?.startsWith("wait ") && !n.detail.startsWith("wait for "),
-  );
-  const waits = base.nodes.filter((n) => n.kind === "wait" && n.detail?.startsWith("wait for "));
-  let sleepAt = 0;
-  for (const e of [...journal].sort((a, b) => a.seq - b.seq)) {
-    if (e.seq <= 0 || e.name === SNAPSHOT_STEP) continue;
-    if (e.kind === "step" && ids.has(e.name))
-      states.set(e.name, undone.has(e.name) ? "compensated" : stateOf(e));
-    else if (e.kind === "sleep" && sleeps[sleepAt] !== undefined)
-      states.set(sleeps[sleepAt++]!.id, stateOf(e, run, last));
-    else if (e.kind === "wait") {
-      const w = waits.find((n) => n.detail === `wait for ${e.name}` && !states.has(n.id));
-      if (w !== undefined) states.set(w.id, stateOf(e));
-    }
-  }
-  // A fork is done once a branch began; a join once what follows it began (or the run completed).
-  for (const n of base.nodes) {
-    if (n.kind === "parallel") {
-      if (base.edges.some((e) => e.from === n.id && states.has(e.to))) states.set(n.id, "done");
-    } else if (n.kind === "join") {
-      const after = base.edges.find((e) => e.from === n.id)?.to;
-      if (after !== undefined && (states.has(after) || run.status === "completed")) states.set(n.id, "done");
-    }
-  }
-  // A choice is done once one of its ways began.
-  for (const n of base.nodes)
-    if (n.kind === "choice" && base.edges.some((e) => e.from === n.id && states.has(e.to)))
-      states.set(n.id, "done");
-  frame(base, states, run);
-  if (run.status === "sleeping" && sleeps.length > 0) {
-    const pending = sleeps.find((n) => !states.has(n.id) || states.get(n.id) === "waiting");
-    if (pending !== undefined) states.set(pending.id, "waiting");
-  }
-  return withStates(base, states, run.status);
 }

@@ -1,4 +1,4 @@
-import type { FlowGraph, NodeState } from "./flow-graph.js";
+import { type FlowGraph, legendStates } from "./flow-graph.js";
 import { labelSize, layout, type Placed, type Point } from "./layout.js";
 import { palette } from "./palette.js";
 
@@ -86,7 +86,6 @@ function box(p: Placed, run: boolean): string {
 export function toSvg(graph: FlowGraph): string {
   const run = graph.status !== undefined;
   const { placed, edges, width, height: h0 } = layout(graph);
-  const legendStates: NodeState[] = ["done", "running", "waiting", "failed", "compensated", "pending"];
   const height = h0 + (run ? 40 : 0);
   const parts: string[] = [];
   for (const { edge, points, label } of edges) {

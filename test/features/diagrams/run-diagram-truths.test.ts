@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { palette } from "../../../src/features/diagrams/palette.js";
+import { externalServices, field } from "../declared-flows/external-services.js";
+import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture.js";
+
+const ext = externalServices();
+
+/** The Mermaid ids of the nodes in `state`, from a run's diagram text. */
+function classed(mmd: string, state: string): string[] {
+  const line = mmd.split("\n").find((l) => l.startsWith("  class ") && l.endsWith(` ${state}`));
+  return line === undefined ? [] : line.slice("  class ".length, -state.length - 1).split(",");
+}
+
+/** The Mermaid id of the node whose first line is `label`. */
+function idOf(mmd: string, label: string): string {
+  const line = mmd.split("\n").find((l) => new RegExp(`^  n\\d+\\W+"${label}(<br/>|")`).test(l));
+  if (line === undefined) throw new Error(`no node ${label} in\n${mmd}`);
+  return line.trim().match(/^n\d+/)![0];
+}
+
+describe("a declared run's diagram tells how the run went (issue 14)", () => {
+  let f: DeclaredFixture;
+  afterEach(async () => {
+    await f?.stop();
+  });
+  const register = ext.registrar(() => f.client);
+
+  async function diagramOf(flow: string, data: Record<string, unknown>) {
+    const run = await f.client.post(`/declared/flows/${flow}/events`, { data });
+    const id = (run.body as { eventId: string }).eventId;
+    const mmd = (await f.client.get(`/flows/runs/${id}/diagram.mmd`)).text;
+    const svg = (await f.client.get(`/flows/runs/${id}/diagram.svg`)).text;
+    return { run: run.body as { status: string }, mmd, svg };
+  }
+
+  it("the fail step that ended a run used to be drawn pending", async () => {
+    f = await declaredFixture();
+    await f.client.post("/declared/flows", {
+      name: "picky",
+      inputs: [field("message")],
+      steps: [
+        { id: "shout", service: "upper" },
+        {
+          id: "check",
+          type: "choice",
+          choices: [{ when: { field: "message", equals: "NO" }, next: "refuse" }],
+          default: "other",
+        },
+        { id: "other", type: "fail", message: "something else" },
+        { id: "refuse", type: "fail", message: "refused" },
+      ],
+    });
+    const { run, mmd, svg } = await diagramOf("picky", { message: "no" });
+    expect(run).toMatchObject({ status: "failed" });
+    expect(classed(mmd, "failed")).toEqual([idOf(mmd, "refuse")]);
+    expect(classed(mmd, "done")).toEqual(expect.arrayContaining([idOf(mmd, "shout"), idOf(mmd, "check")]));
+    expect(classed(mmd, "pending")).toEqual([]);
+    expect(svg).toMatch(/data-id="refuse" data-state="failed"/);
+    expect(svg).toMatch(/data-id="other" data-state="pending"/);
+  });
+
+  it("a step whose compensation failed used to be drawn green (done)", async () => {
+    f = await declaredFixture();
+    await register("book", () => ({ json: { booking: "b-1" } }), [field("message")], [field("booking")]);
+    await register("unbook", () => ({ status: 500, json: { message: "down" } }), [field("booking")], []);
+    await register("hold", () => ({ json: {} }), [field("message")], []);
+    await register("release", () => ({ json: {} }), [field("message")], []);
+    await register("pay", () => ({ status: 402, json: { message: "no money" } }), [field("message")], []);
+    await f.client.post("/declared/flows", {
+      name: "trip",
+      inputs: [field("message")],
+      steps: [
+        { id: "held", service: "hold", compensate: { service: "release" } },
+        { id: "booked", service: "book", compensate: { service: "unbook" } },
+        { id: "paid", service: "pay" },
+      ],
+    });
+    const { run, mmd, svg } = await diagramOf("trip", { message: "x" });
+    expect(["failed", "compensated"]).toContain(run.status);
+    expect(classed(mmd, "uncompensated")).toEqual([idOf(mmd, "booked")]);
+    expect(classed(mmd, "done")).not.toContain(idOf(mmd, "booked"));
+    expect(classed(mmd, "failed")).toEqual([idOf(mmd, "paid")]);
+    expect(mmd).toContain(
+      `  classDef uncompensated fill:${palette.uncompensated.fill},stroke:${palette.uncompensated.stroke},stroke-width:2px`,
+    );
+    expect(svg).toMatch(/data-id="booked" data-state="uncompensated"/);
+    // The legend lists the state.
+    expect(svg).toMatch(/<g class="legend">.*>uncompensated<\/text>/s);
+  });
+
+  it("a run's diagram used to show no loop iterations", async () => {
+    f = await declaredFixture();
+    await register(
+      "tick",
+      (b) => ({ json: { n: Number(b.n) + 1 } }),
+      [field("n", "int")],
+      [field("n", "int")],
+    );
+    await f.client.post("/declared/flows", {
+      name: "ticking",
+      inputs: [field("n", "int")],
+      steps: [
+        { id: "step", service: "tick" },
+        {
+          id: "again",
+          type: "choice",
+          choices: [{ when: { field: "n", lt: 3 }, next: "step" }],
+          default: "end",
+        },
+      ],
+    });
+    const { run, mmd, svg } = await diagramOf("ticking", { n: 0 });
+    expect(run).toMatchObject({ status: "completed", output: { n: 3 } });
+    expect(mmd).toContain('["step ×3<br/>call tick"]');
+    expect(svg).toContain(">step ×3</text>");
+    // Once through: no count.
+    const once = await diagramOf("ticking", { n: 2 });
+    expect(once.mmd).toContain('["step<br/>call tick"]');
+  });
+});
