@@ -24,7 +24,6 @@ function retryPolicy(r: StepRetry | undefined): RetryPolicy | undefined {
     attempts: r.attempts,
     baseDelayMs: r.delay === undefined ? 200 : toMs(r.delay as never),
     factor: r.backoff ?? 2,
-    maxDelayMs: 60_000,
     // A client error (4xx) would fail again: only the server's failures are retried.
     on: serverCodes,
   };

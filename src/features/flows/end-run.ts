@@ -1,7 +1,8 @@
 import type { ErrorBody } from "../../core/errors.js";
 import { validate } from "../../core/schema.js";
 import type { RunRecord, RunStatus } from "../../ports/flow-store.js";
-import { type Compensable, compensate } from "./compensation.js";
+import type { RunBudget } from "./budget.js";
+import { type Compensable, type CompensationFailure, compensate } from "./compensation.js";
 import type { ExecutionHost } from "./execution-host.js";
 import type { FlowDef } from "./flow.js";
 import { errorBody, Interrupted, NonDeterminism, RunCancelled } from "./flow-errors.js";
@@ -37,18 +38,22 @@ export interface EndingScope {
   /** The completed steps that declared how to undo them. */
   readonly compensables: readonly Compensable[];
   readonly waits: readonly Wait[];
+  /** Once exceeded, the run fails with it whatever its code did with the error. */
+  readonly budget: RunBudget;
 }
 
 /**
  * Commits the end of an execution from the code's outcome: the run completes (its output checked),
  * fails or is compensated (a saga unwinds first), is cancelled, is blocked (its journal no longer
- * matches the code), or is suspended until its waits are due. An execution whose lease was `lost`
+ * matches the code), or is suspended until its waits are due. A run past its budget fails with
+ * `TESSERA_FLOW_BUDGET` even if its code caught the error. An execution whose lease was `lost`
  * writes nothing.
  */
 export async function endRun(s: EndingScope, outcome: Outcome, lost: boolean): Promise<Ending> {
   if (lost || (outcome.kind === "error" && outcome.error instanceof Interrupted)) {
     return { status: "interrupted" };
   }
+  if (s.budget.exceeded !== undefined) return fail(s, s.budget.exceeded);
   if (outcome.kind === "suspend") return suspend(s);
   if (outcome.kind === "ok") {
     const extra = s.journal.beyond();
@@ -90,15 +95,30 @@ async function fail(s: EndingScope, error: unknown): Promise<Ending> {
   }
   const cancelled = error instanceof RunCancelled;
   const cause = errorBody(error);
-  const failure = await unwind(s);
-  if (failure !== undefined) return end(s, "failed", undefined, failure);
+  const failures = await unwind(s);
+  if (failures.length > 0) return end(s, "failed", undefined, withFailures(cause, failures));
   if (cancelled) return end(s, "cancelled", undefined, cause);
   return end(s, s.compensables.length > 0 ? "compensated" : "failed", undefined, cause);
 }
 
-/** Unwinds the saga: the compensations of the completed steps, in reverse order (see compensation.ts). */
-async function unwind(s: EndingScope): Promise<ErrorBody | undefined> {
-  if (s.compensables.length === 0) return undefined;
+/**
+ * The run's error when compensations failed: the original error (what the caller must know first),
+ * its details extended with `compensationFailures: [{ step, error }]`.
+ */
+export function withFailures(cause: ErrorBody, failures: readonly CompensationFailure[]): ErrorBody {
+  const d = cause.details;
+  const details =
+    d !== null && typeof d === "object" && !Array.isArray(d)
+      ? { ...(d as Record<string, unknown>), compensationFailures: failures }
+      : d === undefined
+        ? { compensationFailures: failures }
+        : { cause: d, compensationFailures: failures };
+  return { code: cause.code, message: cause.message, details };
+}
+
+/** Unwinds the saga: every compensation of the completed steps, in reverse order (see compensation.ts). */
+async function unwind(s: EndingScope): Promise<CompensationFailure[]> {
+  if (s.compensables.length === 0) return [];
   if (s.run.status !== "compensating") {
     await s.host.commit.write(s.run.id, s.journal.takePending(), {
       status: "compensating",

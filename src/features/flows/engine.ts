@@ -5,6 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
+import { checkBudget, type FlowBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
 import { postCallback } from "./callback.js";
 import { ClaimLoop } from "./claim-loop.js";
@@ -32,6 +33,11 @@ export interface FlowEngineOptions {
   readonly leaseMs?: number;
   /** How often the worker looks for due runs (default 1000 ms). */
   readonly pollMs?: number;
+  /**
+   * What one run may do (steps per activation, journal entries in all; defaults 10 000 and 50 000);
+   * a flow's own `budget` wins. Past it the run fails with `TESSERA_FLOW_BUDGET`.
+   */
+  readonly budget?: FlowBudget;
   /** Sleeps up to this long stay in memory (default 1000 ms); longer ones suspend the run in the store. */
   readonly inlineSleepMs?: number;
   /** Batches committing at once (default 1; 2 overlaps round trips on a remote database). */
@@ -76,6 +82,7 @@ export class FlowEngine implements NodePlugin {
 
   constructor(private readonly options: FlowEngineOptions) {
     this.store = options.store;
+    checkBudget("flow engine", options.budget);
     this.workerId = options.workerId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
     const leaseMs = options.leaseMs ?? 30_000;
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
@@ -143,6 +150,7 @@ export class FlowEngine implements NodePlugin {
       commit: this.commit,
       invoker,
       inlineSleepMs: this.options.inlineSleepMs ?? 1000,
+      budget: this.options.budget,
       now: this.now,
       notify: postCallback,
     });
@@ -227,8 +235,9 @@ export class FlowEngine implements NodePlugin {
 
   /**
    * Delivers a signal to a run; its payload is validated when one of the engine's flows declares it.
-   * A run that has ended takes none (409); a run whose flow tells the signals it accepts
-   * (`signalsOf`, a declared flow's: its version's waits) refuses other names (404, `details.accepts`).
+   * A run that has ended takes none (409); a run refuses a name its flow does not declare (its
+   * `signals`, or `signalsOf` for a declared flow: its version's waits) with 404 and `details.accepts`
+   * — a typo must not look like a delivery.
    */
   async signal(runId: string, sig: SignalDef | string, payload: unknown): Promise<RunRecord> {
     const name = typeof sig === "string" ? sig : sig.name;
@@ -241,10 +250,10 @@ export class FlowEngine implements NodePlugin {
     const def = this.defs.find(run.flow);
     const accepts = def?.signalsOf === undefined ? def?.options.signals : await def.signalsOf(run);
     const declared = accepts?.find((s) => s.name === name);
-    if (def?.signalsOf !== undefined && declared === undefined)
+    if (def !== undefined && declared === undefined)
       throw TesseraError.notFound(`run ${runId} does not wait for signal "${name}"`, {
         signal: name,
-        accepts: [...new Set(accepts!.map((s) => s.name))],
+        accepts: [...new Set((accepts ?? []).map((s) => s.name))],
       });
     const schema = typeof sig === "string" ? declared?.schema : sig.schema;
     const value =

@@ -1,4 +1,5 @@
 import type { Logger } from "../../core/logger.js";
+import type { FlowBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
 import type { GroupCommit } from "./group-commit.js";
 
@@ -9,6 +10,8 @@ export interface ExecutionHost {
   readonly invoker: CallInvoker;
   /** Sleeps up to this long stay in memory (the lease is renewed meanwhile) instead of suspending. */
   readonly inlineSleepMs: number;
+  /** The engine's budget of a run (a flow's own `budget` wins; see budget.ts for the defaults). */
+  readonly budget?: FlowBudget | undefined;
   now(): number;
   /** Posts the end of a run to its callback URL (retried); throws when it finally fails. */
   notify(url: string, body: unknown): Promise<void>;

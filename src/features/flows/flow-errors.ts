@@ -26,6 +26,22 @@ export class RunCancelled extends FlowControl {
   }
 }
 
+/**
+ * The run went past its budget (steps in one activation, or journal entries in all): a control
+ * error, so that code catching the errors of its calls cannot swallow it and spin on; the run fails
+ * with `TESSERA_FLOW_BUDGET` and its completed steps are compensated.
+ */
+export class BudgetExceeded extends FlowControl {
+  override readonly name = "BudgetExceeded";
+  readonly code = "TESSERA_FLOW_BUDGET";
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
 /** The code no longer matches the run's journal: replaying it would be wrong. */
 export class NonDeterminism extends FlowControl {
   override readonly name = "NonDeterminism";
@@ -44,8 +60,9 @@ export function isControl(err: unknown): boolean {
 }
 
 /**
- * The stored form of an error: a TesseraError keeps its code; anything else is `TESSERA_INTERNAL`
- * with its message. A blocked run reports its non-determinism as `TESSERA_CONFLICT`, like a run of
+ * The stored form of an error: a TesseraError keeps its code, and so does a control error (a
+ * cancelled run's error is `TESSERA_CANCELLED`, a run past its budget `TESSERA_FLOW_BUDGET`); anything
+ * else is `TESSERA_INTERNAL` with its message. A blocked run reports its non-determinism as `TESSERA_CONFLICT`, like a run of
  * an incompatible version: the run's record says what a reader can do about it, not how the engine
  * noticed.
  */
@@ -53,6 +70,8 @@ export function errorBody(err: unknown): ErrorBody {
   if (err instanceof TesseraError) return err.toJSON();
   if (err instanceof NonDeterminism)
     return { code: "TESSERA_CONFLICT", message: err.message, details: err.details };
+  if (err instanceof BudgetExceeded) return { code: err.code, message: err.message, details: err.details };
+  if (err instanceof FlowControl) return { code: err.code, message: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { code: "TESSERA_INTERNAL", message };
 }

@@ -4,6 +4,7 @@ import type { EventDef } from "../../core/event.js";
 import type { RetryPolicy } from "../../core/policies.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
 import type { RunRecord } from "../../ports/flow-store.js";
+import { checkBudget, type FlowBudget } from "./budget.js";
 import type { FlowContext } from "./flow-context.js";
 import type { SignalDef } from "./signal.js";
 import type { Trigger } from "./triggers.js";
@@ -32,6 +33,12 @@ export interface FlowOptions<
   readonly triggers?: readonly Trigger[];
   /** Default retry policy of the flow's steps. */
   readonly retry?: RetryPolicy;
+  /**
+   * What one run may do: steps per activation, journal entries in all (defaults: the engine's, else
+   * 10 000 and 50 000). Past it the run fails with `TESSERA_FLOW_BUDGET`; its completed steps are
+   * compensated.
+   */
+  readonly budget?: FlowBudget;
   readonly description?: string;
 }
 
@@ -97,6 +104,7 @@ export function flow(name: string, options: FlowOptions, body: FlowBody<never, u
   }
   if (typeof body !== "function")
     throw TesseraError.definition(name, `flow ${name}: the body must be a function`);
+  checkBudget(`flow ${name}`, options.budget);
   return Object.freeze({
     kind: "flow",
     name,

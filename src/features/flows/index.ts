@@ -5,6 +5,7 @@ export type {
   RunStatus,
   SignalRecord,
 } from "../../ports/flow-store.js";
+export type { FlowBudget } from "./budget.js";
 export type { CallInvoker } from "./call-effect.js";
 export type { Duration } from "./duration.js";
 export { createFlowEngine, FlowEngine, type FlowEngineOptions, type StartOptions } from "./engine.js";

@@ -1,7 +1,9 @@
 import type { EntryRef } from "../../core/context.js";
+import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import type { JournalEntry, RunRecord, SignalRecord } from "../../ports/flow-store.js";
+import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
 import { invokeEntry } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
 import { toMs } from "./duration.js";
@@ -12,7 +14,7 @@ import type { FlowDef } from "./flow.js";
 import type { FlowCallOptions, FlowContext, StepInfo, StepOptions, WaitOptions } from "./flow-context.js";
 import { errorBody, Interrupted, isControl, RunCancelled, rebuild } from "./flow-errors.js";
 import { jsonForm, ReplayJournal } from "./replay-journal.js";
-import { runWithRetry } from "./retry.js";
+import { type AttemptHooks, type AttemptHost, retryDurably } from "./retry.js";
 import type { SignalDef } from "./signal.js";
 
 const never = <T>() => new Promise<T>(() => undefined);
@@ -24,7 +26,7 @@ const never = <T>() => new Promise<T>(() => undefined);
  * or a signal), the run is suspended in the store and the execution ends; another one resumes it
  * later, on any worker.
  */
-export class RunExecution implements EffectRunner, EndingScope {
+export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
   cancelRequested: boolean;
   private lost = false;
   private inflight = 0;
@@ -36,6 +38,7 @@ export class RunExecution implements EffectRunner, EndingScope {
   private log: Logger | undefined;
   private done = false;
   readonly ctx: FlowContext;
+  readonly budget: RunBudget;
 
   constructor(
     readonly host: ExecutionHost,
@@ -47,6 +50,13 @@ export class RunExecution implements EffectRunner, EndingScope {
     this.journal = new ReplayJournal(journal, def.name, run.version, host);
     this.cancelRequested = run.cancelRequested;
     this.ctx = new ExecutionContext(this);
+    this.budget = new RunBudget(
+      { ...defaultBudget, ...host.budget, ...def.options.budget },
+      journal.filter((e) => e.seq > 0).length,
+      // Past its budget the run ends at once, even if its code catches the error and loops on.
+      (error) => this.settle?.({ kind: "error", error }),
+    );
+    bindBudget(this.ctx, this.budget);
   }
 
   /** Stops the execution at its next effect, writing nothing more (lease lost, engine stopping). */
@@ -84,6 +94,7 @@ export class RunExecution implements EffectRunner, EndingScope {
   private live(): void {
     if (this.lost) throw new Interrupted("interrupted");
     if (this.cancelRequested) throw new RunCancelled();
+    if (this.budget.exceeded !== undefined) throw this.budget.exceeded;
   }
 
   /** Runs (or replays) one effect: its outcome is durable before the code sees it. */
@@ -91,16 +102,24 @@ export class RunExecution implements EffectRunner, EndingScope {
     kind: string,
     name: string,
     exec: (seq: number) => Promise<T>,
-    onOk?: (seq: number, value: T) => void,
+    onOk?: (seq: number, value: T, at: number) => void,
+    hooks?: AttemptHooks,
   ): Promise<T> {
+    if (this.done) return never<T>(); // the run ended (its budget): code still looping goes no further
     const seq = this.journal.next();
     const rec = this.journal.replayed(seq, kind, name);
+    const pause = this.budget.pace();
+    if (pause !== undefined) await pause;
     if (rec !== undefined) {
-      if (rec.state !== "ok") throw rebuild(rec.value);
-      onOk?.(seq, rec.value as T);
+      if (rec.state !== "ok") {
+        hooks?.failed(seq, rec.value);
+        throw rebuild(rec.value);
+      }
+      onOk?.(seq, rec.value as T, rec.at);
       return rec.value as T;
     }
     this.live();
+    this.budget.step(true);
     this.inflight++;
     try {
       // Write-ahead: what the code saw so far (earlier outcomes, drawn values) is durable before
@@ -114,12 +133,16 @@ export class RunExecution implements EffectRunner, EndingScope {
         entry = this.journal.entry(seq, kind, name, "ok", jsonForm(await exec(seq)));
       } catch (err) {
         if (isControl(err)) throw err;
-        entry = this.journal.entry(seq, kind, name, "error", errorBody(err));
+        entry = this.journal.entry(seq, kind, name, "error", hooks?.failure(err) ?? errorBody(err));
       }
       this.journal.add(entry);
+      // A completed step is compensable even when a cancellation arrived while it ran.
+      if (entry.state === "ok") onOk?.(seq, entry.value as T, entry.at);
       this.live();
-      if (entry.state !== "ok") throw rebuild(entry.value);
-      onOk?.(seq, entry.value as T);
+      if (entry.state !== "ok") {
+        hooks?.failed(seq, entry.value);
+        throw rebuild(entry.value);
+      }
       return entry.value as T;
     } finally {
       this.inflight--;
@@ -132,6 +155,7 @@ export class RunExecution implements EffectRunner, EndingScope {
     const seq = this.journal.next();
     const rec = this.journal.replayed(seq, kind, kind);
     if (rec !== undefined) return rec.value as T;
+    this.budget.step(true);
     const value = produce();
     this.journal.add(this.journal.entry(seq, kind, kind, "ok", value));
     return value;
@@ -154,12 +178,25 @@ export class RunExecution implements EffectRunner, EndingScope {
   }
 
   sleepUntil(target: number): Promise<void> {
+    if (this.done) return never();
     const seq = this.journal.next();
     const rec = this.journal.replayed(seq, "sleep", "sleep");
     const until = rec === undefined ? target : (rec.value as number);
-    if (rec === undefined) this.journal.add(this.journal.entry(seq, "sleep", "sleep", "ok", until));
+    if (rec === undefined) {
+      try {
+        this.budget.step(true);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.journal.add(this.journal.entry(seq, "sleep", "sleep", "ok", until));
+    }
+    return this.resumeAt(until);
+  }
+
+  /** Goes on at `until`: at once (after a pause now and then), in memory when soon, else the run parks. */
+  resumeAt(until: number): Promise<void> {
     const left = until - this.host.now();
-    if (left <= 0) return Promise.resolve();
+    if (left <= 0) return this.budget.pace() ?? Promise.resolve();
     try {
       this.live();
     } catch (err) {
@@ -175,6 +212,14 @@ export class RunExecution implements EffectRunner, EndingScope {
 
   waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> = {}): Promise<T | undefined> {
     const name = what.kind === "event" ? `event:${what.name}` : what.name;
+    if (what.kind === "signal" && !this.declares(what.name)) {
+      return Promise.reject(
+        TesseraError.definition(
+          what.name,
+          `flow ${this.def.name} waits for signal "${what.name}" but does not declare it in its signals (no one could send it)`,
+        ),
+      );
+    }
     const seq = this.journal.next();
     let rec: JournalEntry | undefined;
     try {
@@ -217,8 +262,20 @@ export class RunExecution implements EffectRunner, EndingScope {
           this.poke();
         });
     }
-    if (rec === undefined) this.journal.add(this.journal.entry(seq, "wait", name, "pending", { deadline }));
+    if (rec === undefined) {
+      try {
+        this.budget.step(true);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.journal.add(this.journal.entry(seq, "wait", name, "pending", { deadline }));
+    }
     return this.park(deadline ?? undefined, name);
+  }
+
+  /** True when a run of this flow may be sent that signal (a declared flow checks its own version's). */
+  private declares(name: string): boolean {
+    return this.def.signalsOf !== undefined || (this.def.options.signals ?? []).some((s) => s.name === name);
   }
 
   // --- what the context asks (see ExecutionContext) -------------------------------------------
@@ -241,9 +298,16 @@ export class RunExecution implements EffectRunner, EndingScope {
   }
 
   callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
-    return this.effect("call", ref.id, (seq) =>
-      invokeEntry(this.host.invoker, ref, input, options, `${this.run.id}:${seq}`),
-    );
+    const { retry, ...once } = options ?? {};
+    const call = (seq: number) => invokeEntry(this.host.invoker, ref, input, once, `${this.run.id}:${seq}`);
+    if (retry === undefined) return this.effect("call", ref.id, call);
+    // Each attempt journaled, the delays durable; the request id is the first attempt's on every one.
+    return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false);
+  }
+
+  /** One attempt of a retried step or call: an effect of its own (see `retryDurably`). */
+  attempt<T>(kind: string, name: string, exec: (seq: number) => Promise<T>, hooks: AttemptHooks): Promise<T> {
+    return this.effect(kind, name, exec, (seq, value, at) => hooks.ok(seq, value, at), hooks);
   }
 
   stepEffect<T>(
@@ -253,16 +317,28 @@ export class RunExecution implements EffectRunner, EndingScope {
   ): Promise<Awaited<T>> {
     const retry = options.retry ?? this.def.options.retry;
     const compensate = options.compensate as Compensable["compensate"] | undefined;
-    return this.effect(
+    const run = (seq: number, attempt: number) => Promise.resolve().then(() => fn(this.info(seq, attempt)));
+    if (retry === undefined) {
+      return this.effect(
+        "step",
+        name,
+        (seq) => run(seq, 1),
+        compensate === undefined
+          ? undefined
+          : (seq, result, at) => this.compensables.push({ seq, name, result, compensate, retry, at }),
+      ) as Promise<Awaited<T>>;
+    }
+    // Compensated under the seq (the idempotency key) of its first attempt.
+    return retryDurably(
+      this,
       "step",
       name,
-      (seq) =>
-        retry === undefined
-          ? Promise.resolve().then(() => fn(this.info(seq, 1)))
-          : runWithRetry(retry, (attempt) => fn(this.info(seq, attempt)), true),
-      compensate === undefined
-        ? undefined
-        : (seq, result) => this.compensables.push({ seq, name, result, compensate, retry }),
+      retry,
+      (attempt, first) => run(first, attempt),
+      true,
+      (seq, result, at) => {
+        if (compensate !== undefined) this.compensables.push({ seq, name, result, compensate, retry, at });
+      },
     ) as Promise<Awaited<T>>;
   }
 }

@@ -28,11 +28,16 @@ export interface HistoryItem {
   readonly state: JournalEntry["state"];
   readonly value?: unknown;
   readonly error?: ErrorBody;
+  /** The attempt's number, for an attempt of a step or call that has a retry policy. */
+  readonly attempt?: number;
+  /** When the next attempt is due, for a failed attempt that will be retried. */
+  readonly retryAt?: string;
   readonly at: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The API's view of a run (dates as ISO text), with its history when the journal is given. */
 export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunView {
   return {
     runId: run.id,
@@ -54,6 +59,18 @@ export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunV
 
 function historyItem(e: JournalEntry): HistoryItem {
   const base = { seq: e.seq, kind: e.kind, name: e.name, state: e.state, at: iso(e.at) };
-  if (e.state === "error") return { ...base, error: e.value as ErrorBody };
+  if (e.state === "error") {
+    // A failed attempt of a retried step or call also tells its number and when the next is due.
+    const { code, message, details, attempt, retryAt } = e.value as ErrorBody & {
+      attempt?: number;
+      retryAt?: number;
+    };
+    return {
+      ...base,
+      error: details === undefined ? { code, message } : { code, message, details },
+      ...(attempt === undefined ? {} : { attempt }),
+      ...(retryAt === undefined ? {} : { retryAt: iso(retryAt) }),
+    };
+  }
   return e.value === undefined ? base : { ...base, value: e.value };
 }

@@ -29,14 +29,14 @@ describe("flow control errors", () => {
     expect(isControl({ code: "TESSERA_CANCELLED" })).toBe(false);
   });
 
-  it("stores a run's control error as it always did", () => {
+  it("stores a run's control error under its own code (a cancelled run's error was TESSERA_INTERNAL)", () => {
     expect(errorBody(new NonDeterminism("changed", { seq: 1 }))).toEqual({
       code: "TESSERA_CONFLICT",
       message: "changed",
       details: { seq: 1 },
     });
     expect(errorBody(new RunCancelled())).toEqual({
-      code: "TESSERA_INTERNAL",
+      code: "TESSERA_CANCELLED",
       message: "the run was cancelled",
     });
   });
