@@ -90,6 +90,36 @@ for (const [name, up, setup] of stores) {
       for (const step of ["one", "two", "three"]) expect(await fx.attempts(runId, step)).toBe(1);
     });
 
+    it("SIGKILL between attempts of a retried step: a restart made 3 more attempts (6 of 4); now exactly 4 in all, then the catch path", async () => {
+      const { env, fx } = await setup();
+      // inlineSleepMs is 0 in the worker: each delay between attempts suspends the run durably.
+      const w = { ...env, WORKER_ID: "crash-4", RETRY_MS: "2000" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "retry-crash", {});
+      await first.line(`ATTEMPT 3 ${runId}`);
+      // The third failure is journaled and the run sleeps until the fourth attempt: kill it there.
+      for (;;) {
+        const run = (await (await fetch(`${first.url}/flows/runs/${runId}`)).json()) as {
+          status: string;
+          history: { attempt?: number }[];
+        };
+        if (run.status === "sleeping" && run.history.some((h) => h.attempt === 3)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await first.kill();
+      expect(await fx.attempts(runId, "book")).toBe(3);
+      const second = await startWorker(w);
+      expect(await runEnd(second.url, runId)).toMatchObject({ status: "completed", output: "catch path" });
+      expect(await fx.attempts(runId, "book")).toBe(4);
+      expect(await fx.attempts(runId, "catch-path")).toBe(1);
+      const history = (
+        (await (await fetch(`${second.url}/flows/runs/${runId}`)).json()) as {
+          history: { name: string; attempt?: number }[];
+        }
+      ).history;
+      expect(history.filter((h) => h.name === "book").map((h) => h.attempt)).toEqual([1, 2, 3, 4]);
+    });
+
     it("SIGKILL during compensation: compensating resumes in reverse order; the interrupted compensation runs again, its effect lands once", async () => {
       const { env, fx } = await setup();
       // undo-b records its effect, prints COMPENSATING, then lasts STEP_MS before it is journaled: a
