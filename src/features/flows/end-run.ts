@@ -147,8 +147,9 @@ async function end(
   if (url !== undefined && s.journal.get(0) === undefined) {
     const body = { runId: s.run.id, flow: s.def.name, status, output, error };
     try {
-      await s.host.notify(url, body);
-      entries.push(s.journal.entry(0, "callback", url, "ok", undefined));
+      // Handed over to a delivery run (its journal has each attempt); its id is recorded here.
+      const delivery = await s.host.notify(url, body);
+      entries.push(s.journal.entry(0, "callback", url, "ok", { delivery }));
     } catch (err) {
       s.host.logger.warn("run callback failed", { runId: s.run.id, url, err });
       entries.push(s.journal.entry(0, "callback", url, "error", errorBody(err)));

@@ -7,7 +7,13 @@ import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
-import { postCallback } from "./callback.js";
+import {
+  CALLBACK_FLOW,
+  type CallbackPolicy,
+  callbackFlow,
+  callbackStarter,
+  type Delivery,
+} from "./callback.js";
 import { ClaimLoop } from "./claim-loop.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import type { Ending } from "./end-run.js";
@@ -48,6 +54,8 @@ export interface FlowEngineOptions {
   readonly logger?: Logger;
   /** Close the store when the engine stops (default false: whoever made the store closes it). */
   readonly closeStore?: boolean;
+  /** How a run's end is delivered to its `callbackUrl` (default: 8 attempts from 5 s, doubling; see callback.ts). */
+  readonly callbacks?: CallbackPolicy;
 }
 
 export interface StartOptions {
@@ -87,7 +95,8 @@ export class FlowEngine implements NodePlugin {
     const leaseMs = options.leaseMs ?? 30_000;
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
-    this.defs = new FlowDefinitions(options.flows);
+    // The internal flow that delivers callbacks, durably (hidden from `definitions` and `flow`).
+    this.defs = new FlowDefinitions([...options.flows, callbackFlow(options.callbacks)]);
     this.waiters = new RunWaiters(this.store, this.now);
     this.commit = new GroupCommit({
       store: this.store,
@@ -116,7 +125,7 @@ export class FlowEngine implements NodePlugin {
 
   /** The flows this engine runs. */
   get definitions(): readonly FlowDef[] {
-    return this.defs.all;
+    return this.defs.all.filter((f) => f.name !== CALLBACK_FLOW);
   }
 
   /**
@@ -134,6 +143,7 @@ export class FlowEngine implements NodePlugin {
 
   /** The flow of that name, or `TESSERA_NOT_FOUND`. */
   flow(name: string): FlowDef {
+    if (name === CALLBACK_FLOW) throw TesseraError.notFound(`no flow "${name}"`);
     return this.defs.get(name);
   }
 
@@ -152,7 +162,7 @@ export class FlowEngine implements NodePlugin {
       inlineSleepMs: this.options.inlineSleepMs ?? 1000,
       budget: this.options.budget,
       now: this.now,
-      notify: postCallback,
+      notify: callbackStarter((input) => this.deliver(input)),
     });
     this.cron.start();
     logger.info("flow engine started", { flows: this.defs.names, store: this.store.kind });
@@ -187,7 +197,7 @@ export class FlowEngine implements NodePlugin {
     input: In,
     options: StartOptions,
   ): Promise<{ run: RunRecord; created: boolean; ending: Promise<Ending> | undefined }> {
-    const f = this.flow(def.name) as FlowDef;
+    const f = this.defs.get(def.name);
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
     const owned = this.loop.hasRoom;
@@ -204,6 +214,11 @@ export class FlowEngine implements NodePlugin {
     if (created && owned) ending = this.loop.launch(run, true);
     else if (created) this.loop.wake();
     return { run, created, ending: ending ?? this.waiters.local(run.id) };
+  }
+
+  /** Starts the run that delivers a run's end to its callback URL (see callback.ts). */
+  private async deliver(input: Delivery): Promise<RunRecord> {
+    return (await this.begin(this.defs.get(CALLBACK_FLOW), input as never, {})).run;
   }
 
   /** Starts a run and waits for its end; resolves with the output, rejects with the run's error. */

@@ -13,6 +13,9 @@ export interface ExecutionHost {
   /** The engine's budget of a run (a flow's own `budget` wins; see budget.ts for the defaults). */
   readonly budget?: FlowBudget | undefined;
   now(): number;
-  /** Posts the end of a run to its callback URL (retried); throws when it finally fails. */
-  notify(url: string, body: unknown): Promise<void>;
+  /**
+   * Hands the end of a run over for delivery to its callback URL (a run of the internal callback
+   * flow, which retries durably); resolves with that run's id once it is stored.
+   */
+  notify(url: string, body: unknown): Promise<string>;
 }
