@@ -31,6 +31,10 @@ function endingFails(def: FlowDefinition, graph: FlowGraph, run: RunRecord, stat
   return (reached.length > 0 ? reached : hit).map((s) => s.id);
 }
 
+/** A failed attempt of a retried step, after which another attempt is due (`retryAt`, see retry.ts). */
+const retried = (e: JournalEntry) =>
+  e.state === "error" && typeof (e.value as { retryAt?: unknown } | undefined)?.retryAt === "number";
+
 /** The node with `×n` after its label when the run went through it n > 1 times (a loop). */
 const counted = (n: GraphNode, times: number): GraphNode =>
   times > 1 ? { ...n, label: `${n.label} ×${times}` } : n;
@@ -63,8 +67,11 @@ export function declaredRunGraph(
   let sleepAt = 0;
   for (const e of [...journal].sort((a, b) => a.seq - b.seq)) {
     if (e.seq <= 0 || e.name === SNAPSHOT_STEP) continue;
-    if (e.kind === "step" && ids.has(e.name)) seen(e.name, undone.get(e.name) ?? stateOf(e));
-    else if (e.kind === "sleep") {
+    if (e.kind === "step" && ids.has(e.name)) {
+      // A failed attempt that will be retried is the same pass through the step: waiting for the next.
+      if (retried(e)) states.set(e.name, "waiting");
+      else seen(e.name, undone.get(e.name) ?? stateOf(e));
+    } else if (e.kind === "sleep") {
       // One sleep step: every sleep is its (a loop); else the sleeps in the order of the steps.
       const n = sleeps.length === 1 ? sleeps[0] : sleeps[sleepAt++];
       if (n !== undefined) seen(n.id, stateOf(e, run, last));

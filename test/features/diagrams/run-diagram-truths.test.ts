@@ -113,7 +113,23 @@ describe("a declared run's diagram tells how the run went (issue 14)", () => {
     expect(run).toMatchObject({ status: "completed", output: { n: 3 } });
     expect(mmd).toContain('["step ×3<br/>call tick"]');
     expect(svg).toContain(">step ×3</text>");
-    // Once through: no count.
+    // Once through: no count; the attempts of a retried step are one pass, not a loop.
+    let calls = 0;
+    await register(
+      "flaky",
+      () => (++calls < 3 ? { status: 503, json: {} } : { json: {} }),
+      [field("message")],
+      [],
+    );
+    await f.client.post("/declared/flows", {
+      name: "retrying",
+      inputs: [field("message")],
+      steps: [{ id: "try", service: "flaky", retry: { attempts: 3, delay: "10ms" } }],
+    });
+    const retried = await diagramOf("retrying", { message: "x" });
+    expect(retried.run).toMatchObject({ status: "completed" });
+    expect(calls).toBe(3);
+    expect(retried.mmd).toContain('["try<br/>call flaky"]');
     const once = await diagramOf("ticking", { n: 2 });
     expect(once.mmd).toContain('["step<br/>call tick"]');
   });
