@@ -46,7 +46,7 @@ describe("signals a run cannot take are refused", () => {
     expect((await engine.awaitRun(run.id, 5000)).output).toBe(true);
   });
 
-  it("a signal to a run that had ended was accepted like one to a live run", async () => {
+  it("a signal to a run that has ended is refused 409 with the run's status (a guard: it already was)", async () => {
     const { engine, http } = await client();
     const { run } = await engine.startRun(approve, undefined);
     await expect.poll(async () => (await engine.store.getRun(run.id))?.status).toBe("waiting");
