@@ -60,17 +60,29 @@ export interface RunRecord {
 
 /**
  * One journaled effect. `seq` numbers the effects of the flow's code in the order it issued them
- * (1, 2, …); compensations use `-seq` of the step they undo; 0 is the completion callback.
+ * (1, 2, …; it keys the effect's idempotency key); compensations use `-seq` of the step they undo;
+ * 0 is the completion callback. A replay finds an effect by its `position`.
  */
 export interface JournalEntry {
   readonly seq: number;
-  /** `call`, `step`, `sleep`, `wait`, `now`, `random`, `uuid`, `compensate`, `callback`. */
+  /** `call`, `step`, `sleep`, `wait`, `now`, `random`, `uuid`, `parallel`, `compensate`, `callback`. */
   readonly kind: string;
   readonly name: string;
-  /** `ok`, `error`, or `pending` (a wait that started: `value` holds its deadline). */
+  /**
+   * `ok`, `error`, or `pending`: a wait that started (`value` holds its deadline), or a call or
+   * step that left the process while another effect was in flight (a parallel branch…), so that
+   * a replay re-issues it with the same seq.
+   */
   readonly state: "ok" | "error" | "pending";
   readonly value: unknown;
   readonly at: number;
+  /**
+   * Where the effect is in the code, so that a replay finds it whatever order branches ran in:
+   * `"4"` for the 4th effect of the flow's own code, `"3.1/2"` for the 2nd effect of branch 1 of
+   * the parallel at position 3 (`"3.1/2.0/1"` nested). Absent for compensations and the callback,
+   * and in journals written before parallel branches existed (the position is then the seq).
+   */
+  readonly position?: string | undefined;
 }
 
 /** A signal delivered to a run (consumed by `ctx.waitFor`). */
@@ -192,15 +204,24 @@ export interface FlowStore {
 /**
  * The first journal seq a retry drops (with every seq ≤ 0: compensations and the callback). A run
  * that compensated starts over (its steps were undone); a failed one resumes at its last failed
- * effect; a blocked one keeps its whole journal.
+ * effect — or, when that is a failed `parallel`, at the first failure among its branches (the
+ * failure and the cancellations it caused run again; a sibling's effect journaled after it too); a
+ * blocked one keeps its whole journal.
  */
 export function retryFrom(
   status: RunStatus,
-  journal: readonly Pick<JournalEntry, "seq" | "state">[],
+  journal: readonly Pick<JournalEntry, "seq" | "state" | "kind" | "position">[],
 ): number {
   if (status === "blocked") return Number.POSITIVE_INFINITY;
   if (journal.some((e) => e.seq < 0)) return 1;
-  let last = 0;
-  for (const e of journal) if (e.seq > 0 && e.state === "error" && e.seq > last) last = e.seq;
-  return last === 0 ? Number.POSITIVE_INFINITY : last;
+  let last: Pick<JournalEntry, "seq" | "state" | "kind" | "position"> | undefined;
+  for (const e of journal) if (e.seq > 0 && e.state === "error" && e.seq > (last?.seq ?? 0)) last = e;
+  if (last === undefined) return Number.POSITIVE_INFINITY;
+  let from = last.seq;
+  if (last.kind === "parallel" && last.position !== undefined) {
+    const under = `${last.position}.`;
+    for (const e of journal)
+      if (e.state === "error" && e.position?.startsWith(under) === true && e.seq < from) from = e.seq;
+  }
+  return from;
 }

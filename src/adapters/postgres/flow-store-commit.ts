@@ -8,7 +8,7 @@ import type { FlowTables } from "./flow-store-schema.js";
  * Leases are renewed apart (`renew`): a step costs one journal row, not a rewrite of its run's row.
  *
  * Parameters: $1 now, $2 lease ms, $3 owner, $4 active statuses; creates $5–$12; writes $13–$21;
- * journal entries $22–$28 (parallel arrays, unnested).
+ * journal entries $22–$29 (parallel arrays, unnested).
  */
 export function flowCommitSql(t: FlowTables): string {
   return `
@@ -44,13 +44,13 @@ WITH created AS (
   WHERE r.id = w.id AND w.has_update AND r.id IN (SELECT id FROM held)
   RETURNING r.id, w.release
 ), appended AS (
-  INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at)
-  SELECT j.run_id, j.seq, j.kind, j.name, j.state, j.value, j.at
-  FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[])
-    AS j(run_id, seq, kind, name, state, value, at)
+  INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at, position)
+  SELECT j.run_id, j.seq, j.kind, j.name, j.state, j.value, j.at, j.position
+  FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $29::text[])
+    AS j(run_id, seq, kind, name, state, value, at, position)
   WHERE j.run_id IN (SELECT id FROM held)
   ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state,
-    value = excluded.value, at = excluded.at
+    value = excluded.value, at = excluded.at, position = excluded.position
 )
 SELECT 'c' AS k, id, NULL::boolean AS cancel_requested, NULL::boolean AS release FROM created
 UNION ALL

@@ -71,5 +71,10 @@ CREATE TABLE IF NOT EXISTS ${t.signals} (
 );
 CREATE INDEX IF NOT EXISTS flow_signals_run ON ${t.signals} (run_id, id);`,
     },
+    {
+      // Where each effect is in the code (parallel branches replay by position, not by seq).
+      version: 2,
+      sql: `ALTER TABLE ${t.journal} ADD COLUMN IF NOT EXISTS position text;`,
+    },
   ];
 }

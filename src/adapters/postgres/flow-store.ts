@@ -93,6 +93,7 @@ export class PostgresFlowStore implements FlowStore {
         entries.map(([, e]) => e.state),
         entries.map(([, e]) => text(e.value)),
         entries.map(([, e]) => e.at),
+        entries.map(([, e]) => e.position ?? null),
       ])
     ).rows;
     const inserted = new Set<string>();
@@ -165,10 +166,17 @@ export class PostgresFlowStore implements FlowStore {
       state: JournalEntry["state"];
       value: string | null;
       at: string;
-    }>(`SELECT seq, kind, name, state, value, at FROM ${this.t.journal} WHERE run_id = $1 ORDER BY seq`, [
-      runId,
-    ]);
-    return rows.map((r) => ({ ...r, value: parse(r.value), at: Number(r.at) }));
+      position: string | null;
+    }>(
+      `SELECT seq, kind, name, state, value, at, position FROM ${this.t.journal} WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    return rows.map(({ position, ...r }) => ({
+      ...r,
+      value: parse(r.value),
+      at: Number(r.at),
+      ...(position === null ? {} : { position }),
+    }));
   }
 
   async signals(runId: string): Promise<SignalRecord[]> {
@@ -228,8 +236,8 @@ export class PostgresFlowStore implements FlowStore {
       )
         return row === undefined ? undefined : runOf(row);
       const journal = (
-        await client.query<{ seq: number; state: JournalEntry["state"] }>(
-          `SELECT seq, state FROM ${t.journal} WHERE run_id = $1`,
+        await client.query<{ seq: number; state: JournalEntry["state"]; kind: string; position?: string }>(
+          `SELECT seq, state, kind, position FROM ${t.journal} WHERE run_id = $1`,
           [runId],
         )
       ).rows;

@@ -69,5 +69,10 @@ CREATE TABLE IF NOT EXISTS ${t.signals} (
 );
 CREATE INDEX IF NOT EXISTS ${t.signals}_run ON ${t.signals} (run_id, id);`,
     },
+    {
+      // Where each effect is in the code (parallel branches replay by position, not by seq).
+      version: 2,
+      sql: `ALTER TABLE ${t.journal} ADD COLUMN position TEXT;`,
+    },
   ];
 }

@@ -40,8 +40,8 @@ export function flowStatements(db: Database, t: FlowTables): FlowStatements {
        WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND status IN ${ACTIVE}`,
     ),
     append: db.prepare(
-      `INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state, value = excluded.value, at = excluded.at`,
+      `INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state, value = excluded.value, at = excluded.at, position = excluded.position`,
     ),
     update: db.prepare(
       `UPDATE ${t.runs} SET status = @status, output = coalesce(@output, output), error = coalesce(@error, error),
@@ -63,7 +63,7 @@ export function flowStatements(db: Database, t: FlowTables): FlowStatements {
        RETURNING *`,
     ),
     journal: db.prepare(
-      `SELECT seq, kind, name, state, value, at FROM ${t.journal} WHERE run_id = ? ORDER BY seq`,
+      `SELECT seq, kind, name, state, value, at, position FROM ${t.journal} WHERE run_id = ? ORDER BY seq`,
     ),
     dropJournal: db.prepare(`DELETE FROM ${t.journal} WHERE run_id = ? AND (seq <= 0 OR seq >= ?)`),
     signals: db.prepare(`SELECT id, name, payload, at FROM ${t.signals} WHERE run_id = ? ORDER BY id`),

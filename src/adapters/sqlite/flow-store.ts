@@ -123,7 +123,7 @@ export class SqliteFlowStore implements FlowStore {
             continue;
           }
           for (const e of w.entries)
-            st.append.run(w.runId, e.seq, e.kind, e.name, e.state, text(e.value), e.at);
+            st.append.run(w.runId, e.seq, e.kind, e.name, e.state, text(e.value), e.at, e.position ?? null);
           const u = w.update;
           if (u !== undefined) {
             st.update.run({
@@ -203,8 +203,13 @@ export class SqliteFlowStore implements FlowStore {
         state: JournalEntry["state"];
         value: string | null;
         at: number;
+        position: string | null;
       }[];
-      return rows.map((r) => ({ ...r, value: parse(r.value) }));
+      return rows.map(({ position, ...r }) => ({
+        ...r,
+        value: parse(r.value),
+        ...(position === null ? {} : { position }),
+      }));
     });
   }
 

@@ -110,7 +110,7 @@ export class DeclaredRuns {
   private readonly caller: ServiceCaller = {
     call: (name, target, input, info, timeoutMs) => {
       if (target.kind === "http")
-        return callHttpService(name, target.address, input, info.idempotencyKey, timeoutMs);
+        return callHttpService(name, target.address, input, info.idempotencyKey, timeoutMs, info.signal);
       const ref = this.options.registry.entry(target.entry);
       const node = this.options.node();
       if (ref === undefined || node === undefined) throw TesseraError.notFound(`no entry ${target.entry}`);
@@ -118,7 +118,8 @@ export class DeclaredRuns {
         requestId: info.idempotencyKey,
         identity: undefined,
         deadline: undefined,
-        signal: undefined,
+        // A parallel branch's signal: the entry sees it aborted when a sibling branch failed.
+        signal: info.signal === undefined ? undefined : () => info.signal,
       };
       return node.invoke(ref, input, meta, { timeout: timeoutMs });
     },

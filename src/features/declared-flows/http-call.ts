@@ -22,7 +22,8 @@ const excerpt = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…
  * step with the code of that status (4xx: the caller's fault, not retried by default; 5xx:
  * `TESSERA_UNAVAILABLE`); a 2xx whose body is not JSON, or holds a `__proto__` or
  * `constructor.prototype` key, fails it too (`TESSERA_UNAVAILABLE`): a result is never merged
- * silently. 204 or an empty body is no content (`undefined`).
+ * silently. 204 or an empty body is no content (`undefined`). `signal` (a parallel branch's, aborted
+ * when a sibling failed) cancels the request: `TESSERA_CANCELLED`.
  */
 export async function callHttpService(
   service: string,
@@ -30,8 +31,10 @@ export async function callHttpService(
   input: unknown,
   idempotencyKey: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<unknown> {
   let res: Response;
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     res = await fetch(address, {
       method: "POST",
@@ -41,9 +44,14 @@ export async function callHttpService(
         "idempotency-key": idempotencyKey,
       },
       body: JSON.stringify(input ?? {}),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
     });
   } catch (err) {
+    if (signal?.aborted === true)
+      throw new TesseraError("TESSERA_CANCELLED", `the call to service ${service} was cancelled`, {
+        details: { service, address },
+        cause: err,
+      });
     const timedOut = (err as Error).name === "TimeoutError";
     throw new TesseraError(
       timedOut ? "TESSERA_TIMEOUT" : "TESSERA_UNAVAILABLE",

@@ -30,9 +30,9 @@ function retryPolicy(r: StepRetry | undefined): RetryPolicy | undefined {
 }
 
 /**
- * One sequence of steps (the flow, or a branch) moving one effect at a time. A branch set advances
- * in rounds — one effect of each branch, issued in branch order — so that a replay numbers the
- * effects exactly as the first execution did.
+ * One sequence of steps (the flow, or a branch of a parallel step) moving one effect at a time. The
+ * branches of a parallel step each have their own and advance independently: the engine journals
+ * each effect at its position in its branch, so a replay does not depend on their interleaving.
  */
 class Cursor {
   private pc = 0;
@@ -50,7 +50,6 @@ class Cursor {
 
   /** Runs the steps up to and including the next effect; false once the sequence has ended. */
   advance(): Promise<boolean> | false {
-    // No await before the effect is issued: the round's effects get their numbers in branch order.
     for (;;) {
       const step = this.steps[this.pc];
       if (step === undefined) return false;
@@ -170,16 +169,21 @@ export class Interpreter {
     if (isRecord(payload)) mergeInto(data, payload);
   }
 
+  /**
+   * A parallel step: its branches run side by side on copies of the data (`ctx.parallel`: each
+   * advances on its own, a failing one cancels the others), then what each changed is merged back.
+   */
   async parallel(branches: readonly (readonly Step[])[], data: Data): Promise<void> {
-    const cursors = branches.map((b) => new Cursor(this, b, { ...data }));
-    let active = cursors;
-    while (active.length > 0) {
-      const moved = await Promise.all(active.map((c) => c.advance()));
-      active = active.filter((_, i) => moved[i]);
-    }
+    const results = await this.ctx.parallel(
+      branches.map((steps) => async () => {
+        const cursor = new Cursor(this, steps, { ...data });
+        while (await cursor.advance());
+        return cursor.data;
+      }),
+    );
     const before = { ...data };
-    for (const c of cursors)
-      for (const [k, v] of Object.entries(c.data))
+    for (const d of results)
+      for (const [k, v] of Object.entries(d))
         if (JSON.stringify(v) !== JSON.stringify(before[k])) data[k] = v;
   }
 

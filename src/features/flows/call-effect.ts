@@ -17,7 +17,8 @@ export type CallInvoker = (
 
 /**
  * Calls an entry for a flow. The request id is `<runId>:<seq>`, the same on every replay and retry,
- * so that a callee can recognise a repeated call.
+ * so that a callee can recognise a repeated call. `signal` (a parallel branch's) reaches the callee
+ * as its `ctx.signal`: aborted when a sibling branch failed.
  */
 export function invokeEntry(
   invoke: CallInvoker,
@@ -25,8 +26,14 @@ export function invokeEntry(
   input: unknown,
   options: { readonly timeout?: number; readonly retry?: RetryPolicy } | undefined,
   requestId: string,
+  signal?: AbortSignal,
 ): Promise<unknown> {
-  const meta: CallMeta = { requestId, identity: undefined, deadline: undefined, signal: undefined };
+  const meta: CallMeta = {
+    requestId,
+    identity: undefined,
+    deadline: undefined,
+    signal: signal === undefined ? undefined : () => signal,
+  };
   const callOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
   const once = () => invoke(ref, input, meta, callOptions);
   return options?.retry === undefined ? once() : runWithRetry(options.retry, once);

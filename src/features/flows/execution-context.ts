@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EntryRef } from "../../core/context.js";
+import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import { callOutcome } from "./call-effect.js";
@@ -29,6 +30,7 @@ export interface EffectRunner {
   sleepUntil(epochMs: number): Promise<void>;
   waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> | undefined): Promise<T | undefined>;
   drawn<T>(kind: string, produce: () => T): T;
+  parallel<T>(branches: readonly (() => T | Promise<T>)[]): Promise<Awaited<T>[]>;
 }
 
 /**
@@ -90,5 +92,16 @@ export class ExecutionContext implements FlowContext {
 
   uuid(): string {
     return this.x.drawn("uuid", randomUUID);
+  }
+
+  parallel<const B extends readonly (() => unknown)[]>(branches: B) {
+    if (!Array.isArray(branches) || branches.some((b) => typeof b !== "function"))
+      return Promise.reject(
+        TesseraError.definition(
+          this.x.flowName,
+          `flow ${this.x.flowName}: ctx.parallel takes a list of functions`,
+        ),
+      );
+    return this.x.parallel(branches) as Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }>;
   }
 }

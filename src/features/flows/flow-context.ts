@@ -21,6 +21,12 @@ export interface StepInfo {
   readonly idempotencyKey: string;
   /** 1 for the first attempt of this execution. */
   readonly attempt: number;
+  /**
+   * In a `ctx.parallel` branch: aborted when a sibling branch failed. Honour it (pass it to `fetch`,
+   * check it between pieces of work) so that the branch stops soon; the engine awaits the step either
+   * way and journals what it came to (a result is compensated like any other).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface StepOptions<T> {
@@ -88,4 +94,15 @@ export interface FlowContext {
   random(): number;
   /** A random UUID, journaled. */
   uuid(): string;
+  /**
+   * Runs branches side by side and resolves with their results, in order (like `Promise.all`).
+   * Each branch advances on its own (a wait in one holds no other) and replays from the journal
+   * whatever order its effects ran in. When one fails, the others are cancelled: their steps and
+   * calls in flight see their signal aborted and are awaited, their waits are abandoned, nothing of
+   * theirs starts after; then the parallel fails with the first failure. Every effect that started
+   * is journaled, and every completed step of every branch is compensated if the run fails.
+   */
+  parallel<const B extends readonly (() => unknown)[]>(
+    branches: B,
+  ): Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }>;
 }

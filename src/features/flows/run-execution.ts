@@ -3,6 +3,15 @@ import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import type { JournalEntry, RunRecord, SignalRecord } from "../../ports/flow-store.js";
+import {
+  BranchCancelled,
+  type BranchHost,
+  inlineSleep,
+  replayFirst,
+  runParallel,
+  Scope,
+  scopeOf,
+} from "./branches.js";
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
 import { invokeEntry } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
@@ -26,7 +35,7 @@ const never = <T>() => new Promise<T>(() => undefined);
  * or a signal), the run is suspended in the store and the execution ends; another one resumes it
  * later, on any worker.
  */
-export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
+export class RunExecution implements EffectRunner, EndingScope, AttemptHost, BranchHost {
   cancelRequested: boolean;
   private lost = false;
   private inflight = 0;
@@ -38,6 +47,8 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
   private log: Logger | undefined;
   private done = false;
   readonly ctx: FlowContext;
+  /** The flow's own code; `ctx.parallel` runs branches in scopes of their own (see branches.ts). */
+  private readonly root = new Scope(this, "", false);
   readonly budget: RunBudget;
 
   constructor(
@@ -88,10 +99,27 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
   // --- effects ---------------------------------------------------------------------------------
 
   private info(seq: number, attempt: number): StepInfo {
-    return { runId: this.run.id, idempotencyKey: `${this.run.id}:${seq}`, attempt };
+    const signal = this.scope().signal;
+    const info = { runId: this.run.id, idempotencyKey: `${this.run.id}:${seq}`, attempt };
+    return signal === undefined ? info : { ...info, signal };
   }
 
-  private live(): void {
+  /** The scope of the code asking for an effect: a parallel branch, or the flow's own code. */
+  scope(): Scope {
+    return scopeOf(this, this.root);
+  }
+
+  /** Keeps the run from suspending (a parallel awaiting its cancelled branches). */
+  hold(): void {
+    this.inflight++;
+  }
+
+  release(): void {
+    this.inflight--;
+    this.poke();
+  }
+
+  live(): void {
     if (this.lost) throw new Interrupted("interrupted");
     if (this.cancelRequested) throw new RunCancelled();
     if (this.budget.exceeded !== undefined) throw this.budget.exceeded;
@@ -106,39 +134,53 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
     hooks?: AttemptHooks,
   ): Promise<T> {
     if (this.done) return never<T>(); // the run ended (its budget): code still looping goes no further
-    const seq = this.journal.next();
-    const rec = this.journal.replayed(seq, kind, name);
-    const pause = this.budget.pace();
-    if (pause !== undefined) await pause;
-    if (rec !== undefined) {
-      if (rec.state !== "ok") {
-        hooks?.failed(seq, rec.value);
-        throw rebuild(rec.value);
-      }
-      onOk?.(seq, rec.value as T, rec.at);
-      return rec.value as T;
-    }
-    this.live();
-    this.budget.step(true);
+    const scope = this.scope();
+    const { seq, rec } = this.journal.take(scope.position(), kind, name);
+    // In flight from here (its pause too): a parked sibling branch must not suspend the run now.
     this.inflight++;
     try {
+      const pause = this.budget.pace();
+      if (pause !== undefined) await pause;
+      if (rec !== undefined && rec.state !== "pending") {
+        if (rec.state !== "ok") {
+          hooks?.failed(seq, rec.value);
+          throw rebuild(rec.value);
+        }
+        onOk?.(seq, rec.value as T, rec.at);
+        return rec.value as T;
+      }
+      scope.refuseNew();
+      if (scope.isBranch && this.journal.unvisited > 0) await replayFirst(this.journal, scope);
+      this.live();
+      this.budget.step(true);
       // Write-ahead: what the code saw so far (earlier outcomes, drawn values) is durable before
       // this effect leaves the process. An outcome itself waits in the journal's pending entries for
       // the next effect, the suspension or the end of the run: until then nothing outside depends on
       // it, and a crash in between only means the effect runs again (at least once, as when it is in
-      // flight).
-      if (this.journal.hasPending) await this.host.commit.write(this.run.id, this.journal.takePending());
+      // flight). An effect that leaves beside others (a branch, an async call) is journaled pending
+      // too, so that a replay re-issues it with the same seq (the same idempotency key).
+      const started =
+        rec === undefined && (scope.isBranch || this.inflight > 1)
+          ? [this.journal.entry(seq, kind, name, "pending", null)]
+          : [];
+      if (this.journal.hasPending || started.length > 0)
+        await this.host.commit.write(this.run.id, [...this.journal.takePending(), ...started]);
       let entry: JournalEntry;
       try {
+        // A branch cancelled during the write-ahead still journals the effect it had started.
+        if (scope.cancelled !== undefined) throw new BranchCancelled(scope.cancelled);
         entry = this.journal.entry(seq, kind, name, "ok", jsonForm(await exec(seq)));
       } catch (err) {
-        if (isControl(err)) throw err;
-        entry = this.journal.entry(seq, kind, name, "error", hooks?.failure(err) ?? errorBody(err));
+        if (isControl(err) && !(err instanceof BranchCancelled)) throw err;
+        const value =
+          scope.cancelled !== undefined ? scope.cancelledBody(err) : (hooks?.failure(err) ?? errorBody(err));
+        entry = this.journal.entry(seq, kind, name, "error", value);
       }
       this.journal.add(entry);
       // A completed step is compensable even when a cancellation arrived while it ran.
       if (entry.state === "ok") onOk?.(seq, entry.value as T, entry.at);
       this.live();
+      if (scope.cancelled !== undefined) throw new BranchCancelled(scope.cancelled);
       if (entry.state !== "ok") {
         hooks?.failed(seq, entry.value);
         throw rebuild(entry.value);
@@ -152,8 +194,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
 
   /** A value drawn by the code (time, randomness): journaled with the next write. */
   drawn<T>(kind: string, produce: () => T): T {
-    const seq = this.journal.next();
-    const rec = this.journal.replayed(seq, kind, kind);
+    const { seq, rec } = this.journal.take(this.scope().position(), kind, kind);
     if (rec !== undefined) return rec.value as T;
     this.budget.step(true);
     const value = produce();
@@ -163,9 +204,14 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
 
   /** Parks the code: once nothing else is in flight, the run is suspended. */
   private park<T>(dueAt: number | undefined, name: string | undefined): Promise<T> {
-    this.waits.push({ dueAt, name });
+    const wait = { dueAt, name };
+    this.waits.push(wait);
     this.poke();
-    return never<T>();
+    // A cancelled branch abandons its wait: the run no longer waits for it.
+    return this.scope().abandonable(never<T>(), () => {
+      const i = this.waits.indexOf(wait);
+      if (i >= 0) this.waits.splice(i, 1);
+    });
   }
 
   private poke(): void {
@@ -179,11 +225,12 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
 
   sleepUntil(target: number): Promise<void> {
     if (this.done) return never();
-    const seq = this.journal.next();
-    const rec = this.journal.replayed(seq, "sleep", "sleep");
+    const scope = this.scope();
+    const { seq, rec } = this.journal.take(scope.position(), "sleep", "sleep");
     const until = rec === undefined ? target : (rec.value as number);
     if (rec === undefined) {
       try {
+        scope.refuseNew();
         this.budget.step(true);
       } catch (err) {
         return Promise.reject(err);
@@ -204,7 +251,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
     }
     if (left > this.host.inlineSleepMs) return this.park(until, undefined);
     this.inflight++;
-    return new Promise<void>((resolve) => setTimeout(resolve, left)).finally(() => {
+    return inlineSleep(this.scope(), left, () => {
       this.inflight--;
       this.poke();
     });
@@ -220,10 +267,11 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
         ),
       );
     }
-    const seq = this.journal.next();
+    const scope = this.scope();
+    let seq: number;
     let rec: JournalEntry | undefined;
     try {
-      rec = this.journal.replayed(seq, "wait", name);
+      ({ seq, rec } = this.journal.take(scope.position(), "wait", name));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -232,6 +280,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
       return Promise.resolve(v.timedOut ? undefined : v.payload);
     }
     try {
+      if (rec === undefined) scope.refuseNew();
       this.live();
     } catch (err) {
       return Promise.reject(err);
@@ -299,10 +348,15 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost {
 
   callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
     const { retry, ...once } = options ?? {};
-    const call = (seq: number) => invokeEntry(this.host.invoker, ref, input, once, `${this.run.id}:${seq}`);
+    const call = (seq: number) =>
+      invokeEntry(this.host.invoker, ref, input, once, `${this.run.id}:${seq}`, this.scope().signal);
     if (retry === undefined) return this.effect("call", ref.id, call);
     // Each attempt journaled, the delays durable; the request id is the first attempt's on every one.
     return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false);
+  }
+
+  parallel<T>(branches: readonly (() => T | Promise<T>)[]): Promise<Awaited<T>[]> {
+    return runParallel(this, branches);
   }
 
   /** One attempt of a retried step or call: an effect of its own (see `retryDurably`). */
