@@ -26,6 +26,8 @@ export interface HistoryItem {
   readonly kind: string;
   readonly name: string;
   readonly state: JournalEntry["state"];
+  /** Where the effect is in the code: `"3.1/2"` is the 2nd effect of branch 1 of the parallel at 3. */
+  readonly position?: string;
   readonly value?: unknown;
   readonly error?: ErrorBody;
   /** The attempt's number, for an attempt of a step or call that has a retry policy. */
@@ -58,7 +60,14 @@ export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunV
 }
 
 function historyItem(e: JournalEntry): HistoryItem {
-  const base = { seq: e.seq, kind: e.kind, name: e.name, state: e.state, at: iso(e.at) };
+  const base = {
+    seq: e.seq,
+    kind: e.kind,
+    name: e.name,
+    state: e.state,
+    ...(e.position === undefined ? {} : { position: e.position }),
+    at: iso(e.at),
+  };
   if (e.state === "error") {
     // A failed attempt of a retried step or call also tells its number and when the next is due.
     const { code, message, details, attempt, retryAt } = e.value as ErrorBody & {
