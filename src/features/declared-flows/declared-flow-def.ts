@@ -40,6 +40,7 @@ export function declaredFlowDef(rec: DefinitionRecord, body: DeclaredBody, versi
       input: rec.deleted ? deletedSchema(rec.name) : fieldsSchema(def.inputs),
       compatibleWith: versions,
       signals: waitSignals(def),
+      ...(def.budget === undefined ? {} : { budget: def.budget }),
       ...(def.description === undefined ? {} : { description: def.description }),
     },
     body: body as FlowDef["body"],

@@ -10,6 +10,19 @@ const nameMessage = 'Must be up to 100 letters, digits, "_" or "-", starting wit
 /** The message of a definition that gives machinery's `services` and `steps` both. */
 export const bothFormsMessage = 'Give "services" or "steps", not both.';
 
+const positive = z.number().int().min(1);
+
+/** A flow's own budget (the engine's, or the defaults, otherwise): see the Durable flows section. */
+const budgetSchema = z.strictObject({
+  stepsPerActivation: positive.optional(),
+  journalEntries: positive.optional(),
+});
+
+const withoutUndefined = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+
 /**
  * A submitted definition: `steps`, or machinery's `services` (names of services called in order,
  * the same as one call step each). The result has every step's id settled.
@@ -32,6 +45,7 @@ export const definitionSchema = z
         .refine((list) => list.length > 0, "Give at least one service.")
         .optional(),
       steps: stepListSchema(stepSchema).optional(),
+      budget: budgetSchema.optional(),
     },
     { error: (iss) => (iss.code === "invalid_type" ? "Invalid input type." : undefined) },
   )
@@ -49,9 +63,10 @@ export const definitionSchema = z
     { when: (payload) => isRecord(payload.value) },
   )
   .transform(
-    ({ name, description, inputs, outputs, services, steps }): FlowDefinition => ({
+    ({ name, description, inputs, outputs, services, steps, budget }): FlowDefinition => ({
       name,
       ...(description === undefined ? {} : { description }),
+      ...(budget === undefined ? {} : { budget: withoutUndefined(budget) }),
       inputs: inputs ?? [],
       outputs: outputs ?? [],
       steps: settleStepIds(

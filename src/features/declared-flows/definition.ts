@@ -1,4 +1,5 @@
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
+import type { FlowBudget } from "../flows/budget.js";
 
 /**
  * Where a step's input field comes from: a dotted path in the flow's data (`"order.id"`), or a
@@ -108,6 +109,11 @@ export interface FlowDefinition {
   /** What the caller gets (default: the whole data). */
   readonly outputs: readonly FieldSpec[];
   readonly steps: readonly Step[];
+  /**
+   * What one run may do (`stepsPerActivation`: calls, waits and choices in one activation;
+   * `journalEntries` in all), past which it fails with `TESSERA_FLOW_BUDGET`; default the engine's.
+   */
+  readonly budget?: FlowBudget;
 }
 
 /** The ids that end a path: `"end"` stops the flow (or the branch) with the data as it is. */

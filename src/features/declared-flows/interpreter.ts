@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { RetryPolicy } from "../../core/policies.js";
+import { flowStep } from "../flows/budget.js";
 import { toMs } from "../flows/duration.js";
 import type { FlowContext, StepInfo } from "../flows/flow-context.js";
 import { errorBody, isControl } from "../flows/flow-errors.js";
@@ -48,7 +49,10 @@ class Cursor {
     this.pc = t === END ? this.steps.length : this.steps.findIndex((s) => s.id === t);
   }
 
-  /** Runs the steps up to and including the next effect; false once the sequence has ended. */
+  /**
+   * Runs the steps up to and including the next effect (or up to a choice after which the run
+   * yields to the event loop); false once the sequence has ended.
+   */
   advance(): Promise<boolean> | false {
     for (;;) {
       const step = this.steps[this.pc];
@@ -56,8 +60,11 @@ class Cursor {
       const at = this.pc;
       switch (step.type) {
         case "choice": {
+          // A step of the run's budget (past it, the run fails); now and then a pause to yield.
+          const pause = this.run.choiceStep();
           const hit = step.choices.find((c) => holds(c.when, this.data, this.run.outcomes));
           this.go(hit?.next ?? step.default, at);
+          if (pause !== undefined) return pause.then(() => true);
           continue;
         }
         case "succeed":
@@ -185,6 +192,14 @@ export class Interpreter {
     for (const d of results)
       for (const [k, v] of Object.entries(d))
         if (JSON.stringify(v) !== JSON.stringify(before[k])) data[k] = v;
+  }
+
+  /**
+   * Counts a choice against the run's budget of steps per activation (throws past it) and returns
+   * a pause to await when the run should yield to the event loop (see `flowStep`).
+   */
+  choiceStep(): Promise<void> | undefined {
+    return flowStep(this.ctx);
   }
 
   private target(name: string): ServiceTarget {

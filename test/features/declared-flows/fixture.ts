@@ -14,7 +14,11 @@ import {
 import { declaredFlowsService } from "../../../src/features/declared-flows/declared-flows-service.js";
 import { machineryService } from "../../../src/features/declared-flows/machinery-service.js";
 import { diagramsService } from "../../../src/features/diagrams/diagrams-service.js";
-import { createFlowEngine, type FlowEngine } from "../../../src/features/flows/engine.js";
+import {
+  createFlowEngine,
+  type FlowEngine,
+  type FlowEngineOptions,
+} from "../../../src/features/flows/engine.js";
 import type { FlowDef } from "../../../src/features/flows/flow.js";
 import { flowsService } from "../../../src/features/flows/flows-service.js";
 import { createGateway } from "../../../src/features/gateway/gateway.js";
@@ -41,6 +45,8 @@ export async function declaredFixture(
     services?: readonly ServiceDef[];
     aliases?: Record<string, string>;
     syncWaitMs?: number;
+    /** More engine options (a budget, a callback policy…). */
+    engine?: Partial<FlowEngineOptions>;
   } = {},
 ): Promise<DeclaredFixture> {
   const engine = createFlowEngine({
@@ -48,6 +54,7 @@ export async function declaredFixture(
     flows: options.flows ?? [],
     pollMs: 50,
     ...(options.syncWaitMs === undefined ? {} : { syncWaitMs: options.syncWaitMs }),
+    ...options.engine,
   });
   const declared = createDeclaredFlows({
     engine,
