@@ -57,3 +57,26 @@ export const fulfil = flow(
     return outcome.kind === "ok" ? "greeted" : outcome.kind; // "client-error", "server-error", "no-content"
   },
 );
+
+// Branches side by side: each advances on its own (a wait in one holds no other). When one fails,
+// the others are cancelled — their steps see `signal` aborted and are awaited, nothing new starts —
+// then every completed step of every branch is compensated.
+export const trip = flow("trip", { input: z.object({ name: z.string() }) }, async (ctx, { name }) => {
+  const [hotel, { text }] = await ctx.parallel([
+    () =>
+      ctx.step(
+        "book-hotel",
+        async ({ idempotencyKey, signal }) => {
+          const res = await fetch("https://hotels.example/book", {
+            method: "POST",
+            headers: { "idempotency-key": idempotencyKey },
+            ...(signal === undefined ? {} : { signal }),
+          });
+          return ((await res.json()) as { id: string }).id;
+        },
+        { compensate: (id) => fetch(`https://hotels.example/${id}`, { method: "DELETE" }) },
+      ),
+    () => ctx.call(hello.entries.greet, { name }),
+  ]);
+  return { hotel, greeting: text };
+});
