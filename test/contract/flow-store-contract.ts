@@ -154,6 +154,61 @@ export function flowStoreContract(name: string, factory: FlowStoreFactory, skip 
       expect((await store.journal(runs[1]!.run.id))[3]?.value).toBeUndefined();
     });
 
+    it("keeps each entry's position (parallel branches replay by it) and replaces it with the entry", async () => {
+      const { store } = await open();
+      const [r] = await create(store, [newRun()], "w1");
+      const id = r!.run.id;
+      await store.commit(
+        batch({
+          writes: [
+            {
+              runId: id,
+              entries: [
+                entry(1, { position: "1" }),
+                entry(2, { position: "2.0/1", state: "pending", value: null }),
+                entry(3, { position: "2.1/1" }),
+                entry(-1),
+              ],
+            },
+          ],
+        }),
+      );
+      await store.commit(batch({ writes: [{ runId: id, entries: [entry(2, { position: "2.0/1" })] }] }));
+      expect(await store.journal(id)).toEqual([
+        entry(-1),
+        entry(1, { position: "1" }),
+        entry(2, { position: "2.0/1" }),
+        entry(3, { position: "2.1/1" }),
+      ]);
+    });
+
+    it("retries a run that failed in a parallel from the first failure among its branches", async () => {
+      const { store } = await open();
+      const [r] = await create(store, [newRun()], "w1");
+      const id = r!.run.id;
+      const err = { code: "TESSERA_CONFLICT", message: "no" };
+      const cancelled = { code: "TESSERA_CANCELLED", message: "cancelled" };
+      await store.commit(
+        batch({
+          writes: [
+            {
+              runId: id,
+              entries: [
+                entry(1, { position: "1" }),
+                entry(2, { position: "2.0/1" }),
+                entry(3, { position: "2.1/1", state: "error", value: err }),
+                entry(4, { position: "2.0/2", state: "error", value: cancelled }),
+                entry(5, { position: "2", kind: "parallel", name: "parallel", state: "error", value: err }),
+              ],
+              update: { status: "failed", error: err as never, release: true },
+            },
+          ],
+        }),
+      );
+      await store.retry(id, "v1", T0 + 9);
+      expect((await store.journal(id)).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
     it("refuses the writes of a worker that no longer holds the run (fencing)", async () => {
       const { store } = await open();
       const [r] = await create(store, [newRun()], "w1");

@@ -26,7 +26,9 @@ describe.skipIf(!up)("PostgreSQL migrations", () => {
       postgresEventStore({ pool, schema }),
     ]);
     await Promise.all(stores.map((s) => s.migrate()));
-    for (const table of ["flow_migrations", "declared_migrations", "es_migrations"])
+    // The flow store's migration 2: the journal's position column (parallel branches, issue 14).
+    expect(await versions(`"${schema}".flow_migrations`)).toEqual([1, 2]);
+    for (const table of ["declared_migrations", "es_migrations"])
       expect(await versions(`"${schema}".${table}`)).toEqual([1]);
     await dropSchema(a, schema);
   });

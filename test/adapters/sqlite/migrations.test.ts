@@ -28,7 +28,9 @@ describe("SQLite migrations", () => {
     await sqliteDeclaredFlowStore({ database: b }).migrate();
     sqliteEventStore({ database: a });
     sqliteEventStore({ database: b });
-    for (const table of ["tessera_flow_migrations", "tessera_declared_migrations", "tessera_es_migrations"])
+    // The flow store's migration 2: the journal's position column (parallel branches, issue 14).
+    expect(versions(a, "tessera_flow_migrations")).toEqual([1, 2]);
+    for (const table of ["tessera_declared_migrations", "tessera_es_migrations"])
       expect(versions(a, table)).toEqual([1]);
     a.close();
     b.close();
