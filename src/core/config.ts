@@ -1,3 +1,13 @@
+import {
+  bool,
+  checkOptions,
+  failsSchema,
+  schema as isSchema,
+  required,
+  shape,
+  shown,
+  text,
+} from "./definition-rules.js";
 import { TesseraError } from "./errors.js";
 import { type InferIn, type InferOut, jsonSchemaOf, type Schema } from "./schema.js";
 
@@ -51,18 +61,39 @@ export interface ConfigModel<M extends ConfigShape = ConfigShape> {
  * // in a handler: const { maxLength } = ctx.config(textConfig);
  */
 export function configModel<M extends ConfigShape>(keys: M & CheckedKeys<M>): ConfigModel<M> {
+  if (typeof keys !== "object" || keys === null || Array.isArray(keys))
+    throw TesseraError.definition(
+      "configModel",
+      `configModel({...}) takes an object of keys, got ${shown(keys)}`,
+    );
   for (const [key, spec] of Object.entries(keys)) {
     if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(key))
       throw TesseraError.definition(key, `config key "${key}" must be alphanumeric`);
-    if (schemaOf(spec)?.["~standard"] === undefined)
-      throw TesseraError.definition(key, `config key "${key}" needs a schema (e.g. z.string())`);
+    if (isSchema(spec, key) === undefined) continue;
+    if (isSchema((spec as ConfigKey | null)?.schema, key))
+      throw TesseraError.definition(
+        key,
+        `config key "${key}" needs a schema (e.g. z.string()), got ${shown(spec)}`,
+      );
+    checkOptions(key, spec, configKeyRules);
+    const { schema, default: value } = spec as ConfigKey;
+    const why = value === undefined ? undefined : failsSchema(schema, value);
+    if (why !== undefined)
+      throw TesseraError.definition(
+        `${key}.default`,
+        `${key}.default fails the config key's own schema: ${why}`,
+      );
   }
   return Object.freeze({ kind: "config", keys });
 }
 
-function schemaOf(spec: Schema | ConfigKey): Schema | undefined {
-  return "~standard" in spec ? spec : (spec as ConfigKey | undefined)?.schema;
-}
+const configKeyRules = shape({
+  schema: required(isSchema),
+  default: () => undefined,
+  secret: bool,
+  env: text,
+  description: text,
+});
 
 /** `text` + `apiKey` → `TEXT_API_KEY`. */
 export function configEnvName(service: string, key: string): string {

@@ -1,5 +1,7 @@
 import type { Context, Entry, EntryOptions, Handler } from "./context.js";
+import { bool, fn, listOf, oneOf, type Rule, schema, shape, text } from "./definition-rules.js";
 import { TesseraError } from "./errors.js";
+import { callPolicyRules } from "./policies.js";
 import type { InferIn, InferOut, Schema } from "./schema.js";
 
 /**
@@ -24,7 +26,28 @@ export function entry(
   b?: Handler<never, unknown>,
 ): Entry<unknown, unknown> {
   const [options, handler] = typeof a === "function" ? [{}, a] : [a, b];
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw TesseraError.definition("entry", "entry(options, handler): options must be an object");
   if (typeof handler !== "function")
     throw TesseraError.definition("entry", "entry(options, handler): handler must be a function");
   return { kind: "entry", options, handler };
 }
+
+/**
+ * The rules of an entry's options, checked by the `service()` that names the entry (so that a
+ * mistake is reported as `orders.get.timeout`, not as an anonymous entry's).
+ */
+export const entryOptionRules: Rule = shape({
+  ...callPolicyRules,
+  input: schema,
+  output: schema,
+  route: text,
+  params: listOf(text),
+  status: oneOf([200, 201, 202]),
+  rawBody: bool,
+  noAuth: bool,
+  stages: listOf(text),
+  middleware: listOf(fn),
+  summary: text,
+  description: text,
+});

@@ -60,8 +60,8 @@ export async function publishEvent(
 
 function durableOf(transport: Transport, event: string): DurableStreams {
   if (transport.durable === undefined) {
-    throw new TesseraError(
-      "TESSERA_DEFINITION",
+    throw TesseraError.definition(
+      event,
       `event ${event} is durable but the ${transport.kind} transport has no durable streams`,
     );
   }

@@ -1,3 +1,4 @@
+import { bool, checkOptions, schema as schemaRule, shape } from "./definition-rules.js";
 import { TesseraError } from "./errors.js";
 import type { InferIn, InferOut, Schema } from "./schema.js";
 
@@ -36,6 +37,8 @@ export function event<const N extends string, S extends Schema | undefined = und
       `event name "${name}" must be dotted words of letters, digits, "_" or "-"`,
     );
   }
+  if (schema !== undefined) checkOptions(`${name}.schema`, schema, schemaRule);
+  checkOptions(name, options, shape({ durable: bool }));
   return { kind: "event", name, schema, durable: options.durable === true };
 }
 

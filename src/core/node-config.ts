@@ -38,8 +38,8 @@ export class NodeConfig {
       (s) => s.options.config === model && (service === undefined || s.name === service),
     );
     if (owners.length !== 1) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        service ?? "config",
         owners.length === 0
           ? `no service${service === undefined ? "" : ` "${service}"`} of this node declares this config model`
           : `services ${owners.map((s) => s.name).join(", ")} declare this config model: name one`,
@@ -52,8 +52,8 @@ export class NodeConfig {
   ofTarget(target: string, model: ConfigModel): unknown {
     const name = target.slice(0, target.indexOf("."));
     if (this.byName.get(name)?.options.config !== model) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        target,
         `${target} reads a config model that service "${name}" does not declare (add \`config\` to its definition)`,
       );
     }

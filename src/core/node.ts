@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
 import { NodeConfig } from "./node-config.js";
 import { infoOf, type NodeState, type Readiness, readinessOf, type Topology } from "./node-introspection.js";
+import { checkNodeOptions } from "./node-options.js";
 import { RemoteRouter } from "./remote-router.js";
 import { type LocalEntry, RemoteServing } from "./remote-serving.js";
 import { type RootCallOptions, rootCallMeta, rootEmitMeta } from "./root-call.js";
@@ -102,6 +103,7 @@ export class TesseraNode implements DispatchHost, EventHost {
   private stopping: Promise<void> | undefined;
 
   constructor(options: NodeOptions) {
+    checkNodeOptions(options);
     this.id = options.id ?? newNodeId();
     this.stage = options.stage ?? "dev";
     this.logger = (options.logger ?? createLogger()).child({ node: this.id });
@@ -110,10 +112,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.requestTimeout = options.requestTimeout ?? 30_000;
     this.drainTimeout = options.drainTimeout ?? 10_000;
     if (!/^[\w-]{1,64}$/.test(this.id))
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
-        `node id "${this.id}" must be letters, digits, "_" or "-"`,
-      );
+      throw TesseraError.definition("node.id", `node id "${this.id}" must be letters, digits, "_" or "-"`);
     this.known = options.services;
     const run = options.run === undefined ? undefined : new Set(options.run);
     const strangers = [...(run ?? [])].filter((name) => !options.services.some((s) => s.name === name));
@@ -130,7 +129,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.router = new RemoteRouter(this);
     for (const svc of options.services) {
       if (this.serviceByName.has(svc.name)) {
-        throw new TesseraError("TESSERA_DEFINITION", `service "${svc.name}" is given twice to the node`);
+        throw TesseraError.definition(svc.name, `service "${svc.name}" is given twice to the node`);
       }
       this.serviceByName.set(svc.name, svc);
     }
@@ -175,12 +174,12 @@ export class TesseraNode implements DispatchHost, EventHost {
   /** Connects the transport, serves the local entries on it and subscribes to events. */
   async start(): Promise<void> {
     if (this.state !== "created")
-      throw new TesseraError("TESSERA_DEFINITION", `node ${this.id} is ${this.state}, cannot start`);
+      throw TesseraError.definition(`node ${this.id}`, `node ${this.id} is ${this.state}, cannot start`);
     this.configs.resolved();
     const missing = missingPlugins(this.services, this.plugins);
     if (missing.length > 0) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        "node.plugins",
         `no node plugin for: ${missing.join(", ")} (give the node the feature's plugin)`,
       );
     }

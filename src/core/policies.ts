@@ -1,4 +1,5 @@
-import type { ErrorCode } from "./error-codes.js";
+import { is, listOf, num, required, shape } from "./definition-rules.js";
+import { type ErrorCode, isErrorCode } from "./error-codes.js";
 
 /**
  * Retry with exponential backoff and full jitter. Only errors whose code is retryable (see the
@@ -62,3 +63,32 @@ export interface CallPolicies {
   readonly breaker?: BreakerPolicy;
   readonly bulkhead?: BulkheadPolicy;
 }
+
+const errorCode = is(isErrorCode, "an error code (TESSERA_…)");
+
+/**
+ * The rules of the policies, used by `service()` for a service's defaults and each entry's own:
+ * numbers that cannot work (a timeout of 0, a bulkhead of no concurrency) are refused when the
+ * service is declared rather than answering every call with an error.
+ */
+export const callPolicyRules = {
+  timeout: num({ gt: 0 }),
+  retry: shape({
+    attempts: required(num({ integer: true, min: 1 })),
+    baseDelayMs: num({ min: 0 }),
+    maxDelayMs: num({ min: 0 }),
+    factor: num({ min: 1 }),
+    on: listOf(errorCode),
+  }),
+  breaker: shape({
+    threshold: num({ gt: 0, max: 1 }),
+    minRequests: num({ integer: true, min: 0 }),
+    windowMs: num({ gt: 0 }),
+    openMs: num({ gt: 0 }),
+    failOn: listOf(errorCode),
+  }),
+  bulkhead: shape({
+    concurrency: required(num({ integer: true, min: 1 })),
+    queue: num({ integer: true, min: 0 }),
+  }),
+} as const;

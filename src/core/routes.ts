@@ -33,7 +33,7 @@ function kebab(name: string): string {
 }
 
 function invalid(entry: EntryRef, why: string): TesseraError {
-  return new TesseraError("TESSERA_DEFINITION", `${entry.id}: ${why}`);
+  return TesseraError.definition(entry.id, `${entry.id}: ${why}`);
 }
 
 function parsePath(entry: EntryRef, path: string): string[] {
@@ -106,8 +106,8 @@ export function routeTable(services: readonly ServiceDef[], stage: string): Rout
       const shape = `${r.method} ${r.path.replace(/:[^/]+/g, ":")}`;
       const other = seen.get(shape);
       if (other) {
-        throw new TesseraError(
-          "TESSERA_DEFINITION",
+        throw TesseraError.definition(
+          r.entry.id,
           `duplicate route ${r.method} ${r.path}: ${other.entry.id} and ${r.entry.id} both claim it`,
         );
       }

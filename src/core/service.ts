@@ -1,9 +1,11 @@
 import type { ConfigModel } from "./config.js";
 import type { Entry, EntryRef, Middleware } from "./context.js";
+import { checkOptions, fn, is, listOf, type Rule, recordOf, shape, text } from "./definition-rules.js";
+import { entryOptionRules } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { Identity } from "./identity.js";
-import type { CallPolicies } from "./policies.js";
-import type { Subscription } from "./subscription.js";
+import { type CallPolicies, callPolicyRules } from "./policies.js";
+import { type Subscription, subscriptionOptionRules } from "./subscription.js";
 import type { ServiceUse } from "./uses.js";
 
 /** What an authorizer knows of the request (protocol-neutral). */
@@ -72,6 +74,26 @@ function mergePolicies(svc: CallPolicies, own: CallPolicies): CallPolicies {
 }
 
 const serviceName = /^[a-z][a-z0-9-]*$/;
+
+const isKind = (kind: string) => (v: unknown) => (v as { kind?: unknown } | null | undefined)?.kind === kind;
+
+/** The rules of a service's options; each entry's and subscription's own are checked after them. */
+const serviceOptionRules: Rule = shape({
+  ...callPolicyRules,
+  entries: recordOf(() => undefined),
+  on: recordOf(is(isKind("subscription"), "a subscription: use subscribe(...)")),
+  authorize: fn,
+  middleware: listOf(fn),
+  basePath: is((v) => typeof v === "string" && v.startsWith("/"), 'a path starting with "/"'),
+  description: text,
+  config: is(isKind("config"), "a config model: declare it with configModel({...})"),
+  uses: listOf(
+    is(
+      (v) => typeof (v as { feature?: unknown } | null | undefined)?.feature === "string",
+      "a feature's declaration (owns(...), requester(...), mainLoop(...)…)",
+    ),
+  ),
+});
 const entryName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
@@ -95,15 +117,17 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
       `service name "${name}" must be lower-case letters, digits and "-", starting with a letter`,
     );
   }
+  checkOptions(name, options, serviceOptionRules);
   const entries: Record<string, EntryRef> = {};
   for (const [key, def] of Object.entries(options.entries ?? {})) {
     if (!entryName.test(key))
       throw TesseraError.definition(`${name}.${key}`, `entry name "${name}.${key}" is not an identifier`);
-    if (def?.kind !== "entry")
+    if (!isKind("entry")(def))
       throw TesseraError.definition(
         `${name}.${key}`,
         `${name}.${key} is not an entry: declare it with entry(...)`,
       );
+    checkOptions(`${name}.${key}`, def.options, entryOptionRules);
     entries[key] = Object.freeze({
       ...(def as Entry),
       service: name,
@@ -112,16 +136,8 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
       policies: mergePolicies(options, def.options),
     });
   }
-  for (const use of options.uses ?? []) {
-    if (typeof use?.feature !== "string")
-      throw TesseraError.definition(name, `${name}.uses holds something that is not a feature's declaration`);
-  }
   for (const [key, sub] of Object.entries(options.on ?? {})) {
-    if (sub?.kind !== "subscription")
-      throw TesseraError.definition(
-        `${name}.on.${key}`,
-        `${name}.on.${key} is not a subscription: use subscribe(...)`,
-      );
+    checkOptions(`${name}.on.${key}`, sub, subscriptionOptionRules);
   }
   return Object.freeze({
     kind: "service",

@@ -1,6 +1,8 @@
 import type { Context } from "./context.js";
+import { fn, oneOf, type Rule, shape } from "./definition-rules.js";
+import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
-import type { RetryPolicy } from "./policies.js";
+import { callPolicyRules, type RetryPolicy } from "./policies.js";
 
 /** Options of a subscription. */
 export interface SubscribeOptions {
@@ -36,5 +38,21 @@ export function subscribe<In, Out>(
   handler: (payload: Out, ctx: Context) => unknown,
   options: SubscribeOptions = {},
 ): Subscription {
+  if ((event as { kind?: unknown } | null | undefined)?.kind !== "event")
+    throw TesseraError.definition(
+      "subscribe",
+      "subscribe(event, handler): declare the event with event(...)",
+    );
   return { kind: "subscription", event: event as EventDef, handler, options };
 }
+
+const optionRules = shape({ delivery: oneOf(["balanced", "broadcast"]), retry: callPolicyRules.retry });
+
+/**
+ * The rules of a subscription, checked by the `service()` that names it, so that a mistake reads
+ * `audit.on.record.handler` or `audit.on.record.retry.attempts`.
+ */
+export const subscriptionOptionRules: Rule = (value, at) => {
+  const sub = value as Subscription;
+  return fn(sub.handler, `${at}.handler`) ?? optionRules(sub.options, at);
+};

@@ -47,8 +47,8 @@ export class UseProviders {
   use<T>(key: UseKey<T>, service: string, caller?: CallMeta): T {
     const provider = this.providers.get(key.useKey);
     if (provider === undefined) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        `${service}.uses`,
         `service "${service}" uses ${key.useKey}, which nothing on this node provides (declare it in the service's \`uses\` and give the node its plugin)`,
       );
     }

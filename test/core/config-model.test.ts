@@ -45,9 +45,11 @@ const billing = service("billing", {
   entries: { rate: entry((_input, ctx) => ctx.config(billingConfig)) },
 });
 
-// A default of the wrong type does not compile.
-// @ts-expect-error the default must fit the schema
-configModel({ port: { schema: z.number(), default: "80" } });
+// A default of the wrong type does not compile (and is refused at run time: see
+// definition-mistakes-are-coded.test.ts).
+const _wrongDefault = () =>
+  // @ts-expect-error the default must fit the schema
+  configModel({ port: { schema: z.number(), default: "80" } });
 
 const good = { TEXT_API_KEY: "12345678", BILLING_CURRENCY: "EUR", BILLING_RATE: "0.2" };
 

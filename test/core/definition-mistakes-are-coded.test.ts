@@ -36,7 +36,7 @@ describe("a definition mistake", () => {
     ["a service name", "Bad_Name", () => service("Bad_Name", { entries: { ok } })],
     ["an entry name", "orders.2nd", () => service("orders", { entries: { "2nd": ok } })],
     ["an entry that is not one", "orders.list", () => service("orders", { entries: { list: {} as never } })],
-    ["a use that is not one", "orders", () => service("orders", { uses: [{} as never] })],
+    ["a use that is not one", "orders.uses.0", () => service("orders", { uses: [{} as never] })],
     [
       "a subscription that is not one",
       "orders.on.placed",
@@ -55,7 +55,7 @@ describe("a definition mistake", () => {
     ["an aggregate name", "Cart", () => aggregate("Cart", { initial: () => ({}), evolve: (s) => s })],
     [
       "an aggregate's snapshots",
-      "cart",
+      "cart.snapshots.every",
       () => aggregate("cart", { initial: () => ({}), evolve: (s) => s, snapshots: { every: 0 } }),
     ],
     [

@@ -65,7 +65,9 @@ describe("service uses and ctx.use", () => {
   });
 
   it("refuses a declaration that is not a feature's", () => {
-    expect(() => service("bad", { uses: [{} as never] })).toThrow(/not a feature's declaration/);
+    expect(() => service("bad", { uses: [{} as never] })).toThrow(
+      /bad\.uses\.0 must be a feature's declaration/,
+    );
   });
 
   it("lets a second stop() wait for the first (a plugin's stop runs once, before both resolve)", async () => {

@@ -1,3 +1,4 @@
+import { schema as isSchema, shown } from "../../core/definition-rules.js";
 import { TesseraError } from "../../core/errors.js";
 import type { InferIn, InferOut, Schema, ValidationIssue } from "../../core/schema.js";
 
@@ -55,10 +56,14 @@ export function optional<S extends Schema>(schema: S): OptionalArg<S> {
  * const Quote = args({ symbol: z.string(), price: z.number(), venue: optional(z.string()) });
  */
 export function args<M extends ArgShape>(keys: M): ArgModel<M> {
+  if (!isObject(keys))
+    throw TesseraError.definition("args", `args({...}) takes an object of keys, got ${shown(keys)}`);
   for (const [key, spec] of Object.entries(keys)) {
-    const schema = "~standard" in spec ? spec : (spec as OptionalArg | undefined)?.schema;
-    if (schema?.["~standard"] === undefined)
-      throw TesseraError.definition(key, `argument "${key}" needs a schema (e.g. z.string())`);
+    if (isSchema(spec, key) && isSchema((spec as OptionalArg | null)?.schema, key))
+      throw TesseraError.definition(
+        key,
+        `argument "${key}" needs a schema (e.g. z.string()), got ${shown(spec)}`,
+      );
   }
   return Object.freeze({ kind: "args", keys });
 }

@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { TesseraError } from "../../core/errors.js";
 import type { UseKey } from "../../core/uses.js";
+import { kindOption, parseOptions } from "../definition-options.js";
 import type { ArgModel, ArgShape, ArgsIn, ArgsOut } from "./arg-model.js";
 
 /** What `ctx.use(conn)` gives a requester: send a request, get the checked reply. */
@@ -36,6 +38,10 @@ export interface PublishSubscribeDef<N extends string = string, A extends ArgSha
 
 export type ConnectionDef = RequestReplyDef | PublishSubscribeDef;
 
+const argModel = kindOption("args", "an argument model: declare it with args({...})");
+const requestReplyModels = z.strictObject({ args: argModel, returns: argModel });
+const publishSubscribeModels = z.strictObject({ args: argModel });
+
 const connectionName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 
 function checkName(name: string): void {
@@ -61,6 +67,7 @@ export function requestReply<const N extends string, A extends ArgShape, R exten
   models: { readonly args: ArgModel<A>; readonly returns: ArgModel<R> },
 ): RequestReplyDef<N, A, R> {
   checkName(name);
+  parseOptions(name, requestReplyModels, models);
   return Object.freeze({
     kind: "request-reply",
     name,
@@ -82,5 +89,6 @@ export function publishSubscribe<const N extends string, A extends ArgShape>(
   models: { readonly args: ArgModel<A> },
 ): PublishSubscribeDef<N, A> {
   checkName(name);
+  parseOptions(name, publishSubscribeModels, models);
   return Object.freeze({ kind: "publish-subscribe", name, args: models.args, useKey: `connection:${name}` });
 }

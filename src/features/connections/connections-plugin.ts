@@ -172,10 +172,7 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
           const conn = use.connection;
           const entry = byConnection.get(conn.name) ?? { conn, senders: new Map() };
           if (entry.conn !== conn)
-            throw new TesseraError(
-              "TESSERA_DEFINITION",
-              `two different connections are named "${conn.name}"`,
-            );
+            throw TesseraError.definition(conn.name, `two different connections are named "${conn.name}"`);
           byConnection.set(conn.name, entry);
           if (use.role === "requester" || use.role === "publisher") entry.senders.set(svc.name, use.role);
         }

@@ -1,6 +1,8 @@
 import { TesseraError } from "../../core/errors.js";
 import { type EventDef, event } from "../../core/event.js";
 import type { Schema } from "../../core/schema.js";
+import { parseOptions } from "../definition-options.js";
+import { aggregateOptionsSchema } from "./aggregate-options-schema.js";
 import type {
   CreatedPayload,
   DeletedPayload,
@@ -86,10 +88,7 @@ export function aggregate<const N extends string, S, E extends DomainEvent>(
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
     throw TesseraError.definition(name, `aggregate name "${name}" must be lower-case words joined by "-"`);
   }
-  const every = options.snapshots?.every;
-  if (every !== undefined && !(Number.isInteger(every) && every > 0)) {
-    throw TesseraError.definition(name, `${name}: snapshots.every must be a positive integer`);
-  }
+  parseOptions(name, aggregateOptionsSchema, options);
   const pascal = pascalCase(name);
   const events = new Map<string, EventDef>();
   const durable = { durable: options.durable === true };

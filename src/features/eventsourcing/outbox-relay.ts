@@ -138,8 +138,8 @@ export class OutboxRelay {
     }
     const streams = this.transport.durable;
     if (streams === undefined) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        m.name,
         `domain event ${m.name} is durable but the ${this.transport.kind} transport has no durable streams`,
       );
     }

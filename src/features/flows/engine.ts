@@ -5,6 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
+import { parseOptions } from "../definition-options.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
 import {
@@ -19,6 +20,7 @@ import { CronScheduler } from "./cron-scheduler.js";
 import type { Ending } from "./end-run.js";
 import type { FlowDef } from "./flow.js";
 import { FlowDefinitions } from "./flow-definitions.js";
+import { engineOptionsSchema } from "./flow-options-schema.js";
 import { GroupCommit } from "./group-commit.js";
 import { newRunId } from "./run-id.js";
 import { RunWaiters } from "./run-waiters.js";
@@ -89,6 +91,7 @@ export class FlowEngine implements NodePlugin {
   private readonly cron: CronScheduler;
 
   constructor(private readonly options: FlowEngineOptions) {
+    parseOptions("engine", engineOptionsSchema, options);
     this.store = options.store;
     checkBudget("flow engine", options.budget);
     this.workerId = options.workerId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;

@@ -13,8 +13,7 @@ export class FlowDefinitions {
 
   constructor(inCode: readonly FlowDef[]) {
     for (const f of inCode) {
-      if (this.flows.has(f.name))
-        throw new TesseraError("TESSERA_DEFINITION", `flow "${f.name}" is given twice`);
+      if (this.flows.has(f.name)) throw TesseraError.definition(f.name, `flow "${f.name}" is given twice`);
       this.flows.set(f.name, f);
     }
   }

@@ -4,8 +4,10 @@ import type { EventDef } from "../../core/event.js";
 import type { RetryPolicy } from "../../core/policies.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
 import type { RunRecord } from "../../ports/flow-store.js";
+import { parseOptions } from "../definition-options.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { FlowContext } from "./flow-context.js";
+import { flowOptionsSchema } from "./flow-options-schema.js";
 import type { SignalDef } from "./signal.js";
 import type { Trigger } from "./triggers.js";
 
@@ -104,6 +106,7 @@ export function flow(name: string, options: FlowOptions, body: FlowBody<never, u
   }
   if (typeof body !== "function")
     throw TesseraError.definition(name, `flow ${name}: the body must be a function`);
+  parseOptions(name, flowOptionsSchema, options);
   checkBudget(`flow ${name}`, options.budget);
   return Object.freeze({
     kind: "flow",

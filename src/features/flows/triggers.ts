@@ -37,7 +37,10 @@ export function cron(
   try {
     new Cron(pattern, { paused: true, ...(options.timezone ? { timezone: options.timezone } : {}) }).stop();
   } catch (cause) {
-    throw new TesseraError("TESSERA_DEFINITION", `invalid cron pattern "${pattern}"`, { cause });
+    throw new TesseraError("TESSERA_DEFINITION", `invalid cron pattern "${pattern}"`, {
+      details: { name: "cron", pattern },
+      cause,
+    });
   }
   return { kind: "cron", pattern, input, timezone: options.timezone };
 }

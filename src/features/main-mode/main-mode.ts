@@ -69,8 +69,8 @@ export function mainMode(options: MainModeOptions = {}): NodePlugin {
         const loop = mainLoopOf(svc);
         if (loop === undefined) return [];
         if (Object.keys(svc.entries).length > 0 || Object.keys(svc.options.on ?? {}).length > 0) {
-          throw new TesseraError(
-            "TESSERA_DEFINITION",
+          throw TesseraError.definition(
+            svc.name,
             `service "${svc.name}" has a main loop and inbound entries or subscriptions: a main-mode service is a leading edge, give it none`,
           );
         }

@@ -224,8 +224,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private check(value: unknown): T {
     const out = validate(this.def.schema, value, `state ${this.def.name}`);
     if (out instanceof Promise) {
-      throw new TesseraError(
-        "TESSERA_DEFINITION",
+      throw TesseraError.definition(
+        this.def.name,
         `state ${this.def.name}: asynchronous schemas cannot check a state`,
       );
     }

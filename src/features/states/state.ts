@@ -1,6 +1,9 @@
+import { z } from "zod";
+import { failsSchema } from "../../core/definition-rules.js";
 import { TesseraError } from "../../core/errors.js";
 import type { InferOut, Schema } from "../../core/schema.js";
 import type { UseKey } from "../../core/uses.js";
+import { parseOptions, schemaOption } from "../definition-options.js";
 import type { Delta } from "./delta.js";
 
 /**
@@ -57,6 +60,8 @@ export interface StateOptions<T> {
   readonly initial: T;
 }
 
+const stateOptionsSchema = z.strictObject({ initial: z.unknown() });
+
 const stateName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 
 /**
@@ -77,9 +82,14 @@ export function state<const N extends string, S extends Schema>(
       `state name "${name}" must be dotted words of letters, digits, "_" or "-"`,
     );
   }
+  parseOptions(`${name}.schema`, schemaOption, schema);
   if (typeof options?.initial !== "object" || options.initial === null || Array.isArray(options.initial)) {
     throw TesseraError.definition(name, `state "${name}" needs an object as its initial value`);
   }
+  parseOptions(name, stateOptionsSchema, options);
+  const why = failsSchema(schema, options.initial);
+  if (why !== undefined)
+    throw TesseraError.definition(`${name}.initial`, `${name}.initial fails the state's own schema: ${why}`);
   return Object.freeze({
     kind: "state",
     name,

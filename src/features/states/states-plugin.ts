@@ -37,8 +37,8 @@ export function replicatedStates(options: ReplicatedStatesOptions = {}): NodePlu
         if (use.role === "owner") {
           const other = built.owners.get(name);
           if (other !== undefined) {
-            throw new TesseraError(
-              "TESSERA_DEFINITION",
+            throw TesseraError.definition(
+              name,
               `state "${name}" has two owners on this node: ${other.service} and ${svc.name}`,
             );
           }
@@ -84,8 +84,8 @@ export function replicatedStates(options: ReplicatedStatesOptions = {}): NodePlu
         if (owned?.service === service) return owned.owner;
         const held = built.holders.get(name);
         if (held?.services.has(service)) return held.holder;
-        throw new TesseraError(
-          "TESSERA_DEFINITION",
+        throw TesseraError.definition(
+          `${service}.uses`,
           `service "${service}" neither owns nor holds state "${name}" (declare owns(${name}) or holds(${name}) in its uses)`,
         );
       });

@@ -94,16 +94,16 @@ describe("gateway auth", () => {
     ).toEqual({ sub: "gw" });
   });
 
-  it("an authorize option that is not a function is refused when the gateway is created", () => {
-    const wrong = service("wrong", {
-      authorize: "jwt" as never,
-      entries: { getThing: entry(() => ({ ok: true })) },
-    });
-    expect(definitionError(() => gatewayFor([wrong]))).toEqual({
+  it("an authorize option that is not a function is refused when the service is declared (the gateway's own when the gateway is created)", () => {
+    const wrong = () =>
+      service("wrong", {
+        authorize: "jwt" as never,
+        entries: { getThing: entry(() => ({ ok: true })) },
+      });
+    expect(definitionError(wrong)).toEqual({
       code: "TESSERA_DEFINITION",
       name: "wrong.authorize",
-      message:
-        "service wrong: authorize must be a function (token, request) => identity | boolean, e.g. jwt({ … })",
+      message: 'wrong.authorize must be a function, got "jwt"',
     });
     expect(definitionError(() => gatewayFor([inner], { authorize: 5 as never }))).toMatchObject({
       code: "TESSERA_DEFINITION",

@@ -1,0 +1,59 @@
+// The options of flow() and createFlowEngine() as zod schemas: a flow given `triggers: cron(…)`
+// instead of a list, or `null` for options, used to fail with a TypeError from inside, and an
+// engine of concurrency 0 or a negative lease started and never ran a run. Both are now refused
+// when declared, as TESSERA_DEFINITION naming the option (see features/definition-options.ts).
+import { z } from "zod";
+import { fnOption, kindOption, schemaOption } from "../definition-options.js";
+
+const positiveInt = z.number().int().min(1);
+const budget = z.strictObject({
+  stepsPerActivation: positiveInt.optional(),
+  journalEntries: positiveInt.optional(),
+});
+const retry = z.strictObject({
+  attempts: positiveInt,
+  baseDelayMs: z.number().min(0).optional(),
+  maxDelayMs: z.number().min(0).optional(),
+  factor: z.number().min(1).optional(),
+  on: z.array(z.string().startsWith("TESSERA_")).optional(),
+});
+
+/** The options of `flow(name, options, body)`. */
+export const flowOptionsSchema = z.strictObject({
+  input: schemaOption.optional(),
+  output: schemaOption.optional(),
+  version: z.string().min(1).optional(),
+  compatibleWith: z.array(z.string()).optional(),
+  signals: z.array(kindOption("signal", "a signal: declare it with signal(...)")).optional(),
+  events: z.array(kindOption("event", "an event: declare it with event(...)")).optional(),
+  triggers: z.array(kindOption(["cron", "event"], "a trigger: cron(...) or onEvent(...)")).optional(),
+  retry: retry.optional(),
+  budget: budget.optional(),
+  description: z.string().optional(),
+});
+
+/** The options of `createFlowEngine(options)`. */
+export const engineOptionsSchema = z.strictObject({
+  store: z.custom<object>((v) => typeof v === "object" && v !== null, { error: "must be a flow store" }),
+  flows: z.array(kindOption("flow", "a flow: declare it with flow(...)")),
+  workerId: z.string().min(1).optional(),
+  concurrency: positiveInt.optional(),
+  leaseMs: z.number().positive().optional(),
+  pollMs: z.number().positive().optional(),
+  budget: budget.optional(),
+  inlineSleepMs: z.number().min(0).optional(),
+  commitConcurrency: positiveInt.optional(),
+  syncWaitMs: z.number().min(0).optional(),
+  now: fnOption.optional(),
+  logger: z
+    .custom<object>((v) => typeof v === "object" && v !== null, { error: "must be a logger" })
+    .optional(),
+  closeStore: z.boolean().optional(),
+  callbacks: z
+    .strictObject({
+      attempts: positiveInt.optional(),
+      delayMs: z.number().min(0).optional(),
+      factor: z.number().min(1).optional(),
+    })
+    .optional(),
+});
