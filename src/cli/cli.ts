@@ -16,7 +16,8 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
     const arg = argv[i]!;
     if (arg === "--") break;
     if (takesValue.has(arg)) {
-      i++;
+      // `--stage --config x`: a missing value, refused by parseArgs; not `x` taken as the command.
+      if (argv[i + 1]?.startsWith("--") !== true) i++;
       continue;
     }
     if (!arg.startsWith("-")) return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
@@ -100,6 +101,13 @@ export async function runCli(
   try {
     const { name, rest } = splitCommand(argv);
     if (name === undefined || name === "help") {
+      // Read strictly, so that a global option missing its value (`tesserae --stage`) is an
+      // argument error, not a silent help.
+      parseArgs(
+        rest.filter((a) => a !== "--version"),
+        globalOptions,
+        "",
+      );
       if (argv.includes("--version")) {
         out.out(packageInfo().version);
         return 0;
@@ -140,6 +148,11 @@ export async function runCli(
     if (parsed.options.help === true) {
       out.out(commandHelp(out.color, command));
       return 0;
+    }
+    if (command.takesArguments !== true && parsed.positionals.length > 0) {
+      throw new CliError(
+        `${command.name} takes no arguments, got "${parsed.positionals[0]}" (see tesserae ${command.name} --help)`,
+      );
     }
     const ctx: CliContext = {
       options: parsed.options,

@@ -33,6 +33,8 @@ export interface CliCommand {
   readonly options: readonly OptionSpec[];
   /** Unknown `--key value` options are handed to the command (`ctx.extras`) instead of being refused. */
   readonly acceptsExtraOptions?: boolean;
+  /** Takes positional arguments (`ctx.args`); a command without refuses any, e.g. `routes --json extra`. */
+  readonly takesArguments?: boolean;
   /** Runs; resolves to the exit code. */
   run(ctx: CliContext): Promise<number>;
 }

@@ -38,6 +38,7 @@ export const addCommand: CliCommand = {
     "tesserae add service billing --config apps/shop/tesserae.config.ts",
   ],
   options: [],
+  takesArguments: true,
   async run(ctx) {
     const [kind, name, ...extra] = ctx.args;
     if (kind === undefined) throw new CliError("add what? tesserae add service <name>");

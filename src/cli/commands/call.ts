@@ -50,6 +50,7 @@ export const callCommand: CliCommand = {
       description: "Bearer token for --url (also TESSERA_TOKEN)",
     },
   ],
+  takesArguments: true,
   async run(ctx) {
     const [target, json, ...extra] = ctx.args;
     if (target === undefined || !/^[a-z][a-z0-9-]*\.[A-Za-z_]\w*$/.test(target)) {

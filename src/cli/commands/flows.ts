@@ -86,6 +86,7 @@ export const flowsCommand: CliCommand = {
     },
     { name: "run", type: "string", value: "<runId>", description: "show: the diagram of this run" },
   ],
+  takesArguments: true,
   async run(ctx) {
     const [sub, a, b, c] = ctx.args;
     if (sub === undefined || !(subcommands as readonly string[]).includes(sub)) {

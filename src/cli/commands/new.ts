@@ -60,6 +60,7 @@ export const newCommand: CliCommand = {
       description: "The tesserae dependency as npm takes it (e.g. ^0.1.0, file:../tesserae-0.1.0.tgz)",
     },
   ],
+  takesArguments: true,
   async run(ctx) {
     const [dir, ...extra] = ctx.args;
     if (dir === undefined) throw new CliError("where? tesserae new <dir>");

@@ -57,6 +57,7 @@ export function projectCommand(name: string, def: CommandConfig, configFile: str
     description: `${def.description}\n(project command: ${def.module}${def.export ? `#${def.export}` : ""})`,
     examples: [def.example ?? `tesserae ${name}`],
     options: specs,
+    takesArguments: true,
     async run(ctx) {
       const project = await ctx.project();
       const values: Record<string, OptionValue | undefined> = {};
