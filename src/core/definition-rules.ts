@@ -97,9 +97,12 @@ export function recordOf(item: Rule): Rule {
   };
 }
 
-/** Marks a field of a {@link shape} as required (the others may be left out or `undefined`). */
+/**
+ * Marks a field of a {@link shape} as required (the others may be left out or `undefined`): a
+ * missing one is checked like a wrong one, so that the message says what is expected.
+ */
 export function required(rule: Rule): Rule {
-  const out: Rule = (value, at) => (value === undefined ? problem(at, "given", value) : rule(value, at));
+  const out: Rule = (value, at) => rule(value, at);
   return Object.assign(out, { required: true });
 }
 

@@ -56,7 +56,7 @@ export const errorCatalogue = {
   TESSERA_DEFINITION: {
     retryable: false,
     description:
-      "A definition is invalid (when the node is created or starts), or a handler reads a config model or state its service does not declare.",
+      "A definition is invalid: refused when declared, or when its node or engine is created or starts; `details.name` names the definition and the option (`orders.get.timeout`). Also a handler reading a config model or state its service does not declare.",
   },
   TESSERA_CONFIG: {
     retryable: false,

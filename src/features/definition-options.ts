@@ -42,13 +42,19 @@ export function parseOptions<S extends z.ZodType>(name: string, schema: S, value
   const path = [name, ...issue.path.map(String)];
   if (issue.code === "unrecognized_keys") {
     const at = [...path, issue.keys[0]].join(".");
-    throw TesseraError.definition(at, `${at} is not an option`);
+    const known = issue.path.length === 0 && schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    throw TesseraError.definition(
+      at,
+      `${at} is not an option${known.length === 0 ? "" : ` (known: ${known.join(", ")})`}`,
+    );
   }
   const at = path.join(".");
   if (issue.code === "custom") throw TesseraError.definition(at, `${at} ${issue.message}`);
+  // zod says what it received for a wrong type; for a wrong value, say it.
   const given = issue.path.reduce<unknown>(
     (v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key],
     value,
   );
-  throw TesseraError.definition(at, `${at}: ${issue.message}, got ${shown(given)}`);
+  const got = issue.code === "invalid_type" ? "" : `, got ${shown(given)}`;
+  throw TesseraError.definition(at, `${at}: ${issue.message}${got}`);
 }
