@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync, type Stats, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { basename, relative, resolve } from "node:path";
 import { CliError } from "../cli-error.js";
 import type { CliCommand } from "../command.js";
 import { frameworkDependency } from "../framework-dependency.js";
+import { checkFrameworkSpec } from "../framework-spec.js";
 import { packageInfo } from "../package-info.js";
 import { copyTemplate, templateDir } from "../template.js";
 
@@ -18,6 +19,17 @@ function typedFrom(cwd: string): string {
   const init = process.env.INIT_CWD;
   const viaScript = process.env.npm_lifecycle_event === "tesserae";
   return viaScript && init !== undefined && resolve(cwd) === packageInfo().root ? init : cwd;
+}
+
+/** What is at `target` (undefined: nothing), or a one-line error when a file is where a folder should be. */
+function existing(target: string, dir: string): Stats | undefined {
+  try {
+    return statSync(target, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new CliError(`cannot create ${dir}: a file is in the way`);
+    throw err;
+  }
 }
 
 export const newCommand: CliCommand = {
@@ -68,16 +80,25 @@ export const newCommand: CliCommand = {
     const template = templateDir(typeof ctx.options.template === "string" ? ctx.options.template : "service");
     const from = typedFrom(ctx.cwd);
     const target = resolve(from, dir);
-    const existed = existsSync(target);
+    const found = existing(target, dir);
+    if (found !== undefined && !found.isDirectory())
+      throw new CliError(`${dir} exists and is not a folder: choose a new or empty folder`);
+    const existed = found !== undefined;
     if (existed && readdirSync(target).length > 0) throw new CliError(`${dir} exists and is not empty`);
     const name = typeof ctx.options.name === "string" ? ctx.options.name : basename(target);
     if (!packageName.test(name))
       throw new CliError(`"${name}" is not a valid package name: choose one with --name`);
+    const explicit = typeof ctx.options.tesserae === "string" ? ctx.options.tesserae : undefined;
+    if (explicit !== undefined) checkFrameworkSpec(explicit);
     const pkg = packageInfo();
     const dev = pkg.devDependencies;
-    await mkdir(target, { recursive: true });
+    await mkdir(target, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      // A file where a parent folder should be (ENOTDIR, EEXIST), or no permission.
+      throw new CliError(
+        `cannot create ${dir}: ${err.code === "ENOTDIR" || err.code === "EEXIST" ? "a file is in the way" : err.message}`,
+      );
+    });
     try {
-      const explicit = typeof ctx.options.tesserae === "string" ? ctx.options.tesserae : undefined;
       const framework = await frameworkDependency(pkg, target, explicit);
       const made = await copyTemplate(template, target, {
         name,
