@@ -145,7 +145,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
     }
   };
 
-  const unwatch = watchProject(options.root, (file) => {
+  const watcher = watchProject(options.root, (file) => {
     if (stopping) return;
     out.err(c.dim(`↻ ${file} changed`));
     void reload();
@@ -156,7 +156,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      unwatch();
+      await watcher.close();
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
       if (current !== undefined) await retire(current);
@@ -171,7 +171,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
     process.once("SIGTERM", () => void stop());
   });
   return Promise.race([stopped, fatal]).finally(() => {
-    unwatch();
+    void watcher.close();
     if (current !== undefined) current.child.kill();
   });
 }
