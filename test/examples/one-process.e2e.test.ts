@@ -98,6 +98,30 @@ async function npm(args: readonly string[], port: number): Promise<ChildProcess>
   return child;
 }
 
+/** Whether nothing listens on `port` any more: this process can take it. */
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
+/** Polls until the port is free, then says so; undefined while something still listens. */
+const freed = (port: number) => async () => ((await portIsFree(port)) ? true : undefined);
+
+async function untilAsync<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const answers = (port: number) =>
   fetch(`http://127.0.0.1:${port}/text/upper`, {
     method: "POST",
@@ -137,6 +161,45 @@ describe("npm start and npm run dev under a supervisor", { timeout: 60_000 }, ()
     expect(workers).toHaveLength(1);
     process.kill(supervisor!.pid, "SIGKILL");
     await until("the worker to exit", () => (group(npmProcess.pid!).length === 0 ? true : undefined));
+    expect(await answers(port)).toBeUndefined();
+  });
+});
+
+// A process manager that launched `npm start` holds npm's PID, and npm cannot pass on a SIGKILL:
+// an outside user found the server re-parented to PID 1, still listening and answering. The
+// server now notices that npm is gone and stops gracefully.
+describe("SIGKILL to npm's own PID", { timeout: 90_000 }, () => {
+  it("npm start: the server left behind by a killed npm stops, and the port is free", async () => {
+    const port = await freePort();
+    const npmProcess = await npm(["start"], port);
+    expect(await answers(port)).toBe(200);
+    const [server] = childrenOf(npmProcess.pid!);
+    process.kill(npmProcess.pid!, "SIGKILL");
+    await until(
+      "the orphaned server to exit",
+      () => (processes().some((p) => p.pid === server!.pid) ? undefined : true),
+      20_000,
+    );
+    await untilAsync("the port to be free", freed(port));
+    expect(group(npmProcess.pid!)).toEqual([]);
+    expect(await answers(port)).toBeUndefined();
+  });
+
+  it("npm run dev: the supervisor and its worker left behind by a killed npm stop, and the port is free", async () => {
+    const port = await freePort();
+    const npmProcess = await npm(["run", "dev"], port);
+    expect(await answers(port)).toBe(200);
+    const [supervisor] = childrenOf(npmProcess.pid!);
+    const [worker] = childrenOf(supervisor!.pid);
+    expect(worker).toBeDefined();
+    process.kill(npmProcess.pid!, "SIGKILL");
+    await until(
+      "the orphaned supervisor and worker to exit",
+      () => (processes().some((p) => p.pid === supervisor!.pid || p.pid === worker!.pid) ? undefined : true),
+      20_000,
+    );
+    await untilAsync("the port to be free", freed(port));
+    expect(group(npmProcess.pid!)).toEqual([]);
     expect(await answers(port)).toBeUndefined();
   });
 });

@@ -6,12 +6,17 @@ import { type RunningServer, serve } from "../../features/gateway/server.js";
 import { banner, projectSummary } from "../banner.js";
 import { type CliCommand, listenOptions } from "../command.js";
 import { isDevWorker, type ReadyMessage } from "../dev/worker-protocol.js";
+import { watchLauncher } from "../launcher-watch.js";
 import type { Colors } from "../output.js";
 
 /** Resolves with the exit code once a signal (or the dev supervisor) has closed the server gracefully. */
 function untilStopped(server: RunningServer, worker: boolean, log: Logger): Promise<number> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      unwatch();
       log.info(`stopping: ${why}`);
       server.close().then(
         () => resolve(0),
@@ -22,6 +27,7 @@ function untilStopped(server: RunningServer, worker: boolean, log: Logger): Prom
       );
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
+    const unwatch = watchLauncher(stop);
     if (worker) {
       // Ctrl-C reaches the whole process group: the supervisor decides when a worker stops.
       process.on("SIGINT", () => undefined);
@@ -49,7 +55,9 @@ export const startCommand: CliCommand = {
   usage: "tesserae start [--services <names> | none] [--port <n>] [--host <addr>]",
   description:
     "Serves the project's services over HTTP in this process. Logs are JSON lines on stderr (LOG_LEVEL sets\n" +
-    "the level). SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish first.\n" +
+    "the level). SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish first. Run by npm\n" +
+    "(npm start), it also stops gracefully when npm is gone (npm cannot pass on a SIGKILL); under a process\n" +
+    "manager or in a container, run tesserae start itself, not npm start.\n" +
     "\n" +
     "Distributed: on a shared transport (--transport or TESSERA_TRANSPORT nats://host:port) the node joins\n" +
     "the others (discovery). --services runs only the named services here; the project's other services\n" +

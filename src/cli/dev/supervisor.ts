@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { banner } from "../banner.js";
 import { CliError } from "../cli-error.js";
+import { watchLauncher } from "../launcher-watch.js";
 import type { Output } from "../output.js";
 import { DevProxy, Upstream } from "./proxy.js";
 import { watchProject } from "./watch.js";
@@ -152,6 +153,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
   });
   void reload();
 
+  let unwatchLauncher = (): void => undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = async () => {
       if (stopping) return;
@@ -169,8 +171,13 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
       void stop();
     });
     process.once("SIGTERM", () => void stop());
+    unwatchLauncher = watchLauncher((why) => {
+      out.err(c.yellow(`stopping: ${why}`));
+      void stop();
+    });
   });
   return Promise.race([stopped, fatal]).finally(() => {
+    unwatchLauncher();
     void watcher.close();
     if (current !== undefined) current.child.kill();
   });
