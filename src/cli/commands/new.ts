@@ -39,8 +39,8 @@ export const newCommand: CliCommand = {
   description:
     "Scaffolds a working project in <dir> (which must not exist or be empty). Templates:\n" +
     "  service         one tech service with a config model and a project command (default)\n" +
-    "  flows           two tech services and a durable business flow over them: a saga with a\n" +
-    "                  compensating step, started over HTTP and by a cron trigger\n" +
+    "  flows           two tech services and a durable business flow over them: a saga whose\n" +
+    "                  charge the engine refunds when the run fails later, started over HTTP and by cron\n" +
     "  event-sourced   an event-sourced aggregate, a projection into a read model, commands over\n" +
     "                  HTTP and the bus\n" +
     "The project depends on tesserae ^<version> when the registry has this version; otherwise\n" +

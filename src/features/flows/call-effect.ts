@@ -3,7 +3,8 @@ import type { CallOptions, EntryRef } from "../../core/context.js";
 import type { ErrorCode } from "../../core/error-codes.js";
 import { TesseraError } from "../../core/errors.js";
 import type { RetryPolicy } from "../../core/policies.js";
-import type { CallOutcome } from "./flow-context.js";
+import type { Compensable } from "./compensation.js";
+import type { CallCompensation, CallOutcome } from "./flow-context.js";
 import { isControl } from "./flow-errors.js";
 import { runWithRetry } from "./retry.js";
 
@@ -37,6 +38,32 @@ export function invokeEntry(
   const callOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
   const once = () => invoke(ref, input, meta, callOptions);
   return options?.retry === undefined ? once() : runWithRetry(options.retry, once);
+}
+
+/**
+ * What `callEffect` hands the effect as its on-success hook when the call declares `compensate`:
+ * it registers the compensating call with the run's other compensations (see compensation.ts),
+ * which journal it at `-seq` and give it the idempotency key `<runId>:-<seq>` as its request id.
+ * Undefined when there is nothing to undo.
+ */
+export function compensableCall(
+  invoke: CallInvoker,
+  name: string,
+  compensation: CallCompensation<unknown> | undefined,
+  compensables: Compensable[],
+): ((seq: number, result: unknown, at: number) => void) | undefined {
+  if (compensation === undefined) return undefined;
+  const { call, input = (result: unknown) => result, retry, timeout } = compensation;
+  const undo = (result: unknown, info: { readonly idempotencyKey: string }) =>
+    invokeEntry(
+      invoke,
+      call,
+      input(result),
+      timeout === undefined ? undefined : { timeout },
+      info.idempotencyKey,
+    );
+  return (seq, result, at) =>
+    compensables.push({ seq, name, result, compensate: undo as Compensable["compensate"], retry, at });
 }
 
 /** Codes that mean the caller asked for something wrong (the 4xx of HTTP); anything else is a server error. */

@@ -52,15 +52,15 @@ export class ExecutionContext implements FlowContext {
     return this.x.logger();
   }
 
-  call<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions): Promise<Out> {
+  call<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions<Out>): Promise<Out> {
     return this.x.callEffect(ref as EntryRef, input, options) as Promise<Out>;
   }
 
-  tryCall<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions) {
+  tryCall<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions<Out>) {
     return callOutcome(this.call(ref, input, options));
   }
 
-  callAsync<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions): AsyncCall<Out> {
+  callAsync<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions<Out>): AsyncCall<Out> {
     const p = this.call(ref, input, options);
     p.catch(() => undefined);
     return { result: () => p };

@@ -6,12 +6,34 @@ import type { RetryPolicy } from "../../core/policies.js";
 import type { Duration } from "./duration.js";
 import type { SignalDef } from "./signal.js";
 
+/**
+ * How a coded flow undoes a call that succeeded when the run fails later (a saga's compensation
+ * over a service, where `ctx.step`'s `compensate` undoes local work): the engine calls `call` with
+ * `input(result)`, in reverse order of completion with the run's other compensations.
+ */
+export interface CallCompensation<Out> {
+  /** The entry that undoes the call (a refund for a charge, a release for a reservation). */
+  readonly call: EntryRef<never, unknown>;
+  /** Its input, from the call's result (default: the result itself). */
+  input?(result: Out): unknown;
+  /** Retries of the compensating call (default: 3 attempts); the entry's own policy applies too. */
+  readonly retry?: RetryPolicy;
+  /** Deadline of one attempt in ms. */
+  readonly timeout?: number;
+}
+
 /** Options of a journaled call. */
-export interface FlowCallOptions {
+export interface FlowCallOptions<Out = unknown> {
   /** Deadline of one attempt in ms. */
   readonly timeout?: number;
   /** Retries before the outcome is journaled (the entry's own policy applies too). */
   readonly retry?: RetryPolicy;
+  /**
+   * Undoes the call when the run fails, is cancelled or exceeds its budget later: the run then
+   * ends `compensated`. The compensating call is journaled once done; its request id is its
+   * idempotency key (`<runId>:-<seq>`), the same when a crash makes it run again (at least once).
+   */
+  readonly compensate?: CallCompensation<Out>;
 }
 
 /** What a step's function knows of itself. */
@@ -68,11 +90,14 @@ export interface FlowContext {
   readonly flow: string;
   readonly log: Logger;
   /** Calls an entry (typed); the result or the error is journaled. */
-  call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): Promise<Out>;
+  call<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions<Out>>): Promise<Out>;
   /** Calls an entry and gives its outcome (ok, no content, client error, server error) instead of throwing. */
-  tryCall<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): Promise<CallOutcome<Out>>;
+  tryCall<In, Out>(
+    ref: EntryRef<In, Out>,
+    ...args: CallArgs<In, FlowCallOptions<Out>>
+  ): Promise<CallOutcome<Out>>;
   /** Starts a call now and collects its result later (`await started.result()`). */
-  callAsync<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions>): AsyncCall<Out>;
+  callAsync<In, Out>(ref: EntryRef<In, Out>, ...args: CallArgs<In, FlowCallOptions<Out>>): AsyncCall<Out>;
   /** Runs a local side effect once; its result (JSON) is journaled. */
   step<T>(
     name: string,

@@ -13,6 +13,7 @@ export { createFlowEngine, FlowEngine, type FlowEngineOptions, type StartOptions
 export { type FlowBody, type FlowDef, type FlowOptions, flow } from "./flow.js";
 export type {
   AsyncCall,
+  CallCompensation,
   CallOutcome,
   FlowCallOptions,
   FlowContext,

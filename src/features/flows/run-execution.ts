@@ -13,7 +13,7 @@ import {
   scopeOf,
 } from "./branches.js";
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
-import { invokeEntry } from "./call-effect.js";
+import { compensableCall, invokeEntry } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
 import { toMs } from "./duration.js";
 import { type Ending, type EndingScope, endRun, type Outcome, type Wait } from "./end-run.js";
@@ -347,12 +347,13 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   }
 
   callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
-    const { retry, ...once } = options ?? {};
+    const { retry, compensate, ...once } = options ?? {};
     const call = (seq: number) =>
       invokeEntry(this.host.invoker, ref, input, once, `${this.run.id}:${seq}`, this.scope().signal);
-    if (retry === undefined) return this.effect("call", ref.id, call);
+    const undo = compensableCall(this.host.invoker, ref.id, compensate, this.compensables);
+    if (retry === undefined) return this.effect("call", ref.id, call, undo);
     // Each attempt journaled, the delays durable; the request id is the first attempt's on every one.
-    return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false);
+    return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false, undo);
   }
 
   parallel<T>(branches: readonly (() => T | Promise<T>)[]): Promise<Awaited<T>[]> {

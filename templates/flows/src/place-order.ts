@@ -1,4 +1,3 @@
-import { TesseraError } from "tesserae";
 import { cron, flow } from "tesserae/flows";
 import { z } from "zod";
 import { payments } from "./payments.js";
@@ -13,16 +12,17 @@ export const Order = z.object({
 });
 
 /**
- * The business flow: charge the customer, then ship the order. A saga: when shipping fails, the
- * payment is refunded. Every call is journaled, so a run that a crash interrupts goes on from where
- * it stopped on restart, without charging twice.
+ * The business flow: charge the customer, then ship the order. A saga: the refund is the charge's
+ * compensation, so when shipping fails — or the run is cancelled, or any later error ends it — the
+ * engine refunds the payment and the run ends `compensated`. Every call is journaled, so a run that
+ * a crash interrupts goes on from where it stopped on restart, without charging twice.
  */
 export const placeOrder = flow(
   "place-order",
   {
     input: Order,
     output: z.object({ orderId: z.string(), paymentId: z.string(), trackingId: z.string() }),
-    description: "Charges the customer, then ships the order; refunds the payment when shipping fails",
+    description: "Charges the customer, then ships the order; refunds the payment when the run fails later",
     // The weekly box of the shop's subscription: one run per tick across every node, the tick's
     // date making its order id. A real schedule would read its subscribers in a step.
     triggers: [
@@ -36,21 +36,17 @@ export const placeOrder = flow(
   },
   async (ctx, { customer, amount, country, orderId: given }) => {
     const orderId = given ?? ctx.uuid();
-    const payment = await ctx.call(payments.entries.charge, { orderId, customer, amount });
-    // tryCall gives the outcome instead of throwing, and lets the engine's own stops (a cancel, a
-    // shutdown) through untouched.
-    const shipped = await ctx.tryCall(shipping.entries.ship, { orderId, country });
-    if (shipped.kind === "ok") {
-      return { orderId, paymentId: payment.paymentId, trackingId: shipped.value.trackingId };
-    }
-    // The compensating step, a journaled call too: a replay reads it back, and a refund that was in
-    // flight when the process died is sent again (refunding twice is refunding once). The engine's
-    // own `compensate` option belongs to local steps (`ctx.step`), which cannot call a service.
-    await ctx.call(payments.entries.refund, { paymentId: payment.paymentId });
-    const cause = shipped.kind === "no-content" ? "shipping answered nothing" : shipped.error.message;
-    throw TesseraError.conflict(
-      `order ${orderId} not shipped (${cause}): payment ${payment.paymentId} refunded`,
-      { orderId, paymentId: payment.paymentId },
+    const payment = await ctx.call(
+      payments.entries.charge,
+      { orderId, customer, amount },
+      {
+        // The compensating call: the engine sends it when the run fails, is cancelled or exceeds
+        // its budget after the charge, journals it, and sends it again with the same request id if
+        // a crash interrupts it (refunding twice is refunding once).
+        compensate: { call: payments.entries.refund, input: ({ paymentId }) => ({ paymentId }) },
+      },
     );
+    const { trackingId } = await ctx.call(shipping.entries.ship, { orderId, country });
+    return { orderId, paymentId: payment.paymentId, trackingId };
   },
 );

@@ -44,22 +44,20 @@ describe("place-order", () => {
     expect(await payment(output.paymentId)).toMatchObject({ amount: 42, status: "charged" });
   });
 
-  it("refunds the payment when shipping fails (the saga's compensation)", async () => {
+  it("refunds the payment when shipping fails: the engine's compensation, the run ends compensated", async () => {
     const run = await order({ orderId: "o-2", customer: "Bob", amount: 10, country: "AQ" });
-    expect(run.status).toBe("failed");
-    expect(run.error).toMatchObject({
-      code: "TESSERA_CONFLICT",
-      message: expect.stringContaining("shipping does not deliver to AQ"),
-    });
-    const { paymentId } = run.error!.details as { paymentId: string };
-    expect(await payment(paymentId)).toMatchObject({ amount: 10, status: "refunded" });
-    // The run's history: the charge, the refused shipment, then the refund, each journaled once.
+    expect(run.status).toBe("compensated");
+    expect(run.error).toMatchObject({ code: "TESSERA_CONFLICT", message: "shipping does not deliver to AQ" });
+    // The run's history (by seq; a compensation is at minus its call's seq): the charge, the
+    // refused shipment, and the charge compensated (the refund), each journaled once.
     const { history } = (await client.get(`/flows/runs/${run.runId}`)).body as RunView;
-    expect(history?.filter((h) => h.kind === "call").map((h) => `${h.name} ${h.state}`)).toEqual([
-      "payments.charge ok",
-      "shipping.ship error",
-      "payments.refund ok",
+    expect(history?.map((h) => `${h.seq} ${h.kind} ${h.name} ${h.state}`)).toEqual([
+      "-1 compensate payments.charge ok",
+      "1 call payments.charge ok",
+      "2 call shipping.ship error",
     ]);
+    const { paymentId } = history!.find((h) => h.kind === "call")!.value as Payment;
+    expect(await payment(paymentId)).toMatchObject({ amount: 10, status: "refunded" });
   });
 
   it("refuses an invalid order before any run starts, naming the field", async () => {
