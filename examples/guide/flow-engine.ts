@@ -22,8 +22,10 @@ const node = createNode({
   plugins: [flows],
   transport: memoryTransport(),
 });
-await serve(node, { port: 3000, handleSignals: true });
+await serve(node, { port: Number(process.env.PORT ?? 3000), handleSignals: true });
 
 // Or from code: start a run and wait for its output (typed by the flow's schemas).
-const { greeting } = await flows.execute(onboard, { name: "Ada", email: "ada@example.com" });
-console.log(greeting);
+console.log(await flows.execute(fulfil, { orderId: "o-1" })); // "greeted"
+// onboard calls accounts.example, a placeholder: point it at your accounts service, then
+// `await flows.execute(onboard, { name: "Ada", email: "ada@example.com" })` (it sleeps 1 h and
+// waits up to 2 days for its approval signal: startRun returns the run at once).
