@@ -12,11 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { memoryTransport } from "../../src/adapters/memory/index.js";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { registerService } from "../../src/cli/register-service.js";
 import { createGateway, createNode, type ServiceDef } from "../../src/index.js";
 import { testClient } from "../../src/testing/index.js";
+import { runCliCaptured } from "../support/cli.js";
 import { repoRoot } from "./support/offline-install.js";
 
 // `tesserae add service` in-process on a copy of the service template. The generated module is
@@ -35,26 +34,7 @@ function newProject(): string {
   return dir;
 }
 
-async function cli(
-  cwd: string,
-  ...argv: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli(argv, out, cwd);
-  return { code, stdout, stderr };
-}
+const cli = (cwd: string, ...argv: string[]) => runCliCaptured(argv, cwd);
 
 const read = (file: string) => readFileSync(join(project, file), "utf8");
 

@@ -3,25 +3,9 @@
 // stray positional to a command that takes none (`tesserae routes --json extra`) was ignored. Both
 // are now one-line argument errors, exit 1 like every other argument error.
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
+import { runCliCaptured } from "../support/cli.js";
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  return { code: await runCli(argv, out), stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 const guide = ["--config", "examples/guide/tesserae.config.ts"];
 

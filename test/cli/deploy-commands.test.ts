@@ -1,31 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { workProject } from "../adapters/lambda/fixtures/work-project.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // build, deploy and destroy in-process on (a copy of) the Lambda tests' project.
 const { root, cleanup } = workProject();
 afterAll(cleanup);
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli(argv, out, root);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv, root);
 
 // A project's settings are copied into process.env, as a real run does: undo it after each test.
 const saved = { ...process.env };

@@ -2,32 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { loadProject } from "../../src/config/load-project.js";
 import { createProjectNode } from "../../src/config/project-node.js";
 import { type RunningServer, serve, silentLogger } from "../../src/index.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // The example project (its flows and declared flows on an in-memory store) served on a free port:
 // machinery's paths work out of the box, and `tesserae flows show` draws its flows.
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli([...argv, "--url", server.url], out);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured([...argv, "--url", server.url]);
 
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${server.url}${path}`, {

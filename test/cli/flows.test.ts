@@ -1,40 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { memoryFlowStore, memoryTransport } from "../../src/adapters/memory/index.js";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { loadProject } from "../../src/config/load-project.js";
 import { createProjectNode } from "../../src/config/project-node.js";
 import { createFlowEngine, flow, flowsService, signal } from "../../src/features/flows/index.js";
 import { createNode, type RunningServer, serve, silentLogger } from "../../src/index.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // The example project with its flows, on an in-memory store, served on a free port; the `flows`
 // commands talk to it as they would to `npm start`.
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return cliAt(server.url, ...argv);
-}
+const cli = (...argv: string[]) => cliAt(server.url, ...argv);
 
-async function cliAt(
-  url: string,
-  ...argv: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli([...argv, "--url", url], out);
-  return { code, stdout, stderr };
-}
+const cliAt = (url: string, ...argv: string[]) => runCliCaptured([...argv, "--url", url]);
 
 let server: RunningServer;
 const saved = { ...process.env };

@@ -5,30 +5,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
 import { checkFrameworkSpec } from "../../src/cli/framework-spec.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
+import { runCliCaptured } from "../support/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "tesserae-new-refusals-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli(argv, out);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 describe("tesserae new refuses in one line", () => {
   it("an existing file as <dir> (it printed 'unexpected error: ENOTDIR')", async () => {

@@ -1,31 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { pipeline, text } from "../../examples/text/services.js";
 import { createMemoryBus, memoryTransport } from "../../src/adapters/memory/index.js";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { discovery } from "../../src/features/discovery/index.js";
 import { createNode, type RunningServer, serve, silentLogger } from "../../src/index.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // `tesserae nodes --url` and the refusals of `nodes` and `start --services`, in-process; the real
 // processes on NATS are in test/e2e/cli-distributed.e2e.test.ts.
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (t) => {
-      stdout += `${t}\n`;
-    },
-    err: (t) => {
-      stderr += `${t}\n`;
-    },
-  };
-  const code = await runCli([...argv, "--config", "examples/guide/tesserae.config.ts"], out);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured([...argv, "--config", "examples/guide/tesserae.config.ts"]);
 
 const saved = { ...process.env };
 let server: RunningServer | undefined;

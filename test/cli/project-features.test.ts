@@ -2,11 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
 import { loadProject } from "../../src/config/load-project.js";
 import { createProjectNode } from "../../src/config/project-node.js";
 import { silentLogger } from "../../src/core/logger.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // `routes` and `call` on the example project, whose file declares flows, declared flows and event
 // sourcing: they see every service `tesserae start` runs, not only the project's own (regression:
@@ -15,23 +14,7 @@ import { silentLogger } from "../../src/core/logger.js";
 const config = "examples/text/tesserae.config.ts";
 const tmp = mkdtempSync(join(tmpdir(), "tesserae-project-features-"));
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli([...argv, "--config", config], out);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured([...argv, "--config", config]);
 
 // A project's settings are copied into process.env, as a real run does: undo it after each test.
 const saved = { ...process.env };

@@ -1,28 +1,11 @@
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/cli.js";
-import { colorsFor, type Output } from "../../src/cli/output.js";
+import { runCliCaptured } from "../support/cli.js";
 
 // The CLI in-process on the guide's project (examples/guide/tesserae.config.ts); the built CLI in
 // real processes is tested by cli.e2e.test.ts.
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const plain = colorsFor({}, {});
-  const out: Output = {
-    color: plain,
-    errColor: plain,
-    out: (text) => {
-      stdout += `${text}\n`;
-    },
-    err: (text) => {
-      stderr += `${text}\n`;
-    },
-  };
-  const code = await runCli([...argv, "--config", "examples/guide/tesserae.config.ts"], out);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCliCaptured([...argv, "--config", "examples/guide/tesserae.config.ts"]);
 
 const key = "TRANSLATE_API_KEY=0123456789abcdefghij";
 
