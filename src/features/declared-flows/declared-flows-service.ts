@@ -2,7 +2,7 @@ import { z } from "zod";
 import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
 import { type ServiceDef, service } from "../../core/service.js";
-import type { DefinitionRecord } from "../../ports/declared-flow-store.js";
+import type { DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
@@ -19,6 +19,13 @@ const summaryOf = (r: DefinitionRecord) => ({
   ...((r.definition as { description?: string }).description === undefined
     ? {}
     : { description: (r.definition as { description?: string }).description }),
+});
+
+// Times are ISO text in every answer: a registered service's used to be epoch ms.
+const serviceOf = (s: ServiceRecord) => ({
+  ...s,
+  createdAt: new Date(s.createdAt).toISOString(),
+  updatedAt: new Date(s.updatedAt).toISOString(),
 });
 
 const recordOf = (r: DefinitionRecord) => ({
@@ -54,7 +61,7 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
             throw new TesseraError("TESSERA_VALIDATION", "invalid service", {
               details: { fields: r.errors },
             });
-          return r.service;
+          return serviceOf(r.service);
         },
       ),
       getService: entry(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toMs } from "../flows/duration.js";
+import { durationProblem, MAX_DURATION_MS, msOf } from "../flows/duration.js";
 import { conditionSchema } from "./condition-schema.js";
 import type {
   CallStep,
@@ -29,22 +29,22 @@ export type DraftStep =
 
 const always = { when: () => true };
 const durationMessage = 'Not a valid duration: give milliseconds or "500ms", "10s", "5m", "2h", "1d".';
+const tooLongMessage = 'Longer than the maximum of 365 days ("365d").';
 
-/** Milliseconds (finite, not negative), or a string `toMs` reads (`"500ms"`, `"10s"`, `"5m"`…). */
+/**
+ * Milliseconds (finite, not negative), or a string `toMs` reads (`"500ms"`, `"10s"`, `"5m"`…), at
+ * most 365 days: a longer one used to be accepted and its run broke the runs listing (500).
+ */
 export function isDuration(v: unknown): v is string | number {
-  if (typeof v === "number") return Number.isFinite(v) && v >= 0;
-  if (typeof v !== "string") return false;
-  try {
-    toMs(v as never);
-    return true;
-  } catch {
-    return false;
-  }
+  return durationProblem(v) === undefined;
 }
 
 // abort: false on every z.custom (its default is true): an aborting issue anywhere below stops the
 // checks of the objects around it, and the document's duplicate ids would go unreported.
-const duration = z.custom<string | number>(isDuration, { error: durationMessage, abort: false });
+const duration = z.custom<string | number>(isDuration, {
+  error: (iss) => ((msOf(iss.input) ?? 0) > MAX_DURATION_MS ? tooLongMessage : durationMessage),
+  abort: false,
+});
 const id = z
   .string()
   .regex(stepId, 'Must be letters, digits, "_" or "-", starting with a letter.')

@@ -4,7 +4,14 @@ import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import { callOutcome } from "./call-effect.js";
-import { type Duration, toMs } from "./duration.js";
+import type { Duration } from "./duration.js";
+import {
+  callOptionsError,
+  sleepMs,
+  sleepUntilError,
+  stepOptionsError,
+  waitOptionsError,
+} from "./effect-options.js";
 import type {
   AsyncCall,
   FlowCallOptions,
@@ -53,10 +60,15 @@ export class ExecutionContext implements FlowContext {
   }
 
   call<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions<Out>): Promise<Out> {
+    const refused = callOptionsError(this.x.flowName, ref.id, options as FlowCallOptions | undefined);
+    if (refused !== undefined) return Promise.reject(refused);
     return this.x.callEffect(ref as EntryRef, input, options) as Promise<Out>;
   }
 
   tryCall<In, Out>(ref: EntryRef<In, Out>, input?: In, options?: FlowCallOptions<Out>) {
+    // A mistake in the options is the code's, not the callee's outcome: it rejects.
+    const refused = callOptionsError(this.x.flowName, ref.id, options as FlowCallOptions | undefined);
+    if (refused !== undefined) return Promise.reject(refused);
     return callOutcome(this.call(ref, input, options));
   }
 
@@ -67,18 +79,27 @@ export class ExecutionContext implements FlowContext {
   }
 
   step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions<Awaited<T>> = {}) {
+    const refused = stepOptionsError(this.x.flowName, name, options as StepOptions<unknown>);
+    if (refused !== undefined) return Promise.reject(refused);
     return this.x.stepEffect(name, fn, options);
   }
 
   sleep(duration: Duration): Promise<void> {
-    return this.x.sleepUntil(this.x.now() + toMs(duration));
+    const ms = sleepMs(this.x.flowName, duration);
+    if (typeof ms !== "number") return Promise.reject(ms);
+    return this.x.sleepUntil(this.x.now() + ms);
   }
 
   sleepUntil(date: Date | number): Promise<void> {
-    return this.x.sleepUntil(typeof date === "number" ? date : date.getTime());
+    const at = typeof date === "number" ? date : date.getTime();
+    const refused = sleepUntilError(this.x.flowName, at, this.x.now());
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.x.sleepUntil(at);
   }
 
   waitFor<T>(what: SignalDef<string, unknown, T> | EventDef<string, unknown, T>, options?: WaitOptions<T>) {
+    const refused = waitOptionsError(this.x.flowName, options as WaitOptions<unknown> | undefined);
+    if (refused !== undefined) return Promise.reject(refused);
     return this.x.waitFor<T>(what as SignalDef | EventDef, options) as Promise<T>;
   }
 

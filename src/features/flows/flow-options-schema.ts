@@ -4,16 +4,19 @@
 // when declared, as TESSERA_DEFINITION naming the option (see features/definition-options.ts).
 import { z } from "zod";
 import { fnOption, kindOption, schemaOption } from "../definition-options.js";
+import { MAX_DURATION_MS } from "./duration.js";
 
 const positiveInt = z.number().int().min(1);
 const budget = z.strictObject({
   stepsPerActivation: positiveInt.optional(),
   journalEntries: positiveInt.optional(),
 });
+// A delay past 365 days (MAX_DURATION_MS) used to be accepted and gave a due time no Date can hold.
+const delayMs = z.number().min(0).max(MAX_DURATION_MS);
 const retry = z.strictObject({
   attempts: positiveInt,
-  baseDelayMs: z.number().min(0).optional(),
-  maxDelayMs: z.number().min(0).optional(),
+  baseDelayMs: delayMs.optional(),
+  maxDelayMs: delayMs.optional(),
   factor: z.number().min(1).optional(),
   on: z.array(z.string().startsWith("TESSERA_")).optional(),
 });

@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { RetryPolicy } from "../../core/policies.js";
+import { MAX_DURATION_MS } from "./duration.js";
 import { errorBody, isControl } from "./flow-errors.js";
 
 function retryable(policy: RetryPolicy, err: unknown, anyError: boolean): boolean {
@@ -13,9 +14,12 @@ function retryable(policy: RetryPolicy, err: unknown, anyError: boolean): boolea
  * and 2), capped by `maxDelayMs` when the policy sets it, then shortened by jitter to a random point
  * between half of it and all of it — never longer than the stated delay, never under half of it (so
  * that many runs failing together do not retry in lock-step, and `delay: "1s"` never means 28 ms).
+ * Growth stops at {@link MAX_DURATION_MS}: 20 attempts of `delay: "1d", backoff: 10` used to give a
+ * due time past what a `Date` can hold.
  */
 export function retryDelay(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
-  const full = (policy.baseDelayMs ?? 50) * (policy.factor ?? 2) ** Math.max(0, n - 1);
+  const grown = (policy.baseDelayMs ?? 50) * (policy.factor ?? 2) ** Math.max(0, n - 1);
+  const full = Math.min(grown, MAX_DURATION_MS);
   const capped = policy.maxDelayMs === undefined ? full : Math.min(full, policy.maxDelayMs);
   return Math.round(capped * (0.5 + random() / 2));
 }

@@ -37,7 +37,19 @@ export interface HistoryItem {
   readonly at: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** The furthest time a `Date` holds (±8.64e15 ms, ±100 million days from 1970). */
+const DATE_LIMIT = 8.64e15;
+
+/**
+ * A stored time as ISO text, never throwing: a time past what a `Date` holds (a run stored by a
+ * version that took a wait of `"99999999999d"`) reads as the last time a `Date` holds, and one
+ * that is no number as 1970. `toISOString` used to throw on it, and every listing of runs
+ * answered 500 while such a run existed.
+ */
+function iso(ms: number): string {
+  const t = Number.isNaN(ms) ? 0 : Math.min(DATE_LIMIT, Math.max(-DATE_LIMIT, ms));
+  return new Date(t).toISOString();
+}
 
 /** The API's view of a run (dates as ISO text), with its history when the journal is given. */
 export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunView {

@@ -28,8 +28,8 @@ describe("declared flows: registry and definitions (/declared API)", () => {
       inputs: [{ name: "message", type: "string", description: "what to shout" }],
       outputs: [{ name: "message", type: "string" }],
       description: "Shouts",
-      createdAt: expect.any(Number),
-      updatedAt: expect.any(Number),
+      createdAt: expect.stringMatching(iso),
+      updatedAt: expect.stringMatching(iso),
     });
     const list = (await f.client.get("/declared/services")).body as { name: string }[];
     expect(list.map((s) => s.name)).toEqual([
@@ -81,6 +81,20 @@ describe("declared flows: registry and definitions (/declared API)", () => {
         details: { fields: { address: ["Not a valid URL."] } },
       },
     });
+  });
+
+  it("POST /declared/services answered createdAt as epoch ms while every other answer gives ISO text (issue 14 follow-up, finding 6)", async () => {
+    f = await declaredFixture();
+    const res = await f.client.post("/declared/services", {
+      name: "stamp",
+      address: `${ext.base}/stamp`,
+      inputs: [field("message")],
+    });
+    expect(res.status).toBe(201);
+    const { createdAt, updatedAt } = res.body as { createdAt: unknown; updatedAt: unknown };
+    expect(createdAt).toEqual(expect.stringMatching(iso));
+    expect(updatedAt).toEqual(expect.stringMatching(iso));
+    expect(Math.abs(Date.parse(createdAt as string) - Date.now())).toBeLessThan(3_600_000);
   });
 
   it("submits, versions, lists, reads and deletes definitions", async () => {
