@@ -129,7 +129,7 @@ describe("declared flow crash recovery (sqlite)", () => {
     expect(end).toMatchObject({
       eventId,
       flow: "text",
-      version: 1,
+      version: "1",
       status: "completed",
       output: { message: "ESIR LLIW NUS EHT", count: 3 },
     });
