@@ -1,10 +1,11 @@
 import type { JournalEntry, RunRecord } from "../../ports/flow-store.js";
 import type { FlowDefinition, Step } from "../declared-flows/definition.js";
 import { SNAPSHOT_STEP } from "../declared-flows/run-snapshot.js";
+import { choicePasses } from "./choice-passes.js";
 import { declaredGraph } from "./declared-graph.js";
 import type { FlowGraph, GraphNode, NodeState } from "./flow-graph.js";
-import { withStates } from "./flow-graph.js";
-import { frame, lastSeq, stateOf, undoStates } from "./run-states.js";
+import { FINISH, START, withStates } from "./flow-graph.js";
+import { frame, lastSeq, markRunError, stateOf, undoStates } from "./run-states.js";
 
 /** Every `fail` step of a definition (in branches too). */
 function failSteps(steps: readonly Step[]): Extract<Step, { type: "fail" }>[] {
@@ -41,9 +42,10 @@ const counted = (n: GraphNode, times: number): GraphNode =>
 
 /**
  * A declared flow's diagram of a run: its definition's graph with each step's state from the
- * journal (the last time it ran, in a loop), how many times it ran when more than once, the `fail`
- * step that ended the run as failed, and a completed step whose compensation failed as
- * `uncompensated`.
+ * journal (the last time it ran, in a loop), how many times it ran when more than once (a choice
+ * too, from the steps the run went through, see {@link choicePasses}), the `fail` step that ended
+ * the run as failed, a completed step whose compensation failed as `uncompensated`, and a run
+ * error no step shows (a budget, a cancel) on the end node.
  */
 export function declaredRunGraph(
   def: FlowDefinition,
@@ -53,9 +55,11 @@ export function declaredRunGraph(
   const base = declaredGraph(def);
   const states = new Map<string, NodeState>();
   const times = new Map<string, number>();
+  const passes = [START];
   const seen = (id: string, state: NodeState) => {
     states.set(id, state);
     times.set(id, (times.get(id) ?? 0) + 1);
+    passes.push(id);
   };
   const undone = undoStates(journal);
   const last = lastSeq(journal);
@@ -81,7 +85,10 @@ export function declaredRunGraph(
       if (n !== undefined) seen(n.id, stateOf(e));
     }
   }
-  for (const id of endingFails(def, base, run, states)) states.set(id, "failed");
+  const fails = endingFails(def, base, run, states);
+  for (const id of fails) states.set(id, "failed");
+  passes.push(...(run.status === "completed" ? [FINISH] : fails));
+  for (const [id, n] of choicePasses(base, passes)) times.set(id, n);
   // A fork is done once a branch began; a join once what follows it began (or the run completed).
   for (const n of base.nodes) {
     if (n.kind === "parallel") {
@@ -100,6 +107,6 @@ export function declaredRunGraph(
     const pending = sleeps.find((n) => !states.has(n.id) || states.get(n.id) === "waiting");
     if (pending !== undefined) states.set(pending.id, "waiting");
   }
-  const graph = withStates(base, states, run.status);
+  const graph = markRunError(withStates(base, states, run.status), run);
   return { ...graph, nodes: graph.nodes.map((n) => counted(n, times.get(n.id) ?? 0)) };
 }

@@ -63,6 +63,8 @@ export interface FlowGraph {
   readonly source: "definition" | "code" | "journal";
   /** The run's status, for a run's diagram. */
   readonly status?: string;
+  /** The code of the error a run's diagram ended with (its title shows it). */
+  readonly error?: string;
 }
 
 export const START = "__start";

@@ -74,6 +74,24 @@ export function undoStates(journal: readonly JournalEntry[]): Map<string, NodeSt
 }
 
 /**
+ * A run that ended with an error no node shows as failed (its budget exceeded, a cancel): the end
+ * node is drawn failed with the error's code, and the graph carries the code for the title. Such a
+ * run used to be drawn all green.
+ */
+export function markRunError(graph: FlowGraph, run: RunRecord): FlowGraph {
+  if (run.error === undefined || run.status === "completed" || !terminalStatuses.has(run.status))
+    return graph;
+  const shown = graph.nodes.some((n) => n.state === "failed" || n.state === "uncompensated");
+  return {
+    ...graph,
+    error: run.error.code,
+    nodes: shown
+      ? graph.nodes
+      : graph.nodes.map((n) => (n.id === FINISH ? { ...n, state: "failed", detail: run.error!.code } : n)),
+  };
+}
+
+/**
  * A coded flow's diagram of a run: the effects of its source with the journal's states laid on them
  * in order, or — when the journal took another path than the straight line of the source — the
  * journal's own effects.
@@ -119,5 +137,5 @@ export function codedRunGraph(
     });
   }
   frame(graph, states, run);
-  return withStates(graph, states, run.status);
+  return markRunError(withStates(graph, states, run.status), run);
 }

@@ -101,7 +101,8 @@ export function toSvg(graph: FlowGraph): string {
     }
   }
   for (const p of placed.values()) parts.push(box(p, run));
-  const title = run ? `${graph.title} — ${graph.status}` : graph.title;
+  const ended = graph.error === undefined ? "" : ` (${graph.error})`;
+  const title = run ? `${graph.title} — ${graph.status}${ended}` : graph.title;
   const header = `<text class="title" x="24" y="32" font-size="16" font-weight="bold" fill="#111827">${esc(title)}</text>`;
   let legend = "";
   if (run) {

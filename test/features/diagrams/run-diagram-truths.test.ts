@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { palette } from "../../../src/features/diagrams/palette.js";
+import { codedRunGraph } from "../../../src/features/diagrams/run-states.js";
+import { toSvg } from "../../../src/features/diagrams/svg.js";
+import type { JournalEntry, RunRecord } from "../../../src/ports/flow-store.js";
+import { newRunRecord } from "../../../src/ports/run-record.js";
 import { externalServices, field } from "../declared-flows/external-services.js";
 import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture.js";
 
@@ -132,5 +136,96 @@ describe("a declared run's diagram tells how the run went (issue 14)", () => {
     expect(retried.mmd).toContain('["try<br/>call flaky"]');
     const once = await diagramOf("ticking", { n: 2 });
     expect(once.mmd).toContain('["step<br/>call tick"]');
+  });
+  it("a choice in a loop read no ×n while the call beside it read call ×n (issue 14 follow-up, finding 6)", async () => {
+    f = await declaredFixture();
+    await register(
+      "tick",
+      (b) => ({ json: { n: Number(b.n) + 1 } }),
+      [field("n", "int")],
+      [field("n", "int")],
+    );
+    await f.client.post("/declared/flows", {
+      name: "loopcalls",
+      inputs: [field("n", "int")],
+      steps: [
+        { id: "call", service: "tick" },
+        { id: "c", type: "choice", choices: [{ when: { field: "n", lt: 14 }, next: "call" }] },
+      ],
+    });
+    const { run, mmd, svg } = await diagramOf("loopcalls", { n: 0 });
+    expect(run).toMatchObject({ status: "completed", output: { n: 14 } });
+    expect(mmd).toContain('["call ×14<br/>call tick"]');
+    // The choice went 14 times: 13 back to the call, the last one on to the end.
+    expect(mmd).toContain('{"c ×14"}');
+    expect(svg).toContain(">c ×14</text>");
+    // A choice passed once has no count.
+    const once = await diagramOf("loopcalls", { n: 13 });
+    expect(once.mmd).toContain('{"c"}');
+  });
+
+  it("a run that failed with TESSERA_FLOW_BUDGET was drawn all green (issue 14 follow-up, finding 6)", async () => {
+    f = await declaredFixture();
+    await register(
+      "tick",
+      (b) => ({ json: { n: Number(b.n) + 1 } }),
+      [field("n", "int")],
+      [field("n", "int")],
+    );
+    await f.client.post("/declared/flows", {
+      name: "spinning",
+      inputs: [field("n", "int")],
+      budget: { stepsPerActivation: 40 },
+      steps: [
+        { id: "call", service: "tick" },
+        { id: "c", type: "choice", choices: [{ when: { field: "n", lt: 1000 }, next: "call" }] },
+      ],
+    });
+    const { run, mmd, svg } = await diagramOf("spinning", { n: 0 });
+    expect(run).toMatchObject({ status: "failed", error: { code: "TESSERA_FLOW_BUDGET" } });
+    // The end is drawn failed with the run's error, and the title says it.
+    expect(classed(mmd, "failed")).toEqual([idOf(mmd, "end")]);
+    expect(mmd).toContain('(["end<br/>TESSERA_FLOW_BUDGET"])');
+    expect(svg).toMatch(/data-id="__end" data-state="failed"/);
+    expect(svg).toContain("spinning — failed (TESSERA_FLOW_BUDGET)");
+    // A run that completed keeps its end done, with no error.
+    await f.client.post("/declared/flows", {
+      name: "short",
+      inputs: [field("n", "int")],
+      steps: [{ id: "call", service: "tick" }],
+    });
+    const done = await diagramOf("short", { n: 0 });
+    expect(classed(done.mmd, "failed")).toEqual([]);
+    expect(done.svg).not.toContain("(TESSERA_");
+  });
+});
+
+describe("a coded run's diagram tells how the run went (issue 14 follow-up, finding 6)", () => {
+  it("a coded run that failed with TESSERA_FLOW_BUDGET was drawn all green", () => {
+    const run: RunRecord = {
+      ...newRunRecord({ id: "r1", flow: "spin", version: "1", input: {} }, 1, 1000),
+      status: "failed",
+      error: { code: "TESSERA_FLOW_BUDGET", message: "past its budget" },
+    };
+    const journal: JournalEntry[] = [1, 2, 3].map((seq) => ({
+      seq,
+      kind: "step",
+      name: "again",
+      state: "ok",
+      value: 1,
+      at: 1,
+    }));
+    const graph = codedRunGraph(undefined, run, journal);
+    expect(graph.error).toBe("TESSERA_FLOW_BUDGET");
+    expect(graph.nodes.find((n) => n.kind === "end")).toMatchObject({
+      state: "failed",
+      detail: "TESSERA_FLOW_BUDGET",
+    });
+    expect(graph.nodes.filter((n) => n.kind === "step").map((n) => n.state)).toEqual([
+      "done",
+      "done",
+      "done",
+    ]);
+    expect(toSvg(graph)).toContain("spin — failed (TESSERA_FLOW_BUDGET)");
   });
 });
