@@ -104,10 +104,17 @@ export class Scope {
     });
   }
 
-  /** The journaled outcome of an effect that the cancellation of its branch cut short. */
-  cancelledBody(cause: unknown): ReturnType<typeof errorBody> {
+  /**
+   * The journaled outcome of an effect that the cancellation of its branch cut short; `left` when
+   * it had left the process (`details.mayHaveLanded`: it is compensated, see cut-short.ts).
+   */
+  cancelledBody(cause: unknown, left: boolean): ReturnType<typeof errorBody> {
     return new TesseraError("TESSERA_CANCELLED", `branch ${this.path} was cancelled: ${this.cancelled}`, {
-      details: { branch: this.path, ...(cause === undefined ? {} : { cause: errorBody(cause) }) },
+      details: {
+        branch: this.path,
+        ...(left ? { mayHaveLanded: true } : {}),
+        ...(cause === undefined ? {} : { cause: errorBody(cause) }),
+      },
     }).toJSON();
   }
 }

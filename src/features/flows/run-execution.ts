@@ -1,8 +1,8 @@
 import type { EntryRef } from "../../core/context.js";
-import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import type { JournalEntry, RunRecord, SignalRecord } from "../../ports/flow-store.js";
+import { Activity } from "./activity.js";
 import {
   BranchCancelled,
   type BranchHost,
@@ -15,8 +15,8 @@ import {
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
 import { compensableCall, invokeEntry } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
-import { toMs } from "./duration.js";
-import { type Ending, type EndingScope, endRun, type Outcome, type Wait } from "./end-run.js";
+import { cutShort } from "./cut-short.js";
+import { type Ending, type EndingScope, endRun, type Outcome } from "./end-run.js";
 import { type EffectRunner, ExecutionContext } from "./execution-context.js";
 import type { ExecutionHost } from "./execution-host.js";
 import type { FlowDef } from "./flow.js";
@@ -25,6 +25,7 @@ import { errorBody, Interrupted, isControl, RunCancelled, rebuild } from "./flow
 import { jsonForm, ReplayJournal } from "./replay-journal.js";
 import { type AttemptHooks, type AttemptHost, retryDurably } from "./retry.js";
 import type { SignalDef } from "./signal.js";
+import { waitEffect } from "./wait-effect.js";
 
 const never = <T>() => new Promise<T>(() => undefined);
 
@@ -38,12 +39,11 @@ const never = <T>() => new Promise<T>(() => undefined);
 export class RunExecution implements EffectRunner, EndingScope, AttemptHost, BranchHost {
   cancelRequested: boolean;
   private lost = false;
-  private inflight = 0;
-  readonly waits: Wait[] = [];
   readonly compensables: Compensable[] = [];
   readonly journal: ReplayJournal;
   private settle: ((o: Outcome) => void) | undefined;
-  private checking = false;
+  /** Effects in flight and parked waits: the run suspends once only waits are left. */
+  private readonly activity: Activity;
   private log: Logger | undefined;
   private done = false;
   readonly ctx: FlowContext;
@@ -56,16 +56,20 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     readonly def: FlowDef,
     readonly run: RunRecord,
     journal: readonly JournalEntry[],
-    private readonly signals: readonly SignalRecord[],
+    readonly signals: readonly SignalRecord[],
   ) {
     this.journal = new ReplayJournal(journal, def.name, run.version, host);
     this.cancelRequested = run.cancelRequested;
     this.ctx = new ExecutionContext(this);
+    this.activity = new Activity(host.now, () => this.settle?.({ kind: "suspend" }));
     this.budget = new RunBudget(
       { ...defaultBudget, ...host.budget, ...def.options.budget },
       journal.filter((e) => e.seq > 0).length,
-      // Past its budget the run ends at once, even if its code catches the error and loops on.
-      (error) => this.settle?.({ kind: "error", error }),
+      // Past its budget the run is over: it ends at once and its code is abandoned (see `done`).
+      (error) => {
+        this.finish();
+        this.settle?.({ kind: "error", error });
+      },
     );
     bindBudget(this.ctx, this.budget);
   }
@@ -87,13 +91,26 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
           (error: unknown) => resolve({ kind: "error", error }),
         );
     });
-    this.done = true;
+    this.finish();
     try {
       return await endRun(this, outcome, this.lost);
     } catch (err) {
       if (err instanceof Interrupted) return { status: "interrupted" };
       throw err;
     }
+  }
+
+  /**
+   * The code is abandoned from here: its later asynchronous `ctx` calls never settle (a loop that
+   * catches errors stops at its next effect), its drawn values are no longer journaled.
+   */
+  private finish(): void {
+    this.done = true;
+    this.activity.stop();
+  }
+
+  get waits(): EndingScope["waits"] {
+    return this.activity.waits;
   }
 
   // --- effects ---------------------------------------------------------------------------------
@@ -111,12 +128,11 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
 
   /** Keeps the run from suspending (a parallel awaiting its cancelled branches). */
   hold(): void {
-    this.inflight++;
+    this.activity.begin();
   }
 
   release(): void {
-    this.inflight--;
-    this.poke();
+    this.activity.end();
   }
 
   live(): void {
@@ -137,12 +153,13 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     const scope = this.scope();
     const { seq, rec } = this.journal.take(scope.position(), kind, name);
     // In flight from here (its pause too): a parked sibling branch must not suspend the run now.
-    this.inflight++;
+    this.activity.begin();
     try {
       const pause = this.budget.pace();
       if (pause !== undefined) await pause;
       if (rec !== undefined && rec.state !== "pending") {
         if (rec.state !== "ok") {
+          if (cutShort(rec.value)) onOk?.(seq, undefined as T, rec.at);
           hooks?.failed(seq, rec.value);
           throw rebuild(rec.value);
         }
@@ -160,25 +177,35 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
       // flight). An effect that leaves beside others (a branch, an async call) is journaled pending
       // too, so that a replay re-issues it with the same seq (the same idempotency key).
       const started =
-        rec === undefined && (scope.isBranch || this.inflight > 1)
+        rec === undefined && (scope.isBranch || this.activity.inFlight > 1)
           ? [this.journal.entry(seq, kind, name, "pending", null)]
           : [];
       if (this.journal.hasPending || started.length > 0)
         await this.host.commit.write(this.run.id, [...this.journal.takePending(), ...started]);
       let entry: JournalEntry;
+      let left = false;
       try {
         // A branch cancelled during the write-ahead still journals the effect it had started.
         if (scope.cancelled !== undefined) throw new BranchCancelled(scope.cancelled);
+        left = true;
         entry = this.journal.entry(seq, kind, name, "ok", jsonForm(await exec(seq)));
       } catch (err) {
         if (isControl(err) && !(err instanceof BranchCancelled)) throw err;
         const value =
-          scope.cancelled !== undefined ? scope.cancelledBody(err) : (hooks?.failure(err) ?? errorBody(err));
+          scope.cancelled !== undefined
+            ? scope.cancelledBody(err, left)
+            : (hooks?.failure(err) ?? errorBody(err));
         entry = this.journal.entry(seq, kind, name, "error", value);
       }
+      if (this.done) return never<T>(); // the run ended meanwhile (its budget): nothing more of it
       this.journal.add(entry);
-      // A completed step is compensable even when a cancellation arrived while it ran.
-      if (entry.state === "ok") onOk?.(seq, entry.value as T, entry.at);
+      // Beside other effects the run may go on for long: the outcome is durable at once, so that a
+      // crash before the next write never makes a completed effect run again.
+      if (started.length > 0 || rec !== undefined || this.activity.inFlight > 1) await this.writeNow();
+      // A completed step is compensable even when a cancellation arrived while it ran; one cut short
+      // by it may have landed too (a service that ignores the abort): compensated, result unknown.
+      if (entry.state === "ok" || cutShort(entry.value))
+        onOk?.(seq, (entry.state === "ok" ? entry.value : undefined) as T, entry.at);
       this.live();
       if (scope.cancelled !== undefined) throw new BranchCancelled(scope.cancelled);
       if (entry.state !== "ok") {
@@ -187,13 +214,17 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
       }
       return entry.value as T;
     } finally {
-      this.inflight--;
-      this.poke();
+      this.activity.end();
     }
   }
 
-  /** A value drawn by the code (time, randomness): journaled with the next write. */
+  /**
+   * A value drawn by the code (time, randomness): journaled with the next write. Past the budget
+   * (after the one call that went past it threw) it is drawn unjournaled, so that code catching the
+   * error goes on to its next asynchronous effect, which never settles.
+   */
   drawn<T>(kind: string, produce: () => T): T {
+    if (this.done) return produce();
     const { seq, rec } = this.journal.take(this.scope().position(), kind, kind);
     if (rec !== undefined) return rec.value as T;
     this.budget.step(true);
@@ -202,25 +233,20 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     return value;
   }
 
-  /** Parks the code: once nothing else is in flight, the run is suspended. */
-  private park<T>(dueAt: number | undefined, name: string | undefined): Promise<T> {
-    const wait = { dueAt, name };
-    this.waits.push(wait);
-    this.poke();
-    // A cancelled branch abandons its wait: the run no longer waits for it.
-    return this.scope().abandonable(never<T>(), () => {
-      const i = this.waits.indexOf(wait);
-      if (i >= 0) this.waits.splice(i, 1);
-    });
+  /**
+   * Parks the code: once nothing else is in flight, the run is suspended; until then `due` goes on at
+   * `dueAt` (see Activity). With something in flight, what the code journaled is made durable now.
+   */
+  park<T>(dueAt: number | undefined, name: string | undefined, due?: () => Promise<T>): Promise<T> {
+    if (this.activity.inFlight > 0 && this.journal.hasPending) this.writeNow().catch(() => this.interrupt());
+    return this.activity.park(this.scope(), dueAt, name, due);
   }
 
-  private poke(): void {
-    if (this.waits.length === 0 || this.inflight > 0 || this.checking || this.done) return;
-    this.checking = true;
-    setImmediate(() => {
-      this.checking = false;
-      if (this.waits.length > 0 && this.inflight === 0 && !this.done) this.settle?.({ kind: "suspend" });
-    });
+  writeNow(entries: readonly JournalEntry[] = []): Promise<void> {
+    this.activity.begin();
+    return this.host.commit
+      .write(this.run.id, [...this.journal.takePending(), ...entries])
+      .finally(() => this.activity.end());
   }
 
   sleepUntil(target: number): Promise<void> {
@@ -242,6 +268,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
 
   /** Goes on at `until`: at once (after a pause now and then), in memory when soon, else the run parks. */
   resumeAt(until: number): Promise<void> {
+    if (this.done) return never();
     const left = until - this.host.now();
     if (left <= 0) return this.budget.pace() ?? Promise.resolve();
     try {
@@ -249,82 +276,13 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     } catch (err) {
       return Promise.reject(err);
     }
-    if (left > this.host.inlineSleepMs) return this.park(until, undefined);
-    this.inflight++;
-    return inlineSleep(this.scope(), left, () => {
-      this.inflight--;
-      this.poke();
-    });
+    if (left > this.host.inlineSleepMs) return this.park(until, undefined, () => Promise.resolve());
+    this.activity.begin();
+    return inlineSleep(this.scope(), left, () => this.activity.end());
   }
 
-  waitFor<T>(what: SignalDef | EventDef, options: WaitOptions<T> = {}): Promise<T | undefined> {
-    const name = what.kind === "event" ? `event:${what.name}` : what.name;
-    if (what.kind === "signal" && !this.declares(what.name)) {
-      return Promise.reject(
-        TesseraError.definition(
-          what.name,
-          `flow ${this.def.name} waits for signal "${what.name}" but does not declare it in its signals (no one could send it)`,
-        ),
-      );
-    }
-    const scope = this.scope();
-    let seq: number;
-    let rec: JournalEntry | undefined;
-    try {
-      ({ seq, rec } = this.journal.take(scope.position(), "wait", name));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (rec?.state === "ok") {
-      const v = rec.value as { payload?: T; timedOut?: boolean };
-      return Promise.resolve(v.timedOut ? undefined : v.payload);
-    }
-    try {
-      if (rec === undefined) scope.refuseNew();
-      this.live();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const deadline =
-      rec !== undefined
-        ? (rec.value as { deadline: number | null }).deadline
-        : options.timeout === undefined
-          ? null
-          : this.host.now() + toMs(options.timeout);
-    const consumed = this.journal.consumed;
-    const signal = this.signals.find(
-      (s) => s.name === name && !consumed.has(s.id) && (options.match?.(s.payload as T) ?? true),
-    );
-    if (signal !== undefined || (deadline !== null && deadline <= this.host.now())) {
-      if (signal !== undefined) consumed.add(signal.id);
-      const value =
-        signal === undefined ? { timedOut: true } : { signalId: signal.id, payload: signal.payload };
-      this.inflight++;
-      return this.host.commit
-        .write(this.run.id, [
-          ...this.journal.takePending(),
-          this.journal.entry(seq, "wait", name, "ok", value),
-        ])
-        .then(() => (signal === undefined ? undefined : (signal.payload as T)))
-        .finally(() => {
-          this.inflight--;
-          this.poke();
-        });
-    }
-    if (rec === undefined) {
-      try {
-        this.budget.step(true);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      this.journal.add(this.journal.entry(seq, "wait", name, "pending", { deadline }));
-    }
-    return this.park(deadline ?? undefined, name);
-  }
-
-  /** True when a run of this flow may be sent that signal (a declared flow checks its own version's). */
-  private declares(name: string): boolean {
-    return this.def.signalsOf !== undefined || (this.def.options.signals ?? []).some((s) => s.name === name);
+  waitFor<T>(what: SignalDef | EventDef, options?: WaitOptions<T>): Promise<T | undefined> {
+    return this.done ? never() : waitEffect(this, what, options);
   }
 
   // --- what the context asks (see ExecutionContext) -------------------------------------------
@@ -357,6 +315,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   }
 
   parallel<T>(branches: readonly (() => T | Promise<T>)[]): Promise<Awaited<T>[]> {
+    if (this.done) return never();
     return runParallel(this, branches);
   }
 

@@ -98,14 +98,15 @@ describe("declared parallel: a failing branch cleans up (issue 14)", () => {
     const end = await runEnd(id);
     expect(end).toMatchObject({ status: "compensated", error: { code: "TESSERA_VALIDATION" } });
     const journal = await f.engine.store.journal(id);
-    const slow = journal.find((e) => e.name === "slow");
+    const slow = journal.find((e) => e.name === "slow" && e.kind !== "compensate");
     // Either cut short (journaled cancelled, the service saw the caller hang up) or completed and
     // undone — never left running past the end of the run, never missing from the journal.
     expect(slow).toBeDefined();
     if (slow!.state === "error") {
       expect(slow!.value).toMatchObject({ code: "TESSERA_CANCELLED" });
       expect(seen).toContain("slow-hung-up");
-      expect(seen).not.toContain("undo-slow");
+      // Cut short, it may have landed anyway (a service may ignore the hang-up): it is undone too.
+      expect(seen).toContain("undo-slow");
     } else {
       expect(seen.indexOf("undo-slow")).toBeGreaterThan(seen.indexOf("slow-answered"));
     }

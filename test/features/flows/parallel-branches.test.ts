@@ -60,7 +60,7 @@ function sagaWithParallel(log: string[], honours: boolean) {
 }
 
 describe("ctx.parallel: a failing branch cleans up", () => {
-  it("a slow sibling booking that honours its signal used to reach the service after the run ended compensated: it is aborted, journaled cancelled, and the run ends after it", async () => {
+  it("a slow sibling booking that honours its signal used to reach the service after the run ended compensated: it is aborted, journaled cancelled (and compensated: it may have landed), and the run ends after it", async () => {
     const log: string[] = [];
     const saga = sagaWithParallel(log, true);
     const h = await harness([saga]);
@@ -69,10 +69,14 @@ describe("ctx.parallel: a failing branch cleans up", () => {
     const end = await h.engine.awaitRun(run.id, 10_000);
     expect(end.status).toBe("compensated");
     expect(end.error).toMatchObject({ code: "TESSERA_VALIDATION", message: "answered 400" });
-    expect(log).toEqual(["first", "slow-start", "slow-aborted", "undo-first"]);
+    expect(log).toEqual(["first", "slow-start", "slow-aborted", "undo-slow", "undo-first"]);
     const journal = await h.engine.store.journal(run.id);
-    const slow = journal.find((e) => e.name === "slow")!;
-    expect(slow).toMatchObject({ state: "error", value: { code: "TESSERA_CANCELLED" }, position: "2.0/1" });
+    const slow = journal.find((e) => e.name === "slow" && e.kind === "step")!;
+    expect(slow).toMatchObject({
+      state: "error",
+      value: { code: "TESSERA_CANCELLED", details: { branch: "2.0", mayHaveLanded: true } },
+      position: "2.0/1",
+    });
     expect(journal.find((e) => e.kind === "parallel")).toMatchObject({
       state: "error",
       value: { code: "TESSERA_VALIDATION" },
