@@ -90,13 +90,56 @@ for (const [name, up, setup] of stores) {
       }
       expect((await fx.effects(runId)).length).toBe(steps.length);
       // Journaled steps did not run again; the one in flight ran again with the same key (its effect
-      // landed once, above); fast-2 completed, but its outcome was durable only with the next write.
+      // landed once, above); fast-2's outcome was durable as soon as it completed (follow-up, finding 2).
       expect(await fx.attempts(runId, "first")).toBe(1);
       expect(await fx.attempts(runId, "fast-1")).toBe(1);
+      expect(await fx.attempts(runId, "fast-2")).toBe(1);
       expect(await fx.attempts(runId, "slow")).toBe(2);
       expect(await fx.attempts(runId, "after-slow")).toBe(1);
       expect(await fx.attempts(runId, "last")).toBe(1);
       expect(await history(second.url, runId)).toEqual(await history(second.url, calm));
     });
+
+    // Issue 14 follow-up, finding 2: the outcome of a branch's step stayed pending in the store while
+    // a sibling ran (until the next write), so a kill -9 then made the completed step run again.
+    it("a quick branch step completed while its slow sibling ran was still pending after seconds and ran again after kill -9: it is journaled at once and runs once", async () => {
+      const { env, fx } = await setup();
+      const w = { ...env, WORKER_ID: "par-quick", STEP_MS: "3000" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "par-quick", {});
+      await first.line(`IN-BRANCH ${runId}`);
+      await journaled(first.url, runId, ["quick"]);
+      await first.kill();
+      const second = await startWorker(w);
+      expect(await runEnd(second.url, runId)).toMatchObject({ status: "completed", output: "done" });
+      expect(await fx.attempts(runId, "quick")).toBe(1);
+      expect(await fx.attempts(runId, "slow")).toBe(2);
+    });
+
+    it("q2 of a branch that then slept stayed pending while the sibling ran and was called again after kill -9: q1 and q2 run once, q3 after the sleep", async () => {
+      const { env, fx } = await setup();
+      const w = { ...env, WORKER_ID: "par-sleep", STEP_MS: "3000", SLEEP_MS: "2000" };
+      const first = await startWorker(w);
+      const runId = await startRun(first.url, "par-sleep", {});
+      await first.line(`IN-BRANCH ${runId}`);
+      await journaled(first.url, runId, ["q1", "q2", "sleep"]);
+      await first.kill();
+      const second = await startWorker(w);
+      expect(await runEnd(second.url, runId)).toMatchObject({ status: "completed", output: "done" });
+      for (const step of ["q1", "q2", "q3"]) expect(await fx.attempts(runId, step)).toBe(1);
+      expect(await fx.attempts(runId, "slow")).toBe(2);
+    });
   });
+}
+
+/** Polls the run until each of `names` is journaled `ok` (what the outside user watched before killing). */
+async function journaled(url: string, runId: string, names: readonly string[]): Promise<void> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const run = (await (await fetch(`${url}/flows/runs/${runId}`)).json()) as { history: Item[] };
+    if (names.every((n) => run.history.some((h) => h.name === n && h.state === "ok"))) return;
+    if (Date.now() > until)
+      throw new Error(`${names.join(", ")} never journaled ok: ${JSON.stringify(run.history)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
