@@ -24,7 +24,10 @@ beforeAll(async () => {
         return;
       }
       const answer = () => res.writeHead(200, { "content-type": "application/json" }).end('{"booking":"b"}');
-      if (path !== "slow" && path !== "slowbook") return answer();
+      if (path !== "slow" && path !== "slowbook") {
+        answer();
+        return;
+      }
       // Completes its work whatever the caller does (it ignores the abort).
       setTimeout(() => {
         seen.push(`${path}-done`);
