@@ -110,7 +110,7 @@ export class DeclaredRuns {
   private readonly caller: ServiceCaller = {
     call: (name, target, input, info, timeoutMs) => {
       if (target.kind === "http")
-        return callHttpService(name, target.address, input, info.idempotencyKey, timeoutMs, info.signal);
+        return callHttpService(name, target.address, input, info.idempotencyKey, timeoutMs);
       const ref = this.options.registry.entry(target.entry);
       const node = this.options.node();
       if (ref === undefined || node === undefined) throw TesseraError.notFound(`no entry ${target.entry}`);

@@ -22,8 +22,12 @@ const excerpt = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…
  * step with the code of that status (4xx: the caller's fault, not retried by default; 5xx:
  * `TESSERA_UNAVAILABLE`); a 2xx whose body is not JSON, or holds a `__proto__` or
  * `constructor.prototype` key, fails it too (`TESSERA_UNAVAILABLE`): a result is never merged
- * silently. 204 or an empty body is no content (`undefined`). `signal` (a parallel branch's, aborted
- * when a sibling failed) cancels the request: `TESSERA_CANCELLED`.
+ * silently. 204 or an empty body is no content (`undefined`).
+ *
+ * A request is never abandoned when a sibling branch of a parallel fails: once sent, an HTTP request
+ * cannot be recalled, and hanging up would only leave its outcome unknown (a service that goes on
+ * would book after the run's undo came and went). The answer is awaited, within the step's timeout,
+ * so that what it did is journaled and compensated with its real result.
  */
 export async function callHttpService(
   service: string,
@@ -31,7 +35,6 @@ export async function callHttpService(
   input: unknown,
   idempotencyKey: string,
   timeoutMs: number,
-  signal?: AbortSignal,
 ): Promise<unknown> {
   let res: Response;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -44,14 +47,9 @@ export async function callHttpService(
         "idempotency-key": idempotencyKey,
       },
       body: JSON.stringify(input ?? {}),
-      signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      signal: timeout,
     });
   } catch (err) {
-    if (signal?.aborted === true)
-      throw new TesseraError("TESSERA_CANCELLED", `the call to service ${service} was cancelled`, {
-        details: { service, address },
-        cause: err,
-      });
     const timedOut = (err as Error).name === "TimeoutError";
     throw new TesseraError(
       timedOut ? "TESSERA_TIMEOUT" : "TESSERA_UNAVAILABLE",
