@@ -2,11 +2,12 @@ import { TesseraError } from "../../core/errors.js";
 import type { DeclaredFlows } from "../declared-flows/declared-flows.js";
 import type { FlowDefinition } from "../declared-flows/definition.js";
 import type { FlowEngine } from "../flows/engine.js";
-import { codedGraph, lineGraph } from "./coded-graph.js";
+import { codedGraph } from "./coded-graph.js";
 import { declaredGraph } from "./declared-graph.js";
 import { declaredRunGraph } from "./declared-run-states.js";
 import type { FlowGraph } from "./flow-graph.js";
-import { codedRunGraph, journalEffects } from "./run-states.js";
+import { journalLine } from "./journal-line.js";
+import { codedRunGraph, journalSteps } from "./run-states.js";
 
 /**
  * The diagrams of an engine's flows: declared flows from their definition, coded flows from their
@@ -30,7 +31,7 @@ export class FlowDiagrams {
     if (fromCode !== undefined) return fromCode;
     const [latest] = await this.engine.store.listRuns({ flow: name, limit: 1 });
     const journal = latest === undefined ? [] : await this.engine.store.journal(latest.id);
-    return lineGraph(name, journalEffects(journal), "journal");
+    return journalLine(name, journalSteps(journal), () => "done").graph;
   }
 
   /** The diagram of a run, each step with its state (done, running, waiting, failed, compensated). */

@@ -1,8 +1,8 @@
 import type { JournalEntry, RunRecord } from "../../ports/flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
 import { SNAPSHOT_STEP } from "../declared-flows/run-snapshot.js";
-import { type Effect, lineGraph } from "./coded-graph.js";
 import { FINISH, type FlowGraph, type NodeState, START, withStates } from "./flow-graph.js";
+import { journalLine } from "./journal-line.js";
 
 /** The state of a journaled effect; the sleep a sleeping run is in is journaled (its deadline) but still waiting. */
 export function stateOf(e: JournalEntry, run?: RunRecord, last?: number): NodeState {
@@ -13,25 +13,13 @@ export function stateOf(e: JournalEntry, run?: RunRecord, last?: number): NodeSt
 /** The last seq of a journal (0 when empty). */
 export const lastSeq = (journal: readonly JournalEntry[]) => Math.max(0, ...journal.map((e) => e.seq));
 
-/** The effects a journal records (the flow's own, in order), for a coded flow's diagram of a run. */
-export function journalEffects(journal: readonly JournalEntry[]): Effect[] {
+/** The flow's own effects a journal records, in order (a coded run's steps, calls, sleeps and waits). */
+export function journalSteps(journal: readonly JournalEntry[]): JournalEntry[] {
   return journal
     .filter(
       (e) => e.seq > 0 && ["call", "step", "sleep", "wait"].includes(e.kind) && e.name !== SNAPSHOT_STEP,
     )
-    .sort((a, b) => a.seq - b.seq)
-    .map((e) => ({
-      kind: e.kind === "call" ? "call" : e.kind === "step" ? "step" : "wait",
-      name: e.kind === "sleep" ? "sleep" : e.name,
-      detail:
-        e.kind === "call"
-          ? `call ${e.name}`
-          : e.kind === "step"
-            ? "step"
-            : e.kind === "sleep"
-              ? "sleep"
-              : `wait for ${e.name}`,
-    }));
+    .sort((a, b) => a.seq - b.seq);
 }
 
 function matches(nodeName: string, kind: string, e: JournalEntry): boolean {
@@ -101,9 +89,7 @@ export function codedRunGraph(
   run: RunRecord,
   journal: readonly JournalEntry[],
 ): FlowGraph {
-  const own = journal
-    .filter((e) => e.seq > 0 && ["call", "step", "sleep", "wait"].includes(e.kind))
-    .sort((a, b) => a.seq - b.seq);
+  const own = journalSteps(journal);
   const undone = undoStates(journal);
   const last = lastSeq(journal);
   let graph = base;
@@ -130,11 +116,14 @@ export function codedRunGraph(
     }
   }
   if (graph === undefined) {
+    const line = journalLine(
+      run.flow,
+      own,
+      (e) => (e.kind === "step" && undone.get(e.name)) || stateOf(e, run, last),
+    );
+    graph = line.graph;
     states.clear();
-    graph = lineGraph(run.flow, journalEffects(journal), "journal");
-    own.forEach((e, i) => {
-      states.set(`e${i + 1}`, (e.kind === "step" && undone.get(e.name)) || stateOf(e, run, last));
-    });
+    for (const [id, state] of line.states) states.set(id, state);
   }
   frame(graph, states, run);
   return markRunError(withStates(graph, states, run.status), run);

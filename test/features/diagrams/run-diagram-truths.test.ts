@@ -221,11 +221,43 @@ describe("a coded run's diagram tells how the run went (issue 14 follow-up, find
       state: "failed",
       detail: "TESSERA_FLOW_BUDGET",
     });
-    expect(graph.nodes.filter((n) => n.kind === "step").map((n) => n.state)).toEqual([
-      "done",
-      "done",
-      "done",
+    expect(graph.nodes.filter((n) => n.kind === "step").map((n) => [n.label, n.state])).toEqual([
+      ["again ×3", "done"],
     ]);
     expect(toSvg(graph)).toContain("spin — failed (TESSERA_FLOW_BUDGET)");
+  });
+
+  it("the SVG of a coded run that looped 10,000 times until its budget answered 500 (dagre ran out of stack on 10,000 nodes)", () => {
+    const run: RunRecord = {
+      ...newRunRecord({ id: "r2", flow: "loop", version: "1", input: {} }, 1, 1000),
+      status: "failed",
+      error: { code: "TESSERA_FLOW_BUDGET", message: "past its budget" },
+    };
+    const entry = (seq: number, name: string): JournalEntry => ({
+      seq,
+      kind: "step",
+      name,
+      state: "ok",
+      value: 1,
+      at: 1,
+    });
+    // The same step back to back: one node.
+    const same = codedRunGraph(
+      undefined,
+      run,
+      Array.from({ length: 10_000 }, (_, i) => entry(i + 1, "s")),
+    );
+    expect(same.nodes.filter((n) => n.kind === "step").map((n) => n.label)).toEqual(["s ×10000"]);
+    expect(toSvg(same)).toContain("s ×10000");
+    // Two steps in turn: the first and last stay around a node that counts those left out.
+    const turns = codedRunGraph(
+      undefined,
+      run,
+      Array.from({ length: 10_000 }, (_, i) => entry(i + 1, i % 2 === 0 ? "a" : "b")),
+    );
+    const steps = turns.nodes.filter((n) => n.kind === "step");
+    expect(steps).toHaveLength(201);
+    expect(steps[100]).toMatchObject({ label: "… 9800 more" });
+    expect(toSvg(turns)).toContain("9800 more");
   });
 });
