@@ -7,8 +7,8 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { brokerFailure } from "../../core/broker-failure.js";
 import type { LastValues } from "../../core/durable-streams.js";
-import { TesseraError } from "../../core/errors.js";
 import { checkSubject } from "./subject-check.js";
 
 /**
@@ -38,7 +38,7 @@ export class JetStreamLastValues implements LastValues {
   private manager(): Promise<JetStreamManager> {
     this.jsm ??= jetstreamManager(this.nc).catch((cause: unknown) => {
       this.jsm = undefined;
-      throw new TesseraError("TESSERA_UNAVAILABLE", "JetStream is not enabled on the NATS server", { cause });
+      throw brokerFailure("JetStream is not enabled on the NATS server", cause);
     });
     return this.jsm;
   }
@@ -78,7 +78,7 @@ export class JetStreamLastValues implements LastValues {
     try {
       await this.js.publish(subject, data, { timeout: 5000 });
     } catch (cause) {
-      throw new TesseraError("TESSERA_UNAVAILABLE", `JetStream did not store the value of ${key}`, { cause });
+      throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
     }
   }
 
@@ -91,7 +91,7 @@ export class JetStreamLastValues implements LastValues {
       const msg = await jsm.streams.getMessage(this.stream, { last_by_subj: subject });
       return msg === null ? undefined : msg.data;
     } catch (cause) {
-      throw new TesseraError("TESSERA_UNAVAILABLE", `JetStream did not give the value of ${key}`, { cause });
+      throw brokerFailure(`JetStream did not give the value of ${key}`, cause);
     }
   }
 

@@ -10,6 +10,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { type MsgHdrs, type NatsConnection, nanos } from "@nats-io/transport-node";
+import { brokerFailure } from "../../core/broker-failure.js";
 import {
   type DurableConsumerOptions,
   type DurableMessage,
@@ -72,7 +73,7 @@ export class JetStreamStreams implements DurableStreams {
   private manager(): Promise<JetStreamManager> {
     this.jsm ??= jetstreamManager(this.nc).catch((cause: unknown) => {
       this.jsm = undefined;
-      throw new TesseraError("TESSERA_UNAVAILABLE", "JetStream is not enabled on the NATS server", { cause });
+      throw brokerFailure("JetStream is not enabled on the NATS server", cause);
     });
     return this.jsm;
   }
@@ -133,9 +134,7 @@ export class JetStreamStreams implements DurableStreams {
             cause,
           },
         );
-      throw new TesseraError("TESSERA_UNAVAILABLE", `JetStream did not store the message on ${subject}`, {
-        cause,
-      });
+      throw brokerFailure(`JetStream did not store the message on ${subject}`, cause);
     }
   }
 

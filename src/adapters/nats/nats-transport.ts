@@ -1,6 +1,8 @@
 import type { ConnectionOptions, Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { brokerFailure } from "../../core/broker-failure.js";
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { maskUrl } from "../../core/mask-url.js";
 import type {
   RequestOptions,
   Transport,
@@ -17,6 +19,7 @@ import { errorReplyOf } from "../../core/wire-reply.js";
 import { JetStreamLastValues } from "./jetstream-last-values.js";
 import { type JetStreamOptions, JetStreamStreams } from "./jetstream-streams.js";
 import { headersOf, publishOptions } from "./nats-headers.js";
+import { connectionSecurity, type NatsSecurity } from "./nats-security.js";
 import { ReplyMux } from "./reply-mux.js";
 import { checkPattern, checkSubject } from "./subject-check.js";
 
@@ -28,6 +31,8 @@ export interface NatsTransportOptions {
   readonly servers?: string | readonly string[];
   /** Connection name shown by the server's monitoring (default `tesserae`). */
   readonly name?: string;
+  /** Credentials and TLS (user and password or a token in a server URL are read too: nats.js does not). */
+  readonly security?: NatsSecurity;
   /** Further nats.js connection options (credentials, TLS, …); Tesserae's reconnect defaults are kept unless set here. */
   readonly connectionOptions?: Omit<ConnectionOptions, "servers" | "name">;
   /** How long `close()` waits for in-flight replies (default 2000 ms). */
@@ -100,8 +105,9 @@ export class NatsTransport implements Transport {
 
   async connect(): Promise<void> {
     if (this.nc !== undefined) return;
-    if (this.closed) throw TesseraError.unavailable("NATS transport is closed");
+    if (this.closed) throw brokerFailure("NATS transport is closed");
     let nc: NatsConnection;
+    const secured = connectionSecurity(this.servers, this.options.security);
     try {
       nc = await this.driver({
         // Reconnect for ever, quickly: a broker restart must not need a restart of the nodes.
@@ -109,14 +115,13 @@ export class NatsTransport implements Transport {
         reconnectTimeWait: 250,
         reconnectJitter: 100,
         pingInterval: 10_000,
+        ...secured.options,
         ...this.options.connectionOptions,
-        servers: this.servers,
+        servers: secured.servers,
         name: this.options.name ?? "tesserae",
       });
     } catch (cause) {
-      throw new TesseraError("TESSERA_UNAVAILABLE", `cannot connect to NATS at ${this.servers.join(", ")}`, {
-        cause,
-      });
+      throw brokerFailure(`cannot connect to NATS at ${maskUrl(this.servers.join(", "))}`, cause);
     }
     this.nc = nc;
     this.up = true;
@@ -134,7 +139,7 @@ export class NatsTransport implements Transport {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" && this.closing === undefined) {
         this.up = false;
-        this.mux.failAll(TesseraError.unavailable("connection to NATS lost"));
+        this.mux.failAll(brokerFailure("connection to NATS lost"));
       } else if (s.type === "reconnect") {
         this.up = !this.closed;
       } else if (s.type === "close") {
@@ -149,15 +154,15 @@ export class NatsTransport implements Transport {
     if (this.up) return { connected: true, detail: nc.getServer() };
     return {
       connected: false,
-      detail: this.closed ? "closed" : `reconnecting to ${this.servers.join(", ")}`,
+      detail: this.closed ? "closed" : `reconnecting to ${maskUrl(this.servers.join(","))}`,
     };
   }
 
   /** The connection, or `TESSERA_UNAVAILABLE` when there is none to use now. */
   private check(): NatsConnection {
     if (this.nc === undefined || this.closed || this.closing !== undefined)
-      throw TesseraError.unavailable("NATS transport is not connected");
-    if (!this.up) throw TesseraError.unavailable("NATS connection lost, reconnecting");
+      throw brokerFailure("NATS transport is not connected");
+    if (!this.up) throw brokerFailure("NATS connection lost, reconnecting");
     return this.nc;
   }
 
@@ -182,7 +187,7 @@ export class NatsTransport implements Transport {
   private sendError(err: unknown, data: Uint8Array): TesseraError {
     if (isPayloadError(err)) return tooLarge(data.byteLength, this.maxPayload, "payload with its headers");
     if (err instanceof TesseraError) return err;
-    return new TesseraError("TESSERA_UNAVAILABLE", "NATS refused the message", { cause: err });
+    return brokerFailure("NATS refused the message", err);
   }
 
   async respond(
@@ -317,7 +322,7 @@ export class NatsTransport implements Transport {
       await nc.close().catch(() => undefined);
     }
     // Last, with nothing awaited after it: the callers learn it as close() resolves.
-    this.mux.failAll(TesseraError.unavailable("transport closed"));
+    this.mux.failAll(brokerFailure("transport closed"));
     this.closing = undefined;
   }
 }

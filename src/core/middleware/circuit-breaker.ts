@@ -1,3 +1,4 @@
+import { isBrokerFailure } from "../broker-failure.js";
 import type { Invoke } from "../call-meta.js";
 import type { ErrorCode } from "../error-codes.js";
 import { TesseraError } from "../errors.js";
@@ -60,7 +61,16 @@ export class CircuitBreaker {
     );
   }
 
+  /**
+   * Counts a call's outcome (`undefined`: success). A broker failure ({@link isBrokerFailure}) says
+   * nothing of the target: it is not counted, and a trial call that met one leaves the circuit
+   * half-open for the next trial.
+   */
   record(err: unknown): void {
+    if (isBrokerFailure(err)) {
+      if (this.state === "half-open") this.trialInFlight = false;
+      return;
+    }
     const failed = err !== undefined && (!(err instanceof TesseraError) || this.failOn.includes(err.code));
     if (this.state === "half-open") {
       this.trialInFlight = false;

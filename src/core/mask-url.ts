@@ -1,0 +1,39 @@
+/** Schemes whose lone user part (`nats://secret@host`) is a token, hence a secret. */
+const tokenSchemes = new Set(["nats:", "tls:", "ws:", "wss:"]);
+
+/** Query parameters that carry secrets. */
+const secretParams = /([?&](?:password|pass|token|secret|nkey|seed)=)[^&#]*/gi;
+
+function maskOne(url: string): string {
+  const m = /^(\s*[a-z][a-z0-9+.-]*:)(\/\/)([^@/?#]*)@/i.exec(url);
+  let out = url;
+  if (m !== null) {
+    const [whole, scheme, slashes, userinfo] = m as unknown as [string, string, string, string];
+    const colon = userinfo.indexOf(":");
+    const masked =
+      colon >= 0
+        ? `${userinfo.slice(0, colon)}:***`
+        : tokenSchemes.has(scheme.trim().toLowerCase())
+          ? "***"
+          : userinfo;
+    out = `${scheme}${slashes}${masked}@${url.slice(whole.length)}`;
+  }
+  return out.replace(secretParams, "$1***");
+}
+
+/**
+ * A URL (or a comma-separated list of URLs) safe to print: a password (`user:***@`), a NATS token
+ * (`nats://***@host`) and secret query parameters (`?password=***`) are masked. Every place that
+ * prints a transport or store URL (start banner, `tesserae config`, connection errors, logs) goes
+ * through it, so that no secret reaches a terminal or a log (issue 15, item 6).
+ *
+ * @example
+ * maskUrl("nats://app:s3cret@nats-1:4222,nats://app:s3cret@nats-2:4222")
+ * // "nats://app:***@nats-1:4222,nats://app:***@nats-2:4222"
+ */
+export function maskUrl(url: string): string {
+  return url
+    .split(",")
+    .map((part) => maskOne(part))
+    .join(",");
+}
