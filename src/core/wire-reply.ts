@@ -1,5 +1,6 @@
 import type { Codec } from "./codec.js";
 import { TesseraError } from "./errors.js";
+import { Reply } from "./reply.js";
 import type { TransportMessage, WireReply } from "./transport-message.js";
 import { utf8 } from "./utf8.js";
 
@@ -43,16 +44,52 @@ export function errorOfReply(msg: TransportMessage): TesseraError | undefined {
   }
 }
 
+/** Header of a reply carrying a {@link Reply}: its status and headers, as JSON `{"status","headers"}`. */
+export const replyHeader = "tessera-reply";
+
+/** Header of a reply whose payload is the result's bytes themselves (a `Uint8Array`, not a codec's). */
+export const bytesHeader = "tessera-bytes";
+
+const bytesOnly = { [bytesHeader]: "1" } as const;
+
+/**
+ * The reply for a handler's result. A {@link Reply} travels with its status and headers in a header
+ * and its body as the payload; bytes (a `Uint8Array`, bare or as a Reply's body) travel as they are
+ * — the codec would garble them (JSON turns them into `{}`). So the gateway of another node answers
+ * exactly as the node that hosts the entry would.
+ */
 export function okReply(codec: Codec, value: unknown): WireReply {
+  if (value instanceof Reply) {
+    const shape = JSON.stringify({ status: value.status, headers: value.headers });
+    const body: unknown = value.body;
+    if (body instanceof Uint8Array) return { data: body, headers: { [replyHeader]: shape, ...bytesOnly } };
+    return { data: codec.encode(body), headers: { [replyHeader]: shape } };
+  }
+  if (value instanceof Uint8Array) return { data: value, headers: bytesOnly };
   return { data: codec.encode(value) };
 }
 
-/** Decodes a reply: its value, or the remote error thrown again here. */
+/** The status and headers a reply header carries, checked (a peer's garbage is not trusted). */
+function shapeOf(text: string): { status: number; headers: Record<string, string> } {
+  const o = JSON.parse(text) as { status?: unknown; headers?: unknown };
+  const headers: Record<string, string> = {};
+  if (o.headers !== null && typeof o.headers === "object")
+    for (const [k, v] of Object.entries(o.headers)) if (typeof v === "string") headers[k] = v;
+  const status = typeof o.status === "number" && Number.isInteger(o.status) ? o.status : 200;
+  return { status, headers };
+}
+
+/** Decodes a reply: its value (a {@link Reply} and bytes rebuilt), or the remote error thrown again here. */
 export function readReply(codec: Codec, msg: TransportMessage): unknown {
   const remoteError = errorOfReply(msg);
   if (remoteError !== undefined) throw remoteError;
   try {
-    return codec.decode(msg.data);
+    // A copy: the payload may be a view on a buffer the transport reuses.
+    const body = msg.headers[bytesHeader] === undefined ? codec.decode(msg.data) : msg.data.slice();
+    const shape = msg.headers[replyHeader];
+    if (shape === undefined) return body;
+    const { status, headers } = shapeOf(shape);
+    return new Reply(body, status, headers);
   } catch (cause) {
     throw new TesseraError("TESSERA_INTERNAL", "undecodable reply from a remote service", { cause });
   }
