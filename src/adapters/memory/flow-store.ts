@@ -100,7 +100,11 @@ export function memoryFlowStore(): FlowStore {
 
     async claim(q: ClaimQuery): Promise<RunRecord[]> {
       const out: RunRecord[] = [];
-      const candidates = q.runId === undefined ? runs.values() : [runs.get(q.runId)].values();
+      // Oldest due first, as the SQL stores do (a fair order: no run waits behind newer ones).
+      const candidates =
+        q.runId === undefined
+          ? [...runs.values()].sort((a, b) => (a.dueAt ?? Infinity) - (b.dueAt ?? Infinity))
+          : [runs.get(q.runId)];
       for (const run of candidates) {
         if (out.length >= q.limit) break;
         if (run === undefined || !active.has(run.status) || !q.flows.includes(run.flow)) continue;

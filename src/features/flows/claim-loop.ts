@@ -14,8 +14,15 @@ export interface ClaimLoopOptions {
   /** Runs executing at once. */
   readonly concurrency: number;
   readonly leaseMs: number;
+  /** How often the held leases are renewed (one statement for all of them). */
+  readonly renewMs: number;
   /** How often to look for due runs when nothing wakes the loop. */
   readonly pollMs: number;
+  /**
+   * Runs taken from the store per claim, and how many a worker runs before the runs started on it
+   * wait in the store for whichever worker has room: the work spreads over the workers.
+   */
+  readonly claimBatch: number;
   readonly now: () => number;
   readonly definitions: FlowDefinitions;
   readonly commit: GroupCommit;
@@ -29,6 +36,7 @@ export interface ClaimLoopOptions {
  */
 export class ClaimLoop {
   private readonly executions = new Map<string, RunExecution>();
+  private readonly endings = new Map<string, Promise<Ending>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** True when the store may hold due runs beyond what the last claim took. */
   private backlog = true;
@@ -36,6 +44,8 @@ export class ClaimLoop {
   private poller: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
   private pollScheduled = false;
+  /** Runs being created here, counted as executing (see `reserve`). */
+  private starting = 0;
   private polling = false;
   private active = false;
 
@@ -45,32 +55,71 @@ export class ClaimLoop {
     return this.active;
   }
 
-  /** True when a new run may execute here at once. */
+  /**
+   * True when a run started here should execute here at once: this worker has room and runs fewer
+   * than a claim's batch. Beyond, the run waits in the store, due now, for the first worker with
+   * room, oldest first (issue 15: 150 runs started through one node all ran there, two idle).
+   */
   get hasRoom(): boolean {
-    return this.active && this.executions.size < this.o.concurrency;
+    const busy = this.executions.size + this.starting;
+    return this.active && busy < Math.min(this.o.concurrency, this.o.claimBatch);
+  }
+
+  /**
+   * Holds a place for a run being created here when there is room (true): starts arriving together
+   * must not all count the same free place. Give it back with {@link unreserve} once launched.
+   */
+  reserve(): boolean {
+    if (!this.hasRoom) return false;
+    this.starting++;
+    return true;
+  }
+
+  /** Gives back a place taken by {@link reserve}. */
+  unreserve(): void {
+    this.starting--;
   }
 
   /** Starts claiming and renewing; executions run on `host`. */
   start(host: ExecutionHost): void {
     this.host = host;
     this.active = true;
-    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    this.renewer = setInterval(() => void this.renew(), this.o.renewMs);
     this.wake();
   }
 
-  /** Stops claiming and renewing, and interrupts the executions (they write nothing more). */
-  halt(): void {
+  /**
+   * Stops claiming; the executions finish the effect in flight and start no other, for `graceMs` at
+   * most, then stop at once. Either way each writes what it knows before it ends (the leases are
+   * renewed meanwhile); the engine then releases the runs for the next worker.
+   */
+  async stop(graceMs: number): Promise<void> {
     this.active = false;
     clearTimeout(this.poller);
-    clearInterval(this.renewer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    for (const x of this.executions.values()) x.interrupt();
+    for (const x of this.executions.values()) x.stop();
+    const all = () => Promise.all(this.endings.values()).then(() => undefined);
+    const within = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        void all().then(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    await within(graceMs);
+    for (const x of this.executions.values()) x.stop(true);
+    // Stopped at once, an execution only writes its pending entries; one still compensating goes
+    // on alone (its next write finds the run released and stops there).
+    await within(1000);
+    clearInterval(this.renewer);
   }
 
   /** Forgets the halted executions, once their runs are released. */
   forget(): void {
     this.executions.clear();
+    this.endings.clear();
   }
 
   /** Tells the executions of these runs, if they run here, that a cancellation was requested. */
@@ -104,7 +153,7 @@ export class ClaimLoop {
 
   private async poll(runId?: string): Promise<void> {
     if (!this.active || (this.polling && runId === undefined)) return;
-    const room = this.o.concurrency - this.executions.size;
+    const room = Math.min(this.o.concurrency - this.executions.size - this.starting, this.o.claimBatch);
     if (room <= 0) {
       if (runId === undefined) this.schedulePoll(this.o.pollMs);
       return;
@@ -122,7 +171,9 @@ export class ClaimLoop {
       for (const run of runs) this.launch(run, false);
       if (runId === undefined) {
         this.backlog = runs.length === room;
-        if (this.backlog) this.schedulePoll(0);
+        // A busy worker leaves the rest of a backlog to the others' next poll (or to its own, and
+        // to the runs it finishes): the work spreads instead of one worker draining the queue.
+        if (this.backlog && this.executions.size < this.o.claimBatch) this.schedulePoll(0);
       }
     } catch (err) {
       this.host?.logger.error("claiming runs failed", { err });
@@ -147,7 +198,7 @@ export class ClaimLoop {
       clearTimeout(timer);
       this.timers.delete(run.id);
     }
-    const placeholder = { interrupt() {}, cancelRequested: false } as unknown as RunExecution;
+    const placeholder = { interrupt() {}, stop() {}, cancelRequested: false } as unknown as RunExecution;
     this.executions.set(run.id, placeholder);
     const go = async (): Promise<Ending> => {
       if (run.version !== def.version && !(def.options.compatibleWith ?? []).includes(run.version)) {
@@ -156,6 +207,7 @@ export class ClaimLoop {
       const [journal, signals] = fresh
         ? [[], []]
         : await Promise.all([this.o.store.journal(run.id), this.o.store.signals(run.id)]);
+      if (!this.active) return { status: "interrupted" }; // stopping: the run is released untouched
       const x = new RunExecution(host, def, run, journal, signals);
       if (placeholder.cancelRequested) x.cancelRequested = true;
       this.executions.set(run.id, x);
@@ -168,9 +220,11 @@ export class ClaimLoop {
       })
       .then((e) => {
         this.executions.delete(run.id);
+        this.endings.delete(run.id);
         this.ended(run, e);
         return e;
       });
+    this.endings.set(run.id, ending);
     this.o.waiters.track(run.id, ending);
     void ending.then(() => {
       if (this.backlog && this.executions.size < this.o.concurrency) this.schedulePoll(0);
@@ -213,7 +267,7 @@ export class ClaimLoop {
 
   private async renew(): Promise<void> {
     const ids = [...this.executions.keys()];
-    if (ids.length === 0 || !this.active) return;
+    if (ids.length === 0) return;
     try {
       const r = await this.o.store.renew(this.o.workerId, ids, this.o.leaseMs, this.o.now());
       for (const id of r.lost) {

@@ -37,10 +37,30 @@ export interface FlowEngineOptions {
   readonly workerId?: string;
   /** Runs executing at once on this worker (default 100). */
   readonly concurrency?: number;
-  /** How long a worker holds a run without renewing (default 30 000 ms). A dead worker's runs move after it. */
+  /**
+   * How long a worker holds a run without renewing (default 4 000 ms): a dead worker's runs move
+   * after it. Project file / environment: `flows.leaseMs`, `TESSERA_FLOWS_LEASE_MS`.
+   */
   readonly leaseMs?: number;
-  /** How often the worker looks for due runs (default 1000 ms). */
+  /**
+   * How often the held leases are renewed, one statement for all of them (default a quarter of
+   * the lease, so that a slow renewal or two does not lose them). `flows.renewMs`.
+   */
+  readonly renewMs?: number;
+  /** How often the worker looks for due runs (default 500 ms). `flows.pollMs`. */
   readonly pollMs?: number;
+  /**
+   * Runs taken per claim (default a tenth of `concurrency`, at least 1). A worker running this many
+   * leaves the runs started on it in the store for any worker with room: the work spreads.
+   * `flows.claimBatch`.
+   */
+  readonly claimBatch?: number;
+  /**
+   * On stop (SIGTERM), how long the effects in flight may take to finish before the executions stop
+   * at once (default 5 000 ms); either way what they know is written before their runs are
+   * released for the next worker. `flows.stopGraceMs`.
+   */
+  readonly stopGraceMs?: number;
   /**
    * What one run may do (steps per activation, journal entries in all; defaults 10 000 and 50 000);
    * a flow's own `budget` wins. Past it the run fails with `TESSERA_FLOW_BUDGET`.
@@ -95,7 +115,8 @@ export class FlowEngine implements NodePlugin {
     this.store = options.store;
     checkBudget("flow engine", options.budget);
     this.workerId = options.workerId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
-    const leaseMs = options.leaseMs ?? 30_000;
+    const leaseMs = options.leaseMs ?? 4000;
+    const concurrency = options.concurrency ?? 100;
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
     // The internal flow that delivers callbacks, durably (hidden from `definitions` and `flow`).
@@ -113,9 +134,11 @@ export class FlowEngine implements NodePlugin {
     this.loop = new ClaimLoop({
       store: this.store,
       workerId: this.workerId,
-      concurrency: options.concurrency ?? 100,
+      concurrency,
       leaseMs,
-      pollMs: options.pollMs ?? 1000,
+      renewMs: options.renewMs ?? Math.max(50, Math.floor(leaseMs / 4)),
+      pollMs: options.pollMs ?? 500,
+      claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 10)),
       now: this.now,
       definitions: this.defs,
       commit: this.commit,
@@ -171,11 +194,14 @@ export class FlowEngine implements NodePlugin {
     logger.info("flow engine started", { flows: this.defs.names, store: this.store.kind });
   }
 
-  /** Stops claiming, interrupts the executions (their runs are released for the next worker), drains the writes. */
+  /**
+   * Stops claiming; the executions finish their effect in flight (up to `stopGraceMs`) and write
+   * what they know; then their runs are released, due at once, for the next worker (no lease wait).
+   */
   async stop(): Promise<void> {
     if (!this.loop.running) return;
     this.cron.stop();
-    this.loop.halt();
+    await this.loop.stop(this.options.stopGraceMs ?? 5000);
     await this.commit.drain();
     await this.store.releaseAll(this.workerId, this.now());
     this.loop.forget();
@@ -203,16 +229,20 @@ export class FlowEngine implements NodePlugin {
     const f = this.defs.get(def.name);
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
-    const owned = this.loop.hasRoom;
-    const { run, created } = await this.commit.create({
-      id: newRunId(),
-      flow: f.name,
-      version: f.version,
-      input: value,
-      idempotencyKey: options.idempotencyKey,
-      callbackUrl: options.callbackUrl,
-      owner: owned ? this.workerId : undefined,
-    });
+    const owned = this.loop.reserve();
+    const { run, created } = await this.commit
+      .create({
+        id: newRunId(),
+        flow: f.name,
+        version: f.version,
+        input: value,
+        idempotencyKey: options.idempotencyKey,
+        callbackUrl: options.callbackUrl,
+        owner: owned ? this.workerId : undefined,
+      })
+      .finally(() => {
+        if (owned) this.loop.unreserve();
+      });
     let ending: Promise<Ending> | undefined;
     if (created && owned) ending = this.loop.launch(run, true);
     else if (created) this.loop.wake();

@@ -39,6 +39,10 @@ const never = <T>() => new Promise<T>(() => undefined);
 export class RunExecution implements EffectRunner, EndingScope, AttemptHost, BranchHost {
   cancelRequested: boolean;
   private lost = false;
+  /** The worker is stopping: no new effect starts, and what the run knows is written (see `stop`). */
+  private stopping = false;
+  /** The code met the stop (an effect refused): whatever it did next, the run is only handed over. */
+  private stopMet = false;
   readonly compensables: Compensable[] = [];
   readonly journal: ReplayJournal;
   private settle: ((o: Outcome) => void) | undefined;
@@ -74,10 +78,23 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     bindBudget(this.ctx, this.budget);
   }
 
-  /** Stops the execution at its next effect, writing nothing more (lease lost, engine stopping). */
+  /** Stops the execution at its next effect, writing nothing more (the lease was lost). */
   interrupt(): void {
     this.lost = true;
     this.settle?.({ kind: "error", error: new Interrupted("interrupted") });
+  }
+
+  /**
+   * The worker is stopping gracefully: the effect in flight may finish, none starts after it, and
+   * the outcomes and sleeps already decided are written before the run is released (issue 15: a
+   * SIGTERM used to drop them, so the next worker ran the last finished step again). `now`: stop
+   * at once (the grace period is over), still writing what is known.
+   */
+  stop(now = false): void {
+    this.stopping = true;
+    if (!now) return;
+    this.stopMet = true;
+    this.settle?.({ kind: "error", error: new Interrupted("the worker is stopping") });
   }
 
   /** Runs the code to its end or suspension and commits the outcome. */
@@ -92,12 +109,23 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
         );
     });
     this.finish();
+    if (this.stopMet && !this.lost) return this.handOver();
     try {
       return await endRun(this, outcome, this.lost);
     } catch (err) {
       if (err instanceof Interrupted) return { status: "interrupted" };
       throw err;
     }
+  }
+
+  /** A graceful stop: what the run knows is written; the engine then releases the run. */
+  private async handOver(): Promise<Ending> {
+    try {
+      if (this.journal.hasPending) await this.host.commit.write(this.run.id, this.journal.takePending());
+    } catch (err) {
+      if (!(err instanceof Interrupted)) throw err;
+    }
+    return { status: "interrupted" };
   }
 
   /**
@@ -137,6 +165,10 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
 
   live(): void {
     if (this.lost) throw new Interrupted("interrupted");
+    if (this.stopping) {
+      this.stopMet = true;
+      throw new Interrupted("the worker is stopping");
+    }
     if (this.cancelRequested) throw new RunCancelled();
     if (this.budget.exceeded !== undefined) throw this.budget.exceeded;
   }
@@ -277,8 +309,16 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
       return Promise.reject(err);
     }
     if (left > this.host.inlineSleepMs) return this.park(until, undefined, () => Promise.resolve());
+    const scope = this.scope();
     this.activity.begin();
-    return inlineSleep(this.scope(), left, () => this.activity.end());
+    const sleep = () => inlineSleep(scope, Math.max(0, until - this.host.now()), () => this.activity.end());
+    if (!this.journal.hasPending) return sleep();
+    // What the code knows (a finished step's outcome, this sleep) is durable before it sleeps in
+    // memory: a crash during the sleep used to run that step again (issue 15).
+    return this.writeNow().then(sleep, (err: unknown) => {
+      this.activity.end();
+      throw err;
+    });
   }
 
   waitFor<T>(what: SignalDef | EventDef, options?: WaitOptions<T>): Promise<T | undefined> {
