@@ -11,7 +11,7 @@ import type { FlowGraph, NodeState } from "./flow-graph.js";
 const maxNodes = 200;
 
 /** What a journal entry shows as a node of a coded run's line. */
-export function effectOf(e: JournalEntry): Effect {
+function effectOf(e: JournalEntry): Effect {
   return {
     kind: e.kind === "call" ? "call" : e.kind === "step" ? "step" : "wait",
     name: e.kind === "sleep" ? "sleep" : e.name,
