@@ -83,6 +83,7 @@ export class DeclaredFlows implements NodePlugin {
   async start(node: TesseraNode): Promise<void> {
     this.node = node;
     this.registry.useServices(node.known);
+    this.registry.useRemote(() => node.registry.list());
     await this.refresh();
     const every = this.options.refreshMs ?? 5000;
     if (every > 0) {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EntryRef } from "../../core/context.js";
+import type { NodeInfo } from "../../core/endpoint-registry.js";
 import { jsonSchemaOf } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";
@@ -61,6 +62,10 @@ export interface ServiceRegistryOptions {
  */
 export class ServiceRegistry {
   private entries = new Map<string, EntryRef>();
+  /** The live nodes discovery knows (none before {@link useRemote}). */
+  private remoteNodes: () => readonly NodeInfo[] = () => [];
+  /** The refs made for remote entries, one per id (the node compiles a call per ref). */
+  private readonly remoteRefs = new Map<string, EntryRef>();
   private readonly store: DeclaredFlowStore;
   private readonly aliases: Readonly<Record<string, string>>;
   private readonly hidden: ReadonlySet<string>;
@@ -91,9 +96,45 @@ export class ServiceRegistry {
     }
   }
 
-  /** The entry a name stands for (an alias or `service.entry`). */
+  /**
+   * Learns the entries the other nodes of the system run (discovery's registry), so that a node
+   * whose code does not define a service still resolves its entries: every node knows every entry.
+   * Their fields are unknown here (no schema travels): a step gets the flow's data whole.
+   */
+  useRemote(nodes: () => readonly NodeInfo[]): void {
+    this.remoteNodes = nodes;
+  }
+
+  /** The entry a name stands for (an alias or `service.entry`), on this node or on another. */
   entry(name: string): EntryRef | undefined {
-    return this.entries.get(this.aliases[name] ?? name);
+    const id = this.aliases[name] ?? name;
+    return this.entries.get(id) ?? this.remoteEntry(id);
+  }
+
+  private remoteEntry(id: string): EntryRef | undefined {
+    const dot = id.indexOf(".");
+    if (dot <= 0) return undefined;
+    const service = id.slice(0, dot);
+    const name = id.slice(dot + 1);
+    if (this.hidden.has(service)) return undefined;
+    const served = this.remoteNodes().some((n) =>
+      n.services.some((s) => s.name === service && s.entries.includes(name)),
+    );
+    if (!served) return this.remoteRefs.get(id);
+    let ref = this.remoteRefs.get(id);
+    if (ref === undefined) {
+      ref = {
+        kind: "entry",
+        options: {},
+        handler: () => undefined,
+        service,
+        name,
+        id,
+        policies: {},
+      } as EntryRef;
+      this.remoteRefs.set(id, ref);
+    }
+    return ref;
   }
 
   private entryItem(name: string, ref: EntryRef): RegistryItem {
@@ -119,10 +160,18 @@ export class ServiceRegistry {
     const out = (await this.store.listServices()).map(httpItem);
     const taken = new Set(out.map((s) => s.name));
     for (const [alias, id] of Object.entries(this.aliases)) {
-      const ref = this.entries.get(id);
+      const ref = this.entries.get(id) ?? this.remoteEntry(id);
       if (ref !== undefined && !taken.has(alias)) out.push(this.entryItem(alias, ref));
     }
     for (const [id, ref] of this.entries) if (!taken.has(id)) out.push(this.entryItem(id, ref));
+    for (const n of this.remoteNodes())
+      for (const s of n.services)
+        for (const e of s.entries) {
+          const id = `${s.name}.${e}`;
+          if (this.entries.has(id) || this.hidden.has(s.name) || out.some((i) => i.name === id)) continue;
+          const ref = this.remoteEntry(id);
+          if (ref !== undefined) out.push(this.entryItem(id, ref));
+        }
     return out;
   }
 
