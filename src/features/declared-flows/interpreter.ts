@@ -13,6 +13,7 @@ import { END } from "./definition.js";
 import { isRecord } from "./field-errors.js";
 import { fieldsSchema } from "./fields-schema.js";
 import type { RunSnapshot, ServiceTarget } from "./run-snapshot.js";
+import { sameJson } from "./same-json.js";
 
 /** How the interpreter reaches services (an HTTP POST, or an entry of the node). */
 export interface ServiceCaller {
@@ -189,9 +190,7 @@ export class Interpreter {
       }),
     );
     const before = { ...data };
-    for (const d of results)
-      for (const [k, v] of Object.entries(d))
-        if (JSON.stringify(v) !== JSON.stringify(before[k])) data[k] = v;
+    for (const d of results) for (const [k, v] of Object.entries(d)) if (!sameJson(v, before[k])) data[k] = v;
   }
 
   /**
