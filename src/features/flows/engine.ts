@@ -117,6 +117,12 @@ export class FlowEngine implements NodePlugin {
     this.workerId = options.workerId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
     const leaseMs = options.leaseMs ?? 4000;
     const concurrency = options.concurrency ?? 100;
+    const renewMs = options.renewMs ?? Math.max(10, Math.floor(leaseMs / 4));
+    if (options.renewMs !== undefined && renewMs >= leaseMs)
+      throw new TesseraError(
+        "TESSERA_DEFINITION",
+        `flow engine: renewMs (${renewMs}) must be shorter than leaseMs (${leaseMs}), or every lease expires before its renewal`,
+      );
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
     // The internal flow that delivers callbacks, durably (hidden from `definitions` and `flow`).
@@ -136,7 +142,7 @@ export class FlowEngine implements NodePlugin {
       workerId: this.workerId,
       concurrency,
       leaseMs,
-      renewMs: options.renewMs ?? Math.max(50, Math.floor(leaseMs / 4)),
+      renewMs,
       pollMs: options.pollMs ?? 500,
       claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 10)),
       now: this.now,

@@ -159,3 +159,12 @@ describe("work spreads", () => {
     expect(first?.id).toBe("early");
   });
 });
+
+describe("lease settings", () => {
+  it("a renewal not shorter than the lease let every lease expire before its renewal: refused", async () => {
+    await expect(harness([], { leaseMs: 1000, renewMs: 1000 })).rejects.toMatchObject({
+      code: "TESSERA_DEFINITION",
+      message: expect.stringMatching(/renewMs \(1000\) must be shorter than leaseMs \(1000\)/),
+    });
+  });
+});
