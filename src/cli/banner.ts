@@ -1,4 +1,5 @@
 import type { Project } from "../config/load-project.js";
+import { maskUrl } from "../core/mask-url.js";
 import type { Route } from "../core/routes.js";
 import { type Colors, table } from "./output.js";
 import { sampleInput } from "./sample-input.js";
@@ -63,7 +64,7 @@ export function projectSummary(project: Project, routes: readonly Route[]): Proj
   return {
     name: project.name,
     stage: project.stage,
-    transport: settings.transport,
+    transport: maskUrl(settings.transport),
     store: settings.store.display,
     routes: routeHints(routes),
   };

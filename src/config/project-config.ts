@@ -1,3 +1,4 @@
+import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
@@ -6,6 +7,7 @@ import type { ProjectionDef } from "../features/eventsourcing/projection.js";
 import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
+import type { FlowEngineSettings } from "./flow-settings.js";
 
 /** HTTP settings of the project's gateway. `PORT` / `--port` override `port`. */
 export interface GatewaySettings {
@@ -31,6 +33,14 @@ export interface StageSettings {
   readonly transport?: string;
   /** `sqlite:<path>` (default `sqlite:.tesserae/<stage>.db`) or `postgres://…`; `TESSERA_STORE` and `--store` win. */
   readonly store?: string;
+  /**
+   * NATS credentials and TLS (user/pass, token, NKey seed, credentials file, CA and client
+   * certificate files); each `TESSERA_NATS_*` variable wins over its field. Keep secrets in the
+   * environment or an `.env.<stage>` file rather than here.
+   */
+  readonly nats?: NatsSecurity;
+  /** The flow engine's lease, renewal, poll and stop settings (see flow-settings.ts); `TESSERA_FLOWS_*` win. */
+  readonly flowEngine?: FlowEngineSettings;
 }
 
 export type OptionValue = string | number | boolean;

@@ -44,7 +44,7 @@ export async function createProjectNode(
       ...composed.plugins(runs, { mainLoops: options.announce === true }),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
-    transport: await transportFor(url, { name: project.name }),
+    transport: await transportFor(url, { name: project.name, security: project.settings.nats }),
     version: project.version,
     stage: project.stage,
     env: project.env,

@@ -1,4 +1,6 @@
+import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
+import { resolveNatsSecurity } from "./nats-settings.js";
 import type { GatewaySettings, ProjectConfig } from "./project-config.js";
 import { defaultStoreUrl, parseStoreUrl, type StoreUrl } from "./store-url.js";
 import { transportKind } from "./transport-url.js";
@@ -14,6 +16,8 @@ export interface SettingFlags {
 /** How a project runs in a stage, once every layer is applied. */
 export interface Settings {
   readonly transport: string;
+  /** NATS credentials and TLS files (from `TESSERA_NATS_*`, the stage, the project file). */
+  readonly nats: NatsSecurity;
   readonly store: StoreUrl;
   readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
 }
@@ -60,5 +64,6 @@ export function resolveSettings(
         ? portOf(env.PORT, "PORT")
         : portOf(gateway.port ?? 3000, "gateway.port");
   const host = pick(flags.host, env.TESSERA_HOST, gateway.host) ?? "127.0.0.1";
-  return { transport, store, gateway: { ...gateway, port, host } };
+  const nats = resolveNatsSecurity(env, own.nats, config.nats);
+  return { transport, nats, store, gateway: { ...gateway, port, host } };
 }

@@ -10,11 +10,15 @@ import { sqliteDeclaredFlowStore, sqliteEventStore, sqliteFlowStore } from "../a
 import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
 import type { EventStore } from "../ports/event-store.js";
 import type { FlowStore } from "../ports/flow-store.js";
+import { DEFAULT_POOL_SIZE, postgresPoolConfig } from "./postgres-pool.js";
 import { openSqliteFile } from "./sqlite-file.js";
 import type { StoreUrl } from "./store-url.js";
 
-/** Connections of the one pool of a `postgres://` store, shared by its flow, declared-flow and event stores. */
-export const STORE_POOL_SIZE = 10;
+/**
+ * Connections of the one pool of a `postgres://` store, shared by its flow, declared-flow and event
+ * stores, when its URL sets none (`?max=<n>` does, see {@link postgresPoolConfig}).
+ */
+export const STORE_POOL_SIZE = DEFAULT_POOL_SIZE;
 
 /**
  * The drivers a store set opens its database with (DESIGN: drivers are injected through
@@ -68,10 +72,7 @@ function sqliteStores(path: string, drivers: StoreDrivers): Stores {
 function postgresStores(url: string, drivers: StoreDrivers): Stores {
   let pool: pg.Pool | undefined;
   const open = () => {
-    pool ??= (drivers.postgres ?? ((config) => new pg.Pool(config)))({
-      connectionString: url,
-      max: STORE_POOL_SIZE,
-    });
+    pool ??= (drivers.postgres ?? ((config) => new pg.Pool(config)))(postgresPoolConfig(url));
     return pool;
   };
   return {
@@ -91,7 +92,7 @@ const memoryStores: Stores = {
 
 /**
  * Composes the stores a store URL names: `sqlite:` on one better-sqlite3 database, `postgres://`
- * on one `pg` pool of {@link STORE_POOL_SIZE}, `memory` in the process. Nothing is opened before a
+ * on one `pg` pool (of `?max=` connections, default {@link STORE_POOL_SIZE}), `memory` in the process. Nothing is opened before a
  * store is asked for.
  *
  * @example

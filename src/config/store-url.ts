@@ -1,5 +1,6 @@
 import { isAbsolute, join } from "node:path";
 import { TesseraError } from "../core/errors.js";
+import { maskUrl } from "../core/mask-url.js";
 
 /** The store a project uses, chosen by URL. The store adapters plug in behind it. */
 export interface StoreUrl {
@@ -38,8 +39,7 @@ export function parseStoreUrl(url: string, root: string): StoreUrl {
     } catch {
       throw new TesseraError("TESSERA_CONFIG", "store: the postgres URL is malformed");
     }
-    if (parsed.password !== "") parsed.password = "***";
-    return { kind: "postgres", url, display: parsed.toString() };
+    return { kind: "postgres", url, display: maskUrl(parsed.toString()) };
   }
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? url;
   throw new TesseraError(

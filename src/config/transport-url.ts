@@ -1,3 +1,4 @@
+import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
 import type { Transport } from "../core/transport.js";
 
@@ -20,6 +21,8 @@ export function transportKind(url: string): TransportKind {
 export interface TransportUrlOptions {
   /** The connection's name on the broker (its monitoring shows it), e.g. the project's name. */
   readonly name?: string;
+  /** NATS credentials and TLS (user and password or a token in the URL are read as well). */
+  readonly security?: NatsSecurity;
 }
 
 /**
@@ -39,7 +42,11 @@ export async function transportFor(url: string, options: TransportUrlOptions = {
     case "nats": {
       const { natsTransport } = await import("../adapters/nats/index.js");
       const servers = url.split(",").map((s) => s.trim());
-      return natsTransport(options.name === undefined ? { servers } : { servers, name: options.name });
+      return natsTransport({
+        servers,
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.security === undefined ? {} : { security: options.security }),
+      });
     }
   }
 }

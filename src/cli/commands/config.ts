@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import type { Project } from "../../config/load-project.js";
 import { resolveConfig } from "../../core/config.js";
+import { maskUrl } from "../../core/mask-url.js";
 import { type CliCommand, listenOptions } from "../command.js";
 import { table } from "../output.js";
 
@@ -24,7 +25,8 @@ export const configCommand: CliCommand = {
   async run(ctx) {
     const project = await ctx.project();
     const { keys, issues } = resolveConfig(project.services, project.env);
-    const { transport, store, gateway } = project.settings;
+    const { store, gateway } = project.settings;
+    const transport = maskUrl(project.settings.transport);
     const rows = keys.map((k) => ({
       path: k.path,
       env: k.env,

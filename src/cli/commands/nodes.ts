@@ -1,7 +1,10 @@
+import type { NatsSecurity } from "../../adapters/nats/nats-security.js";
 import { findConfigFile } from "../../config/load-project.js";
+import { resolveNatsSecurity } from "../../config/nats-settings.js";
 import { transportFor, transportKind } from "../../config/transport-url.js";
 import type { RegisteredNode } from "../../core/endpoint-registry.js";
 import { TesseraError } from "../../core/errors.js";
+import { maskUrl } from "../../core/mask-url.js";
 import type { Topology } from "../../core/node-introspection.js";
 import { observeNodes } from "../../features/discovery/observe-nodes.js";
 import { CliError } from "../cli-error.js";
@@ -21,25 +24,30 @@ async function fromGateway(base: string): Promise<RegisteredNode[]> {
   return [{ ...topology.self, lastSeen: Date.now() }, ...topology.nodes];
 }
 
-/** The transport URL: `--transport`, else the project's settings, else `TESSERA_TRANSPORT`. */
-async function transportUrl(ctx: CliContext): Promise<string> {
-  if (typeof ctx.options.transport === "string") return ctx.options.transport;
+/**
+ * The transport URL: `--transport`, else the project's settings, else `TESSERA_TRANSPORT`; and the
+ * NATS credentials of the project's settings (else of `TESSERA_NATS_*`).
+ */
+async function transportUrl(ctx: CliContext): Promise<{ url: string; security: NatsSecurity }> {
+  const flag = typeof ctx.options.transport === "string" ? ctx.options.transport : undefined;
   try {
     findConfigFile(ctx.cwd, typeof ctx.options.config === "string" ? ctx.options.config : undefined);
   } catch {
-    return process.env.TESSERA_TRANSPORT || "memory";
+    const security = resolveNatsSecurity(process.env, undefined, undefined);
+    return { url: flag ?? (process.env.TESSERA_TRANSPORT || "memory"), security };
   }
-  return (await ctx.project()).settings.transport;
+  const { settings } = await ctx.project();
+  return { url: flag ?? settings.transport, security: settings.nats };
 }
 
 /** The announcements heard on the transport within `waitMs`, without joining the system. */
-async function fromTransport(url: string, waitMs: number): Promise<RegisteredNode[]> {
+async function fromTransport(url: string, security: NatsSecurity, waitMs: number): Promise<RegisteredNode[]> {
   if (transportKind(url) === "memory") {
     throw new CliError(
       "the memory transport does not reach other processes: give --transport nats://host:port, or --url of a running node",
     );
   }
-  const transport = await transportFor(url, { name: "tesserae-nodes" });
+  const transport = await transportFor(url, { name: "tesserae-nodes", security });
   try {
     await transport.connect();
   } catch (err) {
@@ -109,8 +117,9 @@ export const nodesCommand: CliCommand = {
       source = ctx.options.url;
       nodes = await fromGateway(source);
     } else {
-      source = await transportUrl(ctx);
-      nodes = await fromTransport(source, wait);
+      const { url, security } = await transportUrl(ctx);
+      source = maskUrl(url);
+      nodes = await fromTransport(url, security, wait);
     }
     if (ctx.options.json === true) {
       ctx.out.out(JSON.stringify(nodes, null, 2));
