@@ -1,12 +1,14 @@
 import type { Logger } from "../core/logger.js";
 import { createFlowEngine, type FlowEngine } from "../features/flows/engine.js";
+import { resolveFlowSettings } from "./flow-settings.js";
 import type { Project } from "./load-project.js";
 import type { StoreSet } from "./store-set.js";
 
 /**
  * The flow engine of a project that declares `flows`, on the stage's store (the store set owns and
  * closes it); it joins the node as a plugin (started and stopped with it) and its `flows` service
- * is served with the others.
+ * is served with the others. Its lease, renewal, poll and stop come from the project file's
+ * `flowEngine` and the `TESSERA_FLOWS_*` variables (flow-settings.ts).
  */
 export function projectFlowEngine(
   project: Project,
@@ -15,5 +17,11 @@ export function projectFlowEngine(
 ): FlowEngine | undefined {
   const flows = project.config.flows ?? [];
   if (flows.length === 0 && project.config.declaredFlows === undefined) return undefined;
-  return createFlowEngine({ store: stores.flowStore(), flows, logger });
+  const { config } = project;
+  const settings = resolveFlowSettings(
+    project.env,
+    config.stages?.[project.stage]?.flowEngine,
+    config.flowEngine,
+  );
+  return createFlowEngine({ store: stores.flowStore(), flows, logger, ...settings });
 }

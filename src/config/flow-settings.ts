@@ -1,0 +1,78 @@
+import { TesseraError } from "../core/errors.js";
+
+/**
+ * How a node's flow engine shares the work and hands it over (issue 15: the 30 s lease could not be
+ * set, so a dead node's runs waited 30 s). In the project file under `flowEngine` (the stage's
+ * section wins), each overridden by its `TESSERA_FLOWS_*` variable. Unset: the engine's defaults.
+ */
+export interface FlowEngineSettings {
+  /** How long a node holds a run without renewing: a dead node's runs move after it (default 4000). */
+  readonly leaseMs?: number;
+  /** How often the leases are renewed, one statement for all (default a quarter of `leaseMs`). */
+  readonly renewMs?: number;
+  /** How often an idle node looks for due runs (default 500). */
+  readonly pollMs?: number;
+  /** Runs executing at once on a node (default 100). */
+  readonly concurrency?: number;
+  /** Runs taken per claim; past this many, runs started on a node wait for any node (default concurrency/10). */
+  readonly claimBatch?: number;
+  /** On SIGTERM, how long the steps in flight may take to finish before the node lets go (default 5000). */
+  readonly stopGraceMs?: number;
+}
+
+/** The environment variables of the flow engine settings, by setting. */
+export const FLOWS_ENV = {
+  leaseMs: "TESSERA_FLOWS_LEASE_MS",
+  renewMs: "TESSERA_FLOWS_RENEW_MS",
+  pollMs: "TESSERA_FLOWS_POLL_MS",
+  concurrency: "TESSERA_FLOWS_CONCURRENCY",
+  claimBatch: "TESSERA_FLOWS_CLAIM_BATCH",
+  stopGraceMs: "TESSERA_FLOWS_STOP_GRACE_MS",
+} as const;
+
+const integers = new Set<keyof FlowEngineSettings>(["concurrency", "claimBatch"]);
+
+function settingValue(key: keyof FlowEngineSettings, raw: string | number, from: string): number {
+  const v = typeof raw === "number" ? raw : raw.trim() === "" ? Number.NaN : Number(raw);
+  const ok =
+    Number.isFinite(v) &&
+    (key === "stopGraceMs" ? v >= 0 : v > 0) &&
+    (!integers.has(key) || Number.isInteger(v));
+  if (!ok) {
+    const what = integers.has(key) ? "a whole number of at least 1" : "a number of milliseconds";
+    throw new TesseraError("TESSERA_CONFIG", `${from}: "${raw}" is not ${what}`);
+  }
+  return v;
+}
+
+/**
+ * The flow engine settings of a stage: each from its `TESSERA_FLOWS_*` variable, else the stage's
+ * `flowEngine`, else the project file's; a value that is not a positive number is refused
+ * (`TESSERA_CONFIG`, naming where it came from), and so is a renewal not shorter than the lease.
+ *
+ * @example
+ * resolveFlowSettings({ TESSERA_FLOWS_LEASE_MS: "6000" }, undefined, { pollMs: 250 })
+ * // { leaseMs: 6000, pollMs: 250 }
+ */
+export function resolveFlowSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  stage: FlowEngineSettings | undefined,
+  project: FlowEngineSettings | undefined,
+): FlowEngineSettings {
+  const out: { -readonly [K in keyof FlowEngineSettings]: number } = {};
+  for (const key of Object.keys(FLOWS_ENV) as (keyof FlowEngineSettings)[]) {
+    const fromEnv = env[FLOWS_ENV[key]];
+    if (fromEnv !== undefined && fromEnv !== "") out[key] = settingValue(key, fromEnv, FLOWS_ENV[key]);
+    else if (stage?.[key] !== undefined)
+      out[key] = settingValue(key, stage[key], `flowEngine.${key} of the stage`);
+    else if (project?.[key] !== undefined) out[key] = settingValue(key, project[key], `flowEngine.${key}`);
+  }
+  const lease = out.leaseMs ?? 4000;
+  if (out.renewMs !== undefined && out.renewMs >= lease) {
+    throw new TesseraError(
+      "TESSERA_CONFIG",
+      `flowEngine.renewMs (${out.renewMs}) must be shorter than the lease (${lease} ms), or every lease expires before its renewal`,
+    );
+  }
+  return out;
+}
