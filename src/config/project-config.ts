@@ -39,6 +39,12 @@ export interface StageSettings {
    * environment or an `.env.<stage>` file rather than here.
    */
   readonly nats?: NatsSecurity;
+  /**
+   * The system's name on a shared NATS: it prefixes every subject (`<system>.tessera.…`) and stream
+   * (`<system>_TESSERA_…`), so that several systems share one server without seeing each other.
+   * `TESSERA_SYSTEM` wins. Default none (`tessera.…`). Every node of a system must use the same.
+   */
+  readonly system?: string;
   /** The flow engine's lease, renewal, poll and stop settings (see flow-settings.ts); `TESSERA_FLOWS_*` win. */
   readonly flowEngine?: FlowEngineSettings;
 }

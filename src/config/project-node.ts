@@ -44,7 +44,11 @@ export async function createProjectNode(
       ...composed.plugins(runs, { mainLoops: options.announce === true }),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
-    transport: await transportFor(url, { name: project.name, security: project.settings.nats }),
+    transport: await transportFor(url, {
+      name: project.name,
+      security: project.settings.nats,
+      system: project.settings.system,
+    }),
     version: project.version,
     stage: project.stage,
     env: project.env,

@@ -18,6 +18,8 @@ export interface Settings {
   readonly transport: string;
   /** NATS credentials and TLS files (from `TESSERA_NATS_*`, the stage, the project file). */
   readonly nats: NatsSecurity;
+  /** The system's name on a shared NATS (`TESSERA_SYSTEM`, the stage's, the project file's `system`). */
+  readonly system?: string;
   readonly store: StoreUrl;
   readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
 }
@@ -65,5 +67,12 @@ export function resolveSettings(
         : portOf(gateway.port ?? 3000, "gateway.port");
   const host = pick(flags.host, env.TESSERA_HOST, gateway.host) ?? "127.0.0.1";
   const nats = resolveNatsSecurity(env, own.nats, config.nats);
-  return { transport, nats, store, gateway: { ...gateway, port, host } };
+  const system = pick(env.TESSERA_SYSTEM, own.system, config.system);
+  return {
+    transport,
+    nats,
+    ...(system === undefined ? {} : { system }),
+    store,
+    gateway: { ...gateway, port, host },
+  };
 }

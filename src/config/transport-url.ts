@@ -23,6 +23,8 @@ export interface TransportUrlOptions {
   readonly name?: string;
   /** NATS credentials and TLS (user and password or a token in the URL are read as well). */
   readonly security?: NatsSecurity;
+  /** The system's name: prefixes every subject and stream on NATS. */
+  readonly system?: string | undefined;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function transportFor(url: string, options: TransportUrlOptions = {
         servers,
         ...(options.name === undefined ? {} : { name: options.name }),
         ...(options.security === undefined ? {} : { security: options.security }),
+        ...(options.system === undefined ? {} : { system: options.system }),
       });
     }
   }

@@ -25,6 +25,7 @@ import type { Headers, TransportSubscription } from "../../core/transport-messag
 import { toNatsHeaders } from "./nats-headers.js";
 import { consumerName, type StreamOf, streamOf } from "./stream-names.js";
 import { checkSubject } from "./subject-check.js";
+import { SubjectSpace } from "./subject-space.js";
 
 export interface JetStreamOptions {
   /** Prefix of the stream names (default `TESSERA_`). */
@@ -65,6 +66,8 @@ export class JetStreamStreams implements DurableStreams {
     private readonly nc: NatsConnection,
     private readonly options: JetStreamOptions,
     private readonly ready: () => unknown,
+    /** The system's subject space: streams capture, and messages travel on, its subjects. */
+    private readonly space: SubjectSpace = new SubjectSpace(),
   ) {
     this.js = jetstream(nc);
     this.prefix = options.streamPrefix ?? "TESSERA_";
@@ -96,7 +99,7 @@ export class JetStreamStreams implements DurableStreams {
     const jsm = await this.manager();
     const config = {
       name: stream.name,
-      subjects: [...stream.subjects],
+      subjects: stream.subjects.map((s) => this.space.out(s)),
       storage: this.options.storage === "memory" ? StorageType.Memory : StorageType.File,
       max_age: nanos(this.options.maxAgeMs ?? 7 * 24 * 3600_000),
       duplicate_window: nanos(this.options.duplicateWindowMs ?? 120_000),
@@ -119,7 +122,7 @@ export class JetStreamStreams implements DurableStreams {
     await this.ensure(subject);
     const headers = toNatsHeaders(options.headers);
     try {
-      const ack = await this.js.publish(subject, data, {
+      const ack = await this.js.publish(this.space.out(subject), data, {
         ...(options.id === undefined ? {} : { msgID: options.id }),
         ...(headers === undefined ? {} : { headers }),
         timeout: 5000,
@@ -151,7 +154,7 @@ export class JetStreamStreams implements DurableStreams {
     const jsm = await this.manager();
     const config = {
       durable_name: durable,
-      filter_subject: subject,
+      filter_subject: this.space.out(subject),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(options.ackWaitMs ?? 30_000),
@@ -167,7 +170,7 @@ export class JetStreamStreams implements DurableStreams {
       await jsm.consumers.update(stream.name, durable, { ...update, filter_subject });
     }
     const consumer = await this.js.consumers.get(stream.name, durable);
-    const deliveries = new DeliveryRunner(this, options, maxDeliveries, handler);
+    const deliveries = new DeliveryRunner(this, options, maxDeliveries, handler, this.space);
     const messages = await consumer.consume({
       max_messages: this.options.maxInFlight ?? 64,
       callback: (m) => deliveries.run(m),
@@ -207,6 +210,7 @@ class DeliveryRunner {
     private readonly options: DurableConsumerOptions,
     private readonly maxDeliveries: number,
     private readonly handler: (msg: DurableMessage) => Promise<void>,
+    private readonly space: SubjectSpace,
   ) {
     this.backoff =
       options.backoffMs !== undefined && options.backoffMs.length > 0 ? options.backoffMs : [100, 1000, 5000];
@@ -224,7 +228,7 @@ class DeliveryRunner {
     }
     const id = m.headers?.get(msgIdHeader);
     const msg: DurableMessage = {
-      subject: m.subject,
+      subject: this.space.in(m.subject),
       data: m.data,
       headers: headersOfJs(m.headers),
       deliveries,
@@ -250,7 +254,7 @@ class DeliveryRunner {
         await this.streams.publish(to, m.data, {
           headers: {
             ...headersOfJs(m.headers),
-            [deadLetterHeaders.subject]: m.subject,
+            [deadLetterHeaders.subject]: this.space.in(m.subject),
             [deadLetterHeaders.consumer]: this.options.consumer,
             [deadLetterHeaders.deliveries]: String(deliveries),
             [deadLetterHeaders.error]: reason.slice(0, 500),

@@ -22,6 +22,7 @@ import { headersOf, publishOptions } from "./nats-headers.js";
 import { connectionSecurity, type NatsSecurity } from "./nats-security.js";
 import { ReplyMux } from "./reply-mux.js";
 import { checkPattern, checkSubject } from "./subject-check.js";
+import { SubjectSpace } from "./subject-space.js";
 
 /** The driver: `connect` of `@nats-io/transport-node`, or anything that returns a connection. */
 export type NatsConnect = (options: ConnectionOptions) => Promise<NatsConnection>;
@@ -31,6 +32,11 @@ export interface NatsTransportOptions {
   readonly servers?: string | readonly string[];
   /** Connection name shown by the server's monitoring (default `tesserae`). */
   readonly name?: string;
+  /**
+   * The system's name: every subject becomes `<system>.<subject>` and stream names start with
+   * `<system>_`, so that several systems share one NATS without seeing each other. Default none.
+   */
+  readonly system?: string;
   /** Credentials and TLS (user and password or a token in a server URL are read too: nats.js does not). */
   readonly security?: NatsSecurity;
   /** Further nats.js connection options (credentials, TLS, …); Tesserae's reconnect defaults are kept unless set here. */
@@ -72,6 +78,7 @@ export class NatsTransport implements Transport {
   private readonly replying = new Set<Promise<void>>();
   private readonly servers: string[];
   private readonly drainTimeoutMs: number;
+  private readonly space: SubjectSpace;
   private streams: JetStreamStreams | undefined;
   private last: JetStreamLastValues | undefined;
 
@@ -82,6 +89,7 @@ export class NatsTransport implements Transport {
     const s = options.servers ?? "nats://127.0.0.1:4222";
     this.servers = typeof s === "string" ? [s] : [...s];
     this.drainTimeoutMs = options.drainTimeoutMs ?? 2000;
+    this.space = new SubjectSpace(options.system);
   }
 
   get maxPayload(): number {
@@ -126,11 +134,10 @@ export class NatsTransport implements Transport {
     this.nc = nc;
     this.up = true;
     this.mux.attach(nc);
-    this.streams = new JetStreamStreams(nc, this.options.jetstream ?? {}, () => this.check());
     const js = this.options.jetstream ?? {};
-    this.last = new JetStreamLastValues(nc, js.streamPrefix ?? "TESSERA_", js.storage ?? "file", () =>
-      this.check(),
-    );
+    const streamPrefix = js.streamPrefix ?? this.space.streamPrefix();
+    this.streams = new JetStreamStreams(nc, { ...js, streamPrefix }, () => this.check(), this.space);
+    this.last = new JetStreamLastValues(nc, streamPrefix, js.storage ?? "file", () => this.check());
     void this.watch(nc);
   }
 
@@ -177,7 +184,11 @@ export class NatsTransport implements Transport {
     }
     const { token, reply } = this.mux.open(subject, Math.max(0, options.timeoutMs));
     try {
-      nc.publish(subject, data, publishOptions(options.headers, this.mux.replySubject(token)));
+      nc.publish(
+        this.space.out(subject),
+        data,
+        publishOptions(options.headers, this.mux.replySubject(token)),
+      );
     } catch (err) {
       this.mux.fail(token, this.sendError(err, data));
     }
@@ -198,7 +209,11 @@ export class NatsTransport implements Transport {
     return this.attach(subject, options, (msg) => {
       const to = msg.reply;
       if (to === undefined || to === "") return;
-      const m: TransportMessage = { subject: msg.subject, data: msg.data, headers: headersOf(msg) };
+      const m: TransportMessage = {
+        subject: this.space.in(msg.subject),
+        data: msg.data,
+        headers: headersOf(msg),
+      };
       let r: Promise<WireReply> | WireReply;
       try {
         r = handler(m);
@@ -243,7 +258,7 @@ export class NatsTransport implements Transport {
     checkSubject(subject);
     if (data.byteLength > this.maxPayload) throw tooLarge(data.byteLength, this.maxPayload);
     try {
-      nc.publish(subject, data, publishOptions(headers));
+      nc.publish(this.space.out(subject), data, publishOptions(headers));
     } catch (err) {
       throw this.sendError(err, data);
     }
@@ -255,7 +270,11 @@ export class NatsTransport implements Transport {
     handler: (msg: TransportMessage) => void | Promise<void>,
   ): Promise<TransportSubscription> {
     return this.attach(subject, options, (msg) => {
-      const m: TransportMessage = { subject: msg.subject, data: msg.data, headers: headersOf(msg) };
+      const m: TransportMessage = {
+        subject: this.space.in(msg.subject),
+        data: msg.data,
+        headers: headersOf(msg),
+      };
       try {
         const r = handler(m);
         // A subscriber's failure is its own business: the subscription goes on.
@@ -273,7 +292,7 @@ export class NatsTransport implements Transport {
   ): Promise<TransportSubscription> {
     const nc = this.check();
     checkPattern(pattern);
-    const sub = nc.subscribe(pattern, {
+    const sub = nc.subscribe(this.space.out(pattern), {
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       callback: (err, msg) => {
         if (err === null) onMessage(msg);

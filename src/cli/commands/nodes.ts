@@ -28,26 +28,34 @@ async function fromGateway(base: string): Promise<RegisteredNode[]> {
  * The transport URL: `--transport`, else the project's settings, else `TESSERA_TRANSPORT`; and the
  * NATS credentials of the project's settings (else of `TESSERA_NATS_*`).
  */
-async function transportUrl(ctx: CliContext): Promise<{ url: string; security: NatsSecurity }> {
+async function transportUrl(
+  ctx: CliContext,
+): Promise<{ url: string; security: NatsSecurity; system?: string | undefined }> {
   const flag = typeof ctx.options.transport === "string" ? ctx.options.transport : undefined;
   try {
     findConfigFile(ctx.cwd, typeof ctx.options.config === "string" ? ctx.options.config : undefined);
   } catch {
     const security = resolveNatsSecurity(process.env, undefined, undefined);
-    return { url: flag ?? (process.env.TESSERA_TRANSPORT || "memory"), security };
+    const system = process.env.TESSERA_SYSTEM || undefined;
+    return { url: flag ?? (process.env.TESSERA_TRANSPORT || "memory"), security, system };
   }
   const { settings } = await ctx.project();
-  return { url: flag ?? settings.transport, security: settings.nats };
+  return { url: flag ?? settings.transport, security: settings.nats, system: settings.system };
 }
 
 /** The announcements heard on the transport within `waitMs`, without joining the system. */
-async function fromTransport(url: string, security: NatsSecurity, waitMs: number): Promise<RegisteredNode[]> {
+async function fromTransport(
+  url: string,
+  security: NatsSecurity,
+  system: string | undefined,
+  waitMs: number,
+): Promise<RegisteredNode[]> {
   if (transportKind(url) === "memory") {
     throw new CliError(
       "the memory transport does not reach other processes: give --transport nats://host:port, or --url of a running node",
     );
   }
-  const transport = await transportFor(url, { name: "tesserae-nodes", security });
+  const transport = await transportFor(url, { name: "tesserae-nodes", security, system });
   try {
     await transport.connect();
   } catch (err) {
@@ -117,9 +125,9 @@ export const nodesCommand: CliCommand = {
       source = ctx.options.url;
       nodes = await fromGateway(source);
     } else {
-      const { url, security } = await transportUrl(ctx);
+      const { url, security, system } = await transportUrl(ctx);
       source = maskUrl(url);
-      nodes = await fromTransport(url, security, wait);
+      nodes = await fromTransport(url, security, system, wait);
     }
     if (ctx.options.json === true) {
       ctx.out.out(JSON.stringify(nodes, null, 2));
