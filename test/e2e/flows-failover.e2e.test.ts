@@ -103,6 +103,15 @@ describe.skipIf(!pgUp)("flow failover on PostgreSQL (engine defaults)", () => {
     ]);
     const id = await startRun(a.url, "rolling", {});
     const napping = (await a.line(`NAPPING ${id}`)).split(" ")[1]!;
+    // NAPPING is printed just before the sleep; the kill lands once b's outcome is written for it.
+    await until(
+      async () =>
+        (await count(`SELECT count(*) AS n FROM "${schema}".flow_journal WHERE run_id = $1 AND name = 'b'`, [
+          id,
+        ])) > 0,
+      5000,
+      "b journaled",
+    );
     await a.kill("SIGKILL");
     const t0 = Date.now();
     await until(allDone(schema, 1), 30_000, "the run completed on wb");
@@ -123,10 +132,13 @@ describe.skipIf(!pgUp)("flow failover on PostgreSQL (engine defaults)", () => {
       startWorker({ ...env, WORKER_ID: "wc" }),
     ]);
     await Promise.all(Array.from({ length: 60 }, () => startRun(a.url, "rolling", {})));
+    // Work reaches the idle workers: wc holds runs, and is killed with them.
+    const ranOn = (w: string) =>
+      count(`SELECT count(*) AS n FROM "${schema}".attempts WHERE worker = $1`, [w]);
     await until(
-      async () => (await held(schema, "wc")) > 0 && (await held(schema, "wb")) > 0,
+      async () => (await ranOn("wc")) > 0 && (await held(schema, "wc")) > 0,
       30_000,
-      "runs on wb and wc",
+      "runs executing on wc",
     );
     // SIGKILL a worker: its runs move once their lease has expired (the default lease).
     const victim = "wc";

@@ -99,18 +99,18 @@ export function memoryFlowStore(): FlowStore {
     },
 
     async claim(q: ClaimQuery): Promise<RunRecord[]> {
-      const out: RunRecord[] = [];
-      // Oldest due first, as the SQL stores do (a fair order: no run waits behind newer ones).
-      const candidates =
-        q.runId === undefined
-          ? [...runs.values()].sort((a, b) => (a.dueAt ?? Infinity) - (b.dueAt ?? Infinity))
-          : [runs.get(q.runId)];
-      for (const run of candidates) {
-        if (out.length >= q.limit) break;
-        if (run === undefined || !active.has(run.status) || !q.flows.includes(run.flow)) continue;
+      const claimable = (run: Run | undefined): run is Run => {
+        if (run === undefined || !active.has(run.status) || !q.flows.includes(run.flow)) return false;
         const free = run.owner === undefined && run.dueAt !== undefined && run.dueAt <= q.now;
-        const expired = run.owner !== undefined && (run.leaseUntil ?? 0) < q.now;
-        if (!free && !expired) continue;
+        return free || (run.owner !== undefined && (run.leaseUntil ?? 0) < q.now);
+      };
+      // Oldest due first, as the SQL stores do (a fair order: no run waits behind newer ones).
+      const candidates = (q.runId === undefined ? [...runs.values()] : [runs.get(q.runId)])
+        .filter(claimable)
+        .sort((a, b) => (a.dueAt ?? Infinity) - (b.dueAt ?? Infinity))
+        .slice(0, q.limit);
+      const out: RunRecord[] = [];
+      for (const run of candidates) {
         run.owner = q.owner;
         run.leaseUntil = q.now + q.leaseMs;
         if (run.status !== "compensating") run.status = "running";

@@ -136,6 +136,31 @@ export class ClaimLoop {
     this.schedulePoll(0);
   }
 
+  /**
+   * A run started here was left in the store for any worker: this worker claims it at once only
+   * while it runs fewer than its share (`claimBatch`); else at its next poll, like every other
+   * worker, so that the idle ones get it first.
+   */
+  queued(): void {
+    this.backlog = true;
+    if (this.belowShare) this.schedulePoll(0);
+  }
+
+  /**
+   * The pause before the next poll: `pollMs` for a worker below its share, twice as long past one
+   * share, three times past two: the idle workers poll first, so the work spreads (issue 15: 150 runs
+   * started through one node all ran there), while a lone busy worker still fills up.
+   */
+  private pollDelay(): number {
+    const shares = Math.floor((this.executions.size + this.starting) / this.o.claimBatch);
+    return this.o.pollMs * (1 + Math.min(2, shares));
+  }
+
+  /** Fewer executions than a claim's batch: this worker claims eagerly (see `queued`). */
+  private get belowShare(): boolean {
+    return this.executions.size + this.starting < this.o.claimBatch;
+  }
+
   private schedulePoll(delay: number): void {
     if (!this.active) return;
     if (delay === 0) {
@@ -155,7 +180,7 @@ export class ClaimLoop {
     if (!this.active || (this.polling && runId === undefined)) return;
     const room = Math.min(this.o.concurrency - this.executions.size - this.starting, this.o.claimBatch);
     if (room <= 0) {
-      if (runId === undefined) this.schedulePoll(this.o.pollMs);
+      if (runId === undefined) this.schedulePoll(this.pollDelay());
       return;
     }
     if (runId === undefined) this.polling = true;
@@ -173,14 +198,14 @@ export class ClaimLoop {
         this.backlog = runs.length === room;
         // A busy worker leaves the rest of a backlog to the others' next poll (or to its own, and
         // to the runs it finishes): the work spreads instead of one worker draining the queue.
-        if (this.backlog && this.executions.size < this.o.claimBatch) this.schedulePoll(0);
+        if (this.backlog && this.belowShare) this.schedulePoll(0);
       }
     } catch (err) {
       this.host?.logger.error("claiming runs failed", { err });
     } finally {
       if (runId === undefined) {
         this.polling = false;
-        this.schedulePoll(this.o.pollMs);
+        this.schedulePoll(this.pollDelay());
       }
     }
   }
@@ -227,7 +252,7 @@ export class ClaimLoop {
     this.endings.set(run.id, ending);
     this.o.waiters.track(run.id, ending);
     void ending.then(() => {
-      if (this.backlog && this.executions.size < this.o.concurrency) this.schedulePoll(0);
+      if (this.backlog && this.belowShare) this.schedulePoll(0);
     });
     return ending;
   }

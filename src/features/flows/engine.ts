@@ -39,26 +39,26 @@ export interface FlowEngineOptions {
   readonly concurrency?: number;
   /**
    * How long a worker holds a run without renewing (default 4 000 ms): a dead worker's runs move
-   * after it. Project file / environment: `flows.leaseMs`, `TESSERA_FLOWS_LEASE_MS`.
+   * after it. Project file / environment: `flowEngine.leaseMs`, `TESSERA_FLOWS_LEASE_MS`.
    */
   readonly leaseMs?: number;
   /**
    * How often the held leases are renewed, one statement for all of them (default a quarter of
-   * the lease, so that a slow renewal or two does not lose them). `flows.renewMs`.
+   * the lease, so that a slow renewal or two does not lose them). `flowEngine.renewMs`.
    */
   readonly renewMs?: number;
-  /** How often the worker looks for due runs (default 500 ms). `flows.pollMs`. */
+  /** How often an idle worker looks for due runs (default 500 ms; a busy one up to 3 times less often). `flowEngine.pollMs`. */
   readonly pollMs?: number;
   /**
-   * Runs taken per claim (default a tenth of `concurrency`, at least 1). A worker running this many
+   * Runs taken per claim (default a quarter of `concurrency`, at least 1). A worker running this many
    * leaves the runs started on it in the store for any worker with room: the work spreads.
-   * `flows.claimBatch`.
+   * `flowEngine.claimBatch`.
    */
   readonly claimBatch?: number;
   /**
    * On stop (SIGTERM), how long the effects in flight may take to finish before the executions stop
    * at once (default 5 000 ms); either way what they know is written before their runs are
-   * released for the next worker. `flows.stopGraceMs`.
+   * released for the next worker. `flowEngine.stopGraceMs`.
    */
   readonly stopGraceMs?: number;
   /**
@@ -144,7 +144,7 @@ export class FlowEngine implements NodePlugin {
       leaseMs,
       renewMs,
       pollMs: options.pollMs ?? 500,
-      claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 10)),
+      claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 4)),
       now: this.now,
       definitions: this.defs,
       commit: this.commit,
@@ -251,7 +251,7 @@ export class FlowEngine implements NodePlugin {
       });
     let ending: Promise<Ending> | undefined;
     if (created && owned) ending = this.loop.launch(run, true);
-    else if (created) this.loop.wake();
+    else if (created) this.loop.queued();
     return { run, created, ending: ending ?? this.waiters.local(run.id) };
   }
 
