@@ -14,7 +14,7 @@ export interface FlowEngineSettings {
   readonly pollMs?: number;
   /** Runs executing at once on a node (default 100). */
   readonly concurrency?: number;
-  /** Runs taken per claim; past this many, runs started on a node wait for any node (default concurrency/4). */
+  /** Runs taken per claim; past this many, runs started on a node wait for any node (default concurrency/10). */
   readonly claimBatch?: number;
   /** On SIGTERM, how long the steps in flight may take to finish before the node lets go (default 5000). */
   readonly stopGraceMs?: number;

@@ -50,7 +50,7 @@ export interface FlowEngineOptions {
   /** How often an idle worker looks for due runs (default 500 ms; a busy one up to 3 times less often). `flowEngine.pollMs`. */
   readonly pollMs?: number;
   /**
-   * Runs taken per claim (default a quarter of `concurrency`, at least 1). A worker running this many
+   * Runs taken per claim (default a tenth of `concurrency`, at least 1). A worker running this many
    * leaves the runs started on it in the store for any worker with room: the work spreads.
    * `flowEngine.claimBatch`.
    */
@@ -144,7 +144,7 @@ export class FlowEngine implements NodePlugin {
       leaseMs,
       renewMs,
       pollMs: options.pollMs ?? 500,
-      claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 4)),
+      claimBatch: options.claimBatch ?? Math.max(1, Math.ceil(concurrency / 10)),
       now: this.now,
       definitions: this.defs,
       commit: this.commit,
