@@ -1,5 +1,6 @@
 import type { ErrorBody } from "../../core/errors.js";
 import { TesseraError } from "../../core/errors.js";
+import { maskUrl } from "../../core/mask-url.js";
 import { type FlowDef, flow } from "./flow.js";
 import { errorBody } from "./flow-errors.js";
 
@@ -46,12 +47,12 @@ export async function postCallback(url: string, body: unknown): Promise<void> {
       signal: AbortSignal.timeout(5000),
     });
   } catch (cause) {
-    throw TesseraError.unavailable(`callback ${url} unreachable`, { cause: String(cause) });
+    throw TesseraError.unavailable(`callback ${maskUrl(url)} unreachable`, { cause: String(cause) });
   }
   await res.arrayBuffer().catch(() => undefined);
   if (res.status >= 500 || res.status === 408 || res.status === 429)
-    throw TesseraError.unavailable(`callback ${url} answered ${res.status}`, { status: res.status });
-  if (res.status >= 300) throw TesseraError.badRequest(`callback ${url} answered ${res.status}`);
+    throw TesseraError.unavailable(`callback ${maskUrl(url)} answered ${res.status}`, { status: res.status });
+  if (res.status >= 300) throw TesseraError.badRequest(`callback ${maskUrl(url)} answered ${res.status}`);
 }
 
 async function attempt(url: string, body: unknown): Promise<Attempt> {
@@ -88,12 +89,12 @@ export function callbackFlow(policy: CallbackPolicy = defaultCallbackPolicy): Fl
       if (!last.retry) break;
     }
     const error = (last as Extract<Attempt, { ok: false }>).error;
-    ctx.log.warn("run callback failed", { runId: body.runId, url, error });
+    ctx.log.warn("run callback failed", { runId: body.runId, url: maskUrl(url), error });
     throw new TesseraError(
       "TESSERA_UNAVAILABLE",
-      `the callback of run ${body.runId} to ${url} failed: ${error.message}`,
+      `the callback of run ${body.runId} to ${maskUrl(url)} failed: ${error.message}`,
       {
-        details: { runId: body.runId, url, error },
+        details: { runId: body.runId, url: maskUrl(url), error },
       },
     );
   });

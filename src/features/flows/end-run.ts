@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../../core/errors.js";
+import { maskUrl } from "../../core/mask-url.js";
 import { validate } from "../../core/schema.js";
 import type { RunRecord, RunStatus } from "../../ports/flow-store.js";
 import type { RunBudget } from "./budget.js";
@@ -151,7 +152,7 @@ async function end(
       const delivery = await s.host.notify(url, body);
       entries.push(s.journal.entry(0, "callback", url, "ok", { delivery }));
     } catch (err) {
-      s.host.logger.warn("run callback failed", { runId: s.run.id, url, err });
+      s.host.logger.warn("run callback failed", { runId: s.run.id, url: maskUrl(url), err });
       entries.push(s.journal.entry(0, "callback", url, "error", errorBody(err)));
     }
   }

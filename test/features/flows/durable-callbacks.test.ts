@@ -118,6 +118,21 @@ describe("run callbacks are delivered durably (issue 14)", () => {
     );
   });
 
+  it("a callback URL's secret (a token in its query) was printed in the log and the run's error", async () => {
+    answers = [500];
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn", format: "json", write: (line) => lines.push(line) });
+    const h = await start({ callbacks: { attempts: 1, delayMs: 50, factor: 1 }, logger });
+    const secretUrl = `${url}?token=s3cret-token`;
+    const { run } = await h.engine.startRun(quick, undefined as never, { callbackUrl: secretUrl });
+    const end = await ended(h, await deliveryOf(h, run.id));
+    expect(end.status).toBe("failed");
+    expect(received).toHaveLength(1);
+    expect(JSON.stringify(end.error)).not.toContain("s3cret");
+    expect(lines.join("\n")).toContain("run callback failed");
+    expect(lines.join("\n")).not.toContain("s3cret");
+  });
+
   it("a receiver's refusal (4xx) is not tried again", async () => {
     answers = [400];
     const h = await start({ callbacks: { attempts: 5, delayMs: 50, factor: 1 } });
