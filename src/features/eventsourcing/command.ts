@@ -1,6 +1,8 @@
 import type { Context, Entry, EntryOptions } from "../../core/context.js";
 import { entry } from "../../core/entry.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
+import { parseOptions } from "../definition-options.js";
+import { commandArgsSchema } from "./command-args-schema.js";
 import type { DomainEvent } from "./domain-event.js";
 import type { Entity } from "./entity.js";
 import type { Repository } from "./repository.js";
@@ -27,6 +29,7 @@ export function command<IS extends Schema, S, E extends DomainEvent>(
   options: EntryOptions<IS, undefined> & { readonly input: IS },
   decide: (input: InferOut<IS>, state: S, entity: Entity<S>, ctx: Context) => E | readonly E[],
 ): Entry<InferIn<IS>, CommandResult> {
+  parseOptions("command", commandArgsSchema, { repository, options, decide });
   return entry(options, async (input, ctx): Promise<CommandResult> => {
     const repo = typeof repository === "function" ? repository() : repository;
     const id = (input as { id?: unknown }).id;

@@ -1,6 +1,8 @@
 import type { StoredEvent } from "../../ports/event-store.js";
+import { parseOptions } from "../definition-options.js";
 import type { AggregateDef, DeletedEvent } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
+import { projectionOptionsSchema } from "./projection-options-schema.js";
 
 /** Read-model documents, inside the transaction that applies a batch of events. */
 export interface Documents {
@@ -58,6 +60,12 @@ export interface ProjectionDef<E extends DomainEvent = DomainEvent> extends Proj
  * });
  */
 export function projection<E extends DomainEvent>(options: ProjectionOptions<E>): ProjectionDef<E> {
+  const given = (options as { name?: unknown } | null)?.name;
+  parseOptions(
+    typeof given === "string" && given !== "" ? given : "projection",
+    projectionOptionsSchema,
+    options,
+  );
   const from = (Array.isArray(options.from) ? options.from : [options.from]) as readonly AggregateDef[];
   const prefixes = from.map((a) => ({ name: a.name, prefix: `${a.name}-` }));
   return Object.freeze({

@@ -1,6 +1,9 @@
 import { Cron } from "croner";
+import { z } from "zod";
+import { shown } from "../../core/definition-rules.js";
 import { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
+import { fnOption, kindOption, parseOptions } from "../definition-options.js";
 
 /** Starts a run at every tick of a cron pattern (once per tick across all workers of a store). */
 export interface CronTrigger {
@@ -22,6 +25,17 @@ export interface EventTrigger {
 
 export type Trigger = CronTrigger | EventTrigger;
 
+// cron("* * * * *", { timezone }) (options given as the input) and onEvent("user.created") (a
+// name, not the event) used to be accepted, and failed only at the first tick or event.
+const cronArgs = z.strictObject({
+  input: fnOption,
+  options: z.strictObject({ timezone: z.string().min(1).optional() }),
+});
+const onEventArgs = z.strictObject({
+  event: kindOption("event", "an event: declare it with event(...)"),
+  input: fnOption.optional(),
+});
+
 /**
  * A cron trigger. Every worker schedules it, and the store lets one run start per tick (the tick
  * is the run's idempotency key).
@@ -34,6 +48,9 @@ export function cron(
   input: (tick: Date) => unknown = () => ({}),
   options: { timezone?: string } = {},
 ): CronTrigger {
+  if (typeof pattern !== "string")
+    throw TesseraError.definition("cron", `cron(pattern): pattern must be a string, got ${shown(pattern)}`);
+  parseOptions("cron", cronArgs, { input, options });
   try {
     new Cron(pattern, { paused: true, ...(options.timezone ? { timezone: options.timezone } : {}) }).stop();
   } catch (cause) {
@@ -55,6 +72,7 @@ export function onEvent<Out>(
   event: EventDef<string, unknown, Out>,
   input?: (payload: Out) => unknown,
 ): EventTrigger {
+  parseOptions("onEvent", onEventArgs, { event, input });
   return {
     kind: "event",
     event: event as EventDef,

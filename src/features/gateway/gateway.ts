@@ -7,11 +7,13 @@ import type { Route } from "../../core/routes.js";
 import type { Authorizer } from "../../core/service.js";
 import { TraceRoot } from "../../core/trace-context.js";
 import { parseTraceparent, type TraceParent, traceHeaders } from "../../core/traceparent.js";
+import { parseOptions } from "../definition-options.js";
 import { jsonSuccess, success, writerOf } from "./answers.js";
 import { authenticate, authorizerOf, checkAuthorizers } from "./authenticate.js";
 import { BuiltinEndpoints } from "./builtin-endpoints.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { errorAnswer } from "./error-answer.js";
+import { gatewayOptionsSchema } from "./gateway-options-schema.js";
 import { type GatewayRequest, headerOf } from "./gateway-request.js";
 import type { GatewayResponse } from "./gateway-response.js";
 import type { JsonWriter } from "./json-writer.js";
@@ -62,6 +64,7 @@ export class Gateway {
     readonly node: TesseraNode,
     private readonly options: GatewayOptions = {},
   ) {
+    parseOptions("gateway", gatewayOptionsSchema, options);
     this.builtins = new BuiltinEndpoints(node, () => this.openapi());
     checkAuthorizers(node.routes, options.authorize);
     this.router = new Router(node.routes);

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { TesseraError } from "../../core/errors.js";
 import type { TesseraNode } from "../../core/node.js";
+import { parseOptions } from "../definition-options.js";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
+import { serveOptionsSchema } from "./gateway-options-schema.js";
 import type { GatewayRequest } from "./gateway-request.js";
 import type { GatewayResponse } from "./gateway-response.js";
 
@@ -111,7 +113,15 @@ function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
  * console.log(`listening on ${server.url}`);
  */
 export async function serve(node: TesseraNode, options: ServeOptions = {}): Promise<RunningServer> {
-  const gateway = createGateway(node, options);
+  parseOptions("serve", serveOptionsSchema, options);
+  const {
+    port: _port,
+    host: _host,
+    shutdownTimeout: _wait,
+    handleSignals: _signals,
+    ...gatewayOptions
+  } = options;
+  const gateway = createGateway(node, gatewayOptions);
   if (node.status === "created") await node.start();
   let inFlight = 0;
   let closing = false;

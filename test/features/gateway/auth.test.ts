@@ -107,7 +107,7 @@ describe("gateway auth", () => {
     });
     expect(definitionError(() => gatewayFor([inner], { authorize: 5 as never }))).toMatchObject({
       code: "TESSERA_DEFINITION",
-      name: "authorize",
+      name: "gateway.authorize",
     });
   });
 });

@@ -55,10 +55,10 @@ describe("gateway CORS", () => {
       }
       throw new Error("the gateway was created");
     };
-    expect(refused({})).toBe("cors.origin");
-    expect(refused({ origin: 5 })).toBe("cors.origin");
-    expect(refused("https://a.example")).toBe("cors.origin");
-    expect(refused({ origin: true, exposeHeaders: "x-request-id" })).toBe("cors.exposeHeaders");
-    expect(refused({ origin: true, allowHeaders: "content-type" })).toBe("cors.allowHeaders");
+    expect(refused({})).toBe("gateway.cors.origin");
+    expect(refused({ origin: 5 })).toBe("gateway.cors.origin");
+    expect(refused("https://a.example")).toBe("gateway.cors");
+    expect(refused({ origin: true, exposeHeaders: "x-request-id" })).toBe("gateway.cors.exposeHeaders");
+    expect(refused({ origin: true, allowHeaders: "content-type" })).toBe("gateway.cors.allowHeaders");
   });
 });
