@@ -5,13 +5,18 @@
 // `details.name`.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { memoryTransport } from "../../src/adapters/memory/index.js";
+import { memoryEventStore, memoryTransport } from "../../src/adapters/memory/index.js";
 import { TesseraError } from "../../src/core/errors.js";
 import { event } from "../../src/core/event.js";
 import { createNode } from "../../src/core/node.js";
+import { args } from "../../src/features/connections/arg-model.js";
+import { publishSubscribe, requestReply } from "../../src/features/connections/connection.js";
+import { replier } from "../../src/features/connections/connection-uses.js";
 import { aggregate } from "../../src/features/eventsourcing/aggregate.js";
 import { command } from "../../src/features/eventsourcing/command.js";
+import { eventSourcing } from "../../src/features/eventsourcing/event-sourcing.js";
 import { projection } from "../../src/features/eventsourcing/projection.js";
+import { reference } from "../../src/features/eventsourcing/reference.js";
 import { signal } from "../../src/features/flows/signal.js";
 import { cron, onEvent } from "../../src/features/flows/triggers.js";
 import { createGateway } from "../../src/features/gateway/gateway.js";
@@ -24,6 +29,9 @@ const Input = z.object({ id: z.string() });
 const decide = () => ({ type: "opened", data: {} });
 const view = (options: object) =>
   projection({ name: "view", from: account, collections: ["v"], handle: () => {}, ...options } as never);
+const es = (options: object) => eventSourcing({ store: memoryEventStore(), ...options } as never);
+const quote = requestReply("quote", { args: args({}), returns: args({}) });
+const prices = publishSubscribe("prices", { args: args({}) });
 const userCreated = event("user.created", z.object({ email: z.string() }));
 
 function thrown(declare: () => unknown): unknown {
@@ -148,6 +156,38 @@ describe("a definition that used to accept anything (issue 13 follow-up, D2)", (
       () => cron(5 as never),
       "must be a string",
     ],
+    [
+      "eventSourcing's projection (singular) was ignored",
+      "eventSourcing.projection",
+      () => es({ projection: [] }),
+      "known: store",
+    ],
+    ["eventSourcing without a store", "eventSourcing.store", () => eventSourcing({} as never)],
+    [
+      "eventSourcing given a projection's name",
+      "eventSourcing.projections.0",
+      () => es({ projections: ["view"] }),
+    ],
+    [
+      "an outbox batch of 0 never published",
+      "eventSourcing.outbox.batch",
+      () => es({ outbox: { batch: 0 } }),
+    ],
+    [
+      "a reference to a service, not its entry",
+      "reference.read",
+      () => reference({ name: "customers" } as never),
+    ],
+    [
+      "a replier without its handler failed at the first request",
+      "replier.handler",
+      () => replier(quote, undefined as never),
+    ],
+    [
+      "a replier of a publish-subscribe connection never answered",
+      "replier.connection",
+      () => replier(prices as never, () => ({})),
+    ],
   ])("%s", (_what, name, declare, says) => expectDefinition(declare, name, says));
 
   it("the definitions written right are still accepted", () => {
@@ -163,6 +203,8 @@ describe("a definition that used to accept anything (issue 13 follow-up, D2)", (
     expect(view({ mode: "inline", from: [account], batchSize: 10, prefetch: () => undefined })).toBeDefined();
     expect(signal("approval", z.object({ ok: z.boolean() })).name).toBe("approval");
     expect(onEvent(userCreated, (u) => ({ to: u.email })).kind).toBe("event");
+    expect(es({ projections: [view({})], outbox: { batch: 10 }, closeStore: true })).toBeDefined();
+    expect(replier(quote, () => ({})).feature).toBe("connections");
     expect(cron("0 2 * * *", () => ({}), { timezone: "Europe/Paris" }).kind).toBe("cron");
   });
 });

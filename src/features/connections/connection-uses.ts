@@ -1,7 +1,16 @@
+import { z } from "zod";
 import type { Context } from "../../core/context.js";
 import type { ServiceUse } from "../../core/uses.js";
+import { fnOption, kindOption, parseOptions } from "../definition-options.js";
 import type { ArgShape, ArgsOut } from "./arg-model.js";
 import type { PublishSubscribeDef, RequestReplyDef } from "./connection.js";
+
+// replier(getQuote) without its handler, or replier(publishSubscribe…) used to be accepted: the
+// first request failed with a TypeError, or never got an answer.
+const replierArgs = z.strictObject({
+  connection: kindOption("request-reply", "a request-reply connection: declare it with requestReply(...)"),
+  handler: fnOption,
+});
 
 /** The name of the connections plugin, and of the feature of these declarations. */
 export const CONNECTIONS = "connections";
@@ -52,6 +61,7 @@ export function replier<A extends ArgShape, R extends ArgShape>(
   conn: RequestReplyDef<string, A, R>,
   handler: (args: ArgsOut<A>, ctx: Context) => ArgsOut<R> | Promise<ArgsOut<R>>,
 ): ServiceUse {
+  parseOptions("replier", replierArgs, { connection: conn, handler });
   return {
     feature: CONNECTIONS,
     role: "replier",

@@ -3,8 +3,10 @@ import { TesseraError } from "../../core/errors.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { Transport } from "../../core/transport.js";
 import type { EventStore } from "../../ports/event-store.js";
+import { parseOptions } from "../definition-options.js";
 import type { AggregateDef } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
+import { eventSourcingOptionsSchema } from "./event-sourcing-options-schema.js";
 import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 import type { ProjectionDef } from "./projection.js";
 import { checkpointOf, ProjectionRunner } from "./projection-runner.js";
@@ -143,5 +145,6 @@ export class EventSourcing implements RepositoryHost {
 
 /** Creates the event-sourcing runtime (see {@link EventSourcing}). */
 export function eventSourcing(options: EventSourcingOptions): EventSourcing {
+  parseOptions("eventSourcing", eventSourcingOptionsSchema, options);
   return new EventSourcing(options);
 }

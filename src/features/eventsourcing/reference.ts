@@ -1,4 +1,6 @@
 import type { Context, EntryRef } from "../../core/context.js";
+import { parseOptions } from "../definition-options.js";
+import { referenceReadSchema } from "./event-sourcing-options-schema.js";
 
 /** A reference to an aggregate of another service: plain data, stored in state as it is. */
 export interface Ref<T> {
@@ -25,6 +27,7 @@ export interface Reference<T> {
  * const { name } = await customer.resolve(ctx, order.customer);
  */
 export function reference<Out>(read: EntryRef<{ id: string }, Out>): Reference<Out> {
+  parseOptions("reference.read", referenceReadSchema, read);
   return {
     to: (id) => ({ $ref: read.id, id }),
     resolve: (ctx, ref) => {
