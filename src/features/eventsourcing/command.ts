@@ -1,5 +1,6 @@
 import type { Context, Entry, EntryOptions } from "../../core/context.js";
 import { entry } from "../../core/entry.js";
+import { TesseraError } from "../../core/errors.js";
 import type { InferIn, InferOut, Schema } from "../../core/schema.js";
 import { parseOptions } from "../definition-options.js";
 import { commandArgsSchema } from "./command-args-schema.js";
@@ -33,7 +34,12 @@ export function command<IS extends Schema, S, E extends DomainEvent>(
   return entry(options, async (input, ctx): Promise<CommandResult> => {
     const repo = typeof repository === "function" ? repository() : repository;
     const id = (input as { id?: unknown }).id;
-    if (typeof id !== "string") throw new TypeError("a command's input needs a string `id`");
+    if (typeof id !== "string") {
+      // The caller's input passed the schema without an id: a 400 that says so, never a 500.
+      throw new TesseraError("TESSERA_VALIDATION", "invalid input: id: a command's input needs a string id", {
+        details: { issues: [{ path: "id", message: "a command's input needs a string id" }] },
+      });
+    }
     const metadata = {
       requestId: ctx.requestId,
       ...(ctx.identity?.sub === undefined ? {} : { by: ctx.identity.sub }),

@@ -1,4 +1,5 @@
 import type { Context, EntryRef } from "../../core/context.js";
+import { TesseraError } from "../../core/errors.js";
 import { parseOptions } from "../definition-options.js";
 import { referenceReadSchema } from "./event-sourcing-options-schema.js";
 
@@ -32,7 +33,12 @@ export function reference<Out>(read: EntryRef<{ id: string }, Out>): Reference<O
     to: (id) => ({ $ref: read.id, id }),
     resolve: (ctx, ref) => {
       if (ref.$ref !== read.id) {
-        return Promise.reject(new TypeError(`reference to ${ref.$ref} resolved through ${read.id}`));
+        return Promise.reject(
+          TesseraError.badRequest(`a reference to ${ref.$ref} cannot be resolved through ${read.id}`, {
+            ref: ref.$ref,
+            through: read.id,
+          }),
+        );
       }
       return ctx.call(read, { id: ref.id });
     },

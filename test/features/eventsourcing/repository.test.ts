@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { memoryEventStore, memoryTransport } from "../../../src/adapters/memory/index.js";
-import { aggregate, eventSourcing, reference } from "../../../src/features/eventsourcing/index.js";
+import { aggregate, command, eventSourcing, reference } from "../../../src/features/eventsourcing/index.js";
 import { createNode, entry, service, silentLogger, TesseraError } from "../../../src/index.js";
 import { add, addAtMost, type Counter, counter, counterOptions } from "./fixtures.js";
 
@@ -168,7 +168,36 @@ describe("repository", () => {
     const stored = JSON.parse((c.state as Counter).name) as typeof ref;
     const user = await owner.resolve({ call: (r, ...args) => node.call(r, ...(args as [never])) }, stored);
     expect(user).toEqual({ id: "u7", name: "user u7" });
-    await expect(owner.resolve(node as never, { $ref: "other.entry", id: "x" })).rejects.toThrow(TypeError);
+    // A reference to another entry was a plain TypeError (a 500): it is the caller's bad reference.
+    expect(await codeOf(owner.resolve(node as never, { $ref: "other.entry", id: "x" }))).toBe(
+      "TESSERA_BAD_REQUEST",
+    );
     await node.stop();
+  });
+
+  it("a command whose input came without an id failed with a plain TypeError (a 500): it is a 400 naming id", async () => {
+    const { repo } = setup();
+    const counters = service("counters", {
+      entries: {
+        add: command(repo, { input: z.object({ id: z.string().optional(), by: z.number() }) }, ({ by }) =>
+          add(by)(),
+        ),
+      },
+    });
+    const node = createNode({ services: [counters], transport: memoryTransport(), logger: silentLogger });
+    await node.start();
+    try {
+      const err = await node.call(counters.entries.add, { by: 1 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(TesseraError);
+      expect(err).toMatchObject({
+        code: "TESSERA_VALIDATION",
+        details: { issues: [{ path: "id", message: "a command's input needs a string id" }] },
+      });
+    } finally {
+      await node.stop();
+    }
   });
 });
