@@ -14,6 +14,7 @@ import { args } from "../../src/features/connections/arg-model.js";
 import { requestReply } from "../../src/features/connections/connection.js";
 import { aggregate } from "../../src/features/eventsourcing/aggregate.js";
 import { eventSourcing } from "../../src/features/eventsourcing/event-sourcing.js";
+import { projection } from "../../src/features/eventsourcing/projection.js";
 import { mainLoop } from "../../src/features/main-mode/main-loop.js";
 import { state } from "../../src/features/states/state.js";
 import { indexUpcasters } from "../../src/ports/upcast.js";
@@ -74,7 +75,8 @@ describe("a definition mistake", () => {
       "two projections of one name",
       "totals",
       () => {
-        const p = { name: "totals", mode: "async", handlers: {} } as never;
+        const cart = aggregate("cart", { initial: () => ({}), evolve: (s: object) => s });
+        const p = projection({ name: "totals", from: cart, collections: ["totals"], handle() {} } as never);
         return eventSourcing({ store: memoryEventStore(), projections: [p, p] });
       },
     ],

@@ -15,7 +15,9 @@ export const openapiCommand: CliCommand = {
   async run(ctx) {
     const project = await ctx.project();
     const node = await createProjectNode(project, silentLogger);
-    const doc = createGateway(node, serveOptions(project)).openapi();
+    // The server's own settings (port, host, shutdown) are not the gateway's options.
+    const { port: _port, host: _host, shutdownTimeout: _wait, ...gateway } = serveOptions(project);
+    const doc = createGateway(node, gateway).openapi();
     const json = `${JSON.stringify(doc, null, 2)}\n`;
     const out = ctx.options.out;
     if (typeof out !== "string") {
