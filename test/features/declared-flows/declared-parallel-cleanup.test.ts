@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { field } from "./external-services.js";
-import { type DeclaredFixture, declaredFixture } from "./fixture.js";
+import { type DeclaredFixture, declaredFixture, runEnd as runEndOf } from "./fixture.js";
 
 // Issue 14, finding 2, with the issue's own reproductions on loopback services: a failing branch of a
 // declared parallel step cancels and awaits the others, every effect that started is journaled, and
@@ -63,16 +63,7 @@ describe("declared parallel: a failing branch cleans up (issue 14)", () => {
     }
   }
 
-  async function runEnd(eventId: string): Promise<Record<string, unknown>> {
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const run = await f.engine.store.getRun(eventId);
-      if (run !== undefined && ["completed", "failed", "compensated", "cancelled"].includes(run.status))
-        return run as unknown as Record<string, unknown>;
-      if (Date.now() > until) throw new Error(`run ${eventId} did not end`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const runEnd = (eventId: string) => runEndOf(f, eventId);
 
   it("the slow booking of a sibling branch used to reach the service after the run ended compensated, undone by nothing and missing from the journal: it is cancelled and journaled before the run ends", async () => {
     f = await declaredFixture();

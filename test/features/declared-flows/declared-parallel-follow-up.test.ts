@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { field } from "./external-services.js";
-import { type DeclaredFixture, declaredFixture } from "./fixture.js";
+import { type DeclaredFixture, declaredFixture, runEnd as runEndOf } from "./fixture.js";
 
 // Issue 14 follow-up, the outside user's declared reproductions: `dstall` (finding 3: a branch's wait
 // longer than inlineSleepMs was held by a sibling's slow call) and `dpar` (finding 5: a booking whose
@@ -59,16 +59,7 @@ describe("declared parallel, issue 14 follow-up", () => {
     }
   }
 
-  async function runEnd(eventId: string): Promise<Record<string, unknown>> {
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const run = await f.engine.store.getRun(eventId);
-      if (run !== undefined && ["completed", "failed", "compensated", "cancelled"].includes(run.status))
-        return run as unknown as Record<string, unknown>;
-      if (Date.now() > until) throw new Error(`run ${eventId} did not end`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const runEnd = (eventId: string) => runEndOf(f, eventId);
 
   async function start(flow: string): Promise<string> {
     const ev = await f.client.post(`/declared/flows/${flow}/events`, {

@@ -84,3 +84,15 @@ export async function declaredFixture(
     stop: () => node.stop(),
   };
 }
+
+/** Polls the store until the run of `eventId` has ended (15 s at most), and returns it. */
+export async function runEnd(f: DeclaredFixture, eventId: string): Promise<Record<string, unknown>> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const run = await f.engine.store.getRun(eventId);
+    if (run !== undefined && ["completed", "failed", "compensated", "cancelled"].includes(run.status))
+      return run as unknown as Record<string, unknown>;
+    if (Date.now() > until) throw new Error(`run ${eventId} did not end`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
