@@ -1,3 +1,5 @@
+import type { LeaseGrant } from "./lease.js";
+
 /**
  * The event store port: append-only streams with optimistic concurrency, one global log with an
  * increasing position, snapshots, projection checkpoints, read-model documents and a transactional
@@ -173,6 +175,14 @@ export interface EventStore {
   ackOutbox(ids: readonly string[]): Promise<void>;
   /** Messages still waiting (leased or not). */
   outboxSize(): Promise<number>;
+  /**
+   * Takes the lease `name` for `holder` for `ttlMs` from now, or renews it when `holder` has it: in
+   * one atomic step, refused while another holder's lease has not ended. The store's clock decides
+   * (PostgreSQL's for the PostgreSQL store), so that nodes whose clocks differ agree.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant>;
+  /** Ends the lease now if `holder` has it (the next attempt of anyone takes it); else does nothing. */
+  releaseLease(name: string, holder: string): Promise<void>;
   close(): Promise<void>;
 }
 

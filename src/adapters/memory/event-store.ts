@@ -17,6 +17,7 @@ import {
   checkExpectedCheckpoint,
   checkExpectedVersion,
 } from "../../ports/event-store-conflict.js";
+import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
 import { storedEvents } from "../../ports/stored-events.js";
 import { indexUpcasters, upcast } from "../../ports/upcast.js";
@@ -138,6 +139,7 @@ export class MemoryEventStore implements EventStore {
   private readonly checkpoints = new Map<string, number>();
   private readonly documents = new Map<string, Map<string, unknown>>();
   private readonly outbox: { message: OutboxMessage; leasedUntil: number }[] = [];
+  private readonly leases = new Map<string, { holder: string; until: number }>();
   private readonly appends = new LocalAppends();
   private readonly upcasters;
   private queue: Promise<unknown> = Promise.resolve();
@@ -272,6 +274,21 @@ export class MemoryEventStore implements EventStore {
 
   async outboxSize(): Promise<number> {
     return this.outbox.length;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant> {
+    const now = Date.now();
+    const current = this.leases.get(name);
+    if (current !== undefined && current.holder !== holder && current.until > now) {
+      return { held: false, holder: current.holder, previous: current.holder };
+    }
+    this.leases.set(name, { holder, until: now + ttlMs });
+    return { held: true, holder, previous: current?.holder };
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const current = this.leases.get(name);
+    if (current?.holder === holder) current.until = 0;
   }
 
   async close(): Promise<void> {

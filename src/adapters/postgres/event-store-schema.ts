@@ -12,7 +12,25 @@ export function eventStoreMigrationsTable(schema: string): string {
  * Never edit a released migration: add the next one.
  */
 export function eventStoreMigrations(schema: string): readonly Migration[] {
-  return [{ version: 1, sql: schemaV1(schema) }];
+  return [
+    { version: 1, sql: schemaV1(schema) },
+    { version: 2, sql: leasesV2(schema) },
+  ];
+}
+
+/**
+ * Migration 2: the leases of the projection runners (one runner per projection across the nodes).
+ * `until` is read and written with PostgreSQL's clock only (`clock_timestamp()`), never a node's:
+ * the nodes' clocks may differ, the database's is one.
+ */
+function leasesV2(schema: string): string {
+  const s = ident(schema);
+  return `
+CREATE TABLE IF NOT EXISTS ${s}.es_leases (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  until timestamptz NOT NULL
+);`;
 }
 
 /**

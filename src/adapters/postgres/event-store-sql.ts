@@ -78,6 +78,19 @@ SELECT stream, max(version) AS version, min(recorded_at) AS recorded_at FROM ev 
       RETURNING seq, id, name, payload, headers`,
     ack: `DELETE FROM ${s}.es_outbox WHERE id = ANY($1::text[])`,
     outboxSize: `SELECT count(*)::int AS n FROM ${s}.es_outbox`,
+    // Takes a free or ended lease, or renews ours, in one statement: a concurrent attempt waits for
+    // the row and sees the winner's holder. "previous" is read before (for the takeover's log line).
+    acquireLease: `
+WITH before AS (SELECT holder FROM ${s}.es_leases WHERE name = $1),
+taken AS (
+  INSERT INTO ${s}.es_leases (name, holder, until)
+  VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+  WHERE ${s}.es_leases.holder = excluded.holder OR ${s}.es_leases.until <= clock_timestamp()
+  RETURNING holder)
+SELECT (SELECT holder FROM taken) AS taken, (SELECT holder FROM before) AS previous`,
+    leaseHolder: `SELECT holder FROM ${s}.es_leases WHERE name = $1`,
+    releaseLease: `UPDATE ${s}.es_leases SET until = '-infinity' WHERE name = $1 AND holder = $2`,
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   Upcaster,
 } from "../../ports/event-store.js";
 import { assertEventIds } from "../../ports/event-store-conflict.js";
+import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
@@ -264,6 +265,25 @@ export class PostgresEventStore implements EventStore {
   async outboxSize(): Promise<number> {
     const [row] = await this.query<{ n: number }>(this.sql.outboxSize, []);
     return row?.n ?? 0;
+  }
+
+  /** With PostgreSQL's clock (`clock_timestamp()`): the nodes' clocks may differ. */
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant> {
+    const [row] = await this.query<{ taken: string | null; previous: string | null }>(this.sql.acquireLease, [
+      name,
+      holder,
+      Math.ceil(ttlMs),
+    ]);
+    const previous = row?.previous ?? undefined;
+    if (row?.taken === holder) return { held: true, holder, previous };
+    if (previous !== undefined) return { held: false, holder: previous, previous };
+    // Refused by a holder that took the lease while this statement ran (none was there before it).
+    const [now] = await this.query<{ holder: string }>(this.sql.leaseHolder, [name]);
+    return { held: false, holder: now?.holder ?? "unknown", previous: now?.holder };
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.query(this.sql.releaseLease, [name, holder]);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ export interface EventStoreTables {
   readonly checkpoints: string;
   readonly documents: string;
   readonly outbox: string;
+  readonly leases: string;
   readonly migrations: string;
 }
 
@@ -19,6 +20,7 @@ export function eventStoreTables(prefix: string): EventStoreTables {
     checkpoints: `${prefix}checkpoints`,
     documents: `${prefix}documents`,
     outbox: `${prefix}outbox`,
+    leases: `${prefix}leases`,
     migrations: `${prefix}migrations`,
   };
 }
@@ -31,7 +33,18 @@ export function eventStoreTables(prefix: string): EventStoreTables {
  * migration: add the next one.
  */
 export function eventStoreMigrations(t: EventStoreTables): readonly Migration[] {
-  return [{ version: 1, sql: schemaV1(t) }];
+  return [
+    { version: 1, sql: schemaV1(t) },
+    { version: 2, sql: leasesV2(t) },
+  ];
+}
+
+/**
+ * Migration 2: the leases of the projection runners (one runner per projection across the
+ * processes of the file). `until` is in ms of the processes' clock: they share one machine.
+ */
+function leasesV2(t: EventStoreTables): string {
+  return `CREATE TABLE IF NOT EXISTS ${t.leases} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL);`;
 }
 
 function schemaV1(t: EventStoreTables): string {

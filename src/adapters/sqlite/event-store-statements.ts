@@ -20,7 +20,10 @@ type EventStoreStatement =
   | "enqueue"
   | "claim"
   | "ack"
-  | "outboxSize";
+  | "outboxSize"
+  | "lease"
+  | "takeLease"
+  | "releaseLease";
 
 /** The prepared statements of one event store, by name. */
 export type EventStoreStatements = Readonly<Record<EventStoreStatement, Statement>>;
@@ -68,5 +71,11 @@ export function eventStoreStatements(db: Database, t: EventStoreTables): EventSt
     ),
     ack: db.prepare(`DELETE FROM ${t.outbox} WHERE id = ?`),
     outboxSize: db.prepare(`SELECT count(*) FROM ${t.outbox}`).pluck(),
+    lease: db.prepare(`SELECT holder, until FROM ${t.leases} WHERE name = ?`),
+    takeLease: db.prepare(
+      `INSERT INTO ${t.leases} (name, holder, until) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until`,
+    ),
+    releaseLease: db.prepare(`UPDATE ${t.leases} SET until = 0 WHERE name = ? AND holder = ?`),
   };
 }

@@ -14,6 +14,7 @@ import type {
   SubscribeOptions,
   Upcaster,
 } from "../../ports/event-store.js";
+import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
 import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { type EventRow, eventOfRow, json, prefixEnd } from "./event-store-rows.js";
@@ -206,6 +207,29 @@ export class SqliteEventStore implements EventStore {
 
   outboxSize(): Promise<number> {
     return this.serial(() => this.s.outboxSize.get() as number);
+  }
+
+  /** One write transaction (`BEGIN IMMEDIATE`): processes of the file take the lease in turn. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseGrant> {
+    return this.serial(() =>
+      this.options.database
+        .transaction((): LeaseGrant => {
+          const now = Date.now();
+          const current = this.s.lease.get(name) as { holder: string; until: number } | undefined;
+          if (current !== undefined && current.holder !== holder && current.until > now) {
+            return { held: false, holder: current.holder, previous: current.holder };
+          }
+          this.s.takeLease.run(name, holder, now + ttlMs);
+          return { held: true, holder, previous: current?.holder };
+        })
+        .immediate(),
+    );
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.serial(() => {
+      this.s.releaseLease.run(name, holder);
+    });
   }
 
   async close(): Promise<void> {

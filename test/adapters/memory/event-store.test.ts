@@ -1,7 +1,10 @@
 import { memoryEventStore } from "../../../src/adapters/memory/index.js";
-import { eventStoreContract } from "../../contract/event-store-contract.js";
+import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
+import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
 
-eventStoreContract("memory", async (options) => {
+const factory: StoreFactory = async (options) => {
   const store = memoryEventStore(options);
   return { store, cleanup: () => store.close() };
-});
+};
+eventStoreContract("memory", factory);
+eventStoreLeaseContract("memory", factory);

@@ -1,6 +1,7 @@
 import { afterAll } from "vitest";
 import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
-import { eventStoreContract } from "../../contract/event-store-contract.js";
+import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
+import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../../support/postgres.js";
 
 const up = await postgresAvailable();
@@ -8,19 +9,17 @@ const pool = newPool(20);
 afterAll(() => pool.end());
 let n = 0;
 
-eventStoreContract(
-  "postgres",
-  async (options) => {
-    const schema = testSchema("es_contract", ++n);
-    await dropSchema(pool, schema);
-    const store = postgresEventStore({ pool, schema, ...options });
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        await dropSchema(pool, schema);
-      },
-    };
-  },
-  !up,
-);
+const factory: StoreFactory = async (options) => {
+  const schema = testSchema("es_contract", ++n);
+  await dropSchema(pool, schema);
+  const store = postgresEventStore({ pool, schema, ...options });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await dropSchema(pool, schema);
+    },
+  };
+};
+eventStoreContract("postgres", factory, !up);
+eventStoreLeaseContract("postgres", factory, !up);

@@ -4,14 +4,17 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll } from "vitest";
 import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
-import { eventStoreContract } from "../../contract/event-store-contract.js";
+import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
+import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tesserae-es-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-eventStoreContract("sqlite", async (options) => {
+const factory: StoreFactory = async (options) => {
   const database = new Database(join(dir, `store-${++n}.db`));
   const store = sqliteEventStore({ database, closeDatabase: true, ...options });
   return { store, cleanup: () => store.close() };
-});
+};
+eventStoreContract("sqlite", factory);
+eventStoreLeaseContract("sqlite", factory);

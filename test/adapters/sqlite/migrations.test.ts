@@ -30,8 +30,9 @@ describe("SQLite migrations", () => {
     sqliteEventStore({ database: b });
     // The flow store's migration 2: the journal's position column (parallel branches, issue 14).
     expect(versions(a, "tessera_flow_migrations")).toEqual([1, 2]);
-    for (const table of ["tessera_declared_migrations", "tessera_es_migrations"])
-      expect(versions(a, table)).toEqual([1]);
+    expect(versions(a, "tessera_declared_migrations")).toEqual([1]);
+    // The event store's migration 2: the projection runners' leases (issue 15, item 5).
+    expect(versions(a, "tessera_es_migrations")).toEqual([1, 2]);
     a.close();
     b.close();
   });
@@ -51,7 +52,7 @@ describe("SQLite migrations", () => {
     const store = sqliteEventStore({ database, closeDatabase: true });
     expect((await store.readStream("account-1")).map((e) => e.data)).toEqual([{ owner: "Ada" }]);
     await store.append("account-1", [{ type: "deposited", data: { amount: 5 } }], { expectedVersion: 1 });
-    expect(versions(database, "tessera_es_migrations")).toEqual([1]);
+    expect(versions(database, "tessera_es_migrations")).toEqual([1, 2]);
     await store.close();
   });
 
