@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { TesseraError } from "../../core/errors.js";
 import type { DeclaredFlowStore, DefinitionRecord } from "../../ports/declared-flow-store.js";
 import type { FlowEngine } from "../flows/engine.js";
+import { isAsl } from "./asl/asl-definition.js";
+import { checkAslResources } from "./asl/asl-resources.js";
 import { checkDefinition } from "./check-definition.js";
 import { type DeclaredBody, declaredFlowDef } from "./declared-flow-def.js";
 import type { FlowDefinition } from "./definition.js";
@@ -64,14 +66,16 @@ export class DeclaredDefinitions {
     await this.options.ready();
     const known = await this.options.registry.resolve(servicesOf(def));
     const stepsPath = Array.isArray((doc as { services?: unknown }).services) ? "services" : "steps";
-    const check = checkDefinition(
-      def,
-      (n) => {
-        const item = known.get(n);
-        return item === undefined ? undefined : shapeOf(item);
-      },
-      stepsPath,
-    );
+    const check = isAsl(def)
+      ? checkAslResources(def, (n) => known.has(n))
+      : checkDefinition(
+          def,
+          (n) => {
+            const item = known.get(n);
+            return item === undefined ? undefined : shapeOf(item);
+          },
+          stepsPath,
+        );
     if (check.unknownServices.length > 0)
       return { ok: false, kind: "unknown-services", services: check.unknownServices, errors: check.errors };
     if (Object.keys(check.errors).length > 0) return { ok: false, kind: "invalid", errors: check.errors };

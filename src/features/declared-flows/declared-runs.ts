@@ -5,6 +5,8 @@ import type { DeclaredFlowStore } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
 import type { FlowEngine, StartOptions } from "../flows/engine.js";
 import type { FlowDef } from "../flows/flow.js";
+import { isAsl } from "./asl/asl-definition.js";
+import { runAslFlow } from "./asl/run-asl-flow.js";
 import type { Data } from "./data-paths.js";
 import type { DeclaredDefinitions } from "./declared-definitions.js";
 import type { FlowDefinition } from "./definition.js";
@@ -90,6 +92,8 @@ export class DeclaredRuns {
   /** The body of every declared flow: the snapshot first, then the steps. */
   async body(ctx: Parameters<FlowDef["body"]>[0], input: Data): Promise<Data> {
     const snapshot = await ctx.step(SNAPSHOT_STEP, () => this.snapshot(ctx.runId));
+    if (isAsl(snapshot.definition))
+      return runAslFlow(ctx, snapshot, this.caller, this.options.callTimeoutMs, input);
     return new Interpreter(ctx, snapshot, this.caller, this.options.callTimeoutMs).execute(input);
   }
 

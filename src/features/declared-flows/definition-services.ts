@@ -1,7 +1,9 @@
+import { isAsl, resourcesOf } from "./asl/asl-definition.js";
 import type { FlowDefinition, Step } from "./definition.js";
 
 /** Every service a definition calls (compensations included), in order of appearance. */
 export function servicesOf(def: FlowDefinition): string[] {
+  if (isAsl(def)) return resourcesOf(def.definition);
   const out: string[] = [];
   const walk = (steps: readonly Step[]) => {
     for (const s of steps) {

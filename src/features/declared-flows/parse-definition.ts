@@ -1,3 +1,4 @@
+import { parseAsl } from "./asl/parse-asl.js";
 import type { FlowDefinition } from "./definition.js";
 import { bothFormsMessage, definitionSchema } from "./definition-schema.js";
 import { type FieldErrors, isRecord } from "./field-errors.js";
@@ -17,6 +18,11 @@ export type Parsed =
  * parseDefinition({ name: "shout", services: ["upper"], inputs: [{ name: "message", type: "string" }] })
  */
 export function parseDefinition(doc: unknown): Parsed {
+  // `"language": "asl"`: a States Language machine under `definition` (see asl/parse-asl.ts).
+  if (isRecord(doc) && Object.hasOwn(doc, "language"))
+    return doc.language === "asl"
+      ? parseAsl(doc)
+      : { ok: false, errors: { language: ['Must be "asl" (the Amazon States Language), or absent.'] } };
   const read = definitionSchema.safeParse(doc, { error: machineryErrorMap });
   if (read.success) return { ok: true, definition: read.data };
   // Given both forms, neither is read: the one problem is to choose.

@@ -1,4 +1,6 @@
+import { isAsl } from "../declared-flows/asl/asl-definition.js";
 import { type Condition, END, type FlowDefinition, type Step } from "../declared-flows/definition.js";
+import { aslGraph } from "./asl-graph.js";
 import { FINISH, type FlowGraph, type GraphEdge, type GraphNode, START } from "./flow-graph.js";
 
 const duration = (d: string | number) => (typeof d === "number" ? `${d} ms` : d);
@@ -39,6 +41,7 @@ function nodeOf(s: Step): GraphNode {
  * (a fork and a join).
  */
 export function declaredGraph(def: FlowDefinition): FlowGraph {
+  if (isAsl(def)) return aslGraph(def);
   const nodes: GraphNode[] = [{ id: START, kind: "start", label: "start" }];
   const edges: GraphEdge[] = [];
   const sequence = (steps: readonly Step[], entry: string, exit: string) => {
