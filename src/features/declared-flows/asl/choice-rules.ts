@@ -32,6 +32,14 @@ const isStr = (v: unknown) => typeof v === "string";
 const isNum = (v: unknown) => typeof v === "number";
 const time = (v: string) => Date.parse(v);
 
+/** The type of value each family of operators compares. */
+const families: Record<string, (v: unknown) => boolean> = {
+  String: isStr,
+  Numeric: isNum,
+  Boolean: (v) => typeof v === "boolean",
+  Timestamp: isTimestamp,
+};
+
 /** The comparison operators, without their `Path` form (the same test against another path's value). */
 const comparisons: Record<string, Compare> = {
   StringEquals: typed(isStr, (a: string, b: string) => a === b),
@@ -98,7 +106,12 @@ export function ruleHolds(rule: ChoiceRule, input: Json, context: ContextObject)
   if (op.endsWith("Path")) {
     const cmp = comparisons[op.slice(0, -4)];
     if (cmp === undefined) throw runtimeError(`unknown Choice operator ${op}`);
-    return cmp(value, queryPath(expected as string, input, context));
+    const other = queryPath(expected as string, input, context);
+    // The value a Path operator compares with must be of the operator's type (else States.Runtime).
+    const family = Object.keys(families).find((f) => op.startsWith(f));
+    if (family !== undefined && !families[family]!(other))
+      throw runtimeError(`the path ${String(expected)} of ${op} does not name a value of its type`);
+    return cmp(value, other);
   }
   const cmp = comparisons[op];
   if (cmp === undefined) throw runtimeError(`unknown Choice operator ${op}`);

@@ -114,8 +114,8 @@ const functions: Record<string, Fn> = {
     count(n, args, 2);
     const a = arr(n, args[0]);
     const i = int(n, args[1], "index");
-    if (i < 0 || i >= a.length) fail(n, `index ${i} is out of the array's bounds`);
-    return a[i]!;
+    // Out of bounds: null, as aws-local-stepfunctions answers.
+    return i >= 0 && i < a.length ? a[i]! : null;
   },
   "States.ArrayLength": (args) => {
     count("States.ArrayLength", args, 1);

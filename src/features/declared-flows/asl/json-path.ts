@@ -33,8 +33,9 @@ export function hasPath(path: string, input: Json, context: ContextObject): bool
     json: json as never,
     wrap: true,
     eval: "safe",
-  }) as Json[];
-  return found.length > 0;
+  }) as (Json | undefined)[];
+  // A key whose value is undefined is absent from JSON (a caller's object may hold one).
+  return found.some((v) => v !== undefined);
 }
 
 /** The keys of a reference path (`$.a['b'][0]` → `["a", "b", 0]`), via jsonpath-plus's own reader. */
