@@ -209,3 +209,22 @@ describe("Amazon States Language flows over HTTP", () => {
       expect(text).toContain(state);
   });
 });
+
+describe("the README's States Language example", () => {
+  it("upper-cases every message through text.upper and counts them", async () => {
+    const f = await declaredFixture();
+    try {
+      const readme = (await import("node:fs")).readFileSync(
+        new URL("../../../../README.md", import.meta.url),
+        "utf8",
+      );
+      const section = readme.slice(readme.indexOf("### Amazon States Language"));
+      const body = section.slice(section.indexOf("-d '{") + 4, section.indexOf("}'\n") + 1);
+      expect((await f.client.post("/declared/flows", JSON.parse(body))).status).toBe(201);
+      const res = await f.client.post("/declared/flows/shout-all/events", { data: { messages: ["a", "b"] } });
+      expect(res.body).toMatchObject({ status: "completed", output: { count: 2, shouted: ["A", "B"] } });
+    } finally {
+      await f.stop();
+    }
+  });
+});
