@@ -246,7 +246,7 @@ class Checker {
     key: string,
   ): void {
     for (const f of fields) {
-      const source = mapping?.[f.name];
+      const source = mapping !== undefined && Object.hasOwn(mapping, f.name) ? mapping[f.name] : undefined;
       const where = join(at, `${key}.${f.name}`);
       if (source !== undefined && typeof source !== "string") {
         const t = typeOfValue(source.value);

@@ -2,6 +2,7 @@ import { TesseraError } from "../../core/errors.js";
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
 import type { CallStep, Source } from "./definition.js";
 import { isRecord } from "./field-errors.js";
+import { fieldValue } from "./field-values.js";
 
 export type Data = Record<string, unknown>;
 
@@ -28,7 +29,10 @@ export function inputOf(
   whole = false,
 ): Data {
   const out: Data = whole && fields.length === 0 && mapping === undefined ? { ...data } : {};
-  for (const f of fields) if (data[f.name] !== undefined) out[f.name] = data[f.name];
+  for (const f of fields) {
+    const v = fieldValue(data, f.name);
+    if (v !== undefined) out[f.name] = v;
+  }
   for (const [k, s] of Object.entries(mapping ?? {})) {
     const v = typeof s === "string" ? getPath(data, s) : s.value;
     if (v !== undefined) out[k] = v;

@@ -1,9 +1,21 @@
 /**
  * Problems of a submitted document, field by field: a dotted path (`steps.1.service`, the top-level
  * field alone for the top level: `services`) and its messages, as machinery reports them
- * (`{"services":["Not a valid list."]}`).
+ * (`{"services":["Not a valid list."]}`). Made by {@link fieldErrors}: an object without a
+ * prototype, since its keys come from the document.
  */
 export type FieldErrors = Record<string, string[]>;
+
+/**
+ * An empty {@link FieldErrors}. It has no prototype: a path named like a member of
+ * Object.prototype (`toString`, `constructor`, `__proto__`) is an ordinary key of it, never an
+ * inherited member read as a list (which answered 500) nor a setter that replaces its prototype.
+ *
+ * @example
+ * const errors = fieldErrors();
+ * errors.toString = ["Unknown field."]; // an own key, JSON {"toString":["Unknown field."]}
+ */
+export const fieldErrors = (): FieldErrors => Object.create(null) as FieldErrors;
 
 export const messages = {
   missing: "Missing data for required field.",
@@ -18,20 +30,13 @@ export const messages = {
 
 /** Collects problems under paths. */
 export class ErrorSink {
-  readonly errors: FieldErrors = {};
+  readonly errors: FieldErrors = fieldErrors();
 
   add(path: string, message: string): void {
     const key = path === "" ? "_schema" : path;
-    // Own keys only: a path named "toString" would otherwise find Object.prototype's member, and
-    // assigning "__proto__" would replace the map's prototype instead of adding a field.
-    const list = Object.hasOwn(this.errors, key) ? this.errors[key]! : [];
+    const list = this.errors[key] ?? [];
     if (!list.includes(message)) list.push(message);
-    Object.defineProperty(this.errors, key, {
-      value: list,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    this.errors[key] = list;
   }
 
   get empty(): boolean {

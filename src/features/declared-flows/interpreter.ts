@@ -11,6 +11,7 @@ import { applyResult, type Data, inputOf, mergeInto } from "./data-paths.js";
 import type { CallStep, Step, StepRetry, WaitStep } from "./definition.js";
 import { END } from "./definition.js";
 import { isRecord } from "./field-errors.js";
+import { fieldValue } from "./field-values.js";
 import { fieldsSchema } from "./fields-schema.js";
 import type { RunSnapshot, ServiceTarget } from "./run-snapshot.js";
 import { sameJson } from "./same-json.js";
@@ -111,7 +112,10 @@ export class Interpreter {
     const outputs = this.snapshot.definition.outputs;
     if (outputs.length === 0) return cursor.data;
     const out: Data = {};
-    for (const f of outputs) if (cursor.data[f.name] !== undefined) out[f.name] = cursor.data[f.name];
+    for (const f of outputs) {
+      const v = fieldValue(cursor.data, f.name);
+      if (v !== undefined) out[f.name] = v;
+    }
     return out;
   }
 
@@ -202,7 +206,8 @@ export class Interpreter {
   }
 
   private target(name: string): ServiceTarget {
-    const t = this.snapshot.services[name];
+    // Own keys only: a service named "toString" that the snapshot lacks is not Object.prototype's member.
+    const t = Object.hasOwn(this.snapshot.services, name) ? this.snapshot.services[name] : undefined;
     if (t === undefined) throw TesseraError.notFound(`service ${name} is not registered`);
     return t;
   }

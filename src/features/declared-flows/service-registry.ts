@@ -107,7 +107,9 @@ export class ServiceRegistry {
 
   /** The entry a name stands for (an alias or `service.entry`), on this node or on another. */
   entry(name: string): EntryRef | undefined {
-    const id = this.aliases[name] ?? name;
+    // Own keys only: a name like "__defineGetter__" found Object.prototype's member, a function
+    // taken for an entry id (a TypeError, answered 500).
+    const id = Object.hasOwn(this.aliases, name) ? this.aliases[name]! : name;
     return this.entries.get(id) ?? this.remoteEntry(id);
   }
 
