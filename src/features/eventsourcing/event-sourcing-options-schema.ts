@@ -21,6 +21,13 @@ export const eventSourcingOptionsSchema = z.strictObject({
       maxBackoffMs: z.number().positive().optional(),
     })
     .optional(),
+  projectionLease: z
+    .strictObject({
+      leaseMs: z.number().positive().optional(),
+      renewMs: z.number().positive().optional(),
+      pollMs: z.number().positive().optional(),
+    })
+    .optional(),
   logger: anObject("a logger").optional(),
   closeStore: z.boolean().optional(),
 });

@@ -1,5 +1,6 @@
 import { type Codec, jsonCodec } from "../../core/codec.js";
 import { TesseraError } from "../../core/errors.js";
+import { newNodeId } from "../../core/ids.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { Transport } from "../../core/transport.js";
 import type { EventStore } from "../../ports/event-store.js";
@@ -9,6 +10,7 @@ import type { DomainEvent } from "./domain-event.js";
 import { eventSourcingOptionsSchema } from "./event-sourcing-options-schema.js";
 import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 import type { ProjectionDef } from "./projection.js";
+import { type LeaseTimes, leaseTimes, type ProjectionLeaseOptions } from "./projection-lease.js";
 import { checkpointOf, ProjectionRunner } from "./projection-runner.js";
 import { applyInline, documentsOf, Repository, type RepositoryHost } from "./repository.js";
 
@@ -17,14 +19,22 @@ export interface EventSourcingOptions {
   /** Projections kept up to date: inline ones in each append's transaction, async ones by a runner. */
   readonly projections?: readonly ProjectionDef[];
   readonly outbox?: OutboxRelayOptions;
+  /**
+   * One node runs each async projection, the one holding its lease in the store; the others stand
+   * by and take over once the lease ends (default: 5 s, renewed every third of it, tried every 1 s).
+   */
+  readonly projectionLease?: ProjectionLeaseOptions;
   readonly logger?: Logger;
   /** Close the store in `stop()` (default false: its owner closes it). */
   readonly closeStore?: boolean;
 }
 
-/** What `start` needs to publish: a node has all of it (`es.start(node)`). */
+/** What `start` needs: a node has all of it (`es.start(node)`). */
 export interface PublishHost {
-  readonly transport: Transport;
+  /** The node's id: it names this process in the projections' leases (default a random id). */
+  readonly id?: string;
+  /** Where the outbox relay publishes (no transport, no relay). */
+  readonly transport?: Transport;
   readonly codec?: Codec;
   readonly logger?: Logger;
 }
@@ -46,6 +56,8 @@ export class EventSourcing implements RepositoryHost {
   private readonly runners: ProjectionRunner[] = [];
   private relay: OutboxRelay | undefined;
   private log: Logger;
+  private readonly lease: LeaseTimes;
+  private readonly ownId = `es-${newNodeId()}`;
 
   constructor(private readonly options: EventSourcingOptions) {
     this.store = options.store;
@@ -56,6 +68,7 @@ export class EventSourcing implements RepositoryHost {
       names.add(p.name);
     }
     this.inline = (options.projections ?? []).filter((p) => p.mode === "inline");
+    this.lease = leaseTimes(options.projectionLease);
   }
 
   repository<S, E extends DomainEvent>(def: AggregateDef<string, S, E>): Repository<S, E> {
@@ -66,16 +79,20 @@ export class EventSourcing implements RepositoryHost {
     this.relay?.poke();
   }
 
-  /** Starts the async projections and, given a transport, the outbox relay. */
+  /**
+   * Starts the async projections (each runs here if this process takes its lease, else stands by)
+   * and, given a transport, the outbox relay.
+   */
   async start(host?: PublishHost): Promise<void> {
     if (host?.logger !== undefined) this.log = host.logger.child({ feature: "eventsourcing" });
+    const holder = host?.id ?? this.ownId;
     for (const p of this.options.projections ?? []) {
       if (p.mode !== "async") continue;
-      const runner = new ProjectionRunner(p, this.store, this.log);
+      const runner = new ProjectionRunner(p, this.store, this.log, holder, this.lease);
       this.runners.push(runner);
       await runner.start();
     }
-    if (host !== undefined) {
+    if (host?.transport !== undefined) {
       this.relay = new OutboxRelay(
         this.store,
         host.transport,
@@ -90,6 +107,17 @@ export class EventSourcing implements RepositoryHost {
   /** Resolves once every async projection has applied the events visible now. */
   async caughtUp(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.caughtUp()));
+  }
+
+  /**
+   * The async projections and who runs each, as this process last saw it: `here` when it runs
+   * it, else the node holding its lease (`runBy`, undefined until seen).
+   */
+  projectionRunners(): { readonly projection: string; readonly here: boolean; readonly runBy?: string }[] {
+    return this.runners.map((r) => {
+      const runBy = r.runBy;
+      return { projection: r.projection.name, here: r.running, ...(runBy === undefined ? {} : { runBy }) };
+    });
   }
 
   /** How many events of the global log a projection has still to apply. */

@@ -11,6 +11,7 @@ export type {
   StoredEvent,
   Upcaster,
 } from "../../ports/event-store.js";
+export type { LeaseGrant } from "../../ports/lease.js";
 export {
   type AggregateDef,
   type AggregateOptions,
@@ -42,5 +43,6 @@ export {
   type ProjectionOptions,
   projection,
 } from "./projection.js";
+export type { ProjectionLeaseOptions } from "./projection-lease.js";
 export { type Ref, type Reference, reference } from "./reference.js";
 export { type Decide, Repository, type WriteOptions } from "./repository.js";
