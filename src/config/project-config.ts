@@ -4,6 +4,7 @@ import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
 import type { EventSourcing } from "../features/eventsourcing/event-sourcing.js";
 import type { ProjectionDef } from "../features/eventsourcing/projection.js";
+import type { ProjectionLeaseOptions } from "../features/eventsourcing/projection-lease.js";
 import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
@@ -122,6 +123,8 @@ export interface ProjectConfig extends StageSettings {
   readonly eventSourcing?: {
     readonly services: (es: EventSourcing) => readonly ServiceDef[];
     readonly projections?: readonly ProjectionDef[];
+    /** One node runs each async projection: its lease (`TESSERA_PROJECTIONS_*` win; default 5 s). */
+    readonly projectionLease?: ProjectionLeaseOptions;
   };
   /** The stages and their overrides; when given, `--stage` must name one of them. The default stage is `dev`. */
   readonly stages?: Readonly<Record<string, StageSettings>>;

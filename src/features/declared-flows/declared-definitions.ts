@@ -8,6 +8,7 @@ import { checkDefinition } from "./check-definition.js";
 import { type DeclaredBody, declaredFlowDef } from "./declared-flow-def.js";
 import type { FlowDefinition } from "./definition.js";
 import { servicesOf } from "./definition-services.js";
+import { type DefinitionWarning, warningsOf } from "./definition-warnings.js";
 import type { FieldErrors } from "./field-errors.js";
 import { parseDefinition } from "./parse-definition.js";
 import { sameJson } from "./same-json.js";
@@ -19,9 +20,27 @@ export type Refusal =
   | { readonly kind: "unknown-services"; readonly services: readonly string[]; readonly errors: FieldErrors };
 
 export type Submission =
-  /** `created` false: the definition is the flow's latest version already (no new version). */
-  | { readonly ok: true; readonly record: DefinitionRecord; readonly created: boolean }
+  /**
+   * `created` false: the definition is the flow's latest version already (no new version).
+   * `warnings`: what a lenient submission let through (none on a strict one).
+   */
+  | {
+      readonly ok: true;
+      readonly record: DefinitionRecord;
+      readonly created: boolean;
+      readonly warnings: readonly DefinitionWarning[];
+    }
   | ({ readonly ok: false } & Refusal);
+
+export interface SubmitOptions {
+  /**
+   * Accept what machinery accepts: for a definition in machinery's form (`services`), what the
+   * checks find about the data between the services (an input or a declared output that nothing
+   * provides, a type that does not match) is a warning, not a refusal. Its shape and unknown
+   * services are still refused. Default false (Tesserae's own paths).
+   */
+  readonly lenient?: boolean;
+}
 
 export interface DeclaredDefinitionsOptions {
   readonly engine: FlowEngine;
@@ -53,7 +72,7 @@ export class DeclaredDefinitions {
    * the latest version (then that version, `created: false`). Runs already started keep the version
    * they started with.
    */
-  async submit(doc: unknown): Promise<Submission> {
+  async submit(doc: unknown, options: SubmitOptions = {}): Promise<Submission> {
     const parsed = parseDefinition(doc);
     if (!parsed.ok) return { ok: false, kind: "invalid", errors: parsed.errors };
     const def = parsed.definition;
@@ -78,19 +97,22 @@ export class DeclaredDefinitions {
         );
     if (check.unknownServices.length > 0)
       return { ok: false, kind: "unknown-services", services: check.unknownServices, errors: check.errors };
-    if (Object.keys(check.errors).length > 0) return { ok: false, kind: "invalid", errors: check.errors };
+    const lenient = options.lenient === true && stepsPath === "services";
+    const warnings = lenient ? warningsOf(check.errors) : [];
+    if (!lenient && Object.keys(check.errors).length > 0)
+      return { ok: false, kind: "invalid", errors: check.errors };
     // The same definition again (a client's retry, a deploy script run twice) is the same version.
     const latest = await this.options.store.getDefinition(def.name);
     if (latest !== undefined && !latest.deleted && sameJson(latest.definition, def)) {
       this.ensureDefined(latest);
-      return { ok: true, record: latest, created: false };
+      return { ok: true, record: latest, created: false, warnings };
     }
     const record = await this.options.store.putDefinition(
       { id: randomUUID(), name: def.name, definition: def },
       this.options.now(),
     );
     this.define(record);
-    return { ok: true, record, created: true };
+    return { ok: true, record, created: true, warnings };
   }
 
   /**

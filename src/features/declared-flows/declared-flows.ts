@@ -3,7 +3,7 @@ import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import type { DeclaredFlowStore, DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
 import type { FlowEngine, StartOptions } from "../flows/engine.js";
-import { DeclaredDefinitions, type Submission } from "./declared-definitions.js";
+import { DeclaredDefinitions, type Submission, type SubmitOptions } from "./declared-definitions.js";
 import { DeclaredRuns } from "./declared-runs.js";
 import type { FieldErrors } from "./field-errors.js";
 import type { RunSnapshot } from "./run-snapshot.js";
@@ -145,8 +145,8 @@ export class DeclaredFlows implements NodePlugin {
   }
 
   /** Checks a definition and stores it as the next version of its name (see {@link DeclaredDefinitions.submit}). */
-  submit(doc: unknown): Promise<Submission> {
-    return this.definitions.submit(doc);
+  submit(doc: unknown, options: SubmitOptions = {}): Promise<Submission> {
+    return this.definitions.submit(doc, options);
   }
 
   /** The latest version of a flow by id or name (or the given version), or `TESSERA_NOT_FOUND`. */

@@ -23,6 +23,25 @@ const withoutUndefined = <T extends object>(o: T) =>
     [K in keyof T]: Exclude<T[K], undefined>;
   };
 
+const definitionShape = {
+  name: z
+    .string()
+    .regex(flowNamePattern, nameMessage)
+    .refine((n) => n !== "runs", nameMessage),
+  description: z.string().optional(),
+  inputs: fieldSpecsSchema.optional(),
+  outputs: fieldSpecsSchema.optional(),
+  services: z
+    .array(z.string().refine((s) => s !== "", messages.string))
+    .refine((list) => list.length > 0, "Give at least one service.")
+    .optional(),
+  steps: stepListSchema(stepSchema).optional(),
+  budget: budgetSchema.optional(),
+};
+
+/** The top-level fields of a definition (any other is unknown: refused, or on machinery's `/w` ignored). */
+export const definitionKeys: readonly string[] = Object.keys(definitionShape);
+
 /**
  * A submitted definition: `steps`, or machinery's `services` (names of services called in order,
  * the same as one call step each). The result has every step's id settled.
@@ -31,24 +50,9 @@ const withoutUndefined = <T extends object>(o: T) =>
  * definitionSchema.parse({ name: "shout", services: ["upper"], inputs: [{ name: "message", type: "string" }] });
  */
 export const definitionSchema = z
-  .strictObject(
-    {
-      name: z
-        .string()
-        .regex(flowNamePattern, nameMessage)
-        .refine((n) => n !== "runs", nameMessage),
-      description: z.string().optional(),
-      inputs: fieldSpecsSchema.optional(),
-      outputs: fieldSpecsSchema.optional(),
-      services: z
-        .array(z.string().refine((s) => s !== "", messages.string))
-        .refine((list) => list.length > 0, "Give at least one service.")
-        .optional(),
-      steps: stepListSchema(stepSchema).optional(),
-      budget: budgetSchema.optional(),
-    },
-    { error: (iss) => (iss.code === "invalid_type" ? "Invalid input type." : undefined) },
-  )
+  .strictObject(definitionShape, {
+    error: (iss) => (iss.code === "invalid_type" ? "Invalid input type." : undefined),
+  })
   .superRefine(
     (doc, ctx) => {
       const { services, steps } = doc as Record<string, unknown>;

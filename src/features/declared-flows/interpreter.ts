@@ -105,12 +105,21 @@ export class Interpreter {
     private readonly defaultTimeoutMs: number,
   ) {}
 
-  /** Runs the whole flow on `input`; resolves with the data (restricted to the declared outputs, if any). */
+  /**
+   * Runs the whole flow on `input`; resolves with the data, restricted to the declared outputs if
+   * any — unless the data lacks a required one: then the whole data, as machinery answers (the
+   * merged data). Only a definition accepted on machinery's paths with a warning that no service
+   * provides an output gets there (and, on Tesserae's, a call to an entry without an output schema
+   * that left the output out), so the caller sees what the services gave rather than part of it.
+   */
   async execute(input: Data): Promise<Data> {
     const cursor = new Cursor(this, this.snapshot.definition.steps, { ...input });
     while (await cursor.advance());
     const outputs = this.snapshot.definition.outputs;
-    if (outputs.length === 0) return cursor.data;
+    const lacking = outputs.some(
+      (f) => f.required !== false && fieldValue(cursor.data, f.name) === undefined,
+    );
+    if (outputs.length === 0 || lacking) return cursor.data;
     const out: Data = {};
     for (const f of outputs) {
       const v = fieldValue(cursor.data, f.name);

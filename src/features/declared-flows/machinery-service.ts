@@ -6,6 +6,9 @@ import { terminalStatuses } from "../../ports/flow-store.js";
 import { isJsonContentType, refusePrototypeKeys } from "../gateway/json-body.js";
 import { type Reply, reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
+import type { FlowDefinition } from "./definition.js";
+import { machineryEventData } from "./machinery-event.js";
+import { readMachineryWorkflow } from "./machinery-workflow.js";
 
 const Raw = z.object({ body: z.string().optional(), contentType: z.string().optional() });
 type Raw = z.infer<typeof Raw>;
@@ -63,8 +66,17 @@ export function machineryService(declared: DeclaredFlows): ServiceDef {
         async (raw) => {
           const p = payloadOf(raw);
           if (!p.ok) return p.reply;
-          const r = await declared.submit(p.value);
-          if (r.ok) return reply({ workflow_id: r.record.id }, { status: 201 });
+          // machinery accepts what its schema reads: unknown top-level fields and what the checks
+          // find about the data between services are warnings, named in the answer.
+          const read = readMachineryWorkflow(p.value);
+          const r = await declared.submit(read.doc, { lenient: true });
+          if (r.ok) {
+            const warnings = [...read.warnings, ...r.warnings];
+            return reply(
+              { workflow_id: r.record.id, ...(warnings.length === 0 ? {} : { warnings }) },
+              { status: 201 },
+            );
+          }
           if (r.kind === "unknown-services")
             return message(
               409,
@@ -87,7 +99,9 @@ export function machineryService(declared: DeclaredFlows): ServiceDef {
           if (!p.ok) return p.reply;
           let started: Awaited<ReturnType<DeclaredFlows["run"]>>;
           try {
-            started = await declared.run(workflowId, p.value);
+            const { definition } = await declared.definition(workflowId);
+            const data = machineryEventData(p.value, (definition as Partial<FlowDefinition>).inputs);
+            started = await declared.run(workflowId, data);
           } catch (err) {
             const e = TesseraError.from(err);
             if (e.code === "TESSERA_NOT_FOUND") return message(404, `workflow ${workflowId} does not exist`);
