@@ -108,7 +108,7 @@ export class DeclaredRuns {
     const services: Record<string, ServiceTarget> = {};
     for (const [name, item] of await this.options.registry.resolve(servicesOf(definition)))
       services[name] = targetOf(item);
-    return { version: rec.version, definition, services };
+    return { version: rec.version, definition, services, startedAt: run.createdAt };
   }
 
   private readonly caller: ServiceCaller = {

@@ -24,6 +24,11 @@ export interface RunSnapshot {
   readonly version: number;
   readonly definition: FlowDefinition;
   readonly services: Readonly<Record<string, ServiceTarget>>;
+  /**
+   * When the run was created (epoch ms): a States Language run's `$$.Execution.StartTime`, the same
+   * for every state and every replay. Absent from the snapshots of runs started before it was kept.
+   */
+  readonly startedAt?: number;
 }
 
 /** The journal name of the snapshot effect (no step id can take it: ids start with a letter). */

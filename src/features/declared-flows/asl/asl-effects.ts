@@ -11,6 +11,12 @@ export interface AslEffects extends Draws {
   /** The run's id (`$$.Execution.Id`) and the machine's name (`$$.StateMachine.Name`). */
   readonly executionId: string;
   readonly machineName: string;
+  /**
+   * When the run started (epoch ms, `$$.Execution.StartTime`), when known before the run: on the
+   * engine, the run's creation, kept in its snapshot. Unknown, the time is drawn where a state first
+   * reads it.
+   */
+  readonly startTime?: number;
   /** Runs a Task's resource once on `input`; `name` is the state's (the journal's step name). */
   task(name: string, resource: string, input: Json, timeoutMs: number | undefined): Promise<Json>;
   /** A durable pause of `ms` (a Wait, or the delay before a retry). */

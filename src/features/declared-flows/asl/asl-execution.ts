@@ -261,7 +261,7 @@ export class AslExecution {
     return () => {
       if (this.givenContext !== undefined) return withItem(this.givenContext, scope);
       if (built !== undefined) return built;
-      this.startTime ??= new Date(this.fx.now()).toISOString();
+      this.startTime ??= new Date(this.fx.startTime ?? this.fx.now()).toISOString();
       built = withItem(
         {
           Execution: {

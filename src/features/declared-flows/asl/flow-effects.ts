@@ -26,6 +26,9 @@ export function flowEffects(
   return {
     executionId: ctx.runId,
     machineName: ctx.flow,
+    // Kept in the snapshot: drawn where a state first read it, it was drawn in whichever branch got
+    // there first, and a replay whose branches ran in another order was blocked as non-deterministic.
+    ...(snapshot.startedAt === undefined ? {} : { startTime: snapshot.startedAt }),
     task: (name, resource, input, timeoutMs) => {
       const target = snapshot.services[resource];
       if (target === undefined) throw TesseraError.notFound(`service ${resource} is not registered`);
