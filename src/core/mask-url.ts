@@ -37,3 +37,31 @@ export function maskUrl(url: string): string {
     .map((part) => maskOne(part))
     .join(",");
 }
+
+const urlLike = /^\s*[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * A JSON value with every URL in it masked as {@link maskUrl} does (strings that start with a
+ * scheme and `//`; other strings, numbers and keys as they are): what views of stored internals
+ * (a run's journal, a registry) show, so that an address's credentials never reach a caller.
+ *
+ * @example
+ * maskUrlsIn({ services: { pay: { address: "https://u:p@pay.example/x" } } })
+ * // { services: { pay: { address: "https://u:***@pay.example/x" } } }
+ */
+export function maskUrlsIn(value: unknown): unknown {
+  if (typeof value === "string") return urlLike.test(value) ? maskUrl(value) : value;
+  if (Array.isArray(value)) return value.map(maskUrlsIn);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    // Own data properties only; defineProperty so that a "__proto__" key stays a key.
+    Object.defineProperty(out, k, {
+      value: maskUrlsIn(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}

@@ -1,6 +1,8 @@
 import type { ErrorBody } from "../../core/errors.js";
 import { TesseraError } from "../../core/errors.js";
 import { maskUrl } from "../../core/mask-url.js";
+import type { EgressPolicy } from "./egress-policy.js";
+import { egressPost } from "./egress-request.js";
 import { type FlowDef, flow } from "./flow.js";
 import { errorBody } from "./flow-errors.js";
 
@@ -33,31 +35,34 @@ type Attempt =
   | { readonly ok: false; readonly retry: boolean; readonly error: ErrorBody };
 
 /**
- * POSTs the end of a run to its callback URL once (5 s deadline). A 2xx answer is a success;
- * a network failure, a timeout, 408, 429 or a 5xx is `TESSERA_UNAVAILABLE` (worth another try);
- * any other status is `TESSERA_BAD_REQUEST` (the receiver refuses it: not tried again).
+ * POSTs the end of a run to its callback URL once (5 s deadline), under the engine's egress policy
+ * (a refused address is `TESSERA_FORBIDDEN`, not tried again; redirects are not followed). A 2xx
+ * answer is a success; a network failure, a timeout, 408, 429 or a 5xx is `TESSERA_UNAVAILABLE`
+ * (worth another try); any other status, a 3xx included, is `TESSERA_BAD_REQUEST` (the receiver
+ * refuses it: not tried again).
  */
-export async function postCallback(url: string, body: unknown): Promise<void> {
-  let res: Response;
+export async function postCallback(egress: EgressPolicy, url: string, body: unknown): Promise<void> {
+  let status: number;
   try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
+    ({ status } = await egressPost(egress, {
+      url,
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
+      headers: { "content-type": "application/json" },
+      timeoutMs: 5000,
+      what: "the callback",
+    }));
   } catch (cause) {
+    if (cause instanceof TesseraError && cause.code === "TESSERA_FORBIDDEN") throw cause;
     throw TesseraError.unavailable(`callback ${maskUrl(url)} unreachable`, { cause: String(cause) });
   }
-  await res.arrayBuffer().catch(() => undefined);
-  if (res.status >= 500 || res.status === 408 || res.status === 429)
-    throw TesseraError.unavailable(`callback ${maskUrl(url)} answered ${res.status}`, { status: res.status });
-  if (res.status >= 300) throw TesseraError.badRequest(`callback ${maskUrl(url)} answered ${res.status}`);
+  if (status >= 500 || status === 408 || status === 429)
+    throw TesseraError.unavailable(`callback ${maskUrl(url)} answered ${status}`, { status });
+  if (status >= 300) throw TesseraError.badRequest(`callback ${maskUrl(url)} answered ${status}`);
 }
 
-async function attempt(url: string, body: unknown): Promise<Attempt> {
+async function attempt(egress: EgressPolicy, url: string, body: unknown): Promise<Attempt> {
   try {
-    await postCallback(url, body);
+    await postCallback(egress, url, body);
     return { ok: true };
   } catch (err) {
     const e = TesseraError.from(err);
@@ -73,7 +78,10 @@ async function attempt(url: string, body: unknown): Promise<Attempt> {
  * another try would not change) it logs the failure and ends `failed` with it — a failed callback
  * used to get three tries within half a second, then be dropped with a log line.
  */
-export function callbackFlow(policy: CallbackPolicy = defaultCallbackPolicy): FlowDef {
+export function callbackFlow(
+  policy: CallbackPolicy = defaultCallbackPolicy,
+  egress: () => EgressPolicy,
+): FlowDef {
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.delayMs < 0 || policy.factor < 1)
     throw TesseraError.definition(
       CALLBACK_FLOW,
@@ -84,7 +92,7 @@ export function callbackFlow(policy: CallbackPolicy = defaultCallbackPolicy): Fl
     let last: Attempt = { ok: true };
     for (let n = 1; n <= policy.attempts; n++) {
       if (n > 1) await ctx.sleep(Math.round(policy.delayMs * policy.factor ** (n - 2)));
-      last = await ctx.step(`attempt ${n}`, () => attempt(url, body));
+      last = await ctx.step(`attempt ${n}`, () => attempt(egress(), url, body));
       if (last.ok) return { delivered: true, attempts: n };
       if (!last.retry) break;
     }

@@ -17,6 +17,7 @@ import {
 } from "./callback.js";
 import { ClaimLoop } from "./claim-loop.js";
 import { CronScheduler } from "./cron-scheduler.js";
+import { type EgressPolicy, type EgressSettings, egressPolicy } from "./egress-policy.js";
 import type { Ending } from "./end-run.js";
 import type { FlowDef } from "./flow.js";
 import { FlowDefinitions } from "./flow-definitions.js";
@@ -78,6 +79,11 @@ export interface FlowEngineOptions {
   readonly closeStore?: boolean;
   /** How a run's end is delivered to its `callbackUrl` (default: 8 attempts from 5 s, doubling; see callback.ts). */
   readonly callbacks?: CallbackPolicy;
+  /**
+   * Where run callbacks and declared flows' service calls may go (see egress-policy.ts): metadata
+   * endpoints never, loopback and private ranges in the node's `dev` stage only, unless allowed here.
+   */
+  readonly egress?: EgressSettings;
 }
 
 export interface StartOptions {
@@ -109,6 +115,8 @@ export class FlowEngine implements NodePlugin {
   private readonly commit: GroupCommit;
   private readonly loop: ClaimLoop;
   private readonly cron: CronScheduler;
+  /** The policy of a stage other than `dev` until the node's stage is known (at start). */
+  private policy: EgressPolicy;
 
   constructor(private readonly options: FlowEngineOptions) {
     parseOptions("engine", engineOptionsSchema, options);
@@ -125,8 +133,9 @@ export class FlowEngine implements NodePlugin {
       );
     this.syncWaitMs = options.syncWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.policy = egressPolicy(options.egress ?? {}, "");
     // The internal flow that delivers callbacks, durably (hidden from `definitions` and `flow`).
-    this.defs = new FlowDefinitions([...options.flows, callbackFlow(options.callbacks)]);
+    this.defs = new FlowDefinitions([...options.flows, callbackFlow(options.callbacks, () => this.policy)]);
     this.waiters = new RunWaiters(this.store, this.now);
     this.commit = new GroupCommit({
       store: this.store,
@@ -153,6 +162,28 @@ export class FlowEngine implements NodePlugin {
     this.cron = new CronScheduler(options.flows, this.now, (f, input, key) =>
       this.startRun(f, input as never, { idempotencyKey: key }).then(() => undefined),
     );
+  }
+
+  /**
+   * The egress policy of the outbound calls users configure (run callbacks, declared flows' HTTP
+   * services): the engine's `egress` settings in the stage of its node.
+   */
+  get egress(): EgressPolicy {
+    return this.policy;
+  }
+
+  /**
+   * Refuses a callback URL that the egress policy refuses (`TESSERA_VALIDATION` naming
+   * `callbackUrl`), so that the starter learns it at once; the delivery checks it again, on the
+   * addresses its name resolves to then.
+   */
+  checkCallbackUrl(url: string): void {
+    const why = this.policy.refusal(url);
+    if (why === undefined) return;
+    const message = `refused by the egress policy: ${why}`;
+    throw new TesseraError("TESSERA_VALIDATION", `invalid callbackUrl: ${message}`, {
+      details: { issues: [{ path: "callbackUrl", message }] },
+    });
   }
 
   /** The flows this engine runs. */
@@ -182,6 +213,7 @@ export class FlowEngine implements NodePlugin {
   /** Runs the migrations, takes back this worker's own runs and starts claiming and scheduling (the node calls it when the engine is one of its plugins). */
   async start(node: TesseraNode): Promise<void> {
     if (this.loop.running) return;
+    this.policy = egressPolicy(this.options.egress ?? {}, node.stage);
     const invoker: CallInvoker = (ref, input, meta, options) => node.invoke(ref, input, meta, options);
     const logger = (this.options.logger ?? node.logger).child({ component: "flows", worker: this.workerId });
     await this.store.migrate();
@@ -233,6 +265,7 @@ export class FlowEngine implements NodePlugin {
     options: StartOptions,
   ): Promise<{ run: RunRecord; created: boolean; ending: Promise<Ending> | undefined }> {
     const f = this.defs.get(def.name);
+    if (options.callbackUrl !== undefined) this.checkCallbackUrl(options.callbackUrl);
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
     const owned = this.loop.reserve();

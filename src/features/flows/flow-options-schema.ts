@@ -62,4 +62,8 @@ export const engineOptionsSchema = z.strictObject({
       factor: z.number().min(1).optional(),
     })
     .optional(),
+  // Its fields are checked by egressPolicy() (TESSERA_CONFIG listing every problem).
+  egress: z
+    .custom<object>((v) => typeof v === "object" && v !== null, { error: "must be an object" })
+    .optional(),
 });

@@ -94,6 +94,8 @@ export function flowsService(engine: FlowEngine): ServiceDef {
         { route: "POST /flows/:name/runs", input: StartBody, summary: "Starts a run (sync or async)" },
         async (body) => {
           const def = engine.flow(body.name);
+          // Before the start, whose validation errors are the input's (`input.…`).
+          if (body.callbackUrl !== undefined) engine.checkCallbackUrl(body.callbackUrl);
           const { run, created } = await engine
             .startRun(def, body.input as never, {
               ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),

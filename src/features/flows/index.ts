@@ -9,6 +9,7 @@ export type { FlowBudget } from "./budget.js";
 export type { CallInvoker } from "./call-effect.js";
 export type { CallbackPolicy } from "./callback.js";
 export type { Duration } from "./duration.js";
+export type { EgressSettings, ResolvedAddress, Resolver } from "./egress-policy.js";
 export { createFlowEngine, FlowEngine, type FlowEngineOptions, type StartOptions } from "./engine.js";
 export { type FlowBody, type FlowDef, type FlowOptions, flow } from "./flow.js";
 export type {

@@ -1,5 +1,7 @@
 import type { ErrorBody } from "../../core/errors.js";
+import { maskUrlsIn } from "../../core/mask-url.js";
 import type { JournalEntry, RunRecord, RunStatus } from "../../ports/flow-store.js";
+import { CALLBACK_FLOW } from "./callback.js";
 
 /** A run as the HTTP API and the CLI show it. */
 export interface RunView {
@@ -51,14 +53,18 @@ function iso(ms: number): string {
   return new Date(t).toISOString();
 }
 
-/** The API's view of a run (dates as ISO text), with its history when the journal is given. */
+/**
+ * The API's view of a run (dates as ISO text), with its history when the journal is given. URLs in
+ * the history (a declared run's services, a callback's address) and in a callback delivery's input
+ * are masked (`user:***@`, `?token=***`): the journal keeps them whole for the run itself.
+ */
 export function runView(run: RunRecord, journal?: readonly JournalEntry[]): RunView {
   return {
     runId: run.id,
     flow: run.flow,
     version: run.version,
     status: run.status,
-    input: run.input,
+    input: run.flow === CALLBACK_FLOW ? maskUrlsIn(run.input) : run.input,
     ...(run.output === undefined ? {} : { output: run.output }),
     ...(run.error === undefined ? {} : { error: run.error }),
     createdAt: iso(run.createdAt),
@@ -75,7 +81,7 @@ function historyItem(e: JournalEntry): HistoryItem {
   const base = {
     seq: e.seq,
     kind: e.kind,
-    name: e.name,
+    name: maskUrlsIn(e.name) as string,
     state: e.state,
     ...(e.position === undefined ? {} : { position: e.position }),
     at: iso(e.at),
@@ -88,10 +94,10 @@ function historyItem(e: JournalEntry): HistoryItem {
     };
     return {
       ...base,
-      error: details === undefined ? { code, message } : { code, message, details },
+      error: details === undefined ? { code, message } : { code, message, details: maskUrlsIn(details) },
       ...(attempt === undefined ? {} : { attempt }),
       ...(retryAt === undefined ? {} : { retryAt: iso(retryAt) }),
     };
   }
-  return e.value === undefined ? base : { ...base, value: e.value };
+  return e.value === undefined ? base : { ...base, value: maskUrlsIn(e.value) };
 }
