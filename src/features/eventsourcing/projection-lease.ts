@@ -50,6 +50,8 @@ export interface LeaseHandlers {
   gained(previous: string | undefined): Promise<void>;
   /** The lease is gone (ended unrenewed, or taken by `holder`): stop working at once. */
   lost(holder: string | undefined): Promise<void>;
+  /** The lease was renewed (a moment to look around, e.g. for a rebuild done elsewhere). */
+  renewed?(): Promise<void>;
 }
 
 /**
@@ -146,7 +148,10 @@ export class ProjectionLease {
     }
     this.validUntil = sentAt + this.times.leaseMs;
     this.armExpiry();
-    if (this.held) return;
+    if (this.held) {
+      await this.handlers.renewed?.().catch(() => undefined);
+      return;
+    }
     this.held = true;
     const previous = grant.previous ?? this.seen;
     try {

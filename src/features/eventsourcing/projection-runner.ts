@@ -25,6 +25,10 @@ export class ProjectionRunner {
   private sub: EventSubscription | undefined;
   private lease: ProjectionLease | undefined;
   private switching: Promise<void> = Promise.resolve();
+  /** The checkpoint as this runner last left or found it: it only moves back by a rebuild. */
+  private mark = 0;
+  private rewound = false;
+  private replaying = false;
 
   constructor(
     readonly projection: ProjectionDef,
@@ -63,6 +67,7 @@ export class ProjectionRunner {
       {
         gained: (previous) => this.serially(() => this.activate(previous)),
         lost: () => this.serially(() => this.deactivate()),
+        renewed: () => this.onRenewal(),
       },
     );
     this.lease = lease;
@@ -86,11 +91,17 @@ export class ProjectionRunner {
     const p = this.projection;
     const name = checkpointOf(p);
     const after = await this.store.loadCheckpoint(name);
+    this.mark = after;
     this.sub = this.store.subscribe({
       after,
       ...(p.batchSize === undefined ? {} : { batchSize: p.batchSize }),
       handle: (batch) => this.apply(name, batch),
       onError: (err) => {
+        if (this.rewound) {
+          this.rewound = false;
+          this.scheduleReplay();
+          return;
+        }
         // A batch refused because the lease ended is no failure: this runner is stopping.
         if (this.lease?.holds === true)
           this.log.warn(`projection ${p.name}: batch failed, retrying`, { err });
@@ -100,6 +111,44 @@ export class ProjectionRunner {
     if (previous !== undefined)
       this.log.info(`projection ${p.name}: taken over from ${previous}`, { ...fields, previous });
     else this.log.debug(`projection ${p.name}: runs on this node`, fields);
+  }
+
+  /**
+   * At each renewal: has the checkpoint moved back (checked between batches too: an idle log brings
+   * none)? And does this holder run, or did a replay fail to restart it?
+   */
+  private async onRenewal(): Promise<void> {
+    if (this.replaying) return;
+    if (this.sub === undefined) {
+      if (this.lease?.holds === true) this.scheduleReplay();
+      return;
+    }
+    const mark = this.mark;
+    if ((await this.store.loadCheckpoint(checkpointOf(this.projection))) < mark) this.scheduleReplay();
+  }
+
+  private scheduleReplay(): void {
+    if (this.replaying) return;
+    this.replaying = true;
+    this.serially(() => this.replay())
+      .catch((err: unknown) =>
+        this.log.warn(`projection ${this.projection.name}: could not restart, trying at the next renewal`, {
+          err,
+        }),
+      )
+      .finally(() => {
+        this.replaying = false;
+      });
+  }
+
+  /** The checkpoint moved back (a rebuild on another node): follow the log again from it. */
+  private async replay(): Promise<void> {
+    const running = this.sub !== undefined;
+    await this.deactivate();
+    if (this.lease?.holds !== true) return;
+    if (running)
+      this.log.info(`projection ${this.projection.name}: its checkpoint moved back (a rebuild), replaying`);
+    await this.activate(undefined);
   }
 
   private async deactivate(): Promise<void> {
@@ -119,7 +168,14 @@ export class ProjectionRunner {
     const last = batch[batch.length - 1]!.position;
     await this.store.transaction(async (tx) => {
       const checkpoint = await tx.loadCheckpoint(name);
-      if (checkpoint >= last) return;
+      if (checkpoint < this.mark) {
+        this.rewound = true;
+        throw TesseraError.conflict(`projection ${this.projection.name}: its checkpoint moved back`);
+      }
+      if (checkpoint >= last) {
+        this.mark = checkpoint;
+        return;
+      }
       const docs = new BatchedDocuments(tx);
       const todo = batch
         .filter((e) => e.position > checkpoint)
@@ -135,6 +191,7 @@ export class ProjectionRunner {
       this.assertHeld();
       await tx.saveCheckpoint(name, last, checkpoint);
     });
+    this.mark = last;
   }
 
   /**

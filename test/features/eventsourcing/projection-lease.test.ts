@@ -165,6 +165,28 @@ describe("one runner per projection across processes (a lease in the event store
     expect(levels(b, "info").map((l) => l.msg)).toEqual(["projection tally: taken over from node-a"]);
   });
 
+  it("rebuilds from a standing-by process: the process that runs the projection replays the whole log", async () => {
+    const file = join(dir, "rebuild.db");
+    const stores = [0, 1].map(() => sqliteEventStore({ database: new Database(file) }));
+    const [a, b] = [runtime("node-a", stores[0]!), runtime("node-b", stores[1]!)];
+    await a.es.start({ id: a.id });
+    await b.es.start({ id: b.id });
+    await appendEvents(stores[0]!, 30);
+    await a.es.caughtUp();
+    const [first] = await stores[0]!.readAll({ limit: 1 });
+    await stores[0]!.transaction((tx) => tx.putDocument("tally", first!.id, { n: 7, by: "damage" }));
+
+    // b resets the checkpoint; a, whose subscription was past it, notices and replays from 0.
+    await b.es.rebuild("tally");
+    expect(await appliedBy(stores[0]!)).toEqual({ "node-a": 30 });
+    expect(b.handled).toEqual([]);
+    expect(levels(a, "info").map((l) => l.msg)).toContain(
+      "projection tally: its checkpoint moved back (a rebuild), replaying",
+    );
+    await Promise.all(running.splice(0).map((r) => r.es.stop()));
+    for (const s of stores) await s.close();
+  });
+
   it("runs at once in one process on the in-memory store", async () => {
     const store = memoryEventStore();
     const one = runtime("solo", store);
