@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
+import { maskUrl } from "../../core/mask-url.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import type { DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
 import { eventView } from "./event-view.js";
+import type { RegistryItem } from "./service-registry.js";
 
 const Name = z.object({ name: z.string().min(1).max(200) });
 
@@ -21,12 +23,17 @@ const summaryOf = (r: DefinitionRecord) => ({
     : { description: (r.definition as { description?: string }).description }),
 });
 
-// Times are ISO text in every answer: a registered service's used to be epoch ms.
+// Times are ISO text in every answer: a registered service's used to be epoch ms. Credentials in
+// an address are masked wherever it is shown (`https://user:***@host`).
 const serviceOf = (s: ServiceRecord) => ({
   ...s,
+  address: maskUrl(s.address),
   createdAt: new Date(s.createdAt).toISOString(),
   updatedAt: new Date(s.updatedAt).toISOString(),
 });
+
+const itemOf = (i: RegistryItem): RegistryItem =>
+  i.address === undefined ? i : { ...i, address: maskUrl(i.address) };
 
 const recordOf = (r: DefinitionRecord) => ({
   ...summaryOf(r),
@@ -44,9 +51,11 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
   return service("declared-flows", {
     description: "Declared flows: the service registry, versioned definitions and their runs",
     basePath: "/declared",
+    // The management API: the token, authorizer and role of `management` (see management-auth.ts).
+    ...(declared.managementAuthorizer === undefined ? {} : { authorize: declared.managementAuthorizer }),
     entries: {
-      listServices: entry({ route: "GET /declared/services", summary: "The service registry" }, () =>
-        declared.listServices(),
+      listServices: entry({ route: "GET /declared/services", summary: "The service registry" }, async () =>
+        (await declared.listServices()).map(itemOf),
       ),
       registerService: entry(
         {
@@ -69,7 +78,7 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
         async ({ name }) => {
           const s = await declared.registry.get(name);
           if (s === undefined) throw TesseraError.notFound(`no service ${name}`);
-          return s;
+          return itemOf(s);
         },
       ),
       deleteService: entry(

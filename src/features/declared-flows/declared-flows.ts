@@ -1,11 +1,13 @@
 import { TesseraError } from "../../core/errors.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
+import type { Authorizer } from "../../core/service.js";
 import type { DeclaredFlowStore, DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
 import type { FlowEngine, StartOptions } from "../flows/engine.js";
 import { DeclaredDefinitions, type Submission, type SubmitOptions } from "./declared-definitions.js";
 import { DeclaredRuns } from "./declared-runs.js";
 import type { FieldErrors } from "./field-errors.js";
+import { checkManagementStage, type ManagementOptions, managementAuthorizer } from "./management-auth.js";
 import type { RunSnapshot } from "./run-snapshot.js";
 import { type RegistryItem, ServiceRegistry } from "./service-registry.js";
 import { flowsUsing } from "./service-uses.js";
@@ -25,6 +27,12 @@ export interface DeclaredFlowsOptions {
   readonly refreshMs?: number;
   /** Close the store when the node stops (default false: whoever made the store closes it). */
   readonly closeStore?: boolean;
+  /**
+   * Who may use the management API (`declaredFlowsService`, `machineryService`): a token, an
+   * authorizer and a role (see management-auth.ts). None: open in `dev`, and a node in another
+   * stage refuses to start unless `open: true`.
+   */
+  readonly management?: ManagementOptions;
 }
 
 const hiddenServices = new Set(["flows", "declared-flows", "machinery", "diagrams"]);
@@ -46,6 +54,8 @@ export class DeclaredFlows implements NodePlugin {
   readonly registry: ServiceRegistry;
   readonly definitions: DeclaredDefinitions;
   readonly runs: DeclaredRuns;
+  /** The authorizer of the management API (undefined: open, or the gateway's `authorize`). */
+  readonly managementAuthorizer: Authorizer | undefined;
   private node: TesseraNode | undefined;
   private migrated: Promise<void> | undefined;
   private refresher: NodeJS.Timeout | undefined;
@@ -53,6 +63,7 @@ export class DeclaredFlows implements NodePlugin {
   constructor(private readonly options: DeclaredFlowsOptions) {
     this.engine = options.engine;
     this.store = options.store;
+    this.managementAuthorizer = managementAuthorizer(options.management);
     const now = options.now ?? Date.now;
     const ready = () => this.ready();
     this.registry = new ServiceRegistry({
@@ -61,6 +72,7 @@ export class DeclaredFlows implements NodePlugin {
       hidden: hiddenServices,
       now,
       ready,
+      egress: () => options.engine.egress,
     });
     this.definitions = new DeclaredDefinitions({
       engine: options.engine,
@@ -81,6 +93,7 @@ export class DeclaredFlows implements NodePlugin {
   }
 
   async start(node: TesseraNode): Promise<void> {
+    checkManagementStage(this.options.management, node.stage);
     this.node = node;
     this.registry.useServices(node.known);
     this.registry.useRemote(() => node.registry.list());

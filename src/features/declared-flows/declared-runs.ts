@@ -1,5 +1,6 @@
 import type { CallMeta } from "../../core/call-meta.js";
 import { TesseraError } from "../../core/errors.js";
+import { silentLogger } from "../../core/logger.js";
 import type { TesseraNode } from "../../core/node.js";
 import type { DeclaredFlowStore } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
@@ -114,7 +115,15 @@ export class DeclaredRuns {
   private readonly caller: ServiceCaller = {
     call: (name, target, input, info, timeoutMs) => {
       if (target.kind === "http")
-        return callHttpService(name, target.address, input, info.idempotencyKey, timeoutMs);
+        return callHttpService({
+          service: name,
+          address: target.address,
+          input,
+          idempotencyKey: info.idempotencyKey,
+          timeoutMs,
+          egress: this.options.engine.egress,
+          logger: this.options.node()?.logger ?? silentLogger,
+        });
       const ref = this.options.registry.entry(target.entry);
       const node = this.options.node();
       if (ref === undefined || node === undefined) throw TesseraError.notFound(`no entry ${target.entry}`);

@@ -18,4 +18,5 @@ export type {
 export type { EventView } from "./event-view.js";
 export type { FieldErrors } from "./field-errors.js";
 export { machineryService } from "./machinery-service.js";
+export type { ManagementOptions } from "./management-auth.js";
 export type { RegistryItem } from "./service-registry.js";

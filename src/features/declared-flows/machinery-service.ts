@@ -49,8 +49,13 @@ export function machineryService(declared: DeclaredFlows): ServiceDef {
   return service("machinery", {
     description: "machinery-compatible REST API of declared flows",
     basePath: "/",
+    // The management API: the token, authorizer and role of `management` (see management-auth.ts).
+    ...(declared.managementAuthorizer === undefined ? {} : { authorize: declared.managementAuthorizer }),
     entries: {
-      healthcheck: entry({ route: "GET /healthcheck", summary: "machinery: health (204)" }, () => undefined),
+      healthcheck: entry(
+        { route: "GET /healthcheck", noAuth: true, summary: "machinery: health (204)" },
+        () => undefined,
+      ),
       registerService: entry(
         { route: "POST /s", rawBody: true, input: Raw, summary: "machinery: register a service" },
         async (raw) => {

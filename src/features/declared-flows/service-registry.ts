@@ -4,9 +4,10 @@ import type { NodeInfo } from "../../core/endpoint-registry.js";
 import { jsonSchemaOf } from "../../core/schema.js";
 import type { ServiceDef } from "../../core/service.js";
 import type { DeclaredFlowStore, FieldSpec, ServiceRecord } from "../../ports/declared-flow-store.js";
+import type { EgressPolicy } from "../flows/egress-policy.js";
 import type { ServiceShape } from "./check-definition.js";
 import { entryFields } from "./entry-fields.js";
-import type { FieldErrors } from "./field-errors.js";
+import { ErrorSink, type FieldErrors } from "./field-errors.js";
 import { parseServiceRegistration } from "./parse-service-registration.js";
 import type { ServiceTarget } from "./run-snapshot.js";
 
@@ -48,6 +49,8 @@ export interface ServiceRegistryOptions {
   readonly now: () => number;
   /** The store's migrations, awaited before a registration is written. */
   readonly ready: () => Promise<void>;
+  /** The egress policy an address must pass (the flow engine's). */
+  readonly egress?: () => EgressPolicy;
 }
 
 /**
@@ -82,6 +85,13 @@ export class ServiceRegistry {
   ): Promise<{ ok: true; service: ServiceRecord } | { ok: false; errors: FieldErrors }> {
     const parsed = parseServiceRegistration(doc);
     if (!parsed.ok) return parsed;
+    // Early and clear; each call checks again, on the addresses the name resolves to then.
+    const refused = this.options.egress?.().refusal(parsed.service.address);
+    if (refused !== undefined) {
+      const sink = new ErrorSink();
+      sink.add("address", `Refused by the egress policy: ${refused}.`);
+      return { ok: false, errors: sink.errors };
+    }
     await this.options.ready();
     const service = await this.store.putService({ id: randomUUID(), ...parsed.service }, this.options.now());
     return { ok: true, service };
