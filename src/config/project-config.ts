@@ -2,9 +2,11 @@ import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
+import type { ManagementOptions } from "../features/declared-flows/management-auth.js";
 import type { EventSourcing } from "../features/eventsourcing/event-sourcing.js";
 import type { ProjectionDef } from "../features/eventsourcing/projection.js";
 import type { ProjectionLeaseOptions } from "../features/eventsourcing/projection-lease.js";
+import type { EgressSettings } from "../features/flows/egress-policy.js";
 import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
@@ -48,6 +50,18 @@ export interface StageSettings {
   readonly system?: string;
   /** The flow engine's lease, renewal, poll and stop settings (see flow-settings.ts); `TESSERA_FLOWS_*` win. */
   readonly flowEngine?: FlowEngineSettings;
+  /**
+   * Where declared flows' service calls and run callbacks may go: allowed `hosts`, `cidrs`,
+   * `schemes`, `privateAddresses`, `listedOnly` (see egress-policy.ts); `TESSERA_EGRESS_*` win.
+   * Metadata endpoints are always refused; loopback and private ranges outside `dev`.
+   */
+  readonly egress?: EgressSettings;
+  /**
+   * Who may use the declared flows' management API (`/declared/*`, `/s`, `/w`, `/e`): `token`,
+   * `authorize` and `role`, or `open` (see management-auth.ts); `TESSERA_MANAGEMENT_*` win.
+   * Outside `dev` a node refuses to start without one of them.
+   */
+  readonly management?: ManagementOptions;
 }
 
 export type OptionValue = string | number | boolean;

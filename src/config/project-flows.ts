@@ -1,5 +1,6 @@
 import type { Logger } from "../core/logger.js";
 import { createFlowEngine, type FlowEngine } from "../features/flows/engine.js";
+import { resolveEgressSettings } from "./egress-settings.js";
 import { resolveFlowSettings } from "./flow-settings.js";
 import type { Project } from "./load-project.js";
 import type { StoreSet } from "./store-set.js";
@@ -8,7 +9,8 @@ import type { StoreSet } from "./store-set.js";
  * The flow engine of a project that declares `flows`, on the stage's store (the store set owns and
  * closes it); it joins the node as a plugin (started and stopped with it) and its `flows` service
  * is served with the others. Its lease, renewal, poll and stop come from the project file's
- * `flowEngine` and the `TESSERA_FLOWS_*` variables (flow-settings.ts).
+ * `flowEngine` and the `TESSERA_FLOWS_*` variables (flow-settings.ts); its egress policy (run
+ * callbacks, declared flows' calls) from `egress` and `TESSERA_EGRESS_*` (egress-settings.ts).
  */
 export function projectFlowEngine(
   project: Project,
@@ -23,5 +25,6 @@ export function projectFlowEngine(
     config.stages?.[project.stage]?.flowEngine,
     config.flowEngine,
   );
-  return createFlowEngine({ store: stores.flowStore(), flows, logger, ...settings });
+  const egress = resolveEgressSettings(project.env, config.stages?.[project.stage]?.egress, config.egress);
+  return createFlowEngine({ store: stores.flowStore(), flows, logger, ...settings, egress });
 }
