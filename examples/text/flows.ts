@@ -10,8 +10,8 @@ import { text } from "./services.js";
 const Message = z.object({ message: z.string() });
 
 /** The pipeline as a durable flow: upper → reverse → spaces over the `text` service. */
-export const processText = flow(
-  "process-text",
+export const textPipeline = flow(
+  "text-pipeline",
   {
     input: Message,
     output: z.object({ message: z.string(), count: z.number().int() }),
@@ -58,7 +58,7 @@ export function exampleFlowEngine(file = ".tesserae/flows.db", logger?: Logger) 
   mkdirSync(dirname(file), { recursive: true });
   return createFlowEngine({
     store: sqliteFlowStore({ database: new Database(file) }),
-    flows: [processText, bookTrip],
+    flows: [textPipeline, bookTrip],
     workerId: "example",
     ...(logger === undefined ? {} : { logger }),
   });

@@ -56,7 +56,7 @@ describe("the example system's declared flows and tesserae flows show", () => {
   });
 
   it("prints a coded flow's diagram as Mermaid text", async () => {
-    const r = await cli("flows", "show", "process-text");
+    const r = await cli("flows", "show", "text-pipeline");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -85,10 +85,10 @@ describe("the example system's declared flows and tesserae flows show", () => {
     expect(readFileSync(file, "utf8")).toMatch(
       /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*>reverse<[\s\S]*<\/svg>\n$/,
     );
-    const run = await post("/flows/process-text/runs", { input: { message: "a b" } });
+    const run = await post("/flows/text-pipeline/runs", { input: { message: "a b" } });
     const runFile = join(dir, "run.svg");
     expect((await cli("flows", "show", "--run", String(run.body.runId), "--svg", runFile)).code).toBe(0);
-    expect(readFileSync(runFile, "utf8")).toContain("process-text — completed");
+    expect(readFileSync(runFile, "utf8")).toContain("text-pipeline — completed");
   });
 
   it("says which flow is unknown", async () => {

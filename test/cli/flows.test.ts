@@ -35,18 +35,18 @@ describe("tesserae flows", () => {
     const { code, stdout } = await cli("flows", "list");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^FLOW +VERSION/);
-    expect(stdout).toContain("process-text");
+    expect(stdout).toContain("text-pipeline");
     expect(stdout).toContain("book-trip");
   });
 
   it("starts a run and waits for its output; status shows its history", async () => {
-    const started = await cli("flows", "start", "process-text", '{"message":"hello world"}');
+    const started = await cli("flows", "start", "text-pipeline", '{"message":"hello world"}');
     expect(started.code).toBe(0);
     const run = JSON.parse(started.stdout) as { runId: string; output: unknown };
     expect(run.output).toEqual({ message: "DLROW OLLEH", count: 1 });
     const status = JSON.parse((await cli("flows", "status", run.runId)).stdout) as { history: unknown[] };
     expect(status.history).toHaveLength(3);
-    expect((await cli("flows", "status", "--flow", "process-text")).stdout).toContain(run.runId);
+    expect((await cli("flows", "status", "--flow", "text-pipeline")).stdout).toContain(run.runId);
   });
 
   it("starts asynchronously with an idempotency key, cancels and retries", async () => {
@@ -83,7 +83,7 @@ describe("tesserae flows", () => {
   });
 
   it("prints a refusal as CODE: message and exits 1", async () => {
-    const bad = await cli("flows", "start", "process-text", '{"message":5}');
+    const bad = await cli("flows", "start", "text-pipeline", '{"message":5}');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^TESSERA_VALIDATION: invalid input: input\.message/);
     const signal = await cli("flows", "signal", "nope", "approval", "{}");

@@ -60,7 +60,7 @@ describe("the CLI on a project with features", () => {
     const read = await cli("call", "accounts.get", JSON.stringify({ id }), "--store", store);
     expect(JSON.parse(read.stdout)).toMatchObject({ id, owner: "Ada", balance: 5 });
     const flows = await cli("call", "flows.list", "--store", store);
-    expect((JSON.parse(flows.stdout) as { name: string }[]).map((f) => f.name)).toContain("process-text");
+    expect((JSON.parse(flows.stdout) as { name: string }[]).map((f) => f.name)).toContain("text-pipeline");
   });
 
   it("names the features' entries when the entry is unknown", async () => {

@@ -92,18 +92,18 @@ const contract: Step[] = [
   { method: "GET", path: "/nope" },
   { method: "POST", path: "/text/upper", raw: ["text/plain", "hello"] },
   { method: "GET", path: "/flows" },
-  { method: "POST", path: "/flows/process-text/runs", json: { input: hello }, save: { runId: "runId" } },
+  { method: "POST", path: "/flows/text-pipeline/runs", json: { input: hello }, save: { runId: "runId" } },
   {
     method: "POST",
-    path: "/flows/process-text/runs",
+    path: "/flows/text-pipeline/runs",
     json: { input: hello, mode: "async" },
     save: { asyncRun: "runId" },
   },
   { method: "GET", path: "/flows/runs/<asyncRun>", until: ended },
   { method: "GET", path: "/flows/runs/<runId>" },
   { method: "POST", path: "/flows/runs/<runId>/retry" },
-  { method: "GET", path: "/flows/process-text/diagram.svg" },
-  { method: "GET", path: "/flows/process-text/diagram.mmd" },
+  { method: "GET", path: "/flows/text-pipeline/diagram.svg" },
+  { method: "GET", path: "/flows/text-pipeline/diagram.mmd" },
   { method: "GET", path: "/flows/runs/<runId>/diagram.svg" },
   { method: "POST", path: "/accounts", json: { owner: "Ada" }, save: { id: "id" } },
   { method: "POST", path: "/accounts/<id>/deposit", json: { amount: 5 } },
@@ -246,10 +246,10 @@ describe.runIf(await natsServerInstalled())("the example's HTTP contract through
 
     // The findings themselves, so that a failure names them.
     const at = (request: string) => expected.findIndex((a) => a.request === request);
-    const asyncStart = at("POST /flows/process-text/runs") + 1;
+    const asyncStart = at("POST /flows/text-pipeline/runs") + 1;
     expect(expected[asyncStart]).toMatchObject({ status: 202, headers: { location: expect.any(String) } });
     expect(got[asyncStart]).toMatchObject({ status: 202, headers: { location: expect.any(String) } });
-    const svg = at("GET /flows/process-text/diagram.svg");
+    const svg = at("GET /flows/text-pipeline/diagram.svg");
     expect(got[svg]).toMatchObject({
       status: 200,
       headers: { "content-type": expect.stringContaining("svg") },

@@ -27,14 +27,17 @@ afterAll(async () => {
 });
 
 describe("example system: flows", () => {
-  it("POST /flows/process-text/runs answers the output synchronously", async () => {
-    const res = await client.post("/flows/process-text/runs", { input: { message: "hello world" } });
+  it("POST /flows/text-pipeline/runs answers the output synchronously", async () => {
+    const res = await client.post("/flows/text-pipeline/runs", { input: { message: "hello world" } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "completed", output: { message: "DLROW OLLEH", count: 1 } });
   });
 
   it('"mode":"async" answers 202 with the run id, and the run can be followed', async () => {
-    const res = await client.post("/flows/process-text/runs", { input: { message: "a b c" }, mode: "async" });
+    const res = await client.post("/flows/text-pipeline/runs", {
+      input: { message: "a b c" },
+      mode: "async",
+    });
     expect(res.status).toBe(202);
     const { runId } = res.body as { runId: string };
     expect(res.headers.location).toBe(`/flows/runs/${runId}`);

@@ -54,11 +54,11 @@ export const flowsCommand: CliCommand = {
     "A refused request prints CODE: message and exits 1.",
   examples: [
     "tesserae flows list",
-    `tesserae flows start process-text '{"message":"hello world"}'`,
+    `tesserae flows start text-pipeline '{"message":"hello world"}'`,
     `tesserae flows start book-trip '{"traveller":"Ada","failAt":"car"}' --async --key trip-42`,
     "tesserae flows status 01a20cf6-4cc2-7000-aa89-07f04d6416ed",
     `tesserae flows signal <runId> approval '{"approved":true}'`,
-    "tesserae flows show process-text --svg process-text.svg",
+    "tesserae flows show text-pipeline --svg text-pipeline.svg",
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "The node (default http://127.0.0.1:3000)" },

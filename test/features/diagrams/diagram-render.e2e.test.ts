@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processText } from "../../../examples/text/flows.js";
+import { textPipeline } from "../../../examples/text/flows.js";
 import { CHROMIUM, chromiumAvailable, chromiumFlags } from "../../support/chromium.js";
 import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture.js";
 
@@ -78,7 +78,7 @@ describe.skipIf(!available)("diagrams rendered in headless Chromium", () => {
     mkdirSync(out, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags });
     page = await browser.newPage();
-    f = await declaredFixture({ flows: [processText] });
+    f = await declaredFixture({ flows: [textPipeline] });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -125,17 +125,17 @@ describe.skipIf(!available)("diagrams rendered in headless Chromium", () => {
   });
 
   it("a coded flow's diagram renders from its source, and its run from the journal", async () => {
-    const svg = await f.client.get("/flows/process-text/diagram.svg");
+    const svg = await f.client.get("/flows/text-pipeline/diagram.svg");
     const r = await render(page, svg.text, "coded.png");
-    for (const label of ["process-text", "upper", "call text.upper", "reverse", "spaces"])
+    for (const label of ["text-pipeline", "upper", "call text.upper", "reverse", "spaces"])
       expect(r.labels).toContain(label);
-    const { runId } = (await f.client.post("/flows/process-text/runs", { input: { message: "hi there" } }))
+    const { runId } = (await f.client.post("/flows/text-pipeline/runs", { input: { message: "hi there" } }))
       .body as {
       runId: string;
     };
     const run = await f.client.get(`/flows/runs/${runId}/diagram.svg`);
     const rr = await render(page, run.text, "coded-run.png");
-    expect(rr.labels).toContain("process-text — completed");
+    expect(rr.labels).toContain("text-pipeline — completed");
     expect(Object.values(rr.centres).filter((c) => c.join() === "187,247,208")).toHaveLength(5);
   });
 });

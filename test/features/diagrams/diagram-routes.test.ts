@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bookTrip, processText } from "../../../examples/text/flows.js";
+import { bookTrip, textPipeline } from "../../../examples/text/flows.js";
 import { text } from "../../../examples/text/services.js";
 import { palette } from "../../../src/features/diagrams/palette.js";
 import { type FlowContext, flow } from "../../../src/features/flows/index.js";
@@ -8,7 +8,7 @@ import { type DeclaredFixture, declaredFixture } from "../declared-flows/fixture
 describe("the diagram routes", () => {
   let f: DeclaredFixture;
   beforeAll(async () => {
-    f = await declaredFixture({ flows: [processText, bookTrip] });
+    f = await declaredFixture({ flows: [textPipeline, bookTrip] });
     await f.client.post("/declared/flows", {
       name: "shout",
       inputs: [{ name: "message", type: "string" }],
@@ -37,7 +37,7 @@ describe("the diagram routes", () => {
   });
 
   it("GET /flows/:name/diagram.svg answers SVG for declared and coded flows; an unknown flow is 404", async () => {
-    for (const name of ["shout", "process-text", "book-trip"]) {
+    for (const name of ["shout", "text-pipeline", "book-trip"]) {
       const res = await f.client.get(`/flows/${name}/diagram.svg`);
       expect(res.status).toBe(200);
       expect(res.headers["content-type"]).toBe("image/svg+xml; charset=utf-8");

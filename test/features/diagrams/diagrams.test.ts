@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bookTrip, processText } from "../../../examples/text/flows.js";
+import { bookTrip, textPipeline } from "../../../examples/text/flows.js";
 import { codedGraph } from "../../../src/features/diagrams/coded-graph.js";
 import { declaredGraph } from "../../../src/features/diagrams/declared-graph.js";
 import { toMermaid } from "../../../src/features/diagrams/mermaid.js";
@@ -47,7 +47,7 @@ describe("diagrams", () => {
   });
 
   it("read a coded flow's effects from its source, in order", () => {
-    const g = codedGraph(processText)!;
+    const g = codedGraph(textPipeline)!;
     expect(g.source).toBe("code");
     expect(g.nodes.map((n) => n.detail ?? n.label)).toEqual([
       "start",
