@@ -63,11 +63,24 @@ function detailOf(s: AslState): string | undefined {
  * and each Map's processor.
  */
 export function aslGraph(def: AslFlowDefinition): FlowGraph {
+  return aslGraphWithIds(def).graph;
+}
+
+/**
+ * {@link aslGraph} with the node id of each state of each machine object of the definition (the
+ * definition itself, a branch, a processor), for a run's diagram to place what the run did.
+ */
+export function aslGraphWithIds(def: AslFlowDefinition): {
+  graph: FlowGraph;
+  idOf: (machine: AslMachine, name: string) => string | undefined;
+} {
   const nodes: GraphNode[] = [{ id: START, kind: "start", label: "start" }];
   const edges: GraphEdge[] = [];
   const used = new Set<string>();
+  const byMachine = new Map<AslMachine, Map<string, string>>();
   const machine = (m: AslMachine, entry: string, exit: string, prefix: string) => {
     const ids = new Map<string, string>();
+    byMachine.set(m, ids);
     for (const name of Object.keys(m.States)) {
       const id = used.has(name) ? `${prefix}${name}` : name;
       used.add(id);
@@ -110,5 +123,8 @@ export function aslGraph(def: AslFlowDefinition): FlowGraph {
   };
   machine(def.definition, START, FINISH, "");
   nodes.push({ id: FINISH, kind: "end", label: "end" });
-  return { title: def.name, nodes, edges, source: "definition" };
+  return {
+    graph: { title: def.name, nodes, edges, source: "definition" },
+    idOf: (m, name) => byMachine.get(m)?.get(name),
+  };
 }

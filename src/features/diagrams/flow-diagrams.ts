@@ -1,7 +1,9 @@
 import { TesseraError } from "../../core/errors.js";
+import { isAsl } from "../declared-flows/asl/asl-definition.js";
 import type { DeclaredFlows } from "../declared-flows/declared-flows.js";
 import type { FlowDefinition } from "../declared-flows/definition.js";
 import type { FlowEngine } from "../flows/engine.js";
+import { aslRunGraph } from "./asl-run-graph.js";
 import { codedGraph } from "./coded-graph.js";
 import { declaredGraph } from "./declared-graph.js";
 import { declaredRunGraph } from "./declared-run-states.js";
@@ -44,6 +46,7 @@ export class FlowDiagrams {
       const def =
         snapshot?.definition ??
         ((await this.declared.definition(run.flow, Number(run.version))).definition as FlowDefinition);
+      if (isAsl(def)) return aslRunGraph(def, snapshot, run, journal);
       return declaredRunGraph(def, run, journal);
     }
     const def = this.engine.definitions.find((f) => f.name === run.flow);

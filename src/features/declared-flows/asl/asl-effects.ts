@@ -1,4 +1,4 @@
-import type { Json } from "./asl-types.js";
+import type { AslMachine, Json } from "./asl-types.js";
 import type { Draws } from "./intrinsic-functions.js";
 
 /**
@@ -29,4 +29,10 @@ export interface AslEffects extends Draws {
   now(): number;
   /** Counts a state against the run's budget; now and then a pause to await (yield to the event loop). */
   tick(): Promise<void> | undefined;
+  /**
+   * Told when a state of `machine` (the definition, a branch, a processor) is entered, left for the
+   * next, or left by an error (a Fail, an error no Catch took): a run's diagram replays the journal
+   * with it to know where the run went. None on the engine.
+   */
+  visit?(machine: AslMachine, name: string, event: "enter" | "leave" | "fail"): void;
 }

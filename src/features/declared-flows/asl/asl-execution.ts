@@ -49,7 +49,16 @@ export class AslExecution {
       if (state === undefined) throw runtimeError(`no state ${name}`);
       const pause = this.fx.tick();
       if (pause !== undefined) await pause;
-      const { output, next } = await this.state(name, state, data, scope);
+      this.fx.visit?.(machine, name, "enter");
+      let outcome: StateOutcome;
+      try {
+        outcome = await this.state(name, state, data, scope);
+      } catch (err) {
+        this.fx.visit?.(machine, name, "fail");
+        throw err;
+      }
+      this.fx.visit?.(machine, name, "leave");
+      const { output, next } = outcome;
       if (next === undefined) return output;
       data = output;
       name = next;
