@@ -107,6 +107,26 @@ describe("the example project outside dev", () => {
     );
   });
 
+  it("the README's security.config.ts starts in prod and asks the management API's callers for a token", async () => {
+    const project = await loadProject({
+      config: "examples/guide/security.config.ts",
+      stage: "prod",
+      store: "memory",
+      processEnv: {},
+    });
+    const node = await createProjectNode(project, silentLogger);
+    await node.start();
+    started.push(node);
+    const res = await testClient(createGateway(node)).post("/s", {
+      name: "billing",
+      address: "http://10.20.1.1/x",
+      inputs: [],
+      outputs: [],
+    });
+    expect(res.status).toBe(401);
+    expect((await testClient(createGateway(node)).get("/healthcheck")).status).toBe(204);
+  });
+
   it("dev stays open and allows loopback (npm start, the README's curl lines)", async () => {
     const node = await exampleNode("dev");
     await node.start();
