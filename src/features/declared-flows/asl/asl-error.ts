@@ -8,7 +8,7 @@ import { isRecord } from "../field-errors.js";
  * journal stores (a branch's) is the same error when a replay reads it back.
  *
  * @example
- * throw new AslError("States.Runtime", "the path $.missing matched nothing");
+ * throw new AslError("States.NoChoiceMatched", "no choice rule of Pick matched and it has no Default");
  */
 export class AslError extends TesseraError {
   constructor(
@@ -21,7 +21,13 @@ export class AslError extends TesseraError {
   }
 }
 
-/** `States.Runtime`: a path that matches nothing, an intrinsic given wrong arguments… (never caught). */
+/**
+ * `States.Runtime`: a path that matches nothing, an intrinsic given wrong arguments… (never caught).
+ * Every States.Runtime error of the execution is made here.
+ *
+ * @example
+ * throw runtimeError("the JSONPath $.missing matched nothing in the state's input");
+ */
 export const runtimeError = (cause: string) => new AslError("States.Runtime", cause);
 
 /**
