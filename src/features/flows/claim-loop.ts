@@ -40,6 +40,8 @@ export class ClaimLoop {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** True when the store may hold due runs beyond what the last claim took. */
   private backlog = true;
+  /** Since when this worker's claims have come back full (runs left in the store), if they do. */
+  private backlogSince: number | undefined;
   private host: ExecutionHost | undefined;
   private poller: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
@@ -152,8 +154,22 @@ export class ClaimLoop {
    * started through one node all ran there), while a lone busy worker still fills up.
    */
   private pollDelay(): number {
+    if (this.othersHadTheirTurn) return Math.max(10, Math.floor(this.o.pollMs / 10));
     const shares = Math.floor((this.executions.size + this.starting) / this.o.claimBatch);
     return this.o.pollMs * (1 + Math.min(2, shares));
+  }
+
+  /**
+   * The backlog has outlived a whole poll interval: every idle worker has polled since and taken its
+   * share, so the others are full or absent. This worker then claims a batch at every short pause
+   * while it has room, like every other worker in that state, and the claims interleave. Without it a
+   * lone worker never got past about two batches' worth of runs at once while runs queued (the
+   * issue 15 fix made concurrency 100 run 24 at a time).
+   */
+  private get othersHadTheirTurn(): boolean {
+    return (
+      this.backlog && this.backlogSince !== undefined && this.o.now() - this.backlogSince >= this.o.pollMs
+    );
   }
 
   /** Fewer executions than a claim's batch: this worker claims eagerly (see `queued`). */
@@ -196,6 +212,8 @@ export class ClaimLoop {
       for (const run of runs) this.launch(run, false);
       if (runId === undefined) {
         this.backlog = runs.length === room;
+        if (!this.backlog) this.backlogSince = undefined;
+        else this.backlogSince ??= this.o.now();
         // A busy worker leaves the rest of a backlog to the others' next poll (or to its own, and
         // to the runs it finishes): the work spreads instead of one worker draining the queue.
         if (this.backlog && this.belowShare) this.schedulePoll(0);

@@ -129,6 +129,25 @@ describe("work spreads", () => {
     expect((ran.get("a") ?? 0) + (ran.get("b") ?? 0)).toBe(12);
   });
 
+  it("a lone worker of concurrency 100 ran at most about two batches at once while runs queued in the store", async () => {
+    let running = 0;
+    let most = 0;
+    const f = flow("lone", {}, async (ctx) => {
+      await ctx.step("work", async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 300));
+        running--;
+      });
+    });
+    // Default claimBatch: a tenth of the concurrency.
+    const a = await harness([f], { workerId: "a", concurrency: 100 });
+    open.push(a);
+    const runs = await Promise.all(Array.from({ length: 200 }, () => a.engine.startRun(f, undefined)));
+    for (const { run } of runs) expect((await a.engine.awaitRun(run.id, 30_000)).status).toBe("completed");
+    expect(most).toBeGreaterThanOrEqual(90);
+  });
+
   it("the memory store claimed runs in insertion order: the oldest due run comes first", async () => {
     const store = memoryFlowStore();
     await store.migrate();
