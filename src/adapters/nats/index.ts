@@ -1,7 +1,7 @@
 import { connect } from "@nats-io/transport-node";
 import { type NatsConnect, NatsTransport, type NatsTransportOptions } from "./nats-transport.js";
 
-export type { JetStreamOptions } from "./jetstream-streams.js";
+export type { JetStreamOptions } from "./jetstream-options.js";
 export type { NatsSecurity } from "./nats-security.js";
 export type { NatsConnect, NatsTransport, NatsTransportOptions } from "./nats-transport.js";
 

@@ -9,13 +9,17 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { brokerFailure } from "../../core/broker-failure.js";
 import type { LastValues } from "../../core/durable-streams.js";
+import { TesseraError } from "../../core/errors.js";
+import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
+import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
 
 /**
  * A last-value store on JetStream: one stream (`<prefix>LAST`, file storage) capturing
  * `tessera.last.<stream>.>` with `max_msgs_per_subject: 1`, so the server keeps the latest message
  * of each key and nothing else. A value is read with the stream's "last message by subject". The
- * stream's name is in its subjects so that systems with other prefixes share a server.
+ * stream's name is in its subjects so that systems with other prefixes share a server. It has the
+ * transport's replica count, as the event streams.
  */
 export class JetStreamLastValues implements LastValues {
   private readonly js: JetStreamClient;
@@ -28,7 +32,9 @@ export class JetStreamLastValues implements LastValues {
     private readonly nc: NatsConnection,
     prefix: string,
     private readonly storage: "file" | "memory",
-    private readonly ready: () => unknown,
+    private readonly link: NatsLink,
+    private readonly replicas: StreamReplicas,
+    private readonly publishTimeoutMs = PUBLISH_TIMEOUT_MS,
   ) {
     this.js = jetstream(nc);
     this.stream = `${prefix}LAST`;
@@ -46,21 +52,18 @@ export class JetStreamLastValues implements LastValues {
   private ensure(): Promise<void> {
     this.ensured ??= (async () => {
       const jsm = await this.manager();
-      try {
-        await jsm.streams.add({
-          name: this.stream,
-          subjects: [`${this.root}.>`],
-          storage: this.storage === "memory" ? StorageType.Memory : StorageType.File,
-          max_msgs_per_subject: 1,
-          discard: DiscardPolicy.Old,
-        });
-      } catch (err) {
-        // Another node created it first: its settings stand.
-        await jsm.streams.info(this.stream).catch(() => Promise.reject(err));
-      }
+      await this.replicas.ensure(jsm, {
+        name: this.stream,
+        subjects: [`${this.root}.>`],
+        storage: this.storage === "memory" ? StorageType.Memory : StorageType.File,
+        max_msgs_per_subject: 1,
+        discard: DiscardPolicy.Old,
+      });
     })().catch((err: unknown) => {
       this.ensured = undefined;
-      throw err;
+      throw err instanceof TesseraError
+        ? err
+        : brokerFailure(`JetStream did not create the stream ${this.stream}`, err);
     });
     return this.ensured;
   }
@@ -72,18 +75,20 @@ export class JetStreamLastValues implements LastValues {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
-    this.ready();
+    // While the client reconnects, the put waits for it (within its timeout).
+    if (!this.link.reconnecting()) this.link.ready();
     const subject = this.subject(key);
     await this.ensure();
     try {
-      await this.js.publish(subject, data, { timeout: 5000 });
+      // Without an id: a put whose answer was lost is not sent again (it could land after a newer one).
+      await publishWithRetry(this.js, { subject, data }, this.publishTimeoutMs, this.link);
     } catch (cause) {
       throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
     }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    this.ready();
+    this.link.ready();
     const subject = this.subject(key);
     await this.ensure();
     const jsm = await this.manager();
@@ -96,10 +101,14 @@ export class JetStreamLastValues implements LastValues {
   }
 
   async delete(key: string): Promise<void> {
-    this.ready();
+    this.link.ready();
     const subject = this.subject(key);
     await this.ensure();
     const jsm = await this.manager();
-    await jsm.streams.purge(this.stream, { filter: subject });
+    try {
+      await jsm.streams.purge(this.stream, { filter: subject });
+    } catch (cause) {
+      throw brokerFailure(`JetStream did not delete the value of ${key}`, cause);
+    }
   }
 }

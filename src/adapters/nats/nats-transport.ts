@@ -2,6 +2,7 @@ import type { ConnectionOptions, Msg, NatsConnection, Subscription } from "@nats
 import { brokerFailure } from "../../core/broker-failure.js";
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { createLogger, type Logger } from "../../core/logger.js";
 import { maskUrl } from "../../core/mask-url.js";
 import type {
   RequestOptions,
@@ -17,10 +18,12 @@ import type {
 } from "../../core/transport-message.js";
 import { errorReplyOf } from "../../core/wire-reply.js";
 import { JetStreamLastValues } from "./jetstream-last-values.js";
-import { type JetStreamOptions, JetStreamStreams } from "./jetstream-streams.js";
+import { checkJetStreamOptions, type JetStreamOptions } from "./jetstream-options.js";
+import { JetStreamStreams } from "./jetstream-streams.js";
 import { headersOf, publishOptions } from "./nats-headers.js";
 import { connectionSecurity, type NatsSecurity } from "./nats-security.js";
 import { ReplyMux } from "./reply-mux.js";
+import { StreamReplicas } from "./stream-replicas.js";
 import { checkPattern, checkSubject } from "./subject-check.js";
 import { SubjectSpace } from "./subject-space.js";
 
@@ -43,8 +46,10 @@ export interface NatsTransportOptions {
   readonly connectionOptions?: Omit<ConnectionOptions, "servers" | "name">;
   /** How long `close()` waits for in-flight replies (default 2000 ms). */
   readonly drainTimeoutMs?: number;
-  /** JetStream settings of durable events. */
+  /** JetStream settings: streams' replicas and limits, consumers' pulls and acks (checked at construction). */
   readonly jetstream?: JetStreamOptions;
+  /** Where the transport logs what it does on the server (a stream scaled up, a consumer that lost its leader). Default: stderr. */
+  readonly logger?: Logger;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -90,6 +95,7 @@ export class NatsTransport implements Transport {
     this.servers = typeof s === "string" ? [s] : [...s];
     this.drainTimeoutMs = options.drainTimeoutMs ?? 2000;
     this.space = new SubjectSpace(options.system);
+    checkJetStreamOptions(options.jetstream ?? {});
   }
 
   get maxPayload(): number {
@@ -136,8 +142,21 @@ export class NatsTransport implements Transport {
     this.mux.attach(nc);
     const js = this.options.jetstream ?? {};
     const streamPrefix = js.streamPrefix ?? this.space.streamPrefix();
-    this.streams = new JetStreamStreams(nc, { ...js, streamPrefix }, () => this.check(), this.space);
-    this.last = new JetStreamLastValues(nc, streamPrefix, js.storage ?? "file", () => this.check());
+    const log = this.options.logger ?? createLogger();
+    const replicas = new StreamReplicas(nc, js.replicas, log);
+    const link = {
+      ready: () => this.check(),
+      reconnecting: () => !this.up && !this.closed && this.closing === undefined && !nc.isClosed(),
+    };
+    this.streams = new JetStreamStreams(nc, { ...js, streamPrefix }, link, replicas, log, this.space);
+    this.last = new JetStreamLastValues(
+      nc,
+      streamPrefix,
+      js.storage ?? "file",
+      link,
+      replicas,
+      js.publishTimeoutMs,
+    );
     void this.watch(nc);
   }
 

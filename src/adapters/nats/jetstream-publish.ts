@@ -1,0 +1,90 @@
+import { JetStreamApiError, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import { errors, type MsgHdrs } from "@nats-io/transport-node";
+
+/** What the JetStream parts need of the transport's connection state. */
+export interface NatsLink {
+  /** Throws a broker failure when the connection cannot be used now (closed, or lost). */
+  ready(): unknown;
+  /** True while the connection is lost and the client reconnects: a publication may wait for it. */
+  reconnecting(): boolean;
+}
+
+export interface DurablePublication {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs | undefined;
+  /** JetStream's deduplication id: with one, a publication whose fate is unknown may be sent again. */
+  readonly msgID?: string | undefined;
+}
+
+/** Longest wait for one acknowledgement when the publication can be sent again (it has an id). */
+const ATTEMPT_MS = 2000;
+/** Pauses between attempts: a refused one costs the server little, and the stream's new leader is used within 250 ms. */
+const PAUSES = [50, 100, 250];
+
+/**
+ * The default timeout of a durable publication. A stream's followers wait 4 to 9 s without their
+ * leader before one campaigns (nats-server's raft: minElectionTimeout..maxElectionTimeout), then
+ * up to 0.8 s more: 15 s covers a whole election and the answer.
+ */
+export const PUBLISH_TIMEOUT_MS = 15_000;
+
+/** The error or one of its causes: nats.js reports "no responders" as a JetStreamNotEnabled caused by it. */
+function someCause(err: unknown, test: (e: unknown) => boolean): boolean {
+  for (let e = err, depth = 0; e !== undefined && depth < 5; e = (e as Error).cause, depth++)
+    if (test(e)) return true;
+  return false;
+}
+
+/** Nothing was stored: nobody took the message (the stream has no leader) or it was never sent. */
+function notStored(err: unknown): boolean {
+  const noResponders = (e: unknown) =>
+    e instanceof errors.NoRespondersError || (e instanceof errors.RequestError && e.isNoResponders());
+  if (someCause(err, noResponders)) return true;
+  // JetStream answered that it is unavailable (e.g. the stream's group lost its quorum).
+  return err instanceof JetStreamApiError && err.status === 503;
+}
+
+/** No answer: the message may or may not be stored. */
+function unknownFate(err: unknown): boolean {
+  return err instanceof errors.TimeoutError || (err instanceof errors.RequestError && !err.isNoResponders());
+}
+
+/**
+ * Publishes to a stream, sending again within `timeoutMs` while a leader election makes the stream
+ * unreachable (issue 15: every emit failed for the 6.5 s of an election). A publication JetStream
+ * did not take (no responders, JetStream unavailable) is sent again, one made while the client
+ * reconnects is sent once it has, and one left without an answer only when it has an id (JetStream
+ * drops the copy); without one it may have been stored, and sending it again could store it twice.
+ * The last failure is thrown: the caller reports it as a broker failure, never as stored.
+ */
+export async function publishWithRetry(
+  js: JetStreamClient,
+  pub: DurablePublication,
+  timeoutMs: number,
+  link: NatsLink,
+): Promise<PubAck> {
+  const until = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const left = until - Date.now();
+    const pause = PAUSES[Math.min(attempt, PAUSES.length - 1)] ?? 250;
+    try {
+      link.ready();
+    } catch (err) {
+      if (!link.reconnecting() || Date.now() + pause >= until) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+      continue;
+    }
+    try {
+      return await js.publish(pub.subject, pub.data, {
+        ...(pub.msgID === undefined ? {} : { msgID: pub.msgID }),
+        ...(pub.headers === undefined ? {} : { headers: pub.headers }),
+        timeout: Math.max(1, pub.msgID === undefined ? left : Math.min(left, ATTEMPT_MS)),
+      });
+    } catch (err) {
+      const again = notStored(err) || (pub.msgID !== undefined && unknownFate(err));
+      if (!again || Date.now() + pause >= until) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}

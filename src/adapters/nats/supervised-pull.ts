@@ -1,0 +1,160 @@
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "../../core/logger.js";
+
+export interface PullSettings {
+  /** Messages asked for per pull. */
+  readonly maxMessages: number;
+  /** Life of one pull on the server. */
+  readonly expiresMs: number;
+  /** Interval of the server's heartbeats on a waiting pull. */
+  readonly heartbeatMs: number;
+}
+
+export interface PullTarget {
+  /** The durable consumer, for `consume()`. */
+  readonly consumer: Consumer;
+  /** Resolves once the consumer's leader answers (it re-creates a consumer that is gone). */
+  probe(): Promise<void>;
+  /** For the log lines: `<stream>/<durable>`. */
+  readonly name: string;
+}
+
+/** Signs that the consumer's leader has our pull: a heartbeat, a message, an expiry or discard notice. */
+const lifeSigns = new Set(["heartbeat", "debug", "discard", "flow_control", "exceeded_limits"]);
+
+/**
+ * A durable consumer's pull loop (nats.js `consume()`), watched: when nothing has come from the
+ * server for three heartbeat intervals, its leader (or the server the client was on) is gone.
+ * nats.js would then check the consumer with a 5 s request and back off for about a pull's life
+ * between checks, which left consumers idle for 10 s after a leader change (45 s with its
+ * defaults, issue 15). Here the consumer is probed every 250 ms with short requests; as soon as
+ * a leader answers, the old pull loop is closed and a new one pulls from it.
+ *
+ * Handlers are not run twice by the swap: messages already received keep their acknowledgements
+ * (those travel on their own subjects), and the old loop takes no more after it is closed.
+ */
+export class SupervisedPull {
+  private current: ConsumerMessages | undefined;
+  private lastLife = Date.now();
+  private recovering = false;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly target: PullTarget,
+    private readonly settings: PullSettings,
+    private readonly onMessage: (m: JsMsg) => void,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => this.check(), settings.heartbeatMs);
+    this.timer.unref();
+  }
+
+  static async start(
+    target: PullTarget,
+    settings: PullSettings,
+    onMessage: (m: JsMsg) => void,
+    log: Logger,
+  ): Promise<SupervisedPull> {
+    const pull = new SupervisedPull(target, settings, onMessage, log);
+    try {
+      pull.current = await pull.open();
+    } catch (err) {
+      clearInterval(pull.timer);
+      throw err;
+    }
+    return pull;
+  }
+
+  private async open(): Promise<ConsumerMessages> {
+    const messages = await this.target.consumer.consume({
+      max_messages: this.settings.maxMessages,
+      expires: this.settings.expiresMs,
+      idle_heartbeat: this.settings.heartbeatMs,
+      // A message of the loop being replaced is a delivery like any other: it is handled and acknowledged.
+      callback: (m) => {
+        this.lastLife = Date.now();
+        this.onMessage(m);
+      },
+    });
+    void this.watch(messages);
+    return messages;
+  }
+
+  private async watch(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) if (lifeSigns.has(s.type)) this.lastLife = Date.now();
+  }
+
+  private check(): void {
+    if (this.closed || this.recovering) return;
+    if (Date.now() - this.lastLife <= 3 * this.settings.heartbeatMs) return;
+    this.recovering = true;
+    void this.recover().finally(() => {
+      this.recovering = false;
+    });
+  }
+
+  private async recover(): Promise<void> {
+    const since = this.lastLife;
+    this.log.warn(
+      `JetStream consumer ${this.target.name}: no heartbeat for ${Date.now() - since} ms, looking for its leader`,
+    );
+    const probes = await this.findLeader();
+    // The old loop found the leader itself meanwhile: it pulls again, leave it.
+    if (this.closed || this.lastLife !== since) return;
+    const old = this.current;
+    try {
+      const fresh = await this.open();
+      this.current = fresh;
+      if (this.closed) await fresh.close().catch(() => undefined);
+    } catch (err) {
+      this.log.warn(`JetStream consumer ${this.target.name}: cannot pull again yet`, { err });
+      return;
+    }
+    this.lastLife = Date.now();
+    await old?.close().catch(() => undefined);
+    this.log.info(
+      `JetStream consumer ${this.target.name} pulls again after ${Date.now() - since} ms without heartbeats`,
+      {
+        probes,
+      },
+    );
+  }
+
+  /**
+   * Probes every 250 ms without waiting for the previous probe's answer (each waits up to 1 s), so
+   * that the consumer's new leader is found within 250 ms of its election. Resolves with the count.
+   */
+  private findLeader(): Promise<number> {
+    return new Promise((resolve) => {
+      let probes = 0;
+      let found = false;
+      const tick = () => {
+        if (found) return;
+        if (this.closed) {
+          found = true;
+          resolve(probes);
+          return;
+        }
+        probes++;
+        this.target.probe().then(
+          () => {
+            if (found) return;
+            found = true;
+            resolve(probes);
+          },
+          () => undefined,
+        );
+        setTimeout(tick, 250).unref();
+      };
+      tick();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.current?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,115 @@
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { JetStreamApiError } from "@nats-io/jetstream";
+import { errors } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { type NatsLink, publishWithRetry } from "../../../src/adapters/nats/jetstream-publish.js";
+import { brokerFailure } from "../../../src/core/broker-failure.js";
+
+const ack: PubAck = { stream: "S", seq: 1, duplicate: false, domain: "" } as PubAck;
+const up: NatsLink = { ready: () => undefined, reconnecting: () => false };
+
+/** How nats.js reports "no responders" on a publication: a JetStreamNotEnabled caused by a RequestError. */
+function noResponders(): Error {
+  const cause = new errors.RequestError("no responders", { cause: new errors.NoRespondersError("x") });
+  return new Error("jetstream is not enabled", { cause });
+}
+
+/** A JetStream client whose publish answers with `outcomes` in turn (an Error is thrown). */
+function fakeJs(outcomes: (PubAck | Error)[]): {
+  js: JetStreamClient;
+  calls: { msgID?: string; timeout?: number }[];
+} {
+  const calls: { msgID?: string; timeout?: number }[] = [];
+  const js = {
+    publish: async (_s: string, _d: Uint8Array, opts: { msgID?: string; timeout?: number }) => {
+      calls.push(opts);
+      const next = outcomes.shift() ?? ack;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  } as unknown as JetStreamClient;
+  return { js, calls };
+}
+
+const pub = { subject: "tessera.evt.a.b", data: new Uint8Array([1]) };
+
+describe("durable publications during a leader election (issue 15, item 2)", () => {
+  it("a publication nobody took (no responders: the stream has no leader) is sent again until stored", async () => {
+    const { js, calls } = fakeJs([noResponders(), noResponders(), ack]);
+    await expect(publishWithRetry(js, pub, 5000, up)).resolves.toBe(ack);
+    expect(calls).toHaveLength(3);
+  });
+
+  it("a publication JetStream answered as unavailable (503) is sent again", async () => {
+    const unavailable = new JetStreamApiError({
+      code: 503,
+      err_code: 10008,
+      description: "JetStream system temporarily unavailable",
+    });
+    const { js, calls } = fakeJs([unavailable, ack]);
+    await expect(publishWithRetry(js, pub, 5000, up)).resolves.toBe(ack);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("without an id, a publication left without an answer is not sent again (it may be stored)", async () => {
+    const { js, calls } = fakeJs([new errors.TimeoutError(), ack]);
+    await expect(publishWithRetry(js, pub, 5000, up)).rejects.toBeInstanceOf(errors.TimeoutError);
+    expect(calls).toHaveLength(1);
+    // It waits for its answer for the whole timeout, not one attempt's.
+    expect(calls[0]?.timeout).toBeGreaterThan(4000);
+  });
+
+  it("with an id, a publication left without an answer is sent again with the same id (JetStream drops the copy)", async () => {
+    const { js, calls } = fakeJs([new errors.TimeoutError(), ack]);
+    await expect(publishWithRetry(js, { ...pub, msgID: "order-7" }, 5000, up)).resolves.toBe(ack);
+    expect(calls.map((c) => c.msgID)).toEqual(["order-7", "order-7"]);
+    expect(calls[0]?.timeout).toBeLessThanOrEqual(2000);
+  });
+
+  it("a refusal that is not about availability (wrong last sequence) is not sent again", async () => {
+    const refused = new JetStreamApiError({
+      code: 400,
+      err_code: 10071,
+      description: "wrong last sequence: 3",
+    });
+    const { js, calls } = fakeJs([refused, ack]);
+    await expect(publishWithRetry(js, pub, 5000, up)).rejects.toBe(refused);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("gives up at its timeout with the last failure", async () => {
+    const { js, calls } = fakeJs(Array.from({ length: 100 }, noResponders));
+    const started = Date.now();
+    await expect(publishWithRetry(js, pub, 600, up)).rejects.toThrow("jetstream is not enabled");
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(calls.length).toBeGreaterThan(1);
+  });
+
+  it("while the client reconnects, the publication waits for it and is sent once, after", async () => {
+    let reconnected = false;
+    setTimeout(() => {
+      reconnected = true;
+    }, 300);
+    const link: NatsLink = {
+      ready: () => {
+        if (!reconnected) throw brokerFailure("NATS connection lost, reconnecting");
+      },
+      reconnecting: () => !reconnected,
+    };
+    const { js, calls } = fakeJs([ack]);
+    await expect(publishWithRetry(js, pub, 5000, link)).resolves.toBe(ack);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("on a closed transport it fails at once", async () => {
+    const closed: NatsLink = {
+      ready: () => {
+        throw brokerFailure("NATS transport is not connected");
+      },
+      reconnecting: () => false,
+    };
+    const { js, calls } = fakeJs([ack]);
+    await expect(publishWithRetry(js, pub, 5000, closed)).rejects.toThrow("not connected");
+    expect(calls).toHaveLength(0);
+  });
+});
