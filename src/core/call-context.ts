@@ -43,6 +43,9 @@ export class CallContext implements Context {
   get requestId(): string {
     return this.meta.requestId;
   }
+  get idempotencyKey(): string | undefined {
+    return this.meta.idempotencyKey;
+  }
   get identity(): Identity | undefined {
     return this.meta.identity;
   }

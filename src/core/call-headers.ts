@@ -8,6 +8,7 @@ const H = {
   requestId: "tessera-request-id",
   deadline: "tessera-deadline",
   identity: "tessera-identity",
+  idempotencyKey: "tessera-idempotency-key",
 } as const;
 
 /**
@@ -18,6 +19,7 @@ export function metaToHeaders(meta: CallMeta): Headers {
   const headers: Record<string, string> = { [H.requestId]: meta.requestId };
   if (meta.deadline !== undefined) headers[H.deadline] = String(meta.deadline);
   if (meta.identity !== undefined) headers[H.identity] = JSON.stringify(meta.identity);
+  if (meta.idempotencyKey !== undefined) headers[H.idempotencyKey] = meta.idempotencyKey;
   const trace = meta.trace;
   headers[traceHeaders.parent] = formatTraceparent(
     trace?.traceId ?? newTraceId(),
@@ -39,11 +41,13 @@ export function headersToMeta(headers: Headers, fallbackId: () => string): CallM
       identity = undefined;
     }
   }
-  return {
+  const meta: CallMeta = {
     requestId: headers[H.requestId] ?? fallbackId(),
     identity,
     deadline: Number.isFinite(deadline) && deadline > 0 ? deadline : undefined,
     signal: undefined,
     trace: parseTraceparent(headers[traceHeaders.parent], headers[traceHeaders.state]),
   };
+  const key = headers[H.idempotencyKey];
+  return key === undefined ? meta : { ...meta, idempotencyKey: key };
 }

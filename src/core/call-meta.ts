@@ -14,6 +14,11 @@ export interface CallMeta {
    * `undefined`: the callee starts a trace.
    */
   readonly trace?: TraceParent | undefined;
+  /**
+   * The key under which an idempotent entry answers a repeated call with its first answer: a flow
+   * step's `<runId>:<seq>`, or an HTTP `Idempotency-Key`. Never passed on to nested calls.
+   */
+  readonly idempotencyKey?: string | undefined;
 }
 
 /**

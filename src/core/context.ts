@@ -44,6 +44,11 @@ export interface Context {
   readonly requestId: string;
   /** `service.entry` being served (`""` outside a handler). */
   readonly target: string;
+  /**
+   * The key of an idempotent call (a flow step's `<runId>:<seq>`, an HTTP `Idempotency-Key`), for
+   * the handler to pass on to its own effects (e.g. `repo.create(decide, { idempotencyKey })`).
+   */
+  readonly idempotencyKey: string | undefined;
   /** The caller's identity, carried along nested calls. */
   readonly identity: Identity | undefined;
   /** Epoch ms after which the call has failed with `TESSERA_TIMEOUT`; nested calls inherit it. */
@@ -102,6 +107,11 @@ export interface EntryOptions<
   readonly rawBody?: boolean;
   /** Skips the service's authorizer for this entry. */
   readonly noAuth?: boolean;
+  /**
+   * A call that carries an idempotency key (a flow step's, an HTTP `Idempotency-Key`) runs the
+   * handler once: a repeat gets the stored first answer from the node's inbox (default: the service's).
+   */
+  readonly idempotent?: boolean;
   /** Stages where the entry exists (default: all). */
   readonly stages?: readonly string[];
   /** Middleware of this entry, run after the service's. */
@@ -131,6 +141,8 @@ export interface EntryRef<In = never, Out = unknown> extends Entry<In, Out> {
   readonly id: string;
   /** The entry's policies, its service's filling the gaps: what every caller applies. */
   readonly policies: CallPolicies;
+  /** The entry's `idempotent`, else its service's. */
+  readonly idempotent?: boolean;
 }
 
 /** What a middleware sees of a call. `input` is the raw input, before validation. */

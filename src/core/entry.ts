@@ -46,6 +46,7 @@ export const entryOptionRules: Rule = shape({
   status: oneOf([200, 201, 202]),
   rawBody: bool,
   noAuth: bool,
+  idempotent: bool,
   stages: listOf(text),
   middleware: listOf(fn),
   summary: text,

@@ -50,6 +50,11 @@ const nodeOptionRules: Rule = shape({
     ),
   ),
   version: text,
+  inbox: is(
+    (v) => hasMethods(v, ["claim", "complete", "release", "purge"]),
+    "an inbox (memoryInbox(), postgresInbox(...))",
+  ),
+  inboxRetentionMs: num({ gt: 0 }),
   env: recordOf(is((v) => v === undefined || typeof v === "string", "a string")),
 });
 

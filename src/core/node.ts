@@ -8,6 +8,8 @@ import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import { type EventHost, publishEvent, subscribeService } from "./event-delivery.js";
 import { newNodeId, newRequestId } from "./ids.js";
+import { type EntryInbox, LocalInbox } from "./inbox.js";
+import { DEFAULT_INBOX_RETENTION_MS, withInbox } from "./inbox-serve.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
 import { NodeConfig } from "./node-config.js";
@@ -48,6 +50,13 @@ export interface NodeOptions {
   readonly version?: string;
   /** Where the services' config models read their keys (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where idempotent entries keep the first answer of each key (default: this process's memory).
+   * Give every node of a service the same durable one (`postgresInbox`, `sqliteInbox`).
+   */
+  readonly inbox?: EntryInbox;
+  /** How long the inbox keeps an answer (ms). Default 24 hours. */
+  readonly inboxRetentionMs?: number;
 }
 
 /**
@@ -86,6 +95,8 @@ export class TesseraNode implements DispatchHost, EventHost {
   readonly registry: EndpointRegistry;
   readonly router: RemoteRouter;
   readonly version: string;
+  /** Where the node's idempotent entries keep their first answers. */
+  readonly inbox: EntryInbox;
 
   private state: NodeState = "created";
   private inFlight = 0;
@@ -134,9 +145,19 @@ export class TesseraNode implements DispatchHost, EventHost {
       this.serviceByName.set(svc.name, svc);
     }
     this.routes = routeTable(options.services, this.stage);
+    const inbox = options.inbox ?? new LocalInbox();
+    const retentionMs = options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS;
+    this.inbox = inbox;
     for (const svc of this.services) {
       for (const ref of Object.values(svc.entries)) {
-        if (inStage(ref, this.stage)) this.local.set(ref.id, { svc, serve: compileServe(this, svc, ref) });
+        if (!inStage(ref, this.stage)) continue;
+        const serve = compileServe(this, svc, ref);
+        this.local.set(ref.id, {
+          svc,
+          serve: ref.idempotent
+            ? withInbox(ref.id, serve, { inbox, codec: this.codec, logger: this.logger, retentionMs })
+            : serve,
+        });
       }
     }
     this.configs = new NodeConfig(this.services, this.serviceByName, options.env ?? process.env);

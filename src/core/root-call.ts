@@ -12,11 +12,13 @@ export interface RootCallOptions extends CallOptions {
   readonly signal?: AbortSignal;
   /** Continues a trace: a W3C `traceparent` value (else, or when malformed, a new trace starts). */
   readonly traceparent?: string;
+  /** The key under which an idempotent entry runs once: a repeat gets its first answer. */
+  readonly idempotencyKey?: string;
 }
 
 /** The metadata of a call from outside any handler: the root of a trace unless it continues one. */
 export function rootCallMeta(options: RootCallOptions | undefined): CallMeta {
-  return {
+  const meta: CallMeta = {
     requestId: options?.requestId ?? newRequestId(),
     identity: options?.identity,
     deadline: undefined,
@@ -26,6 +28,7 @@ export function rootCallMeta(options: RootCallOptions | undefined): CallMeta {
         ? new TraceRoot()
         : (parseTraceparent(options.traceparent) ?? new TraceRoot()),
   };
+  return options?.idempotencyKey === undefined ? meta : { ...meta, idempotencyKey: options.idempotencyKey };
 }
 
 /** The metadata of an event published from outside any handler. */

@@ -1,6 +1,6 @@
 import type { ConfigModel } from "./config.js";
 import type { Entry, EntryRef, Middleware } from "./context.js";
-import { checkOptions, fn, is, listOf, type Rule, recordOf, shape, text } from "./definition-rules.js";
+import { bool, checkOptions, fn, is, listOf, type Rule, recordOf, shape, text } from "./definition-rules.js";
 import { entryOptionRules } from "./entry.js";
 import { TesseraError } from "./errors.js";
 import type { Identity } from "./identity.js";
@@ -52,6 +52,8 @@ export interface ServiceOptions<E extends AnyEntries> extends CallPolicies {
    * holds, wired connections, a main loop (`owns(quotes)`, `requester(prices)`, `main(loop)`…).
    */
   readonly uses?: readonly ServiceUse[];
+  /** Every entry is idempotent unless it says `idempotent: false` (see the entry's option). */
+  readonly idempotent?: boolean;
 }
 
 type Bound<E> = E extends Entry<infer In, infer Out> ? EntryRef<In, Out> : never;
@@ -86,6 +88,7 @@ const serviceOptionRules: Rule = shape({
   middleware: listOf(fn),
   basePath: is((v) => typeof v === "string" && v.startsWith("/"), 'a path starting with "/"'),
   description: text,
+  idempotent: bool,
   config: is(isKind("config"), "a config model: declare it with configModel({...})"),
   uses: listOf(
     is(
@@ -134,6 +137,7 @@ export function service<const N extends string, E extends AnyEntries = Record<ne
       name: key,
       id: `${name}.${key}`,
       policies: mergePolicies(options, def.options),
+      idempotent: def.options.idempotent ?? options.idempotent ?? false,
     });
   }
   for (const [key, sub] of Object.entries(options.on ?? {})) {

@@ -54,6 +54,7 @@ export function callWithTimeout(
       deadline,
       signal: meta.signal,
       trace: meta.trace,
+      idempotencyKey: meta.idempotencyKey,
     };
   }
   if (deadline <= now) return Promise.reject(expired(target, deadline));

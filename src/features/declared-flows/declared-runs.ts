@@ -129,6 +129,7 @@ export class DeclaredRuns {
       if (ref === undefined || node === undefined) throw TesseraError.notFound(`no entry ${target.entry}`);
       const meta: CallMeta = {
         requestId: info.idempotencyKey,
+        idempotencyKey: info.idempotencyKey,
         identity: undefined,
         deadline: undefined,
         // A parallel branch's signal: the entry sees it aborted when a sibling branch failed.

@@ -29,11 +29,14 @@ export function invokeEntry(
   requestId: string,
   signal?: AbortSignal,
 ): Promise<unknown> {
+  // The request id is the idempotency key too: an idempotent callee answers a repeat (a replay
+  // after a crash, a retry) with its first answer instead of running again.
   const meta: CallMeta = {
     requestId,
     identity: undefined,
     deadline: undefined,
     signal: signal === undefined ? undefined : () => signal,
+    idempotencyKey: requestId,
   };
   const callOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
   const once = () => invoke(ref, input, meta, callOptions);
