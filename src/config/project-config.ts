@@ -11,6 +11,7 @@ import type { FlowDef } from "../features/flows/flow.js";
 import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
 import type { FlowEngineSettings } from "./flow-settings.js";
+import type { JetStreamSettings } from "./jetstream-settings.js";
 
 /** HTTP settings of the project's gateway. `PORT` / `--port` override `port`. */
 export interface GatewaySettings {
@@ -50,6 +51,12 @@ export interface StageSettings {
   readonly system?: string;
   /** The flow engine's lease, renewal, poll and stop settings (see flow-settings.ts); `TESSERA_FLOWS_*` win. */
   readonly flowEngine?: FlowEngineSettings;
+  /**
+   * JetStream on NATS: streams' `replicas` (default the cluster's size up to 3), `maxAgeMs`,
+   * `maxBytes`, `maxMsgs`, `storage`, and consumers' `pullExpiresMs`, `heartbeatMs`, `ackWaitMs`
+   * (see jetstream-options.ts); `TESSERA_JETSTREAM_*` win.
+   */
+  readonly jetstream?: JetStreamSettings;
   /**
    * Where declared flows' service calls and run callbacks may go: allowed `hosts`, `cidrs`,
    * `schemes`, `privateAddresses`, `listedOnly` (see egress-policy.ts); `TESSERA_EGRESS_*` win.

@@ -48,6 +48,8 @@ export async function createProjectNode(
       name: project.name,
       security: project.settings.nats,
       system: project.settings.system,
+      jetstream: project.settings.jetstream,
+      logger,
     }),
     version: project.version,
     stage: project.stage,

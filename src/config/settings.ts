@@ -1,5 +1,6 @@
 import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
+import { type JetStreamSettings, resolveJetStreamSettings } from "./jetstream-settings.js";
 import { resolveNatsSecurity } from "./nats-settings.js";
 import type { GatewaySettings, ProjectConfig } from "./project-config.js";
 import { defaultStoreUrl, parseStoreUrl, type StoreUrl } from "./store-url.js";
@@ -20,6 +21,8 @@ export interface Settings {
   readonly nats: NatsSecurity;
   /** The system's name on a shared NATS (`TESSERA_SYSTEM`, the stage's, the project file's `system`). */
   readonly system?: string;
+  /** JetStream's replicas, limits and consumer pulls (`TESSERA_JETSTREAM_*`, the stage's, the project file's `jetstream`). */
+  readonly jetstream: JetStreamSettings;
   readonly store: StoreUrl;
   readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
 }
@@ -68,10 +71,12 @@ export function resolveSettings(
   const host = pick(flags.host, env.TESSERA_HOST, gateway.host) ?? "127.0.0.1";
   const nats = resolveNatsSecurity(env, own.nats, config.nats);
   const system = pick(env.TESSERA_SYSTEM, own.system, config.system);
+  const jetstream = resolveJetStreamSettings(env, own.jetstream, config.jetstream);
   return {
     transport,
     nats,
     ...(system === undefined ? {} : { system }),
+    jetstream,
     store,
     gateway: { ...gateway, port, host },
   };

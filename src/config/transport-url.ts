@@ -1,5 +1,7 @@
+import type { JetStreamOptions } from "../adapters/nats/jetstream-options.js";
 import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
 
 /** The transports a URL can name. */
@@ -25,6 +27,10 @@ export interface TransportUrlOptions {
   readonly security?: NatsSecurity;
   /** The system's name: prefixes every subject and stream on NATS. */
   readonly system?: string | undefined;
+  /** JetStream's replicas, limits and consumer pulls. */
+  readonly jetstream?: JetStreamOptions | undefined;
+  /** Where the transport logs what it changes on the broker (a stream scaled up, a consumer's new leader). */
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -49,6 +55,8 @@ export async function transportFor(url: string, options: TransportUrlOptions = {
         ...(options.name === undefined ? {} : { name: options.name }),
         ...(options.security === undefined ? {} : { security: options.security }),
         ...(options.system === undefined ? {} : { system: options.system }),
+        ...(options.jetstream === undefined ? {} : { jetstream: options.jetstream }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
       });
     }
   }

@@ -1,0 +1,72 @@
+import { checkJetStreamOptions, type JetStreamOptions } from "../adapters/nats/jetstream-options.js";
+import { TesseraError } from "../core/errors.js";
+
+/**
+ * The JetStream settings a project may set (issue 15: every stream had one replica and consumers
+ * kept nats.js's 30 s pulls, with no way to change either). The stream prefix follows the system
+ * name; a handler's deliveries are its `retry.attempts`.
+ */
+export type JetStreamSettings = Omit<JetStreamOptions, "streamPrefix" | "maxDeliveries">;
+
+/** The environment variables of the JetStream settings, by setting. */
+export const JETSTREAM_ENV = {
+  replicas: "TESSERA_JETSTREAM_REPLICAS",
+  maxAgeMs: "TESSERA_JETSTREAM_MAX_AGE_MS",
+  maxBytes: "TESSERA_JETSTREAM_MAX_BYTES",
+  maxMsgs: "TESSERA_JETSTREAM_MAX_MSGS",
+  duplicateWindowMs: "TESSERA_JETSTREAM_DUPLICATE_WINDOW_MS",
+  storage: "TESSERA_JETSTREAM_STORAGE",
+  publishTimeoutMs: "TESSERA_JETSTREAM_PUBLISH_TIMEOUT_MS",
+  maxInFlight: "TESSERA_JETSTREAM_MAX_IN_FLIGHT",
+  pullExpiresMs: "TESSERA_JETSTREAM_PULL_EXPIRES_MS",
+  heartbeatMs: "TESSERA_JETSTREAM_HEARTBEAT_MS",
+  ackWaitMs: "TESSERA_JETSTREAM_ACK_WAIT_MS",
+} as const satisfies Record<keyof JetStreamSettings, string>;
+
+type Mutable = { -readonly [K in keyof JetStreamSettings]: JetStreamSettings[K] };
+
+/**
+ * The JetStream settings of a stage: each from its `TESSERA_JETSTREAM_*` variable, else the
+ * stage's `jetstream`, else the project file's. Checked as the transport checks them, so that a
+ * bad value stops the start with `TESSERA_CONFIG` naming where it came from.
+ *
+ * @example
+ * resolveJetStreamSettings({ TESSERA_JETSTREAM_REPLICAS: "3" }, undefined, { ackWaitMs: 60_000 })
+ * // { replicas: 3, ackWaitMs: 60000 }
+ */
+export function resolveJetStreamSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  stage: JetStreamSettings | undefined,
+  project: JetStreamSettings | undefined,
+): JetStreamSettings {
+  const out: Mutable = {};
+  const from: Partial<Record<keyof JetStreamSettings, string>> = {};
+  for (const key of Object.keys(JETSTREAM_ENV) as (keyof JetStreamSettings)[]) {
+    const raw = env[JETSTREAM_ENV[key]];
+    if (raw !== undefined && raw !== "") {
+      const value = key === "storage" ? raw.trim() : Number(raw);
+      if (typeof value === "number" && (raw.trim() === "" || Number.isNaN(value)))
+        throw new TesseraError("TESSERA_CONFIG", `${JETSTREAM_ENV[key]}: "${raw}" is not a number`);
+      (out as Record<string, unknown>)[key] = value;
+      from[key] = JETSTREAM_ENV[key];
+    } else if (stage?.[key] !== undefined) {
+      (out as Record<string, unknown>)[key] = stage[key];
+      from[key] = `jetstream.${key} of the stage`;
+    } else if (project?.[key] !== undefined) {
+      (out as Record<string, unknown>)[key] = project[key];
+    }
+  }
+  try {
+    checkJetStreamOptions(out);
+  } catch (err) {
+    // Name the variable or the stage when the value came from there (the project file's is the default).
+    const named =
+      err instanceof TesseraError ? (err.details as { name?: string } | undefined)?.name : undefined;
+    const source = from[named?.replace("jetstream.", "") as keyof JetStreamSettings];
+    if (source === undefined || !(err instanceof TesseraError)) throw err;
+    throw new TesseraError("TESSERA_CONFIG", `${source}: ${err.message.replace(/^jetstream\.\w+: /, "")}`, {
+      details: err.details,
+    });
+  }
+  return out;
+}
