@@ -43,6 +43,9 @@ function findNonJson(value: unknown, depth: number): NonJson | undefined {
       why: "is a Date, which JSON turns into a string: send an ISO string, or use richJsonCodec",
     };
   }
+  // JSON.stringify writes what toJSON returns (e.g. an Entity's ISO dates): that is what is checked.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+    return findNonJson((value as { toJSON(): unknown }).toJSON(), depth + 1);
   if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value))
     return { path: [], why: `is a ${value.constructor.name}, which JSON turns into {}` };
   if (Array.isArray(value)) {

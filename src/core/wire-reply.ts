@@ -3,6 +3,7 @@ import { TesseraError } from "./errors.js";
 import { Reply } from "./reply.js";
 import type { TransportMessage, WireReply } from "./transport-message.js";
 import { utf8 } from "./utf8.js";
+import { reviveWireDates, wireDatesHeader, wireDatesMarks } from "./wire-dates.js";
 
 /**
  * The failure of a request that nobody serves. Adapters build it with this function, so that a
@@ -63,10 +64,16 @@ export function okReply(codec: Codec, value: unknown): WireReply {
     const shape = JSON.stringify({ status: value.status, headers: value.headers });
     const body: unknown = value.body;
     if (body instanceof Uint8Array) return { data: body, headers: { [replyHeader]: shape, ...bytesOnly } };
-    return { data: codec.encode(body), headers: { [replyHeader]: shape } };
+    const marks = wireDatesMarks(body);
+    const headers =
+      marks === undefined ? { [replyHeader]: shape } : { [replyHeader]: shape, [wireDatesHeader]: marks };
+    return { data: codec.encode(body), headers };
   }
   if (value instanceof Uint8Array) return { data: value, headers: bytesOnly };
-  return { data: codec.encode(value) };
+  const data = codec.encode(value);
+  // Objects whose dates travel as strings (an Entity) are named, so the caller reads Dates again.
+  const marks = wireDatesMarks(value);
+  return marks === undefined ? { data } : { data, headers: { [wireDatesHeader]: marks } };
 }
 
 /** The status and headers a reply header carries, checked (a peer's garbage is not trusted). */
@@ -85,7 +92,9 @@ export function readReply(codec: Codec, msg: TransportMessage): unknown {
   if (remoteError !== undefined) throw remoteError;
   try {
     // A copy: the payload may be a view on a buffer the transport reuses.
-    const body = msg.headers[bytesHeader] === undefined ? codec.decode(msg.data) : msg.data.slice();
+    const decoded = msg.headers[bytesHeader] === undefined ? codec.decode(msg.data) : msg.data.slice();
+    const dates = msg.headers[wireDatesHeader];
+    const body = dates === undefined ? decoded : reviveWireDates(decoded, dates);
     const shape = msg.headers[replyHeader];
     if (shape === undefined) return body;
     const { status, headers } = shapeOf(shape);

@@ -1,3 +1,4 @@
+import { withWireDates } from "../../core/wire-dates.js";
 import type { Snapshot, StoredEvent } from "../../ports/event-store.js";
 import { type AggregateDef, DELETED } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
@@ -5,6 +6,10 @@ import type { DomainEvent } from "./domain-event.js";
 /**
  * A loaded aggregate: the root-entity conveniences around its state. `version` is the number of
  * events of its stream, the expected version of its next save.
+ *
+ * Its JSON form (HTTP answers, the bus) is `{id, version, createdAt, updatedAt, deleted, state}`
+ * with the dates as ISO strings; an entry's caller on another node reads it back with `Date`s, as
+ * in one process.
  */
 export interface Entity<S> {
   readonly id: string;
@@ -49,7 +54,14 @@ export function fold<S, E extends DomainEvent>(
       state: deleted ? base.state : def.options.evolve(base.state, e as unknown as E),
     };
   }
-  return entity;
+  return entity === from || entity === undefined ? entity : wireEntity(entity);
+}
+
+const entityDates = ["createdAt", "updatedAt"] as const;
+
+/** The entity with its JSON form (ISO dates) and the mark that lets a remote caller read Dates back. */
+function wireEntity<S>(entity: Entity<S>): Entity<S> {
+  return withWireDates(entity, entityDates);
 }
 
 export function snapshotOf<S>(def: AggregateDef<string, S>, entity: Entity<S>): Snapshot<SnapshotState<S>> {
@@ -73,12 +85,12 @@ export function entityOfSnapshot<S>(
 ): Entity<S> | undefined {
   if (snapshot === undefined || snapshot.schema !== (def.options.snapshots?.version ?? 1)) return undefined;
   const s = snapshot.state;
-  return {
+  return wireEntity({
     id,
     version: snapshot.version,
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
     deleted: s.deleted,
     state: s.state,
-  };
+  });
 }
