@@ -171,6 +171,27 @@ describe("declared flows: addresses refused at registration", () => {
   });
 });
 
+describe("declared flows: callbackUrl of an event", () => {
+  it("is refused by the egress policy when the event is sent: 400 naming callbackUrl, no run", async () => {
+    const f = await fixture("prod", { cidrs: ["127.0.0.0/8"] });
+    await runThrough(f, "ok", `${base}/ok`);
+    const res = await f.client.post("/declared/flows/f-ok/events", {
+      data: { message: "hi" },
+      callbackUrl: "http://[fd00:ec2::254]/latest/meta-data/",
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: {
+        code: "TESSERA_VALIDATION",
+        details: {
+          issues: [{ path: "callbackUrl", message: expect.stringContaining("cloud metadata address") }],
+        },
+      },
+    });
+    expect(received.map((r) => r.path)).toEqual(["/ok"]);
+  });
+});
+
 describe("declared flows: the call-time check (on the resolved address)", () => {
   it("fails a step whose name resolves to a private address outside dev, with nothing sent", async () => {
     const f = await fixture("prod", { resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
