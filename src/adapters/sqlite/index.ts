@@ -5,3 +5,4 @@ export {
 } from "./declared-flow-store.js";
 export { SqliteEventStore, type SqliteEventStoreOptions, sqliteEventStore } from "./event-store.js";
 export { SqliteFlowStore, type SqliteFlowStoreOptions, sqliteFlowStore } from "./flow-store.js";
+export { SqliteInbox, type SqliteInboxOptions, sqliteInbox } from "./inbox-store.js";
