@@ -50,3 +50,17 @@ export function assertEventIds(events: readonly { readonly id?: string }[]): voi
       throw TesseraError.badRequest(`event id "${e.id}" is not a UUID`);
   }
 }
+
+/**
+ * The error of an append of an event whose id is already stored (in any stream): `TESSERA_CONFLICT`
+ * with the id in `details`, never a driver's unique violation. A keyed write repeated is one.
+ *
+ * @example
+ * throw duplicateEventId("account-42", "7f0c3c1e-5b7a-4c8e-9a57-1a2b3c4d5e6f");
+ */
+export function duplicateEventId(stream: string, eventId: string | undefined): TesseraError {
+  return TesseraError.conflict(
+    `an event of stream ${stream} has an id that is already stored${eventId === undefined ? "" : ` (${eventId})`}`,
+    { stream, eventId: eventId ?? null, duplicateEventId: true },
+  );
+}

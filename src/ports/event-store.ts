@@ -149,6 +149,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** The position of the last visible event (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * The schema an event of `type` appended without one is stored at: one past the last of its
+   * upcasters (1 without any), so that upcasters run only on older events.
+   */
+  currentSchema(type: string): number;
   /** The version of a stream (0 when it does not exist). */
   streamVersion(stream: string): Promise<number>;
   /** Stream names starting with `prefix`, in name order. */

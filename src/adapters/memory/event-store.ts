@@ -16,11 +16,12 @@ import {
   assertExpectedVersion,
   checkExpectedCheckpoint,
   checkExpectedVersion,
+  duplicateEventId,
 } from "../../ports/event-store-conflict.js";
 import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
 import { storedEvents } from "../../ports/stored-events.js";
-import { indexUpcasters, upcast } from "../../ports/upcast.js";
+import { currentSchema, indexUpcasters, stampSchemas, upcast } from "../../ports/upcast.js";
 
 export interface MemoryEventStoreOptions {
   readonly upcasters?: readonly Upcaster[];
@@ -51,7 +52,14 @@ class Staged implements EventStoreTransaction {
     assertEventIds(events);
     const current = this.versions.get(stream) ?? this.store.versionOf(stream);
     checkExpectedVersion(stream, expected, current);
-    const stored = storedEvents(stream, events, current, new Date()).map(
+    // Ids are unique across the store, as the SQL stores' constraint keeps them.
+    const seen = new Set(this.events.map((s) => s.id));
+    for (const e of events) {
+      if (e.id === undefined) continue;
+      if (this.store.hasEvent(e.id) || seen.has(e.id)) throw duplicateEventId(stream, e.id);
+      seen.add(e.id);
+    }
+    const stored = storedEvents(stream, this.store.stamp(events), current, new Date()).map(
       (e): StoredEvent => ({ ...e, data: clone(e.data), metadata: clone(e.metadata) }),
     );
     this.versions.set(stream, current + stored.length);
@@ -142,6 +150,7 @@ export class MemoryEventStore implements EventStore {
   private readonly leases = new Map<string, { holder: string; until: number }>();
   private readonly appends = new LocalAppends();
   private readonly upcasters;
+  private readonly ids = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: MemoryEventStoreOptions = {}) {
@@ -150,6 +159,15 @@ export class MemoryEventStore implements EventStore {
 
   versionOf(stream: string): number {
     return this.streams.get(stream)?.length ?? 0;
+  }
+
+  hasEvent(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Events with their schema as stored (see {@link stampSchemas}). */
+  stamp(events: readonly NewEvent[]): readonly NewEvent[] {
+    return stampSchemas(events, this.upcasters);
   }
 
   checkpointOf(name: string): number {
@@ -178,6 +196,7 @@ export class MemoryEventStore implements EventStore {
       list.push(recorded);
       this.streams.set(e.stream, list);
       this.log.push(recorded);
+      this.ids.add(e.id);
     }
     for (const c of tx.cleared) this.documents.delete(c);
     for (const [c, docs] of tx.docs) {
@@ -208,6 +227,10 @@ export class MemoryEventStore implements EventStore {
     return this.log
       .slice(after, after + (options.limit ?? Infinity))
       .map((e) => upcast(clone(e), this.upcasters));
+  }
+
+  currentSchema(type: string): number {
+    return currentSchema(this.upcasters, type);
   }
 
   async headPosition(): Promise<number> {

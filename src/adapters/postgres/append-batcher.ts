@@ -2,7 +2,7 @@ import type { AppendResult, NewEvent } from "../../ports/event-store.js";
 import { versionConflict } from "../../ports/event-store-conflict.js";
 import { eventIds, storedEvents } from "../../ports/stored-events.js";
 import type { EventStoreSql } from "./event-store-sql.js";
-import type { Queryable } from "./event-store-tx.js";
+import { type Queryable, uniqueViolation } from "./event-store-tx.js";
 
 interface Pending {
   readonly stream: string;
@@ -91,7 +91,7 @@ export class AppendBatcher {
       if (batch.length > 1) {
         for (const p of batch) this.single(p.stream, withIds(p), p.expected).then(p.resolve, p.reject);
       } else {
-        for (const p of batch) p.reject(err);
+        for (const p of batch) p.reject(uniqueViolation(err, p.stream) ?? err);
       }
     }
   }

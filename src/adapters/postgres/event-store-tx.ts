@@ -1,3 +1,4 @@
+import { TesseraError } from "../../core/errors.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -11,9 +12,11 @@ import {
   assertEventIds,
   assertExpectedVersion,
   checkpointConflict,
+  duplicateEventId,
   versionConflict,
 } from "../../ports/event-store-conflict.js";
 import { eventIds, storedEvents } from "../../ports/stored-events.js";
+import { stampSchemas, type UpcasterIndex } from "../../ports/upcast.js";
 import type { EventStoreSql } from "./event-store-sql.js";
 
 /** What the store needs of a `pg` client or pool: parameterised queries. */
@@ -31,12 +34,14 @@ export async function appendEvents(
   db: Queryable,
   sql: EventStoreSql,
   stream: string,
-  events: readonly NewEvent[],
-  options: AppendOptions = {},
+  given: readonly NewEvent[],
+  options: AppendOptions,
+  upcasters: UpcasterIndex,
 ): Promise<AppendResult> {
   const expected = options.expectedVersion ?? "any";
   assertExpectedVersion(expected);
-  assertEventIds(events);
+  assertEventIds(given);
+  const events = stampSchemas(given, upcasters);
   const current = async () =>
     Number((await db.query<{ version: string }>(sql.version, [stream])).rows[0]?.version ?? 0);
   if (events.length === 0) {
@@ -56,13 +61,33 @@ export async function appendEvents(
   ];
   const text = expected === "any" ? sql.appendAny : expected === 0 ? sql.appendNew : sql.appendAt;
   if (typeof expected === "number" && expected > 0) values.push(expected);
-  const { rows } = await db.query<{ version: string; recorded_at: Date }>(text, values);
+  const { rows } = await db
+    .query<{ version: string; recorded_at: Date }>(text, values)
+    .catch((err: unknown) => Promise.reject(uniqueViolation(err, stream) ?? err));
   if (rows.length === 0) throw versionConflict(stream, expected, await current());
   // RETURNING has no guaranteed order: versions follow from the last one.
   const last = Math.max(...rows.map((r) => Number(r.version)));
   const recordedAt = rows[0]!.recorded_at;
   const stored = storedEvents(stream, events, last - events.length, recordedAt, ids);
   return { stream, version: last, events: stored };
+}
+
+/**
+ * A driver's unique violation (`23505`) as a `TESSERA_CONFLICT`, so that no raw `duplicate key`
+ * reaches a caller (issue 17, bug 3): an event id already stored names it; undefined for any other
+ * error.
+ */
+export function uniqueViolation(err: unknown, stream?: string): Error | undefined {
+  const e = err as { code?: unknown; constraint?: unknown; detail?: unknown } | undefined;
+  if (e?.code !== "23505") return undefined;
+  const constraint = String(e.constraint ?? "");
+  if (constraint === "es_events_id_key") {
+    const id = /\(id\)=\(([^)]+)\)/.exec(String(e.detail ?? ""))?.[1];
+    return duplicateEventId(stream ?? "?", id);
+  }
+  return TesseraError.conflict(`the event store refused a duplicate (${constraint || "unique key"})`, {
+    constraint,
+  });
 }
 
 export async function saveSnapshot(
@@ -83,10 +108,11 @@ export class PostgresTransaction implements EventStoreTransaction {
   constructor(
     private readonly client: Queryable,
     private readonly sql: EventStoreSql,
+    private readonly upcasters: UpcasterIndex,
   ) {}
 
-  append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return appendEvents(this.client, this.sql, stream, events, options);
+  append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return appendEvents(this.client, this.sql, stream, events, options, this.upcasters);
   }
 
   async getDocument<T>(collection: string, id: string): Promise<T | undefined> {

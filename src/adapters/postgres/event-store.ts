@@ -18,7 +18,13 @@ import type {
 import { assertEventIds } from "../../ports/event-store-conflict.js";
 import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
-import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
+import {
+  currentSchema,
+  indexUpcasters,
+  stampSchemas,
+  type UpcasterIndex,
+  upcast,
+} from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
 import { eventStoreMigrations, eventStoreMigrationsTable } from "./event-store-schema.js";
 import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
@@ -28,6 +34,7 @@ import {
   PostgresTransaction,
   type Queryable,
   saveSnapshot,
+  uniqueViolation,
 } from "./event-store-tx.js";
 import { inTransaction } from "./pg-transaction.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -107,7 +114,7 @@ export class PostgresEventStore implements EventStore {
         concurrency,
         500,
         (stream, events, expectedVersion) =>
-          appendEvents(this.db, this.sql, stream, events, { expectedVersion }),
+          appendEvents(this.db, this.sql, stream, events, { expectedVersion }, this.upcasters),
       );
     }
   }
@@ -136,10 +143,15 @@ export class PostgresEventStore implements EventStore {
     this.appends.notify();
   }
 
-  async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    assertEventIds(events);
+  async append(
+    stream: string,
+    given: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    assertEventIds(given);
+    const events = stampSchemas(given, this.upcasters);
     await this.migrate();
-    const expected = options?.expectedVersion ?? "any";
+    const expected = options.expectedVersion ?? "any";
     const result =
       this.batcher !== undefined &&
       typeof expected === "number" &&
@@ -147,7 +159,7 @@ export class PostgresEventStore implements EventStore {
       Number.isSafeInteger(expected) &&
       expected >= 0
         ? await this.batcher.append(stream, events, expected)
-        : await appendEvents(this.db, this.sql, stream, events, options);
+        : await appendEvents(this.db, this.sql, stream, events, options, this.upcasters);
     this.notify();
     return result;
   }
@@ -155,8 +167,8 @@ export class PostgresEventStore implements EventStore {
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     await this.migrate();
     const result = await inTransaction(this.options.pool, (client) =>
-      work(new PostgresTransaction(client as unknown as Queryable, this.sql)),
-    );
+      work(new PostgresTransaction(client as unknown as Queryable, this.sql, this.upcasters)),
+    ).catch((err: unknown) => Promise.reject(uniqueViolation(err) ?? err));
     this.notify();
     return result;
   }
@@ -180,6 +192,10 @@ export class PostgresEventStore implements EventStore {
     await this.sequence();
     const rows = await this.query<EventRow>(this.sql.readAll, [options.after ?? 0, options.limit ?? null]);
     return rows.map((r) => upcast({ ...storedOf(r), position: Number(r.position) }, this.upcasters));
+  }
+
+  currentSchema(type: string): number {
+    return currentSchema(this.upcasters, type);
   }
 
   headPosition(): Promise<number> {

@@ -6,23 +6,29 @@ import type {
   NewEvent,
   OutboxMessage,
   Snapshot,
+  StoredEvent,
 } from "../../ports/event-store.js";
 import {
   assertEventIds,
   assertExpectedVersion,
   checkExpectedCheckpoint,
   checkExpectedVersion,
+  duplicateEventId,
 } from "../../ports/event-store-conflict.js";
 import { storedEvents } from "../../ports/stored-events.js";
+import { stampSchemas, type UpcasterIndex } from "../../ports/upcast.js";
 import { json } from "./event-store-rows.js";
 import type { EventStoreStatements as Statements } from "./event-store-statements.js";
 
 /** The writes of one transaction: plain synchronous statements, the transaction is open around them. */
 export class SqliteTransaction implements EventStoreTransaction {
-  constructor(private readonly s: Statements) {}
+  constructor(
+    private readonly s: Statements,
+    private readonly upcasters: UpcasterIndex,
+  ) {}
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return appendNow(this.s, stream, events, options);
+    return appendNow(this.s, stream, events, options, this.upcasters);
   }
   async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
     const doc = this.s.getDoc.get(collection, id) as string | undefined;
@@ -73,6 +79,7 @@ export function appendNow(
   stream: string,
   events: readonly NewEvent[],
   options: AppendOptions = {},
+  upcasters: UpcasterIndex,
 ): AppendResult {
   const expected = options.expectedVersion ?? "any";
   assertExpectedVersion(expected);
@@ -80,8 +87,16 @@ export function appendNow(
   const current = s.version.get(stream) as number;
   checkExpectedVersion(stream, expected, current);
   const recordedAt = new Date();
-  const stored = storedEvents(stream, events, current, recordedAt);
+  const stored = storedEvents(stream, stampSchemas(events, upcasters), current, recordedAt);
   for (const e of stored) {
+    insertEvent(s, e, stream, recordedAt);
+  }
+  return { stream, version: current + stored.length, events: stored };
+}
+
+/** One row; an id already stored is a conflict, not a driver error (the caller rolls back). */
+function insertEvent(s: Statements, e: StoredEvent, stream: string, recordedAt: Date): void {
+  try {
     s.insert.run(
       e.id,
       stream,
@@ -92,6 +107,10 @@ export function appendNow(
       json(e.metadata),
       recordedAt.getTime(),
     );
+  } catch (err) {
+    const e2 = err as { code?: unknown; message?: unknown };
+    if (e2.code === "SQLITE_CONSTRAINT_UNIQUE" && String(e2.message).endsWith(".id"))
+      throw duplicateEventId(stream, e.id);
+    throw err;
   }
-  return { stream, version: current + stored.length, events: stored };
 }

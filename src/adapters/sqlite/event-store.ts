@@ -16,7 +16,7 @@ import type {
 } from "../../ports/event-store.js";
 import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
-import { indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
+import { currentSchema, indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
 import { type EventRow, eventOfRow, json, prefixEnd } from "./event-store-rows.js";
 import { eventStoreMigrations, eventStoreTables } from "./event-store-schema.js";
 import { type EventStoreStatements, eventStoreStatements } from "./event-store-statements.js";
@@ -78,7 +78,7 @@ export class SqliteEventStore implements EventStore {
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     return this.serial(() => {
       const result = this.options.database
-        .transaction(() => appendNow(this.s, stream, events, options))
+        .transaction(() => appendNow(this.s, stream, events, options, this.upcasters))
         .immediate();
       this.notify();
       return result;
@@ -90,7 +90,7 @@ export class SqliteEventStore implements EventStore {
     return this.serial(async () => {
       db.exec("BEGIN IMMEDIATE");
       try {
-        const result = await work(new SqliteTransaction(this.s));
+        const result = await work(new SqliteTransaction(this.s, this.upcasters));
         db.exec("COMMIT");
         this.notify();
         return result;
@@ -113,6 +113,10 @@ export class SqliteEventStore implements EventStore {
 
   readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
     return this.serial(() => this.events(this.s.readAll.all(options.after ?? 0, options.limit ?? -1)));
+  }
+
+  currentSchema(type: string): number {
+    return currentSchema(this.upcasters, type);
   }
 
   headPosition(): Promise<number> {

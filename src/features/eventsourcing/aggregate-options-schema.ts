@@ -14,6 +14,8 @@ export const aggregateOptionsSchema = z.strictObject({
       version: z.number().int().min(0).optional(),
     })
     .optional(),
+  schemaVersion: z.number().int().min(1).optional(),
+  eventSchemaVersions: z.record(z.string(), z.number().int().min(1)).optional(),
   publish: z.enum(["all", "lifecycle", "events", "none"]).optional(),
   durable: z.boolean().optional(),
 });

@@ -32,6 +32,19 @@ export interface AggregateOptions<S, E extends DomainEvent> {
    * older snapshots are ignored. The state must be plain JSON.
    */
   readonly snapshots?: { readonly every?: number; readonly version?: number };
+  /**
+   * The current schema version of the aggregate's events (default: the event store's, one past the
+   * last upcaster of each type, 1 without any). New events are stored with it; the store's
+   * upcasters (`{ type, from, up }`) run only on events stored at an older one. Bump it, and add the
+   * upcaster `from` the old number, when the shape of an event changes. Snapshots record it: one
+   * taken at another is not used, the aggregate is rebuilt from its events.
+   *
+   * @example
+   * aggregate("account", { initial, evolve, schemaVersion: 2 }) // with { type: "deposited", from: 1, up }
+   */
+  readonly schemaVersion?: number;
+  /** The current schema version of single event types, over `schemaVersion`: `{ deposited: 2 }`. */
+  readonly eventSchemaVersions?: { readonly [T in E["type"]]?: number };
   /** Domain events published through the outbox (default `"all"`). */
   readonly publish?: PublishMode;
   /**
@@ -70,6 +83,30 @@ export interface AggregateDef<N extends string = string, S = unknown, E extends 
 export const pascalCase = (name: string) =>
   name.replace(/(^|[-_.\s]+)([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
 
+/** The published names of the lifecycle events: an event type must not take one of them. */
+const LIFECYCLE = new Set(["Created", "Updated", "Deleted"]);
+
+/**
+ * Refuses an event type whose published name would be a lifecycle event's (`created` would publish
+ * as `AccountCreated`, the lifecycle event of another shape): `TESSERA_DEFINITION` naming it
+ * (issue 17, bug 2).
+ *
+ * @example
+ * assertEventType("account", "created") // throws: rename it, e.g. "opened"
+ */
+export function assertEventType(aggregateName: string, type: string): void {
+  if (type === DELETED) return;
+  const published = pascalCase(type);
+  if (LIFECYCLE.has(published)) {
+    const pascal = pascalCase(aggregateName);
+    throw TesseraError.definition(
+      `${aggregateName}.${type}`,
+      `event "${type}" of aggregate ${aggregateName} would be published as ${pascal}${published}, the name of its ` +
+        `lifecycle event (${pascal}Created/Updated/Deleted, another payload): give it another name, e.g. "opened" or "changed"`,
+    );
+  }
+}
+
 /**
  * Declares an event-sourced aggregate: its state is the fold of its events with `evolve`.
  *
@@ -89,6 +126,11 @@ export function aggregate<const N extends string, S, E extends DomainEvent>(
     throw TesseraError.definition(name, `aggregate name "${name}" must be lower-case words joined by "-"`);
   }
   parseOptions(name, aggregateOptionsSchema, options);
+  for (const type of [
+    ...Object.keys(options.schemas ?? {}),
+    ...Object.keys(options.eventSchemaVersions ?? {}),
+  ])
+    assertEventType(name, type);
   const pascal = pascalCase(name);
   const events = new Map<string, EventDef>();
   const durable = { durable: options.durable === true };
@@ -103,6 +145,7 @@ export function aggregate<const N extends string, S, E extends DomainEvent>(
     event<T extends E["type"]>(type: T) {
       let def = events.get(type);
       if (def === undefined) {
+        assertEventType(name, type);
         def = event(`${pascal}${pascalCase(type)}`, undefined, durable);
         events.set(type, def);
       }

@@ -1,12 +1,23 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { hasCode, TesseraError } from "../../core/errors.js";
 import { validate } from "../../core/schema.js";
 import type { EventStore, EventStoreTransaction, NewEvent, StoredEvent } from "../../ports/event-store.js";
-import { type AggregateDef, DELETED } from "./aggregate.js";
+import { type AggregateDef, assertEventType, DELETED } from "./aggregate.js";
+import { type BatchWriter, type Command, runBatch } from "./command-batch.js";
 import type { DomainEvent } from "./domain-event.js";
 import { domainMessages } from "./domain-events.js";
 import { type Entity, entityOfSnapshot, fold, snapshotOf } from "./entity.js";
 import type { Documents, ProjectionDef } from "./projection.js";
+import { currentSnapshot, markSnapshot, schemaForAppend } from "./schema-versions.js";
+import { StreamQueue } from "./stream-queue.js";
+import {
+  type Decide,
+  IDEMPOTENCY_WINDOW,
+  idFromKey,
+  isDuplicateId,
+  isVersionConflict,
+  type WriteOptions,
+} from "./write-options.js";
 
 /** What a repository needs of the event-sourcing runtime. */
 export interface RepositoryHost {
@@ -15,29 +26,6 @@ export interface RepositoryHost {
   readonly inline: readonly ProjectionDef[];
   /** Called after each commit (wakes the outbox relay). */
   committed(): void;
-}
-
-/** A pure decision: the events a command produces from the current state (throw to refuse). */
-export type Decide<S, E extends DomainEvent> = (state: S, entity: Entity<S> | undefined) => E | readonly E[];
-
-export interface WriteOptions {
-  /** Metadata stored with each event (who, why, correlation ids…). */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  /**
-   * Makes the write idempotent (a saga step replayed after a crash, a retried request): the
-   * events' ids derive from the key, and `update` / `save` / `create` with a key whose events are
-   * among the aggregate's last 1,000 return the aggregate without deciding or appending again.
-   */
-  readonly idempotencyKey?: string;
-}
-
-/** How far back `idempotencyKey` is looked for. */
-const IDEMPOTENCY_WINDOW = 1000;
-
-/** A UUID (version 8, name-based) derived from a key: the same key always gives the same id. */
-export function idFromKey(key: string): string {
-  const h = createHash("sha256").update(key).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The documents of a transaction, as projections see them. */
@@ -74,7 +62,11 @@ export class Repository<S, E extends DomainEvent> {
     const snap =
       this.def.options.snapshots === undefined
         ? undefined
-        : entityOfSnapshot(this.def, id, await this.host.store.loadSnapshot(stream));
+        : entityOfSnapshot(
+            this.def,
+            id,
+            currentSnapshot(this.def, await this.host.store.loadSnapshot(stream)),
+          );
     const events = await this.host.store.readStream(stream, { after: snap?.version ?? 0 });
     return fold(this.def, id, snap, events);
   }
@@ -122,9 +114,14 @@ export class Repository<S, E extends DomainEvent> {
     return found;
   }
 
-  /** Creates an aggregate from the events of `decide` (on the initial state); conflict if the id exists. */
+  /**
+   * Creates an aggregate from the events of `decide` (on the initial state); conflict if the id
+   * exists. With an `idempotencyKey` and no `id`, the id derives from the key: the same key twice
+   * gives the same aggregate, created once (issue 17, bug 3).
+   */
   async create(decide: Decide<S, E>, options: WriteOptions & { id?: string } = {}): Promise<Entity<S>> {
-    const id = options.id ?? randomUUID();
+    const key = options.idempotencyKey;
+    const id = options.id ?? (key === undefined ? randomUUID() : idFromKey(`${this.def.name}:create:${key}`));
     const events = asArray(decide(this.def.options.initial(), undefined));
     if (events.length === 0)
       throw TesseraError.badRequest(`${this.def.name}: creating needs at least one event`);
@@ -140,59 +137,76 @@ export class Repository<S, E extends DomainEvent> {
   }
 
   /**
-   * Loads, decides, saves; on a version conflict, loads again and decides again after a short
-   * random pause (up to `retries` times, default 50: each round one writer wins, so that many
-   * concurrent writers all get through). A decision that throws appends nothing.
+   * Loads, decides, saves. Commands on one aggregate are queued in this process and written in
+   * batches (one append for the commands waiting, each decided on the state the previous ones
+   * left), so they never conflict with each other; on a version conflict with another process the
+   * batch is loaded and decided again after a short random pause (up to `retries` times, default
+   * 50). A decision that throws appends nothing and fails only its own command.
    */
-  async update(
+  update(
     id: string,
     decide: Decide<S, E>,
     options: WriteOptions & { retries?: number } = {},
   ): Promise<Entity<S>> {
-    for (let attempt = 0; ; attempt++) {
-      const entity = await this.get(id);
-      if (options.idempotencyKey !== undefined && (await this.applied(entity, options.idempotencyKey)))
-        return entity;
-      try {
-        return await this.save(entity, decide(entity.state, entity), options);
-      } catch (err) {
-        if (
-          !hasCode(err, "TESSERA_CONFLICT") ||
-          attempt >= (options.retries ?? 50) ||
-          !isVersionConflict(err)
-        ) {
-          throw err;
-        }
-        // Full jitter: the losers of a round spread out instead of colliding again.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
-      }
-    }
+    return new Promise((resolve, reject) =>
+      this.queue.push(this.def.streamOf(id), { id, decide, options, resolve, reject }),
+    );
   }
 
   /** Marks the aggregate deleted (`{Aggregate}Deleted` is published); its stream stays. */
   async delete(id: string, options: WriteOptions = {}): Promise<void> {
-    const entity = await this.get(id);
-    await this.commit(id, entity, [{ type: DELETED, data: {} } as unknown as E], options);
+    const deleted = () => ({ type: DELETED, data: {} }) as unknown as E;
+    await new Promise<Entity<S>>((resolve, reject) =>
+      this.queue.push(this.def.streamOf(id), { id, decide: deleted, options, resolve, reject, delete: true }),
+    );
   }
 
   /** Saves a snapshot of the aggregate now (loading then starts from it). */
   async snapshot(id: string): Promise<void> {
     const entity = await this.load(id);
     if (entity === undefined) throw TesseraError.notFound(`${this.def.name} ${id} not found`);
-    await this.host.store.saveSnapshot(this.def.streamOf(id), snapshotOf(this.def, entity));
+    await this.host.store.saveSnapshot(
+      this.def.streamOf(id),
+      markSnapshot(this.def, snapshotOf(this.def, entity)),
+    );
   }
 
-  private keyed(options: WriteOptions, i: number): { id?: string } {
-    return options.idempotencyKey === undefined ? {} : { id: idFromKey(`${options.idempotencyKey}:${i}`) };
+  /** The queue of this aggregate's streams, shared by every repository of it on this store. */
+  private get queue(): StreamQueue<Command<S, E>> {
+    let byDef = queues.get(this.host.store);
+    if (byDef === undefined) {
+      byDef = new WeakMap();
+      queues.set(this.host.store, byDef);
+    }
+    const queue = byDef.get(this.def);
+    if (queue === undefined) {
+      const writer: BatchWriter<S, E> = {
+        def: this.def,
+        get: (id) => this.get(id),
+        recentIds: (entity, commands) => this.recentIds(entity, commands),
+        check: (events, options, lifecycle) => this.check(events, options, lifecycle),
+        write: (id, before, parts) => this.write(id, before, parts),
+      };
+      const fresh = new StreamQueue<Command<S, E>>((_stream, batch) => runBatch(writer, batch));
+      byDef.set(this.def, fresh as unknown as StreamQueue<unknown>);
+      return fresh;
+    }
+    return queue as unknown as StreamQueue<Command<S, E>>;
+  }
+
+  /** The ids of the aggregate's last events, when a command of the batch is keyed. */
+  private async recentIds(entity: Entity<S>, commands: readonly Command<S, E>[]): Promise<Set<string>> {
+    if (commands.every((c) => c.options.idempotencyKey === undefined)) return new Set();
+    const after = Math.max(0, entity.version - IDEMPOTENCY_WINDOW);
+    const events = await this.host.store.readStream(this.def.streamOf(entity.id), { after });
+    return new Set(events.map((e) => e.id));
   }
 
   /** True when the events of this key are already in the aggregate's stream. */
   private async applied(entity: Entity<S> | undefined, key: string): Promise<boolean> {
     if (entity === undefined) return false;
-    const first = idFromKey(`${key}:0`);
-    const after = Math.max(0, entity.version - IDEMPOTENCY_WINDOW);
-    const events = await this.host.store.readStream(this.def.streamOf(entity.id), { after });
-    return events.some((e) => e.id === first);
+    const ids = await this.recentIds(entity, [{ options: { idempotencyKey: key } } as Command<S, E>]);
+    return ids.has(idFromKey(`${key}:0`));
   }
 
   private async commit(
@@ -202,13 +216,15 @@ export class Repository<S, E extends DomainEvent> {
     options: WriteOptions,
   ): Promise<Entity<S>> {
     try {
-      return await this.commitOnce(id, before, events, options);
+      const checked = await this.check(events, options, false);
+      const stored = await this.write(id, before, [{ before, checked }]);
+      return fold(this.def, id, before, stored)!;
     } catch (err) {
       // The same keyed write, done before: not a conflict but a repetition.
       if (
         options.idempotencyKey !== undefined &&
         hasCode(err, "TESSERA_CONFLICT") &&
-        isVersionConflict(err)
+        (isVersionConflict(err) || isDuplicateId(err))
       ) {
         const current = await this.load(id);
         if (current !== undefined && (await this.applied(current, options.idempotencyKey))) return current;
@@ -217,65 +233,78 @@ export class Repository<S, E extends DomainEvent> {
     }
   }
 
-  private async commitOnce(
-    id: string,
-    before: Entity<S> | undefined,
-    events: readonly E[],
-    options: WriteOptions,
-  ): Promise<Entity<S>> {
+  /** The events as appended: checked names and data, their schema, metadata and keyed ids. */
+  private async check(events: readonly E[], options: WriteOptions, lifecycle: boolean): Promise<NewEvent[]> {
     const schemas = this.def.options.schemas as
       | Record<string, Parameters<typeof validate>[0] | undefined>
       | undefined;
     const checked: NewEvent[] = [];
     for (const e of events) {
+      if (!lifecycle) assertEventType(this.def.name, e.type);
       const schema = schemas?.[e.type];
       const data =
         schema === undefined ? e.data : await validate(schema, e.data, `${this.def.name} event ${e.type}`);
+      const version = lifecycle ? undefined : schemaForAppend(this.def, this.host.store, e.type);
       const i = checked.length;
-      checked.push(
-        options.metadata === undefined
-          ? { type: e.type, data, ...this.keyed(options, i) }
-          : { type: e.type, data, metadata: options.metadata, ...this.keyed(options, i) },
-      );
+      checked.push({
+        type: e.type,
+        data,
+        ...(version === undefined ? {} : { schema: version }),
+        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+        ...(options.idempotencyKey === undefined ? {} : { id: idFromKey(`${options.idempotencyKey}:${i}`) }),
+      });
     }
+    return checked;
+  }
+
+  /**
+   * One transaction: the events of every part (with the expected version), the inline projections,
+   * one set of domain messages per part (per command) and a due snapshot. Returns the stored events.
+   */
+  private async write(
+    id: string,
+    before: Entity<S> | undefined,
+    parts: readonly { readonly before: Entity<S> | undefined; readonly checked: readonly NewEvent[] }[],
+  ): Promise<readonly StoredEvent[]> {
+    const checked = parts.flatMap((p) => p.checked);
     const stream = this.def.streamOf(id);
     const expectedVersion = before?.version ?? 0;
     const every = this.def.options.snapshots?.every;
     const inline = this.host.inline;
-    const work = async (tx: EventStoreTransaction) => {
-      const result = await tx.append(stream, checked, { expectedVersion });
-      const after = fold(this.def, id, before, result.events)!;
-      if (inline.length > 0) await applyInline(inline, result.events, documentsOf(tx));
-      const messages = domainMessages(
-        this.def,
-        id,
-        result.events,
-        { version: expectedVersion, state: before?.state },
-        after.state,
-      );
-      if (messages.length > 0) await tx.enqueue(messages);
-      if (every !== undefined && Math.floor(expectedVersion / every) < Math.floor(after.version / every)) {
-        await tx.saveSnapshot(stream, snapshotOf(this.def, after));
-      }
-      return { after, messages: messages.length };
-    };
     const snapshotDue =
       every !== undefined &&
       Math.floor(expectedVersion / every) < Math.floor((expectedVersion + checked.length) / every);
     if (inline.length === 0 && !snapshotDue && (this.def.options.publish ?? "all") === "none") {
       // Nothing to write beside the events: a plain append (group-committed where the store does it).
-      const result = await this.host.store.append(stream, checked, { expectedVersion });
-      return fold(this.def, id, before, result.events)!;
+      return (await this.host.store.append(stream, checked, { expectedVersion })).events;
     }
-    const { after, messages } = await this.host.store.transaction(work);
+    const work = async (tx: EventStoreTransaction) => {
+      const result = await tx.append(stream, checked, { expectedVersion });
+      if (inline.length > 0) await applyInline(inline, result.events, documentsOf(tx));
+      const messages = [];
+      let at = 0;
+      for (const p of parts) {
+        const mine = result.events.slice(at, at + p.checked.length);
+        at += p.checked.length;
+        const after = fold(this.def, id, p.before, mine)!;
+        const from = { version: p.before?.version ?? 0, state: p.before?.state };
+        messages.push(...domainMessages(this.def, id, mine, from, after.state));
+      }
+      if (messages.length > 0) await tx.enqueue(messages);
+      if (snapshotDue) {
+        const after = fold(this.def, id, before, result.events)!;
+        await tx.saveSnapshot(stream, markSnapshot(this.def, snapshotOf(this.def, after)));
+      }
+      return { events: result.events, messages: messages.length };
+    };
+    const { events, messages } = await this.host.store.transaction(work);
     if (messages > 0) this.host.committed();
-    return after;
+    return events;
   }
 }
 
-function isVersionConflict(err: TesseraError): boolean {
-  return typeof (err.details as { currentVersion?: unknown } | undefined)?.currentVersion === "number";
-}
+/** Queues per store, then per aggregate: every repository of one aggregate on a store shares one. */
+const queues = new WeakMap<EventStore, WeakMap<AggregateDef, StreamQueue<unknown>>>();
 
 export async function applyInline(
   projections: readonly ProjectionDef[],
@@ -289,3 +318,5 @@ export async function applyInline(
     }
   }
 }
+
+export { type Decide, idFromKey, type WriteOptions } from "./write-options.js";

@@ -1,6 +1,7 @@
 import { memoryEventStore } from "../../../src/adapters/memory/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
+import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
 
 const factory: StoreFactory = async (options) => {
   const store = memoryEventStore(options);
@@ -8,3 +9,4 @@ const factory: StoreFactory = async (options) => {
 };
 eventStoreContract("memory", factory);
 eventStoreLeaseContract("memory", factory);
+eventStoreSchemaContract("memory", factory);

@@ -2,6 +2,7 @@ import { afterAll } from "vitest";
 import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
+import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../../support/postgres.js";
 
 const up = await postgresAvailable();
@@ -23,3 +24,4 @@ const factory: StoreFactory = async (options) => {
 };
 eventStoreContract("postgres", factory, !up);
 eventStoreLeaseContract("postgres", factory, !up);
+eventStoreSchemaContract("postgres", factory, !up);

@@ -148,7 +148,7 @@ describe("repository", () => {
     const store = memoryEventStore({
       upcasters: [{ type: "added", from: 1, up: (d) => ({ by: (d as { amount: number }).amount }) }],
     });
-    await store.append("counter-old", [{ type: "added", data: { amount: 4 } }]);
+    await store.append("counter-old", [{ type: "added", data: { amount: 4 }, schema: 1 }]);
     const repo = eventSourcing({ store }).repository(counter);
     expect((await repo.get("old")).state.count).toBe(4);
   });

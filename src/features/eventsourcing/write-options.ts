@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+import type { TesseraError } from "../../core/errors.js";
+import type { DomainEvent } from "./domain-event.js";
+import type { Entity } from "./entity.js";
+
+/** A pure decision: the events a command produces from the current state (throw to refuse). */
+export type Decide<S, E extends DomainEvent> = (state: S, entity: Entity<S> | undefined) => E | readonly E[];
+
+export interface WriteOptions {
+  /** Metadata stored with each event (who, why, correlation ids…). */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Makes the write idempotent (a saga step replayed after a crash, a retried request): the
+   * events' ids derive from the key, and `update` / `save` / `create` with a key whose events are
+   * among the aggregate's last 1,000 return the aggregate without deciding or appending again.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** How far back `idempotencyKey` is looked for. */
+export const IDEMPOTENCY_WINDOW = 1000;
+
+/** A UUID (version 8, name-based) derived from a key: the same key always gives the same id. */
+export function idFromKey(key: string): string {
+  const h = createHash("sha256").update(key).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A conflict of versions (the caller may reload and retry), not of ids. */
+export function isVersionConflict(err: TesseraError): boolean {
+  return typeof (err.details as { currentVersion?: unknown } | undefined)?.currentVersion === "number";
+}
+
+/** A conflict of an event id already stored (a keyed write repeated). */
+export function isDuplicateId(err: TesseraError): boolean {
+  return (err.details as { duplicateEventId?: unknown } | undefined)?.duplicateEventId === true;
+}
