@@ -37,6 +37,7 @@ export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLog
 export { createNode, type NodeOptions, type NodePlugin, TesseraNode } from "./core/node.js";
 export type { Readiness, Topology } from "./core/node-introspection.js";
 export type { BreakerPolicy, BulkheadPolicy, CallPolicies, RetryPolicy } from "./core/policies.js";
+export type { ReadinessCheck } from "./core/readiness-probe.js";
 export type { RootCallOptions } from "./core/root-call.js";
 export type { InferIn, InferOut, Schema, ValidationIssue } from "./core/schema.js";
 export {

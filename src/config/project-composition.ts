@@ -2,6 +2,7 @@ import type { Logger } from "../core/logger.js";
 import type { NodePlugin } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
 import { flowsService } from "../features/flows/flows-service.js";
+import { flowStoreCheck } from "../ports/store-readiness.js";
 import type { Project } from "./load-project.js";
 import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
@@ -37,7 +38,7 @@ export function composeProject(
   logger: Logger,
   drivers: StoreDrivers = {},
 ): ProjectComposition {
-  const stores = openStores(project.settings.store, drivers);
+  const stores = openStores(project.settings.store, drivers, logger);
   const flows = projectFlowEngine(project, stores, logger);
   // The engine's HTTP and bus face is composed here: the engine knows nothing of it.
   const flowsApi: ServiceDef[] = flows === undefined ? [] : [flowsService(flows)];
@@ -52,7 +53,13 @@ export function composeProject(
   return {
     services,
     plugins: (runs, { mainLoops }) => [
-      { name: "stores", stop: () => stores.close() },
+      {
+        name: "stores",
+        stop: () => stores.close(),
+        // `/ready` pings the flow store where the engine runs; the other features ping their own.
+        readinessChecks: () =>
+          flows === undefined || !flowsApi.some(runs) ? [] : [flowStoreCheck(flows.store)],
+      },
       ...(flows === undefined || !flowsApi.some(runs) ? [] : [flows]),
       // Declared flows run on the flow engine: they are there whenever it is.
       ...(declared.plugin === undefined || flows === undefined || !flowsApi.some(runs)

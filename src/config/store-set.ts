@@ -7,9 +7,11 @@ import {
   postgresFlowStore,
 } from "../adapters/postgres/index.js";
 import { sqliteDeclaredFlowStore, sqliteEventStore, sqliteFlowStore } from "../adapters/sqlite/index.js";
+import type { Logger } from "../core/logger.js";
 import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
 import type { EventStore } from "../ports/event-store.js";
 import type { FlowStore } from "../ports/flow-store.js";
+import { locateStore } from "../ports/store-readiness.js";
 import { DEFAULT_POOL_SIZE, postgresPoolConfig } from "./postgres-pool.js";
 import { openSqliteFile } from "./sqlite-file.js";
 import type { StoreUrl } from "./store-url.js";
@@ -69,10 +71,15 @@ function sqliteStores(path: string, drivers: StoreDrivers): Stores {
   };
 }
 
-function postgresStores(url: string, drivers: StoreDrivers): Stores {
+function postgresStores(url: string, drivers: StoreDrivers, logger: Logger | undefined): Stores {
   let pool: pg.Pool | undefined;
   const open = () => {
-    pool ??= (drivers.postgres ?? ((config) => new pg.Pool(config)))(postgresPoolConfig(url));
+    if (pool === undefined) {
+      pool = (drivers.postgres ?? ((config) => new pg.Pool(config)))(postgresPoolConfig(url));
+      // An idle connection that the server (or the network) drops is an 'error' of the pool: without
+      // a listener it crashed the process. The next query opens another; `/ready` says meanwhile.
+      pool.on("error", (err) => logger?.warn("a PostgreSQL connection of the stores failed", { err }));
+    }
     return pool;
   };
   return {
@@ -101,19 +108,20 @@ const memoryStores: Stores = {
  * // … once the features using them have stopped:
  * await stores.close();
  */
-export function openStores(store: StoreUrl, drivers: StoreDrivers = {}): StoreSet {
+export function openStores(store: StoreUrl, drivers: StoreDrivers = {}, logger?: Logger): StoreSet {
   const stores =
     store.kind === "sqlite"
       ? sqliteStores(store.path!, drivers)
       : store.kind === "postgres"
-        ? postgresStores(store.url, drivers)
+        ? postgresStores(store.url, drivers, logger)
         : memoryStores;
   const made: { close(): Promise<void> }[] = [];
   const once = <S extends { close(): Promise<void> }>(make: () => S) => {
     let s: S | undefined;
     return () => {
       if (s === undefined) {
-        s = make();
+        // Named by its masked URL when `/ready` finds it unanswering.
+        s = locateStore(make(), store.display);
         made.push(s);
       }
       return s;

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { NodeInfo, RegisteredNode } from "./endpoint-registry.js";
+import type { CheckOutcome } from "./readiness-probe.js";
 import { inStage } from "./routes.js";
 import type { ServiceDef } from "./service.js";
 import type { Transport } from "./transport.js";
@@ -11,6 +12,8 @@ export interface Readiness {
   readonly checks: {
     readonly node: NodeState;
     readonly transport: { readonly kind: string; readonly connected: boolean; readonly detail?: string };
+    /** The stores (and other checks) the node uses, when it has any: their last ping. */
+    readonly stores?: readonly CheckOutcome[];
   };
 }
 
@@ -22,14 +25,21 @@ export interface Topology {
   readonly nodes: readonly RegisteredNode[];
 }
 
-/** Whether a node in `state` can take traffic, with the state of its transport. */
-export function readinessOf(state: NodeState, transport: Transport): Readiness {
+/** Whether a node in `state` can take traffic, with the state of its transport and of its `stores`. */
+export function readinessOf(
+  state: NodeState,
+  transport: Transport,
+  stores: readonly CheckOutcome[] = [],
+): Readiness {
   const t = transport.status();
   const checks =
     t.detail === undefined
       ? { kind: transport.kind, connected: t.connected }
       : { kind: transport.kind, connected: t.connected, detail: t.detail };
-  return { ready: state === "running" && t.connected, checks: { node: state, transport: checks } };
+  const ready = state === "running" && t.connected && stores.every((s) => s.ready);
+  return stores.length === 0
+    ? { ready, checks: { node: state, transport: checks } }
+    : { ready, checks: { node: state, transport: checks, stores } };
 }
 
 /** What a node is made of, as far as it announces itself. */

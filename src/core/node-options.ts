@@ -55,6 +55,13 @@ const nodeOptionRules: Rule = shape({
     "an inbox (memoryInbox(), postgresInbox(...))",
   ),
   inboxRetentionMs: num({ gt: 0 }),
+  readiness: shape({
+    checks: listOf(
+      is((v) => typeof (v as { ping?: unknown } | null)?.ping === "function", "a check with ping()"),
+    ),
+    timeoutMs: num({ gt: 0 }),
+    cacheMs: num({ min: 0 }),
+  }),
   env: recordOf(is((v) => v === undefined || typeof v === "string", "a string")),
 });
 

@@ -15,6 +15,7 @@ import { callWithTimeout } from "./middleware/timeout.js";
 import { NodeConfig } from "./node-config.js";
 import { infoOf, type NodeState, type Readiness, readinessOf, type Topology } from "./node-introspection.js";
 import { checkNodeOptions } from "./node-options.js";
+import { checksOf, type ReadinessCheck, type ReadinessOptions, ReadinessProbe } from "./readiness-probe.js";
 import { RemoteRouter } from "./remote-router.js";
 import { type LocalEntry, RemoteServing } from "./remote-serving.js";
 import { type RootCallOptions, rootCallMeta, rootEmitMeta } from "./root-call.js";
@@ -48,6 +49,8 @@ export interface NodeOptions {
   readonly plugins?: readonly NodePlugin[];
   /** The application's version, announced by discovery (default `$npm_package_version`). */
   readonly version?: string;
+  /** What `/ready` checks besides the transport and the plugins' stores; ping timeout and cache. */
+  readonly readiness?: ReadinessOptions;
   /** Where the services' config models read their keys (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
@@ -67,6 +70,8 @@ export interface NodePlugin {
   readonly name: string;
   start?(node: TesseraNode): Promise<void> | void;
   stop?(node: TesseraNode): Promise<void> | void;
+  /** What `/ready` pings for this feature, e.g. its store. */
+  readinessChecks?(): readonly ReadinessCheck[];
 }
 
 /**
@@ -112,6 +117,7 @@ export class TesseraNode implements DispatchHost, EventHost {
   private readonly serving: RemoteServing;
   private readonly providers = new UseProviders();
   private stopping: Promise<void> | undefined;
+  private readonly probe: ReadinessProbe;
 
   constructor(options: NodeOptions) {
     checkNodeOptions(options);
@@ -135,6 +141,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     }
     this.services = run === undefined ? options.services : options.services.filter((s) => run.has(s.name));
     this.plugins = options.plugins ?? [];
+    this.probe = new ReadinessProbe(() => checksOf(options.readiness, this.plugins), options.readiness);
     this.version = options.version ?? process.env.npm_package_version ?? "unversioned";
     this.registry = new EndpointRegistry(this.id);
     this.router = new RemoteRouter(this);
@@ -314,9 +321,15 @@ export class TesseraNode implements DispatchHost, EventHost {
     return { discovery: this.registry.enabled, self: this.info(), nodes: this.registry.list() };
   }
 
-  /** Whether the node can take traffic, with the state of its transport. */
+  /** Whether the node can take traffic: its transport, and its stores as last pinged. */
   readiness(): Readiness {
-    return readinessOf(this.state, this.transport);
+    return readinessOf(this.state, this.transport, this.probe.last());
+  }
+
+  /** {@link readiness} after pinging the stores (each bounded; an outcome is reused for a second). */
+  async checkReadiness(): Promise<Readiness> {
+    await this.probe.run();
+    return this.readiness();
   }
 
   /**

@@ -3,6 +3,7 @@ import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import type { Authorizer } from "../../core/service.js";
 import type { DeclaredFlowStore, DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
+import { declaredFlowStoreCheck } from "../../ports/store-readiness.js";
 import type { FlowEngine, StartOptions } from "../flows/engine.js";
 import { DeclaredDefinitions, type Submission, type SubmitOptions } from "./declared-definitions.js";
 import { DeclaredRuns } from "./declared-runs.js";
@@ -106,6 +107,9 @@ export class DeclaredFlows implements NodePlugin {
       this.refresher.unref();
     }
   }
+
+  /** `/ready` pings the declared flow store (a project's node pings its flow store too). */
+  readinessChecks = () => [declaredFlowStoreCheck(this.store)];
 
   async stop(): Promise<void> {
     clearInterval(this.refresher);

@@ -4,6 +4,7 @@ import { newNodeId } from "../../core/ids.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { Transport } from "../../core/transport.js";
 import type { EventStore } from "../../ports/event-store.js";
+import { eventStoreCheck } from "../../ports/store-readiness.js";
 import { parseOptions } from "../definition-options.js";
 import type { AggregateDef } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
@@ -161,6 +162,9 @@ export class EventSourcing implements RepositoryHost {
     if (this.relay === undefined) return;
     while ((await this.relay.publishOnce()) > 0);
   }
+
+  /** `/ready` pings the event store (the runtime as a node plugin, or `readiness: { checks }`). */
+  readinessChecks = () => [eventStoreCheck(this.store)];
 
   /** Stops the runners and the relay (and closes the store with `closeStore`). */
   async stop(): Promise<void> {

@@ -42,7 +42,7 @@ export class BuiltinEndpoints {
     path: string,
     requestId: string,
     extra: Record<string, string> | undefined,
-  ): GatewayResponse {
+  ): GatewayResponse | Promise<GatewayResponse> {
     if (method !== "GET" && method !== "HEAD") {
       throw new TesseraError("TESSERA_METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}`, {
         details: { allow: ["GET", "HEAD"] },
@@ -51,8 +51,13 @@ export class BuiltinEndpoints {
     const headers = { ...extra, "x-request-id": requestId, "content-type": JSON_TYPE };
     if (path === "/health") return { status: 200, headers, body: '{"status":"ok"}' };
     if (path === "/ready") {
-      const r = this.node.readiness();
-      return { status: r.ready ? 200 : 503, headers, body: JSON.stringify(r) };
+      // The stores are pinged (bounded, the outcome reused for a second): a node whose database
+      // does not answer is not ready, and says which store.
+      return this.node.checkReadiness().then((r) => ({
+        status: r.ready ? 200 : 503,
+        headers,
+        body: JSON.stringify(r),
+      }));
     }
     if (path === "/registry") return { status: 200, headers, body: JSON.stringify(this.node.topology()) };
     // The routes never change once the gateway exists: the document is built on first demand, once.
