@@ -19,6 +19,9 @@ export interface PullTarget {
   readonly name: string;
 }
 
+/** Probes 250 ms apart before slowing down: 10 s, longer than a leader election. */
+const FAST_PROBES = 40;
+
 /** Signs that the consumer's leader has our pull: a heartbeat, a message, an expiry or discard notice. */
 const lifeSigns = new Set(["heartbeat", "debug", "discard", "flow_control", "exceeded_limits"]);
 
@@ -123,7 +126,8 @@ export class SupervisedPull {
 
   /**
    * Probes every 250 ms without waiting for the previous probe's answer (each waits up to 1 s), so
-   * that the consumer's new leader is found within 250 ms of its election. Resolves with the count.
+   * that the consumer's new leader is found within 250 ms of its election; after 10 s without one
+   * (JetStream down, not an election), every 2 s, said once. Resolves with the count.
    */
   private findLeader(): Promise<number> {
     return new Promise((resolve) => {
@@ -137,6 +141,8 @@ export class SupervisedPull {
           return;
         }
         probes++;
+        if (probes === FAST_PROBES + 1)
+          this.log.warn(`JetStream consumer ${this.target.name}: no leader answers yet, asking every 2 s`);
         this.target.probe().then(
           () => {
             if (found) return;
@@ -145,7 +151,7 @@ export class SupervisedPull {
           },
           () => undefined,
         );
-        setTimeout(tick, 250).unref();
+        setTimeout(tick, probes <= FAST_PROBES ? 250 : 2000).unref();
       };
       tick();
     });

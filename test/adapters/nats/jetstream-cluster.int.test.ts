@@ -70,18 +70,20 @@ describe.runIf(await natsServerInstalled())("JetStream on a 3-server cluster (is
     });
     await t.connect();
     expect(t.connection?.info?.cluster).toBe(cluster.name);
-    const dead = new Promise<void>((resolve) => {
-      void t.durable!.consume(
-        "tessera.evt.rep.bad",
-        { consumer: "rep", deadLetter: "tessera.dlq.rep.h" },
-        async () => {
-          setTimeout(resolve, 200);
-          throw new PoisonMessage("never valid");
-        },
-      );
-    });
+    await t.durable!.consume(
+      "tessera.evt.rep.bad",
+      { consumer: "rep", deadLetter: "tessera.dlq.rep.h" },
+      async () => {
+        throw new PoisonMessage("never valid");
+      },
+    );
     await t.durable!.publish("tessera.evt.rep.bad", encode(1));
-    await dead;
+    // The dead letter is stored in a stream of its own, made on first use.
+    const until = Date.now() + 10_000;
+    while ((await jsm.streams.info("REP_tessera_dlq_rep").catch(() => undefined))?.state.messages !== 1) {
+      if (Date.now() > until) throw new Error("no dead letter within 10 s");
+      await sleep(100);
+    }
     await t.lastValues!.put("state.rep", encode(2));
     for (const stream of ["REP_tessera_evt_rep", "REP_tessera_dlq_rep", "REP_LAST"]) {
       const info = await jsm.streams.info(stream);
@@ -89,7 +91,10 @@ describe.runIf(await natsServerInstalled())("JetStream on a 3-server cluster (is
       expect(info.cluster?.replicas).toHaveLength(2);
     }
     // The durable consumer follows its stream: a leader and two replicas.
-    expect((await jsm.consumers.info("REP_tessera_evt_rep", "rep")).cluster?.replicas).toHaveLength(2);
+    const consumer = await jsm.consumers.info("REP_tessera_evt_rep", "rep");
+    expect(consumer.config.num_replicas ?? 0).toBe(0);
+    expect(consumer.cluster?.leader).toBeDefined();
+    expect(consumer.cluster?.replicas).toHaveLength(2);
 
     // A stream created by hand with one replica (as every stream was) is scaled up, and it is logged.
     await jsm.streams.add({
