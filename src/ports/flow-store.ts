@@ -1,4 +1,14 @@
 import type { ErrorBody } from "../core/errors.js";
+import type { Identity } from "../core/identity.js";
+
+/**
+ * Who started a run and in which trace (issue 17, bug 5): every call the run makes carries them,
+ * after a restart too. `traceparent` is the starter's span (W3C), so the run's calls are its children.
+ */
+export interface RunOrigin {
+  readonly identity?: Identity | undefined;
+  readonly traceparent?: string | undefined;
+}
 
 /**
  * Where a run is. `queued`…`compensating` are active (a worker may hold them); `completed`,
@@ -56,6 +66,8 @@ export interface RunRecord {
   readonly cancelRequested: boolean;
   /** How many signals were ever delivered to the run (a suspension compares it to what it saw). */
   readonly signalCount: number;
+  /** The starter's identity and trace, when it had any. */
+  readonly origin?: RunOrigin | undefined;
 }
 
 /**
@@ -102,6 +114,7 @@ export interface NewRun {
   readonly callbackUrl?: string | undefined;
   /** When set, the run is created already leased by this worker (it runs it at once). */
   readonly owner?: string | undefined;
+  readonly origin?: RunOrigin | undefined;
 }
 
 /** What a worker changes of a run it holds, beside appending journal entries. */

@@ -23,6 +23,8 @@ export interface RunRow {
   readonly waiting_for: string | null;
   readonly cancel_requested: boolean | number;
   readonly signal_count: number;
+  /** JSON of the run's {@link RunOrigin}; absent in rows of stores not migrated yet. */
+  readonly origin?: string | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -48,6 +50,7 @@ export function runRecordOf(r: RunRow): RunRecord {
     waitingFor: opt(r.waiting_for),
     cancelRequested: r.cancel_requested === true || r.cancel_requested === 1,
     signalCount: r.signal_count,
+    origin: r.origin == null ? undefined : (parseJsonColumn(r.origin) as RunRecord["origin"]),
   };
 }
 
@@ -77,5 +80,6 @@ export function newRunRecord(n: NewRun, now: number, leaseMs: number): RunRecord
     waitingFor: undefined,
     cancelRequested: false,
     signalCount: 0,
+    origin: n.origin,
   };
 }

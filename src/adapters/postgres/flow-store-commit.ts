@@ -8,16 +8,16 @@ import type { FlowTables } from "./flow-store-schema.js";
  * Leases are renewed apart (`renew`): a step costs one journal row, not a rewrite of its run's row.
  *
  * Parameters: $1 now, $2 lease ms, $3 owner, $4 active statuses; creates $5–$12; writes $13–$21;
- * journal entries $22–$29 (parallel arrays, unnested).
+ * journal entries $22–$29 (parallel arrays, unnested); $30 the creates' origins.
  */
 export function flowCommitSql(t: FlowTables): string {
   return `
 WITH created AS (
-  INSERT INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until)
+  INSERT INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until, origin)
   SELECT c.id, c.flow, c.version, c.status, c.input, c.key, c.callback, $1::bigint, $1::bigint, $1::bigint, c.owner,
-    CASE WHEN c.owner IS NULL THEN NULL ELSE $1::bigint + $2::bigint END
-  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-    AS c(id, flow, version, status, input, key, callback, owner)
+    CASE WHEN c.owner IS NULL THEN NULL ELSE $1::bigint + $2::bigint END, c.origin
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $30::text[])
+    AS c(id, flow, version, status, input, key, callback, owner, origin)
   ON CONFLICT DO NOTHING
   RETURNING id
 ), w AS (

@@ -76,5 +76,9 @@ CREATE INDEX IF NOT EXISTS flow_signals_run ON ${t.signals} (run_id, id);`,
       version: 2,
       sql: `ALTER TABLE ${t.journal} ADD COLUMN IF NOT EXISTS position text;`,
     },
+    {
+      version: 3,
+      sql: `ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS origin text;`,
+    },
   ];
 }

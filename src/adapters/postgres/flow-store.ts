@@ -94,6 +94,7 @@ export class PostgresFlowStore implements FlowStore {
         entries.map(([, e]) => text(e.value)),
         entries.map(([, e]) => e.at),
         entries.map(([, e]) => e.position ?? null),
+        c.map((n) => (n.origin === undefined ? null : text(n.origin))),
       ])
     ).rows;
     const inserted = new Set<string>();

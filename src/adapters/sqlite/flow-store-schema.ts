@@ -74,5 +74,9 @@ CREATE INDEX IF NOT EXISTS ${t.signals}_run ON ${t.signals} (run_id, id);`,
       version: 2,
       sql: `ALTER TABLE ${t.journal} ADD COLUMN position TEXT;`,
     },
+    {
+      version: 3,
+      sql: `ALTER TABLE ${t.runs} ADD COLUMN origin TEXT;`,
+    },
   ];
 }

@@ -30,8 +30,8 @@ export type FlowStatements = Readonly<Record<FlowStatement, Statement>>;
 export function flowStatements(db: Database, t: FlowTables): FlowStatements {
   return {
     create: db.prepare(
-      `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until)
-       VALUES (@id, @flow, @version, @status, @input, @key, @callback, @now, @now, @now, @owner, @lease)`,
+      `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until, origin)
+       VALUES (@id, @flow, @version, @status, @input, @key, @callback, @now, @now, @now, @owner, @lease, @origin)`,
     ),
     byId: db.prepare(`SELECT * FROM ${t.runs} WHERE id = ?`),
     byKey: db.prepare(`SELECT * FROM ${t.runs} WHERE flow = ? AND idempotency_key = ?`),

@@ -97,6 +97,7 @@ export class SqliteFlowStore implements FlowStore {
             input: text(n.input),
             key: n.idempotencyKey ?? null,
             callback: n.callbackUrl ?? null,
+            origin: n.origin === undefined ? null : text(n.origin),
             now: b.now,
             owner: n.owner ?? null,
             lease: n.owner === undefined ? null : lease,

@@ -2,6 +2,7 @@ import type { CallMeta } from "../../core/call-meta.js";
 import { TesseraError } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
 import type { TesseraNode } from "../../core/node.js";
+import { parseTraceparent } from "../../core/traceparent.js";
 import type { DeclaredFlowStore } from "../../ports/declared-flow-store.js";
 import type { RunRecord } from "../../ports/flow-store.js";
 import type { FlowEngine, StartOptions } from "../flows/engine.js";
@@ -130,7 +131,9 @@ export class DeclaredRuns {
       const meta: CallMeta = {
         requestId: info.idempotencyKey,
         idempotencyKey: info.idempotencyKey,
-        identity: undefined,
+        // The run's starter (stored with the run): the callee sees who asked, in the same trace.
+        identity: info.origin?.identity,
+        trace: parseTraceparent(info.origin?.traceparent),
         deadline: undefined,
         // A parallel branch's signal: the entry sees it aborted when a sibling branch failed.
         signal: info.signal === undefined ? undefined : () => info.signal,

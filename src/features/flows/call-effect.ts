@@ -3,6 +3,8 @@ import type { CallOptions, EntryRef } from "../../core/context.js";
 import type { ErrorCode } from "../../core/error-codes.js";
 import { TesseraError } from "../../core/errors.js";
 import type { RetryPolicy } from "../../core/policies.js";
+import { parseTraceparent } from "../../core/traceparent.js";
+import type { RunOrigin } from "../../ports/flow-store.js";
 import type { Compensable } from "./compensation.js";
 import type { CallCompensation, CallOutcome } from "./flow-context.js";
 import { isControl } from "./flow-errors.js";
@@ -15,6 +17,23 @@ export type CallInvoker = (
   meta: CallMeta,
   options?: CallOptions,
 ) => Promise<unknown>;
+
+/**
+ * The invoker of a run's calls: each carries the identity and the trace of whoever started the run
+ * (kept with the run, so after a restart too), where it had none (issue 17, bug 5: a flow's calls
+ * reached their callee with no identity, in a new trace).
+ */
+export function originInvoker(invoke: CallInvoker, origin: RunOrigin | undefined): CallInvoker {
+  if (origin === undefined) return invoke;
+  const trace = parseTraceparent(origin.traceparent);
+  return (ref, input, meta, options) =>
+    invoke(
+      ref,
+      input,
+      { ...meta, identity: meta.identity ?? origin.identity, trace: meta.trace ?? trace },
+      options,
+    );
+}
 
 /**
  * Calls an entry for a flow. The request id is `<runId>:<seq>`, the same on every replay and retry,

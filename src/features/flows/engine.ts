@@ -26,6 +26,9 @@ import { GroupCommit } from "./group-commit.js";
 import { newRunId } from "./run-id.js";
 import { RunWaiters } from "./run-waiters.js";
 import type { SignalDef } from "./signal.js";
+import type { StartOptions } from "./start-options.js";
+
+export type { StartOptions } from "./start-options.js";
 
 export interface FlowEngineOptions {
   readonly store: FlowStore;
@@ -84,13 +87,6 @@ export interface FlowEngineOptions {
    * endpoints never, loopback and private ranges in the node's `dev` stage only, unless allowed here.
    */
   readonly egress?: EgressSettings;
-}
-
-export interface StartOptions {
-  /** The same key for the same flow gives back the same run. */
-  readonly idempotencyKey?: string;
-  /** POSTed `{runId, flow, status, output, error}` when the run ends. */
-  readonly callbackUrl?: string;
 }
 
 /**
@@ -278,6 +274,7 @@ export class FlowEngine implements NodePlugin {
         idempotencyKey: options.idempotencyKey,
         callbackUrl: options.callbackUrl,
         owner: owned ? this.workerId : undefined,
+        origin: options.origin,
       })
       .finally(() => {
         if (owned) this.loop.unreserve();

@@ -3,6 +3,7 @@ import type { TesseraError } from "../../core/errors.js";
 import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import type { RetryPolicy } from "../../core/policies.js";
+import type { RunOrigin } from "../../ports/flow-store.js";
 import type { Duration } from "./duration.js";
 import type { SignalDef } from "./signal.js";
 
@@ -43,6 +44,8 @@ export interface StepInfo {
   readonly idempotencyKey: string;
   /** 1 for the first attempt of this execution. */
   readonly attempt: number;
+  /** Who started the run, in which trace (stored with the run): pass them on to what the step calls. */
+  readonly origin?: RunOrigin | undefined;
   /**
    * In a `ctx.parallel` branch: aborted when a sibling branch failed. Honour it (pass it to `fetch`,
    * check it between pieces of work) so that the branch stops soon; the engine awaits the step either

@@ -10,6 +10,7 @@ import { activeStatuses, terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";
 import type { FlowEngine } from "./engine.js";
 import { runView } from "./run-view.js";
+import { originOf } from "./start-options.js";
 
 const RunId = z.object({ runId: z.string().min(1).max(128) });
 const statuses = [...activeStatuses, ...terminalStatuses, "blocked"] as unknown as [
@@ -51,6 +52,7 @@ function subscriptions(engine: FlowEngine): Record<string, Subscription> {
       on[`start-${f.name}-${i}`] = subscribe(t.event, async (payload, ctx) => {
         await engine.startRun(f, t.input(payload as never) as never, {
           idempotencyKey: `event:${ctx.requestId}`,
+          origin: originOf(ctx),
         });
       });
     });
@@ -92,7 +94,7 @@ export function flowsService(engine: FlowEngine): ServiceDef {
       ),
       start: entry(
         { route: "POST /flows/:name/runs", input: StartBody, summary: "Starts a run (sync or async)" },
-        async (body) => {
+        async (body, ctx) => {
           const def = engine.flow(body.name);
           // Before the start, whose validation errors are the input's (`input.…`).
           if (body.callbackUrl !== undefined) engine.checkCallbackUrl(body.callbackUrl);
@@ -100,6 +102,7 @@ export function flowsService(engine: FlowEngine): ServiceDef {
             .startRun(def, body.input as never, {
               ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
               ...(body.callbackUrl === undefined ? {} : { callbackUrl: body.callbackUrl }),
+              origin: originOf(ctx),
             })
             .catch((err: unknown) => {
               throw underInput(err);

@@ -13,7 +13,7 @@ import {
   scopeOf,
 } from "./branches.js";
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
-import { compensableCall, invokeEntry } from "./call-effect.js";
+import { compensableCall, invokeEntry, originInvoker } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
 import { cutShort } from "./cut-short.js";
 import { type Ending, type EndingScope, endRun, type Outcome } from "./end-run.js";
@@ -144,8 +144,9 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   // --- effects ---------------------------------------------------------------------------------
 
   private info(seq: number, attempt: number): StepInfo {
+    const { id, origin } = this.run;
     const signal = this.scope().signal;
-    const info = { runId: this.run.id, idempotencyKey: `${this.run.id}:${seq}`, attempt };
+    const info = { runId: id, idempotencyKey: `${id}:${seq}`, attempt, origin };
     return signal === undefined ? info : { ...info, signal };
   }
 
@@ -346,9 +347,10 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
 
   callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
     const { retry, compensate, ...once } = options ?? {};
+    const invoker = originInvoker(this.host.invoker, this.run.origin);
     const call = (seq: number) =>
-      invokeEntry(this.host.invoker, ref, input, once, `${this.run.id}:${seq}`, this.scope().signal);
-    const undo = compensableCall(this.host.invoker, ref.id, compensate, this.compensables);
+      invokeEntry(invoker, ref, input, once, `${this.run.id}:${seq}`, this.scope().signal);
+    const undo = compensableCall(invoker, ref.id, compensate, this.compensables);
     if (retry === undefined) return this.effect("call", ref.id, call, undo);
     // Each attempt journaled, the delays durable; the request id is the first attempt's on every one.
     return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false, undo);
