@@ -17,17 +17,24 @@ export function accountsService(es: EventSourcing) {
     entries: {
       // POST /accounts {"owner":"Ada"} → 201 {"id":"…"}
       post: entry(
-        { input: z.object({ owner: z.string().min(1) }), status: 201, summary: "Opens an account" },
+        {
+          input: z.object({ owner: z.string().min(1) }),
+          status: 201,
+          summary: "Opens an account",
+          idempotent: true,
+        },
         async ({ owner }) => ({ id: (await accounts.create(() => open(owner))).id }),
       ),
-      // POST /accounts/:id/deposit {"amount":5}
-      deposit: command(accounts, { input: Amount, route: "POST /accounts/:id/deposit" }, ({ amount }) =>
-        deposit(amount),
+      // POST /accounts/:id/deposit {"amount":5}, with an Idempotency-Key header to retry it safely
+      deposit: command(
+        accounts,
+        { input: Amount, route: "POST /accounts/:id/deposit", idempotent: true },
+        ({ amount }) => deposit(amount),
       ),
       // POST /accounts/:id/withdraw {"amount":5} → 409 beyond the balance
       withdraw: command(
         accounts,
-        { input: Amount, route: "POST /accounts/:id/withdraw" },
+        { input: Amount, route: "POST /accounts/:id/withdraw", idempotent: true },
         ({ amount }, state) => withdraw(amount, state),
       ),
       // GET /accounts/:id → {"id","owner","balance","version"}

@@ -55,6 +55,18 @@ export function accountsSuite(stores: readonly [string, () => EventStore][], ski
       await cleanup();
     });
 
+    it("a deposit retried with its Idempotency-Key is applied once (issue 17, bug 9)", async () => {
+      const { client, open, cleanup } = await setup();
+      const id = await open();
+      const key = { headers: { "idempotency-key": "deposit-7f3a" } };
+      const first = await client.post(`/accounts/${id}/deposit`, { amount: 10 }, key);
+      const retried = await client.post(`/accounts/${id}/deposit`, { amount: 10 }, key);
+      expect(retried.body).toEqual(first.body);
+      expect((await client.post(`/accounts/${id}/deposit`, { amount: 11 }, key)).status).toBe(409);
+      expect((await client.get(`/accounts/${id}`)).body).toMatchObject({ balance: 10, version: 2 });
+      await cleanup();
+    });
+
     it("refuses a withdrawal beyond the balance with 409 and the reason, appending nothing", async () => {
       const { client, open, store, cleanup } = await setup();
       const id = await open();

@@ -16,6 +16,7 @@ import { errorAnswer } from "./error-answer.js";
 import { gatewayOptionsSchema } from "./gateway-options-schema.js";
 import { type GatewayRequest, headerOf } from "./gateway-request.js";
 import type { GatewayResponse } from "./gateway-response.js";
+import { idempotencyKeyOf } from "./idempotency-key.js";
 import type { JsonWriter } from "./json-writer.js";
 import { type OpenApiInfo, openApiDocument } from "./openapi.js";
 import { readJsonBody, readRawBody } from "./request-body.js";
@@ -180,6 +181,7 @@ export class Gateway {
       deadline: undefined,
       signal: req.signal === undefined ? undefined : () => req.signal?.(),
       trace: traceOf(req),
+      idempotencyKey: idempotencyKeyOf(req, route, identity),
     };
     const r = this.node.dispatch(route.entry, input, meta, this.callOptions);
     const write = this.writers.get(route);
