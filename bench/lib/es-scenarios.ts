@@ -31,6 +31,36 @@ export const eventStoreScenarios: readonly Scenario[] = [
   },
   {
     kind: "call",
+    name: "es-command-100",
+    title:
+      "Commands on 10 hot streams, 100 in flight (deposits of 1; calls/s = commands that succeeded/s; p99 = one command)",
+    pinned: false,
+    peers: [
+      {
+        name: "emmett",
+        file: "es-hot-emmett-100.ts",
+        note: "CommandHandler, retry onVersionConflict (3 from 100 ms), pool of 10",
+      },
+      { name: "tesserae", file: "es-hot-tesserae-100.ts", note: "repository.update, pool of 10" },
+    ],
+  },
+  {
+    kind: "call",
+    name: "es-command-1000",
+    title:
+      "Commands on 10 hot streams, 1,000 in flight (deposits of 1; calls/s = commands that succeeded/s; p99 = one command)",
+    pinned: false,
+    peers: [
+      {
+        name: "emmett",
+        file: "es-hot-emmett-1000.ts",
+        note: "CommandHandler, retry onVersionConflict (3 from 100 ms), pool of 10",
+      },
+      { name: "tesserae", file: "es-hot-tesserae-1000.ts", note: "repository.update, pool of 10" },
+    ],
+  },
+  {
+    kind: "call",
     name: "es-load",
     title: "Loading a 10,000-event aggregate, one load at a time (calls/s = loads/s; p99 = one load)",
     pinned: false,
