@@ -1,3 +1,4 @@
+import type { DeadLetterStore } from "./dead-letter-store.js";
 import type { DurableStreams, LastValues } from "./durable-streams.js";
 import type { Headers, TransportMessage, TransportSubscription, WireReply } from "./transport-message.js";
 
@@ -63,4 +64,6 @@ export interface Transport {
    * NATS, a map shared by the bus in memory), when the adapter has one. Optional, as `durable`.
    */
   readonly lastValues?: LastValues | undefined;
+  /** The dead letters of the durable streams, for management tools (`tesserae dlq`), when the adapter keeps them. */
+  readonly deadLetters?: DeadLetterStore | undefined;
 }

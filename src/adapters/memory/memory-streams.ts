@@ -8,8 +8,10 @@ import {
 import type { Headers } from "../../core/transport-message.js";
 import { subjectMatches } from "./subject-matcher.js";
 
-interface Stored {
+export interface Stored {
   readonly seq: number;
+  /** When it was stored (ms). */
+  readonly at: number;
   readonly subject: string;
   readonly data: Uint8Array;
   readonly headers: Headers;
@@ -152,6 +154,8 @@ class MemoryConsumer {
 export class MemoryStreams {
   readonly log: Stored[] = [];
   readonly maxInFlight = 64;
+  /** Messages removed from the dead letters (the log itself stays: consumers' positions index it). */
+  readonly removed = new Set<number>();
   private seq = 0;
   private readonly ids = new Map<string, number>();
   private readonly consumers = new Map<string, MemoryConsumer>();
@@ -170,7 +174,14 @@ export class MemoryStreams {
       this.ids.set(id, now);
       if (this.ids.size > 100_000) this.forgetOld(now);
     }
-    const stored: Stored = { seq: ++this.seq, subject, data: data.slice(), headers: { ...headers }, id };
+    const stored: Stored = {
+      seq: ++this.seq,
+      at: now,
+      subject,
+      data: data.slice(),
+      headers: { ...headers },
+      id,
+    };
     this.log.push(stored);
     for (const c of this.consumers.values()) if (subjectMatches(c.subject, subject)) c.wake();
     this.fanOut(subject, data, headers);

@@ -1,3 +1,4 @@
+import type { DeadLetterStore } from "../../core/dead-letter-store.js";
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import { isValidPattern, isValidSubject } from "../../core/subject-grammar.js";
@@ -15,6 +16,7 @@ import type {
 } from "../../core/transport-message.js";
 import { errorReplyOf, noResponders } from "../../core/wire-reply.js";
 import { type BusSubscriber, createMemoryBus, type MemoryBus } from "./memory-bus.js";
+import { MemoryDeadLetters } from "./memory-dead-letters.js";
 import { memoryLastValues } from "./memory-last-values.js";
 
 export interface MemoryTransportOptions {
@@ -192,6 +194,11 @@ class MemoryTransport implements Transport {
       };
     },
   };
+
+  /** The dead letters of the bus's durable streams (in process), shared by its transports. */
+  get deadLetters(): DeadLetterStore {
+    return new MemoryDeadLetters(this.bus.streams);
+  }
 
   /** The last-value store of the bus (in process), shared by its transports. */
   get lastValues(): LastValues {

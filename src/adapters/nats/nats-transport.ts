@@ -1,5 +1,6 @@
 import type { ConnectionOptions, Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { brokerFailure } from "../../core/broker-failure.js";
+import type { DeadLetterStore } from "../../core/dead-letter-store.js";
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import { createLogger, type Logger } from "../../core/logger.js";
@@ -17,6 +18,7 @@ import type {
   WireReply,
 } from "../../core/transport-message.js";
 import { errorReplyOf } from "../../core/wire-reply.js";
+import { JetStreamDeadLetters } from "./jetstream-dead-letters.js";
 import { JetStreamLastValues } from "./jetstream-last-values.js";
 import { checkJetStreamOptions, type JetStreamOptions } from "./jetstream-options.js";
 import { JetStreamStreams } from "./jetstream-streams.js";
@@ -86,6 +88,7 @@ export class NatsTransport implements Transport {
   private readonly space: SubjectSpace;
   private streams: JetStreamStreams | undefined;
   private last: JetStreamLastValues | undefined;
+  private dead: JetStreamDeadLetters | undefined;
 
   constructor(
     private readonly driver: NatsConnect,
@@ -110,6 +113,11 @@ export class NatsTransport implements Transport {
   /** The last-value store on JetStream (available once connected). */
   get lastValues(): LastValues | undefined {
     return this.last;
+  }
+
+  /** The dead letters of the `tessera.dlq.<service>` streams (available once connected). */
+  get deadLetters(): DeadLetterStore | undefined {
+    return this.dead;
   }
 
   /** The connection, for tools that need more of NATS than the port offers (e.g. tests). */
@@ -149,6 +157,7 @@ export class NatsTransport implements Transport {
       reconnecting: () => !this.up && !this.closed && this.closing === undefined && !nc.isClosed(),
     };
     this.streams = new JetStreamStreams(nc, { ...js, streamPrefix }, link, replicas, log, this.space);
+    this.dead = new JetStreamDeadLetters(nc, streamPrefix, this.space);
     this.last = new JetStreamLastValues(
       nc,
       streamPrefix,
