@@ -60,18 +60,28 @@ export function resolveFlowSettings(
   project: FlowEngineSettings | undefined,
 ): FlowEngineSettings {
   const out: { -readonly [K in keyof FlowEngineSettings]: number } = {};
+  // Where each value came from, so that a refusal names the variable or the field that was set.
+  const from: Partial<Record<keyof FlowEngineSettings, string>> = {};
   for (const key of Object.keys(FLOWS_ENV) as (keyof FlowEngineSettings)[]) {
     const fromEnv = env[FLOWS_ENV[key]];
-    if (fromEnv !== undefined && fromEnv !== "") out[key] = settingValue(key, fromEnv, FLOWS_ENV[key]);
-    else if (stage?.[key] !== undefined)
-      out[key] = settingValue(key, stage[key], `flowEngine.${key} of the stage`);
-    else if (project?.[key] !== undefined) out[key] = settingValue(key, project[key], `flowEngine.${key}`);
+    if (fromEnv !== undefined && fromEnv !== "") {
+      from[key] = FLOWS_ENV[key];
+      out[key] = settingValue(key, fromEnv, from[key]);
+    } else if (stage?.[key] !== undefined) {
+      from[key] = `flowEngine.${key} of the stage`;
+      out[key] = settingValue(key, stage[key], from[key]);
+    } else if (project?.[key] !== undefined) {
+      from[key] = `flowEngine.${key}`;
+      out[key] = settingValue(key, project[key], from[key]);
+    }
   }
   const lease = out.leaseMs ?? 4000;
   if (out.renewMs !== undefined && out.renewMs >= lease) {
+    const leaseFrom = from.leaseMs === undefined ? "the default lease" : `the lease (${from.leaseMs})`;
     throw new TesseraError(
       "TESSERA_CONFIG",
-      `flowEngine.renewMs (${out.renewMs}) must be shorter than the lease (${lease} ms), or every lease expires before its renewal`,
+      `${from.renewMs} (${out.renewMs}) must be shorter than ${leaseFrom}: ${lease} ms, or every lease expires before its renewal`,
+      { details: { name: from.renewMs } },
     );
   }
   return out;

@@ -59,14 +59,21 @@ export function resolveJetStreamSettings(
   try {
     checkJetStreamOptions(out);
   } catch (err) {
-    // Name the variable or the stage when the value came from there (the project file's is the default).
-    const named =
-      err instanceof TesseraError ? (err.details as { name?: string } | undefined)?.name : undefined;
-    const source = from[named?.replace("jetstream.", "") as keyof JetStreamSettings];
-    if (source === undefined || !(err instanceof TesseraError)) throw err;
-    throw new TesseraError("TESSERA_CONFIG", `${source}: ${err.message.replace(/^jetstream\.\w+: /, "")}`, {
-      details: err.details,
-    });
+    if (!(err instanceof TesseraError)) throw err;
+    // Name the variable or the stage's field that was set (the project file's is the message's own),
+    // and the other setting a comparison involved when that one was set elsewhere.
+    const details = err.details as { name?: string; related?: string } | undefined;
+    const sourceOf = (name: string | undefined) =>
+      from[name?.replace("jetstream.", "") as keyof JetStreamSettings];
+    const source = sourceOf(details?.name);
+    const related = sourceOf(details?.related);
+    if (source === undefined && related === undefined) throw err;
+    const what = err.message.replace(/^jetstream\.\w+: /, "");
+    throw new TesseraError(
+      "TESSERA_CONFIG",
+      `${source ?? details?.name}: ${what}${related === undefined ? "" : ` (${details?.related} is ${related})`}`,
+      { details: err.details },
+    );
   }
   return out;
 }

@@ -31,17 +31,25 @@ export function resolveProjectionLease(
   project: ProjectionLeaseOptions | undefined,
 ): ProjectionLeaseOptions {
   const out: { -readonly [K in keyof ProjectionLeaseOptions]: number } = {};
+  // Where each value came from, so that a refusal names the variable or the field that was set.
+  const from: Partial<Record<keyof ProjectionLeaseOptions, string>> = {};
   for (const key of Object.keys(PROJECTIONS_ENV) as (keyof ProjectionLeaseOptions)[]) {
     const fromEnv = env[PROJECTIONS_ENV[key]];
-    if (fromEnv !== undefined && fromEnv !== "") out[key] = ms(fromEnv, PROJECTIONS_ENV[key]);
-    else if (project?.[key] !== undefined)
-      out[key] = ms(project[key], `eventSourcing.projectionLease.${key}`);
+    if (fromEnv !== undefined && fromEnv !== "") {
+      from[key] = PROJECTIONS_ENV[key];
+      out[key] = ms(fromEnv, PROJECTIONS_ENV[key]);
+    } else if (project?.[key] !== undefined) {
+      from[key] = `eventSourcing.projectionLease.${key}`;
+      out[key] = ms(project[key], from[key]);
+    }
   }
   const lease = out.leaseMs ?? 5000;
   if (out.renewMs !== undefined && out.renewMs >= lease) {
+    const leaseFrom = from.leaseMs === undefined ? "the default lease" : `the lease (${from.leaseMs})`;
     throw new TesseraError(
       "TESSERA_CONFIG",
-      `eventSourcing.projectionLease.renewMs (${out.renewMs}) must be shorter than the lease (${lease} ms), or every lease ends before its renewal`,
+      `${from.renewMs} (${out.renewMs}) must be shorter than ${leaseFrom}: ${lease} ms, or every lease ends before its renewal`,
+      { details: { name: from.renewMs } },
     );
   }
   return out;

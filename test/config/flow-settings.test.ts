@@ -35,8 +35,27 @@ describe("flow engine settings", () => {
       expect.unreachable();
     } catch (err) {
       expect((err as { code: string }).code).toBe("TESSERA_CONFIG");
-      expect((err as Error).message).toMatch(/renewMs \(5000\) must be shorter than the lease \(4000 ms\)/);
+      expect((err as Error).message).toMatch(
+        /TESSERA_FLOWS_RENEW_MS \(5000\) must be shorter than the default lease: 4000 ms/,
+      );
     }
+  });
+
+  it("TESSERA_FLOWS_LEASE_MS=1000 TESSERA_FLOWS_RENEW_MS=1000 is refused naming the variables, not flowEngine.renewMs", () => {
+    const env = { TESSERA_FLOWS_LEASE_MS: "1000", TESSERA_FLOWS_RENEW_MS: "1000" };
+    let message = "";
+    try {
+      resolveFlowSettings(env, undefined, { renewMs: 500 });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      "TESSERA_FLOWS_RENEW_MS (1000) must be shorter than the lease (TESSERA_FLOWS_LEASE_MS): 1000 ms",
+    );
+    expect(message).not.toContain("flowEngine.renewMs");
+    expect(() => resolveFlowSettings({}, { renewMs: 3000 }, { leaseMs: 2000 })).toThrow(
+      "flowEngine.renewMs of the stage (3000) must be shorter than the lease (flowEngine.leaseMs): 2000 ms",
+    );
   });
 
   it("a project's flow engine ignored every lease setting: TESSERA_FLOWS_LEASE_MS sets its lease", async () => {

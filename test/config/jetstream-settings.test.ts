@@ -67,6 +67,7 @@ describe("JetStream settings (issue 15, item 2)", () => {
       configError(() => checkJetStreamOptions({ pullExpiresMs: 10_000, heartbeatMs: 400 })).details,
     ).toEqual({
       name: "jetstream.heartbeatMs",
+      related: "jetstream.pullExpiresMs",
     });
     expect(configError(() => checkJetStreamOptions({ pullExpiresMs: 500 })).message).toContain(
       "at least 1000 ms",
@@ -80,6 +81,25 @@ describe("JetStream settings (issue 15, item 2)", () => {
     expect(() =>
       checkJetStreamOptions({ replicas: 5, pullExpiresMs: 10_000, heartbeatMs: 5000 }),
     ).not.toThrow();
+  });
+
+  it("a heartbeat refused because of a pull set by TESSERA_JETSTREAM_PULL_EXPIRES_MS names that variable, not only jetstream.heartbeatMs", () => {
+    const message = configError(() =>
+      resolveJetStreamSettings({ TESSERA_JETSTREAM_PULL_EXPIRES_MS: "1000" }, {}, { heartbeatMs: 1000 }),
+    ).message;
+    expect(message).toContain("jetstream.heartbeatMs: 1000 is not from 500 ms to half the pull (500 ms)");
+    expect(message).toContain("(jetstream.pullExpiresMs is TESSERA_JETSTREAM_PULL_EXPIRES_MS)");
+    expect(
+      configError(() =>
+        resolveJetStreamSettings(
+          { TESSERA_JETSTREAM_DUPLICATE_WINDOW_MS: "120000", TESSERA_JETSTREAM_MAX_AGE_MS: "60000" },
+          {},
+          {},
+        ),
+      ).message,
+    ).toMatch(
+      /^TESSERA_JETSTREAM_DUPLICATE_WINDOW_MS: 120000 .*\(jetstream.maxAgeMs is TESSERA_JETSTREAM_MAX_AGE_MS\)$/,
+    );
   });
 
   it("the NATS transport checks them when it is built, before any stream exists", () => {

@@ -32,8 +32,20 @@ describe("projection lease settings", () => {
       expect.unreachable();
     } catch (err) {
       expect((err as { code: string }).code).toBe("TESSERA_CONFIG");
-      expect((err as Error).message).toMatch(/renewMs \(5000\) must be shorter than the lease \(5000 ms\)/);
+      expect((err as Error).message).toMatch(
+        /TESSERA_PROJECTIONS_RENEW_MS \(5000\) must be shorter than the default lease: 5000 ms/,
+      );
     }
+  });
+
+  it("a renewal not shorter than the lease, both set by environment variables, is refused naming the variables, not the project fields", () => {
+    const env = { TESSERA_PROJECTIONS_LEASE_MS: "1000", TESSERA_PROJECTIONS_RENEW_MS: "1000" };
+    expect(() => resolveProjectionLease(env, undefined)).toThrow(
+      "TESSERA_PROJECTIONS_RENEW_MS (1000) must be shorter than the lease (TESSERA_PROJECTIONS_LEASE_MS): 1000 ms",
+    );
+    expect(() => resolveProjectionLease({}, { leaseMs: 800, renewMs: 900 })).toThrow(
+      "eventSourcing.projectionLease.renewMs (900) must be shorter than the lease (eventSourcing.projectionLease.leaseMs): 800 ms",
+    );
   });
 
   it("a project's event-sourcing runtime holds its projections' lease for TESSERA_PROJECTIONS_LEASE_MS", async () => {

@@ -56,9 +56,13 @@ export interface JetStreamOptions {
 /** The whole-number settings; the others are milliseconds (any positive number). */
 const wholeNumbers = new Set(["replicas", "maxBytes", "maxMsgs", "maxInFlight", "maxDeliveries"]);
 
-function bad(key: string, value: unknown, what: string): TesseraError {
+/** The refusal of `key`; `related` names the other setting that the check compared it with. */
+function bad(key: string, value: unknown, what: string, related?: string): TesseraError {
   return new TesseraError("TESSERA_CONFIG", `jetstream.${key}: ${JSON.stringify(value)} is not ${what}`, {
-    details: { name: `jetstream.${key}` },
+    details: {
+      name: `jetstream.${key}`,
+      ...(related === undefined ? {} : { related: `jetstream.${related}` }),
+    },
   });
 }
 
@@ -96,7 +100,8 @@ export function checkJetStreamOptions(options: JetStreamOptions): void {
       "heartbeatMs",
       heartbeatMs,
       `from 500 ms to half the pull (${expires / 2} ms): the server refuses a longer one`,
+      "pullExpiresMs",
     );
   if (duplicateWindowMs !== undefined && duplicateWindowMs > (maxAgeMs ?? 7 * 24 * 3600_000))
-    throw bad("duplicateWindowMs", duplicateWindowMs, "within the max age (maxAgeMs)");
+    throw bad("duplicateWindowMs", duplicateWindowMs, "within the max age (maxAgeMs)", "maxAgeMs");
 }
