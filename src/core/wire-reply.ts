@@ -5,12 +5,40 @@ import type { TransportMessage, WireReply } from "./transport-message.js";
 import { utf8 } from "./utf8.js";
 import { reviveWireDates, wireDatesHeader, wireDatesMarks } from "./wire-dates.js";
 
+/** Where a request really went, when the transport changes the subject (a system's prefix on NATS). */
+export interface WireSubject {
+  /** The subject on the wire, e.g. `shop.tessera.svc.text.upper`. */
+  readonly subject: string;
+  /** The system whose subject space it is in. */
+  readonly system?: string | undefined;
+}
+
 /**
  * The failure of a request that nobody serves. Adapters build it with this function, so that a
  * caller can tell a request that was never delivered (safe to send elsewhere) from other failures.
+ * With `wire`, it names the subject actually used and the system (`details.wireSubject`,
+ * `details.system`): an operator looking for subscribers must look there.
+ *
+ * @example
+ * noResponders("tessera.svc.text.upper", { subject: "shop.tessera.svc.text.upper", system: "shop" })
+ * // TESSERA_UNAVAILABLE "no responders for tessera.svc.text.upper (system shop, on the wire shop.tessera.svc.text.upper)"
  */
-export function noResponders(subject: string): TesseraError {
-  return TesseraError.unavailable(`no responders for ${subject}`, { reason: "no-responders", subject });
+export function noResponders(subject: string, wire?: WireSubject): TesseraError {
+  const differs = wire !== undefined && wire.subject !== subject;
+  const system = wire?.system;
+  const where = [
+    ...(system === undefined ? [] : [`system ${system}`]),
+    ...(differs ? [`on the wire ${wire.subject}`] : []),
+  ];
+  return TesseraError.unavailable(
+    `no responders for ${subject}${where.length === 0 ? "" : ` (${where.join(", ")})`}`,
+    {
+      reason: "no-responders",
+      subject,
+      ...(differs ? { wireSubject: wire.subject } : {}),
+      ...(system === undefined ? {} : { system }),
+    },
+  );
 }
 
 /** True for the failure of a request that was never delivered because nobody serves its subject. */

@@ -210,10 +210,14 @@ export class NatsTransport implements Transport {
     } catch (err) {
       return Promise.reject(err);
     }
-    const { token, reply } = this.mux.open(subject, Math.max(0, options.timeoutMs));
+    const wire = this.space.out(subject);
+    const { token, reply } = this.mux.open(subject, Math.max(0, options.timeoutMs), {
+      subject: wire,
+      system: this.space.system,
+    });
     try {
       nc.publish(
-        this.space.out(subject),
+        wire,
         data,
         publishOptions(options.headers, this.mux.replySubject(token)),
       );

@@ -2,7 +2,7 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from "@
 import { type DeadlineWatch, deadlineTimer } from "../../core/deadline-timer.js";
 import { TesseraError } from "../../core/errors.js";
 import type { TransportMessage } from "../../core/transport-message.js";
-import { noResponders } from "../../core/wire-reply.js";
+import { noResponders, type WireSubject } from "../../core/wire-reply.js";
 import { headersOf, isNoResponders } from "./nats-headers.js";
 
 /** One call waiting for its reply. */
@@ -10,6 +10,7 @@ class PendingCall {
   watch: DeadlineWatch | undefined;
   constructor(
     readonly subject: string,
+    readonly wire: WireSubject | undefined,
     readonly resolve: (msg: TransportMessage) => void,
     readonly reject: (err: TesseraError) => void,
   ) {}
@@ -47,16 +48,18 @@ export class ReplyMux {
 
   /**
    * Registers a call to `subject` that gives up after `timeoutMs`; returns the reply subject to
-   * publish with, and the promise of the reply.
+   * publish with, and the promise of the reply. `wire` is where the request really goes (named
+   * when nobody answers).
    */
   open(
     subject: string,
     timeoutMs: number,
+    wire?: WireSubject,
   ): { readonly token: string; readonly reply: Promise<TransportMessage> } {
     this.seq = this.seq === Number.MAX_SAFE_INTEGER ? 1 : this.seq + 1;
     const token = this.seq.toString(36);
     const reply = new Promise<TransportMessage>((resolve, reject) => {
-      const call = new PendingCall(subject, resolve, reject);
+      const call = new PendingCall(subject, wire, resolve, reject);
       call.watch = deadlineTimer.watch(Date.now() + timeoutMs, () => {
         if (this.pending.get(token) !== call) return;
         this.pending.delete(token);
@@ -99,7 +102,7 @@ export class ReplyMux {
     this.pending.delete(token);
     if (call.watch !== undefined) deadlineTimer.cancel(call.watch);
     if (isNoResponders(msg)) {
-      call.reject(noResponders(call.subject));
+      call.reject(noResponders(call.subject, call.wire));
       return;
     }
     call.resolve({ subject: call.subject, data: msg.data, headers: headersOf(msg) });

@@ -51,6 +51,20 @@ if (await requireServer("NATS", Number(new URL(NATS_URL).port))) {
       expect((err as TesseraError).details).toMatchObject({ reason: "no-responders" });
     });
 
+    it("a no-responders error names the system and the subject on the wire (it gave only tessera.svc.text.upper)", async () => {
+      const b = await transport(systems[1]);
+      const err = await b.request("tessera.svc.text.upper", enc("hi"), { timeoutMs: 2000 }).catch((e) => e);
+      expect((err as TesseraError).details).toEqual({
+        reason: "no-responders",
+        subject: "tessera.svc.text.upper",
+        wireSubject: `${systems[1]}.tessera.svc.text.upper`,
+        system: systems[1],
+      });
+      expect((err as TesseraError).message).toBe(
+        `no responders for tessera.svc.text.upper (system ${systems[1]}, on the wire ${systems[1]}.tessera.svc.text.upper)`,
+      );
+    });
+
     it("no longer hear each other's events (a discovery heartbeat of one reached the other)", async () => {
       const [a, b] = [await transport(systems[0]), await transport(systems[1])];
       const heardByB: string[] = [];
