@@ -1,7 +1,7 @@
 import type { Database } from "better-sqlite3";
 import type { InboxClaim, InboxStore } from "../../ports/inbox-store.js";
 import type { Migration } from "../../ports/migration.js";
-import { type SqliteConnection, sqliteConnection } from "./sqlite-connection.js";
+import { type SqliteConnection, type SqliteSynchronous, sqliteConnection } from "./sqlite-connection.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { tablePrefix } from "./table-prefix.js";
 
@@ -10,6 +10,12 @@ export interface SqliteInboxOptions {
   readonly database: Database;
   /** Prefix of the inbox's tables (default `tessera_`): `<prefix>inbox`. */
   readonly prefix?: string;
+  /**
+   * `NORMAL` (default): in WAL mode a stored answer survives a crash of the process; the last ones
+   * may be lost on a power failure (their keys would then run again). `FULL`: on disk when stored
+   * (one fsync per write). `keep` leaves the database's setting alone.
+   */
+  readonly synchronous?: SqliteSynchronous;
   readonly closeDatabase?: boolean;
 }
 
@@ -40,23 +46,32 @@ export class SqliteInbox implements InboxStore {
   readonly kind = "sqlite";
   private readonly t: string;
   private readonly connection: SqliteConnection;
+  private readonly level: SqliteSynchronous;
 
   constructor(private readonly options: SqliteInboxOptions) {
     this.t = `${tablePrefix(options.prefix ?? "tessera_")}inbox`;
     this.connection = sqliteConnection(options.database);
+    this.level = options.synchronous ?? "NORMAL";
+    options.database.pragma("journal_mode = WAL");
     options.database.pragma("busy_timeout = 5000");
+  }
+
+  /** Runs `work` in its turn on the connection, at this store's durability. */
+  private run<T>(work: () => T): Promise<T> {
+    return this.connection.run(() => {
+      this.connection.synchronous(this.level);
+      return work();
+    });
   }
 
   migrate(): Promise<void> {
     const t = this.t;
-    return this.connection.run(() =>
-      migrateSqlite(this.options.database, `${t}_migrations`, inboxMigrations(t)),
-    );
+    return this.run(() => migrateSqlite(this.options.database, `${t}_migrations`, inboxMigrations(t)));
   }
 
   claim(target: string, key: string, fingerprint: string, now: number, lockMs: number): Promise<InboxClaim> {
     const db = this.options.database;
-    return this.connection.run(() => {
+    return this.run(() => {
       const taken = db
         .prepare(
           `INSERT INTO ${this.t} (target, key, fingerprint, locked_until) VALUES (?, ?, ?, ?)
@@ -75,7 +90,7 @@ export class SqliteInbox implements InboxStore {
   }
 
   complete(target: string, key: string, ok: boolean, data: Uint8Array, now: number): Promise<void> {
-    return this.connection.run(() => {
+    return this.run(() => {
       this.options.database
         .prepare(`UPDATE ${this.t} SET ok = ?, data = ?, completed_at = ? WHERE target = ? AND key = ?`)
         .run(ok ? 1 : 0, Buffer.from(data.buffer, data.byteOffset, data.byteLength), now, target, key);
@@ -83,7 +98,7 @@ export class SqliteInbox implements InboxStore {
   }
 
   release(target: string, key: string): Promise<void> {
-    return this.connection.run(() => {
+    return this.run(() => {
       this.options.database
         .prepare(`DELETE FROM ${this.t} WHERE target = ? AND key = ? AND completed_at IS NULL`)
         .run(target, key);
@@ -91,7 +106,7 @@ export class SqliteInbox implements InboxStore {
   }
 
   purge(before: number): Promise<number> {
-    return this.connection.run(
+    return this.run(
       () =>
         this.options.database
           .prepare(
