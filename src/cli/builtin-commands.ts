@@ -6,6 +6,7 @@ import { configCommand } from "./commands/config.js";
 import { deployCommand } from "./commands/deploy.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { devCommand } from "./commands/dev.js";
+import { dlqCommand } from "./commands/dlq.js";
 import { flowsCommand } from "./commands/flows.js";
 import { newCommand } from "./commands/new.js";
 import { nodesCommand } from "./commands/nodes.js";
@@ -26,6 +27,7 @@ export const builtinCommands: readonly CliCommand[] = [
   callCommand,
   nodesCommand,
   flowsCommand,
+  dlqCommand,
   openapiCommand,
   configCommand,
   buildCommand,

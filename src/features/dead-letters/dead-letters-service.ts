@@ -10,8 +10,8 @@ import { type ManagementOptions, managementAuthorizer } from "../declared-flows/
 export interface DeadLettersOptions {
   /** Who may use the routes: the management API's credentials (token, or authorizer and role). */
   readonly management?: ManagementOptions;
-  /** The service's name (default `dlq`), also the first segment of its routes. */
-  readonly name?: string;
+  /** The first segment of its routes (default `dlq`). */
+  readonly path?: string;
 }
 
 const List = z.object({
@@ -21,7 +21,7 @@ const List = z.object({
 const Id = z.object({ id: z.string().min(1).max(300) });
 
 /**
- * The dead letters of the node's transport over HTTP and the bus, guarded by the management API's
+ * The dead letters of the node's transport over HTTP and the bus (service `dead-letters`), guarded by the management API's
  * credentials: `GET /dlq` (`?service=`, `?limit=`), `POST /dlq/:id/replay`, `DELETE /dlq/:id`.
  * `tesserae dlq list|replay|drop` calls them. The plugin gives the service its node's transport.
  *
@@ -30,30 +30,30 @@ const Id = z.object({ id: z.string().min(1).max(300) });
  * createNode({ services: [...mine, dlq.service], plugins: [dlq.plugin], transport });
  */
 export function deadLetters(options: DeadLettersOptions = {}): { service: ServiceDef; plugin: NodePlugin } {
-  const name = options.name ?? "dlq";
+  const path = options.path ?? "dlq";
   let transport: Transport | undefined;
   const tools = () => {
     if (transport === undefined) throw TesseraError.unavailable("the dead letters' node is not started");
     return deadLetterTools(transport);
   };
   const authorize = managementAuthorizer(options.management);
-  const svc = service(name, {
+  const svc = service("dead-letters", {
     ...(authorize === undefined ? {} : { authorize }),
     description: "Dead letters of the durable streams: list, replay, drop",
     entries: {
       list: entry(
-        { input: List, route: `GET /${name}`, summary: "Dead letters, oldest first" },
+        { input: List, route: `GET /${path}`, summary: "Dead letters, oldest first" },
         async (query) => ({ items: await tools().list(query) }),
       ),
       replay: entry(
         {
           input: Id,
-          route: `POST /${name}/:id/replay`,
+          route: `POST /${path}/:id/replay`,
           summary: "Publishes a dead letter again, then removes it",
         },
         ({ id }) => tools().replay(id),
       ),
-      drop: entry({ input: Id, route: `DELETE /${name}/:id`, summary: "Removes a dead letter" }, ({ id }) =>
+      drop: entry({ input: Id, route: `DELETE /${path}/:id`, summary: "Removes a dead letter" }, ({ id }) =>
         tools().drop(id),
       ),
     },
