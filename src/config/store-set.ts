@@ -1,16 +1,28 @@
 import type Database from "better-sqlite3";
 import pg from "pg";
-import { memoryDeclaredFlowStore, memoryEventStore, memoryFlowStore } from "../adapters/memory/index.js";
+import {
+  memoryDeclaredFlowStore,
+  memoryEventStore,
+  memoryFlowStore,
+  memoryInbox,
+} from "../adapters/memory/index.js";
 import {
   postgresDeclaredFlowStore,
   postgresEventStore,
   postgresFlowStore,
+  postgresInbox,
 } from "../adapters/postgres/index.js";
-import { sqliteDeclaredFlowStore, sqliteEventStore, sqliteFlowStore } from "../adapters/sqlite/index.js";
+import {
+  sqliteDeclaredFlowStore,
+  sqliteEventStore,
+  sqliteFlowStore,
+  sqliteInbox,
+} from "../adapters/sqlite/index.js";
 import type { Logger } from "../core/logger.js";
 import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
 import type { EventStore } from "../ports/event-store.js";
 import type { FlowStore } from "../ports/flow-store.js";
+import type { InboxStore } from "../ports/inbox-store.js";
 import { locateStore } from "../ports/store-readiness.js";
 import { DEFAULT_POOL_SIZE, postgresPoolConfig } from "./postgres-pool.js";
 import { openSqliteFile } from "./sqlite-file.js";
@@ -43,6 +55,8 @@ export interface StoreSet {
   flowStore(): FlowStore;
   declaredFlowStore(): DeclaredFlowStore;
   eventStore(): EventStore;
+  /** The inbox of idempotent entries (its table created on first use). */
+  inbox(): InboxStore;
   /** Closes the stores made, then the database handle or pool (if one was opened); later calls wait for the first. */
   close(): Promise<void>;
 }
@@ -51,6 +65,7 @@ interface Stores {
   flow(): FlowStore;
   declared(): DeclaredFlowStore;
   events(): EventStore;
+  inbox(): InboxStore;
   /** Closes the database handle or pool, if one was opened. */
   end(): Promise<void>;
 }
@@ -65,6 +80,7 @@ function sqliteStores(path: string, drivers: StoreDrivers): Stores {
     flow: () => sqliteFlowStore({ database: open() }),
     declared: () => sqliteDeclaredFlowStore({ database: open() }),
     events: () => sqliteEventStore({ database: open() }),
+    inbox: () => sqliteInbox({ database: open() }),
     end: async () => {
       database?.close();
     },
@@ -86,6 +102,7 @@ function postgresStores(url: string, drivers: StoreDrivers, logger: Logger | und
     flow: () => postgresFlowStore({ pool: open() }),
     declared: () => postgresDeclaredFlowStore({ pool: open() }),
     events: () => postgresEventStore({ pool: open() }),
+    inbox: () => postgresInbox({ pool: open() }),
     end: async () => pool?.end(),
   };
 }
@@ -94,6 +111,7 @@ const memoryStores: Stores = {
   flow: () => memoryFlowStore(),
   declared: () => memoryDeclaredFlowStore(),
   events: () => memoryEventStore(),
+  inbox: () => memoryInbox(),
   end: async () => undefined,
 };
 
@@ -133,6 +151,7 @@ export function openStores(store: StoreUrl, drivers: StoreDrivers = {}, logger?:
     flowStore: once(stores.flow),
     declaredFlowStore: once(stores.declared),
     eventStore: once(stores.events),
+    inbox: once(stores.inbox),
     close() {
       closing ??= (async () => {
         await Promise.allSettled(made.map((s) => s.close()));

@@ -72,6 +72,8 @@ export interface NodePlugin {
   stop?(node: TesseraNode): Promise<void> | void;
   /** What `/ready` pings for this feature, e.g. its store. */
   readinessChecks?(): readonly ReadinessCheck[];
+  /** The inbox of the node's idempotent entries, when the node's options give none (a project's stores). */
+  readonly inbox?: EntryInbox;
 }
 
 /**
@@ -152,7 +154,7 @@ export class TesseraNode implements DispatchHost, EventHost {
       this.serviceByName.set(svc.name, svc);
     }
     this.routes = routeTable(options.services, this.stage);
-    const inbox = options.inbox ?? new LocalInbox();
+    const inbox = options.inbox ?? options.plugins?.find((p) => p.inbox)?.inbox ?? new LocalInbox();
     const retentionMs = options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS;
     this.inbox = inbox;
     for (const svc of this.services) {

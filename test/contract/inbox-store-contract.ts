@@ -112,6 +112,12 @@ export function inboxStoreContract(name: string, factory: InboxFactory, skip = f
       expect(claims.filter((c) => c.kind === "claimed")).toHaveLength(1);
     });
 
+    it("creates its table on first use, without migrate()", async () => {
+      const f = await factory();
+      fixtures.push(f);
+      expect(await f.inbox.claim("a.b", "k", "fp", T0, 1000)).toEqual({ kind: "claimed" });
+    });
+
     it("migrates twice without harm", async () => {
       const inbox = await open();
       await inbox.migrate();

@@ -45,4 +45,31 @@ describe("the example project's accounts", () => {
     expect(res.status).toBe(409);
     await again.stop();
   });
+
+  it("a deposit retried with its Idempotency-Key after a restart is applied once: the inbox is in the stage's store", async () => {
+    const store = `sqlite:${join(dir, "inbox.db")}`;
+    const open = async () => {
+      const project = await loadProject({
+        config: "examples/text/tesserae.config.ts",
+        store,
+        processEnv: {},
+      });
+      const node = await createProjectNode(project, silentLogger);
+      await node.start();
+      expect(node.inbox.kind).toBe("sqlite");
+      return { node, client: testClient(createGateway(node)) };
+    };
+    const first = await open();
+    const { id } = (await first.client.post("/accounts", { owner: "Ada" })).body as { id: string };
+    const key = { headers: { "idempotency-key": "dep-1" } };
+    const answer = await first.client.post(`/accounts/${id}/deposit`, { amount: 5 }, key);
+    await first.node.stop();
+
+    const second = await open();
+    expect((await second.client.post(`/accounts/${id}/deposit`, { amount: 5 }, key)).body).toEqual(
+      answer.body,
+    );
+    expect((await second.client.get(`/accounts/${id}`)).body).toMatchObject({ balance: 5, version: 2 });
+    await second.node.stop();
+  });
 });

@@ -34,6 +34,7 @@ export class PostgresInbox implements InboxStore {
   private readonly schema: string;
   private readonly t: string;
   private readonly claimSql: string;
+  private migrated: Promise<void> | undefined;
 
   constructor(private readonly options: PostgresInboxOptions) {
     this.schema = ident(options.schema ?? "tessera");
@@ -49,7 +50,17 @@ export class PostgresInbox implements InboxStore {
       WHERE target = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM taken)`;
   }
 
+  /** Creates the table (once; the first operation does it too). */
   migrate(): Promise<void> {
+    // A failure is not kept: the next operation tries again (the database may be back).
+    this.migrated ??= this.migrateNow().catch((err: unknown) => {
+      this.migrated = undefined;
+      throw err;
+    });
+    return this.migrated;
+  }
+
+  private migrateNow(): Promise<void> {
     return migratePostgres(
       this.options.pool,
       this.schema,
@@ -71,7 +82,7 @@ export class PostgresInbox implements InboxStore {
       ok: boolean | null;
       data: Buffer | null;
       completed_at: string | null;
-    }>(this.claimSql, [target, key, fingerprint, now, Math.ceil(lockMs)]);
+    }>(await this.ready(this.claimSql), [target, key, fingerprint, now, Math.ceil(lockMs)]);
     const row = rows[0];
     if (row?.claimed) return { kind: "claimed" };
     if (row === undefined) return { kind: "busy", fingerprint };
@@ -85,6 +96,7 @@ export class PostgresInbox implements InboxStore {
   }
 
   async complete(target: string, key: string, ok: boolean, data: Uint8Array, now: number): Promise<void> {
+    await this.migrate();
     await this.options.pool.query(
       `UPDATE ${this.t} SET ok = $3, data = $4, completed_at = $5 WHERE target = $1 AND key = $2`,
       [target, key, ok, Buffer.from(data.buffer, data.byteOffset, data.byteLength), now],
@@ -92,6 +104,7 @@ export class PostgresInbox implements InboxStore {
   }
 
   async release(target: string, key: string): Promise<void> {
+    await this.migrate();
     await this.options.pool.query(
       `DELETE FROM ${this.t} WHERE target = $1 AND key = $2 AND completed_at IS NULL`,
       [target, key],
@@ -99,11 +112,18 @@ export class PostgresInbox implements InboxStore {
   }
 
   async purge(before: number): Promise<number> {
+    await this.migrate();
     const r = await this.options.pool.query(
       `DELETE FROM ${this.t} WHERE (completed_at IS NOT NULL AND completed_at < $1) OR (completed_at IS NULL AND locked_until < $1)`,
       [before],
     );
     return r.rowCount ?? 0;
+  }
+
+  /** `sql`, once the table exists. */
+  private async ready(sql: string): Promise<string> {
+    await this.migrate();
+    return sql;
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,7 @@ export class SqliteInbox implements InboxStore {
   private readonly t: string;
   private readonly connection: SqliteConnection;
   private readonly level: SqliteSynchronous;
+  private migrated: Promise<void> | undefined;
 
   constructor(private readonly options: SqliteInboxOptions) {
     this.t = `${tablePrefix(options.prefix ?? "tessera_")}inbox`;
@@ -57,16 +58,29 @@ export class SqliteInbox implements InboxStore {
   }
 
   /** Runs `work` in its turn on the connection, at this store's durability. */
-  private run<T>(work: () => T): Promise<T> {
+  private async run<T>(work: () => T): Promise<T> {
+    await this.migrate();
     return this.connection.run(() => {
       this.connection.synchronous(this.level);
       return work();
     });
   }
 
+  /** Creates the table (once; the first operation does it too). */
   migrate(): Promise<void> {
+    // A failure is not kept: the next operation tries again (the database may be back).
+    this.migrated ??= this.migrateNow().catch((err: unknown) => {
+      this.migrated = undefined;
+      throw err;
+    });
+    return this.migrated;
+  }
+
+  private migrateNow(): Promise<void> {
     const t = this.t;
-    return this.run(() => migrateSqlite(this.options.database, `${t}_migrations`, inboxMigrations(t)));
+    return this.connection.run(() =>
+      migrateSqlite(this.options.database, `${t}_migrations`, inboxMigrations(t)),
+    );
   }
 
   claim(target: string, key: string, fingerprint: string, now: number, lockMs: number): Promise<InboxClaim> {
