@@ -1,4 +1,3 @@
-import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
@@ -12,6 +11,7 @@ import type { CorsOptions } from "../features/gateway/cors.js";
 import type { OpenApiInfo } from "../features/gateway/openapi.js";
 import type { FlowEngineSettings } from "./flow-settings.js";
 import type { JetStreamSettings } from "./jetstream-settings.js";
+import type { NatsSettings } from "./nats-settings.js";
 
 /** HTTP settings of the project's gateway. `PORT` / `--port` override `port`. */
 export interface GatewaySettings {
@@ -39,10 +39,10 @@ export interface StageSettings {
   readonly store?: string;
   /**
    * NATS credentials and TLS (user/pass, token, NKey seed, credentials file, CA and client
-   * certificate files); each `TESSERA_NATS_*` variable wins over its field. Keep secrets in the
+   * certificate files) and `connectTimeoutMs` (default 5000); each `TESSERA_NATS_*` variable wins over its field. Keep secrets in the
    * environment or an `.env.<stage>` file rather than here.
    */
-  readonly nats?: NatsSecurity;
+  readonly nats?: NatsSettings;
   /**
    * The system's name on a shared NATS: it prefixes every subject (`<system>.tessera.…`) and stream
    * (`<system>_TESSERA_…`), so that several systems share one server without seeing each other.

@@ -47,6 +47,7 @@ export async function createProjectNode(
     transport: await transportFor(url, {
       name: project.name,
       security: project.settings.nats,
+      securitySources: project.settings.natsSources,
       system: project.settings.system,
       jetstream: project.settings.jetstream,
       logger,

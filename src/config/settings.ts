@@ -1,7 +1,6 @@
-import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
 import { type JetStreamSettings, resolveJetStreamSettings } from "./jetstream-settings.js";
-import { resolveNatsSecurity } from "./nats-settings.js";
+import { type NatsSettingKey, type NatsSettings, natsSources, resolveNatsSecurity } from "./nats-settings.js";
 import type { GatewaySettings, ProjectConfig } from "./project-config.js";
 import { defaultStoreUrl, parseStoreUrl, type StoreUrl } from "./store-url.js";
 import { transportKind } from "./transport-url.js";
@@ -17,8 +16,10 @@ export interface SettingFlags {
 /** How a project runs in a stage, once every layer is applied. */
 export interface Settings {
   readonly transport: string;
-  /** NATS credentials and TLS files (from `TESSERA_NATS_*`, the stage, the project file). */
-  readonly nats: NatsSecurity;
+  /** NATS credentials, TLS files and connect timeout (from `TESSERA_NATS_*`, the stage, the project file). */
+  readonly nats: NatsSettings;
+  /** Where each NATS setting came from: its variable, or its field of the stage or the project file. */
+  readonly natsSources: Partial<Record<NatsSettingKey, string>>;
   /** The system's name on a shared NATS (`TESSERA_SYSTEM`, the stage's, the project file's `system`). */
   readonly system?: string;
   /** JetStream's replicas, limits and consumer pulls (`TESSERA_JETSTREAM_*`, the stage's, the project file's `jetstream`). */
@@ -70,11 +71,13 @@ export function resolveSettings(
         : portOf(gateway.port ?? 3000, "gateway.port");
   const host = pick(flags.host, env.TESSERA_HOST, gateway.host) ?? "127.0.0.1";
   const nats = resolveNatsSecurity(env, own.nats, config.nats);
+  const natsFrom = natsSources(env, own.nats, config.nats);
   const system = pick(env.TESSERA_SYSTEM, own.system, config.system);
   const jetstream = resolveJetStreamSettings(env, own.jetstream, config.jetstream);
   return {
     transport,
     nats,
+    natsSources: natsFrom,
     ...(system === undefined ? {} : { system }),
     jetstream,
     store,

@@ -1,8 +1,8 @@
 import type { JetStreamOptions } from "../adapters/nats/jetstream-options.js";
-import type { NatsSecurity } from "../adapters/nats/nats-security.js";
 import { TesseraError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Transport } from "../core/transport.js";
+import { type NatsSettingKey, type NatsSettings, natsSettingNames } from "./nats-settings.js";
 
 /** The transports a URL can name. */
 export type TransportKind = "memory" | "nats";
@@ -23,8 +23,10 @@ export function transportKind(url: string): TransportKind {
 export interface TransportUrlOptions {
   /** The connection's name on the broker (its monitoring shows it), e.g. the project's name. */
   readonly name?: string;
-  /** NATS credentials and TLS (user and password or a token in the URL are read as well). */
-  readonly security?: NatsSecurity;
+  /** NATS credentials, TLS and connect timeout (user and password or a token in the URL are read as well). */
+  readonly security?: NatsSettings;
+  /** Where each security setting came from, for refusals (see natsSources). */
+  readonly securitySources?: Partial<Record<NatsSettingKey, string>> | undefined;
   /** The system's name: prefixes every subject and stream on NATS. */
   readonly system?: string | undefined;
   /** JetStream's replicas, limits and consumer pulls. */
@@ -54,6 +56,12 @@ export async function transportFor(url: string, options: TransportUrlOptions = {
         servers,
         ...(options.name === undefined ? {} : { name: options.name }),
         ...(options.security === undefined ? {} : { security: options.security }),
+        ...(options.securitySources === undefined
+          ? {}
+          : { securityNames: natsSettingNames(options.securitySources) }),
+        ...(options.security?.connectTimeoutMs === undefined
+          ? {}
+          : { connectTimeoutMs: options.security.connectTimeoutMs }),
         ...(options.system === undefined ? {} : { system: options.system }),
         ...(options.jetstream === undefined ? {} : { jetstream: options.jetstream }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),

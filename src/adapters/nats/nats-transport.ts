@@ -18,12 +18,15 @@ import type {
   WireReply,
 } from "../../core/transport-message.js";
 import { errorReplyOf } from "../../core/wire-reply.js";
+import { connectFailure } from "./connect-failure.js";
 import { JetStreamDeadLetters } from "./jetstream-dead-letters.js";
 import { JetStreamLastValues } from "./jetstream-last-values.js";
 import { checkJetStreamOptions, type JetStreamOptions } from "./jetstream-options.js";
 import { JetStreamStreams } from "./jetstream-streams.js";
 import { headersOf, publishOptions } from "./nats-headers.js";
 import { connectionSecurity, type NatsSecurity } from "./nats-security.js";
+import { checkNatsSecurity, type NatsSecurityKey } from "./nats-security-check.js";
+import { OutageLog } from "./outage-log.js";
 import { ReplyMux } from "./reply-mux.js";
 import { StreamReplicas } from "./stream-replicas.js";
 import { checkPattern, checkSubject } from "./subject-check.js";
@@ -44,8 +47,12 @@ export interface NatsTransportOptions {
   readonly system?: string;
   /** Credentials and TLS (user and password or a token in a server URL are read too: nats.js does not). */
   readonly security?: NatsSecurity;
+  /** How refusals of `security` name its settings (default `security.credsFile`…; the CLI: the variable or field). */
+  readonly securityNames?: (key: NatsSecurityKey) => string;
   /** Further nats.js connection options (credentials, TLS, …); Tesserae's reconnect defaults are kept unless set here. */
   readonly connectionOptions?: Omit<ConnectionOptions, "servers" | "name">;
+  /** How long a first connection may take before it fails with its likely cause (default 5000 ms; nats.js: 20 s). */
+  readonly connectTimeoutMs?: number;
   /** How long `close()` waits for in-flight replies (default 2000 ms). */
   readonly drainTimeoutMs?: number;
   /** JetStream settings: streams' replicas and limits, consumers' pulls and acks (checked at construction). */
@@ -129,7 +136,11 @@ export class NatsTransport implements Transport {
     if (this.nc !== undefined) return;
     if (this.closed) throw brokerFailure("NATS transport is closed");
     let nc: NatsConnection;
-    const secured = connectionSecurity(this.servers, this.options.security);
+    const security = this.options.security ?? {};
+    // A missing or garbage file or seed is the configuration's fault, said before any connection.
+    checkNatsSecurity(security, this.options.securityNames);
+    const secured = connectionSecurity(this.servers, security);
+    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
     try {
       nc = await this.driver({
         // Reconnect for ever, quickly: a broker restart must not need a restart of the nodes.
@@ -137,13 +148,21 @@ export class NatsTransport implements Transport {
         reconnectTimeWait: 250,
         reconnectJitter: 100,
         pingInterval: 10_000,
+        timeout: timeoutMs,
         ...secured.options,
         ...this.options.connectionOptions,
         servers: secured.servers,
         name: this.options.name ?? "tesserae",
       });
     } catch (cause) {
-      throw brokerFailure(`cannot connect to NATS at ${maskUrl(this.servers.join(", "))}`, cause);
+      const o = secured.options;
+      throw connectFailure(cause, {
+        servers: this.servers,
+        timeoutMs: this.options.connectionOptions?.timeout ?? timeoutMs,
+        tls: o.tls !== undefined || this.servers.some((s) => s.startsWith("tls://")),
+        clientCertificate: security.tls?.certFile !== undefined || o.tls?.cert !== undefined,
+        secrets: [o.pass, o.token, security.nkeySeed].filter((v): v is string => typeof v === "string"),
+      });
     }
     this.nc = nc;
     this.up = true;
@@ -166,17 +185,19 @@ export class NatsTransport implements Transport {
       replicas,
       js.publishTimeoutMs,
     );
-    void this.watch(nc);
+    void this.watch(nc, new OutageLog(log));
   }
 
   /** Follows the connection's life: a disconnection fails the calls waiting for replies (they may be retried elsewhere). */
-  private async watch(nc: NatsConnection): Promise<void> {
+  private async watch(nc: NatsConnection, outages: OutageLog): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" && this.closing === undefined) {
         this.up = false;
+        outages.lost(s.server);
         this.mux.failAll(brokerFailure("connection to NATS lost"));
       } else if (s.type === "reconnect") {
         this.up = !this.closed;
+        outages.back(s.server);
       } else if (s.type === "close") {
         this.up = false;
       }
@@ -216,11 +237,7 @@ export class NatsTransport implements Transport {
       system: this.space.system,
     });
     try {
-      nc.publish(
-        wire,
-        data,
-        publishOptions(options.headers, this.mux.replySubject(token)),
-      );
+      nc.publish(wire, data, publishOptions(options.headers, this.mux.replySubject(token)));
     } catch (err) {
       this.mux.fail(token, this.sendError(err, data));
     }

@@ -1,6 +1,5 @@
-import type { NatsSecurity } from "../../adapters/nats/nats-security.js";
 import { findConfigFile } from "../../config/load-project.js";
-import { resolveNatsSecurity } from "../../config/nats-settings.js";
+import { type NatsSettings, resolveNatsSecurity } from "../../config/nats-settings.js";
 import { transportFor, transportKind } from "../../config/transport-url.js";
 import type { RegisteredNode } from "../../core/endpoint-registry.js";
 import { TesseraError } from "../../core/errors.js";
@@ -30,7 +29,7 @@ async function fromGateway(base: string): Promise<RegisteredNode[]> {
  */
 async function transportUrl(
   ctx: CliContext,
-): Promise<{ url: string; security: NatsSecurity; system?: string | undefined }> {
+): Promise<{ url: string; security: NatsSettings; system?: string | undefined }> {
   const flag = typeof ctx.options.transport === "string" ? ctx.options.transport : undefined;
   try {
     findConfigFile(ctx.cwd, typeof ctx.options.config === "string" ? ctx.options.config : undefined);
@@ -46,7 +45,7 @@ async function transportUrl(
 /** The announcements heard on the transport within `waitMs`, without joining the system. */
 async function fromTransport(
   url: string,
-  security: NatsSecurity,
+  security: NatsSettings,
   system: string | undefined,
   waitMs: number,
 ): Promise<RegisteredNode[]> {
