@@ -4,6 +4,7 @@ import type { ServiceDef } from "../core/service.js";
 import { flowsService } from "../features/flows/flows-service.js";
 import { flowStoreCheck } from "../ports/store-readiness.js";
 import type { Project } from "./load-project.js";
+import { projectDeadLetters } from "./project-dead-letters.js";
 import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
 import { featurePlugins } from "./project-features.js";
@@ -15,7 +16,9 @@ export interface ProjectComposition {
   /**
    * The project's own services, then those of the features its file declares: the flows API
    * (`flows`), the declared flows (`declared-flows`, `machinery`, `diagrams`), the event-sourced
-   * services. `start`, `call`, `routes` and `openapi` all see this same list.
+   * services, the dead letters (`dead-letters`, when they consume durable events: in `dev`,
+   * elsewhere under management credentials).
+   * `start`, `call`, `routes` and `openapi` all see this same list.
    */
   readonly services: readonly ServiceDef[];
   /**
@@ -44,12 +47,14 @@ export function composeProject(
   const flowsApi: ServiceDef[] = flows === undefined ? [] : [flowsService(flows)];
   const declared = projectDeclaredFlows(project, stores, flows);
   const es = projectEventSourcing(project, stores, logger);
-  const services = [
+  const features = [
     ...project.services,
     ...flowsApi,
     ...declared.services,
     ...(es === undefined ? [] : es.services),
   ];
+  const dlq = projectDeadLetters(project, features);
+  const services = dlq === undefined ? features : [...features, dlq.service];
   return {
     services,
     plugins: (runs, { mainLoops }) => [
@@ -68,6 +73,7 @@ export function composeProject(
         ? []
         : [declared.plugin]),
       ...(es === undefined || !es.services.some(runs) ? [] : [es.es]),
+      ...(dlq === undefined || !runs(dlq.service) ? [] : [dlq.plugin]),
       ...featurePlugins(project, project.services.filter(runs), { mainLoops }),
     ],
   };
