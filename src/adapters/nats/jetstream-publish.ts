@@ -57,14 +57,18 @@ function unknownFate(err: unknown): boolean {
  * reconnects is sent once it has, and one left without an answer only when it has an id (JetStream
  * drops the copy); without one it may have been stored, and sending it again could store it twice.
  * The last failure is thrown: the caller reports it as a broker failure, never as stored.
+ * `recreate`, called once after the first publication nobody took, tells whether the stream was
+ * missing on the server and is there again (then the publication is sent again at once).
  */
 export async function publishWithRetry(
   js: JetStreamClient,
   pub: DurablePublication,
   timeoutMs: number,
   link: NatsLink,
+  recreate?: () => Promise<boolean>,
 ): Promise<PubAck> {
   const until = Date.now() + timeoutMs;
+  let checked = recreate === undefined;
   for (let attempt = 0; ; attempt++) {
     const left = until - Date.now();
     const pause = PAUSES[Math.min(attempt, PAUSES.length - 1)] ?? 250;
@@ -82,6 +86,10 @@ export async function publishWithRetry(
         timeout: Math.max(1, pub.msgID === undefined ? left : Math.min(left, ATTEMPT_MS)),
       });
     } catch (err) {
+      if (!checked && notStored(err)) {
+        checked = true;
+        if (await recreate?.()) continue;
+      }
       const again = notStored(err) || (pub.msgID !== undefined && unknownFate(err));
       if (!again || Date.now() + pause >= until) throw err;
       await new Promise((r) => setTimeout(r, pause));

@@ -36,12 +36,17 @@ function asBrokerFailure(message: string, err: unknown): TesseraError {
   return err instanceof TesseraError ? err : brokerFailure(message, err);
 }
 
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
 /** Durable streams on JetStream: a stream per namespace, a durable pull consumer per name. */
 export class JetStreamStreams implements DurableStreams {
   private js: JetStreamClient;
   private jsm: Promise<JetStreamManager> | undefined;
   private probes: Promise<JetStreamManager> | undefined;
   private readonly ensured = new Map<string, Promise<void>>();
+  private readonly recreating = new Map<string, Promise<boolean>>();
   private readonly running = new Set<SupervisedPull>();
   private readonly prefix: string;
 
@@ -75,7 +80,10 @@ export class JetStreamStreams implements DurableStreams {
 
   /** Creates the stream of `subject` once per process (idempotent on the server). */
   private ensure(subject: string): Promise<StreamOf> {
-    const stream = streamOf(subject, this.prefix);
+    return this.ensureStream(streamOf(subject, this.prefix));
+  }
+
+  private ensureStream(stream: StreamOf): Promise<StreamOf> {
     let done = this.ensured.get(stream.name);
     if (done === undefined) {
       done = this.create(stream).catch((err: unknown) => {
@@ -85,6 +93,36 @@ export class JetStreamStreams implements DurableStreams {
       this.ensured.set(stream.name, done);
     }
     return done.then(() => stream);
+  }
+
+  /**
+   * Whether the stream was gone from the server and is created again (issue 15 follow-up: after
+   * JetStream was disabled and re-enabled by a config reload, the server had no stream, and every
+   * durable emit failed until the nodes restarted, as "ensured" was cached). Asked when a
+   * publication finds nobody to take it or a consumer's stream is not found; one check at a time
+   * per stream. False when it exists (a leader election) or JetStream does not answer.
+   */
+  private recreateIfMissing(stream: StreamOf): Promise<boolean> {
+    let pending = this.recreating.get(stream.name);
+    if (pending === undefined) {
+      pending = (async () => {
+        const jsm = await this.manager();
+        try {
+          await jsm.streams.info(stream.name);
+          return false;
+        } catch (err) {
+          if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) return false;
+        }
+        this.ensured.delete(stream.name);
+        await this.ensureStream(stream);
+        this.log.warn(`JetStream stream ${stream.name} was gone from the server: created again`);
+        return true;
+      })()
+        .catch(() => false)
+        .finally(() => this.recreating.delete(stream.name));
+      this.recreating.set(stream.name, pending);
+    }
+    return pending;
   }
 
   private async create(stream: StreamOf): Promise<void> {
@@ -109,7 +147,7 @@ export class JetStreamStreams implements DurableStreams {
     // While the client reconnects, the publication waits for it (within its timeout).
     if (!this.link.reconnecting()) this.link.ready();
     checkSubject(subject);
-    await this.ensure(subject);
+    const stream = await this.ensure(subject);
     try {
       const ack = await publishWithRetry(
         this.js,
@@ -121,6 +159,7 @@ export class JetStreamStreams implements DurableStreams {
         },
         this.options.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS,
         this.link,
+        () => this.recreateIfMissing(stream),
       );
       return { duplicate: ack.duplicate };
     } catch (cause) {
@@ -173,8 +212,10 @@ export class JetStreamStreams implements DurableStreams {
       const probe = async () => {
         const info = await (await this.prober()).consumers
           .info(stream.name, durable)
-          .catch((err: unknown) => {
-            if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+          .catch(async (err: unknown) => {
+            if (isApiError(err, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+            // The stream itself is gone (JetStream lost it): create it again, then the consumer.
+            if (isApiError(err, JetStreamApiCodes.StreamNotFound) && (await this.recreateIfMissing(stream)))
               return undefined;
             throw err;
           });
