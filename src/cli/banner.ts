@@ -54,6 +54,8 @@ export function curlOf(url: string, hint: RouteHint): string {
 export interface ProjectSummary {
   readonly name: string;
   readonly stage: string;
+  /** The system's name on a shared NATS, when it has one. */
+  readonly system?: string;
   readonly transport: string;
   readonly store: string;
   readonly routes: readonly RouteHint[];
@@ -64,6 +66,7 @@ export function projectSummary(project: Project, routes: readonly Route[]): Proj
   return {
     name: project.name,
     stage: project.stage,
+    ...(settings.system === undefined ? {} : { system: settings.system }),
     transport: maskUrl(settings.transport),
     store: settings.store.display,
     routes: routeHints(routes),
@@ -73,7 +76,7 @@ export function projectSummary(project: Project, routes: readonly Route[]): Proj
 /** What `tesserae start` and `tesserae dev` print once listening: where, what, and how to call it. */
 export function banner(c: Colors, info: ProjectSummary, url: string, extra = ""): string {
   const lines = [
-    `${c.bold(info.name)} ${c.dim(`· stage ${info.stage} · transport ${info.transport} · store ${info.store}`)}`,
+    `${c.bold(info.name)} ${c.dim(`· stage ${info.stage}${info.system === undefined ? "" : ` · system ${info.system}`} · transport ${info.transport} · store ${info.store}`)}`,
     `listening on ${c.cyan(url)}${extra}`,
     "",
   ];

@@ -4,6 +4,7 @@ import { resolveConfig } from "../../core/config.js";
 import { maskUrl } from "../../core/mask-url.js";
 import { type CliCommand, listenOptions } from "../command.js";
 import { table } from "../output.js";
+import { settingRows } from "../settings-rows.js";
 
 /** Which layer gave a config key: `--set`, `.env`, `.env.<stage>`, `process`, or `default` / `unset`. */
 function layerOf(project: Project, key: { path: string; env: string; source: string }): string {
@@ -18,8 +19,9 @@ export const configCommand: CliCommand = {
   usage: "tesserae config [--json]",
   description:
     "Resolves the stage's settings (.env → .env.<stage> → process environment → --set) and every\n" +
-    "service's config model, like `tesserae start` does, and shows each value with its layer. Secrets\n" +
-    "are masked. Exits 1 when a key is missing or invalid.",
+    "service's config model, like `tesserae start` does, and shows each value with its layer: the system\n" +
+    "name, NATS credentials and JetStream, the flow engine, egress, projection lease and management\n" +
+    "settings, and the services' keys. Secrets are masked. Exits 1 when a key is missing or invalid.",
   examples: ["tesserae config", "tesserae config --stage prod --set TEXT_MAX_LENGTH=10 --json"],
   options: [{ name: "json", type: "boolean", description: "Print JSON instead of tables" }, ...listenOptions],
   async run(ctx) {
@@ -27,6 +29,7 @@ export const configCommand: CliCommand = {
     const { keys, issues } = resolveConfig(project.services, project.env);
     const { store, gateway } = project.settings;
     const transport = maskUrl(project.settings.transport);
+    const more = settingRows(project);
     const rows = keys.map((k) => ({
       path: k.path,
       env: k.env,
@@ -50,7 +53,11 @@ export const configCommand: CliCommand = {
             project: project.configFile,
             stage: project.stage,
             envFiles: files,
-            settings,
+            settings: {
+              ...settings,
+              ...(project.settings.system === undefined ? {} : { system: project.settings.system }),
+            },
+            layers: more,
             keys: rows,
             issues,
           },
@@ -74,6 +81,19 @@ export const configCommand: CliCommand = {
             : `${store.display} ${c.dim(`(file ${relative(ctx.cwd, store.path) || store.path})`)}`,
         ],
         ["gateway", `http://${gateway.host}:${gateway.port}`],
+      ]),
+    );
+    ctx.out.out("");
+    const value = (r: (typeof more)[number]) =>
+      "value" in r
+        ? typeof r.value === "string"
+          ? r.value
+          : JSON.stringify(r.value)
+        : c.dim(r.default === undefined ? "unset" : `default ${r.default}`);
+    ctx.out.out(
+      table([
+        ["SETTING", "ENV", "VALUE", "FROM"].map((h) => c.dim(h)),
+        ...more.map((r) => [c.cyan(r.setting), r.env, value(r), r.from]),
       ]),
     );
     if (rows.length > 0) {

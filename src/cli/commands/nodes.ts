@@ -125,7 +125,7 @@ export const nodesCommand: CliCommand = {
       nodes = await fromGateway(source);
     } else {
       const { url, security, system } = await transportUrl(ctx);
-      source = maskUrl(url);
+      source = `${maskUrl(url)}${system === undefined ? "" : ` (system ${system})`}`;
       nodes = await fromTransport(url, security, system, wait);
     }
     if (ctx.options.json === true) {
