@@ -4,7 +4,7 @@ import type { ServiceDef } from "../core/service.js";
 import { flowsService } from "../features/flows/flows-service.js";
 import { flowStoreCheck } from "../ports/store-readiness.js";
 import type { Project } from "./load-project.js";
-import { projectDeadLetters } from "./project-dead-letters.js";
+import { consumesDurably, projectDeadLetters } from "./project-dead-letters.js";
 import { projectDeclaredFlows } from "./project-declared-flows.js";
 import { projectEventSourcing } from "./project-event-sourcing.js";
 import { featurePlugins } from "./project-features.js";
@@ -61,8 +61,11 @@ export function composeProject(
       {
         name: "stores",
         stop: () => stores.close(),
-        // Idempotent entries keep their first answers in the stage's store (issue 17).
-        ...(idempotent(services.filter(runs)) ? { inbox: stores.inbox() } : {}),
+        // Idempotent entries keep their first answers in the stage's store (issue 17), durable
+        // consumers the event ids they handled.
+        ...(idempotent(services.filter(runs)) || services.filter(runs).some(consumesDurably)
+          ? { inbox: stores.inbox() }
+          : {}),
         // `/ready` pings the flow store where the engine runs; the other features ping their own.
         readinessChecks: () =>
           flows === undefined || !flowsApi.some(runs) ? [] : [flowStoreCheck(flows.store)],

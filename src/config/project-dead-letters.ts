@@ -5,7 +5,7 @@ import type { Project } from "./load-project.js";
 import { resolveManagementSettings } from "./management-settings.js";
 
 /** Whether a service subscribes to a durable event: its consumers dead-letter what they fail. */
-function consumesDurably(svc: ServiceDef): boolean {
+export function consumesDurably(svc: ServiceDef): boolean {
   return Object.values(svc.options.on ?? {}).some((sub) => sub.event.durable);
 }
 

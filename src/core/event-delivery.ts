@@ -2,6 +2,7 @@ import { CallContext, type ContextHost } from "./call-context.js";
 import { headersToMeta, metaToHeaders } from "./call-headers.js";
 import type { CallMeta } from "./call-meta.js";
 import type { Codec } from "./codec.js";
+import { ConsumerInbox, type ConsumerInboxHost } from "./consumer-inbox.js";
 import type { EmitOptions } from "./context.js";
 import { type DurableMessage, type DurableStreams, PoisonMessage } from "./durable-streams.js";
 import { TesseraError } from "./errors.js";
@@ -15,7 +16,7 @@ import type { Subscription } from "./subscription.js";
 import type { Transport } from "./transport.js";
 import type { TransportMessage, TransportSubscription } from "./transport-message.js";
 
-export interface EventHost extends ContextHost {
+export interface EventHost extends ContextHost, ConsumerInboxHost {
   readonly transport: Transport;
   readonly codec: Codec;
   newRequestId(): string;
@@ -82,7 +83,13 @@ function backoffOf(policy: RetryPolicy): number[] {
  * One delivery of a durable event: decode and validate (an invalid payload is poison, dead-lettered
  * at once), then the handler; a failure is thrown back to the transport, which redelivers it.
  */
-async function deliverDurable(host: EventHost, target: string, sub: Subscription, msg: DurableMessage) {
+async function deliverDurable(
+  host: EventHost,
+  target: string,
+  sub: Subscription,
+  msg: DurableMessage,
+  inbox: ConsumerInbox,
+) {
   const meta = headersToMeta(msg.headers, () => host.newRequestId());
   const ctx = new CallContext(host, target, meta);
   let payload: unknown;
@@ -98,7 +105,11 @@ async function deliverDurable(host: EventHost, target: string, sub: Subscription
   }
   const handler = sub.handler as unknown as (payload: unknown, ctx: CallContext) => unknown;
   try {
-    await handler(payload, ctx);
+    // An event id this consumer handled before (within the inbox's retention) is acknowledged as is.
+    const ran = await inbox.run(target, msg.id, async () => {
+      await handler(payload, ctx);
+    });
+    if (!ran) ctx.log.debug(`${target}: event ${sub.event.name} ${msg.id} already handled, dropped`);
   } catch (err) {
     const e = TesseraError.from(err);
     ctx.log.warn(`${target}: handler failed on ${sub.event.name} (delivery ${msg.deliveries})`, {
@@ -157,6 +168,7 @@ async function deliver(
 /** Subscribes every `on` handler of a service; balanced ones share a queue group per service and handler. */
 export async function subscribeService(host: EventHost, svc: ServiceDef): Promise<TransportSubscription[]> {
   const subs: TransportSubscription[] = [];
+  const inbox = new ConsumerInbox(host);
   for (const [key, sub] of Object.entries(svc.options.on ?? {})) {
     const target = `${svc.name}.on.${key}`;
     const queue = sub.options.delivery === "broadcast" ? undefined : `${svc.name}.${key}`;
@@ -173,7 +185,7 @@ export async function subscribeService(host: EventHost, svc: ServiceDef): Promis
             backoffMs: backoffOf(policy),
             deadLetter: subjects.deadLetter(svc.name, key),
           },
-          (msg) => host.track(deliverDurable(host, target, sub, msg)),
+          (msg) => host.track(deliverDurable(host, target, sub, msg, inbox)),
         ),
       );
       continue;

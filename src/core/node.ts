@@ -102,8 +102,9 @@ export class TesseraNode implements DispatchHost, EventHost {
   readonly registry: EndpointRegistry;
   readonly router: RemoteRouter;
   readonly version: string;
-  /** Where the node's idempotent entries keep their first answers. */
+  /** Where idempotent entries keep their first answers and durable consumers their handled event ids, for `inboxRetentionMs`. */
   readonly inbox: EntryInbox;
+  readonly inboxRetentionMs: number;
 
   private state: NodeState = "created";
   private inFlight = 0;
@@ -156,6 +157,7 @@ export class TesseraNode implements DispatchHost, EventHost {
     this.routes = routeTable(options.services, this.stage);
     const inbox = options.inbox ?? options.plugins?.find((p) => p.inbox)?.inbox ?? new LocalInbox();
     const retentionMs = options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS;
+    this.inboxRetentionMs = retentionMs;
     this.inbox = inbox;
     for (const svc of this.services) {
       for (const ref of Object.values(svc.entries)) {
