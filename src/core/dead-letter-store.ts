@@ -20,6 +20,8 @@ export interface DeadLetter {
   readonly time: string;
   /** Where it lies: `tessera.dlq.<service>.<key>`. */
   readonly deadLetterSubject: string;
+  /** The event id it was published with, when it had one (a replay keeps it). */
+  readonly eventId?: string;
 }
 
 /** A dead letter with its payload and original headers (what a replay publishes). */
@@ -54,8 +56,10 @@ export function deadLetterOf(
   headers: Headers,
   time: Date,
 ): DeadLetter {
+  const eventId = headers[deadLetterHeaders.id];
   return {
     id,
+    ...(eventId === undefined ? {} : { eventId }),
     subject: headers[deadLetterHeaders.subject] ?? "",
     consumer: headers[deadLetterHeaders.consumer] ?? "",
     deliveries: Number(headers[deadLetterHeaders.deliveries] ?? 0),

@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from "./dead-letter-store.js";
-import { deadLetterHeaders } from "./durable-streams.js";
+import { deadLetterHeaders, eventIdHeader } from "./durable-streams.js";
 import { TesseraError } from "./errors.js";
 import type { Transport } from "./transport.js";
 
@@ -37,6 +37,8 @@ export function deadLetterTools(transport: Transport) {
         throw TesseraError.unavailable(`dead letter ${id} cannot be published again`);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(found.headers)) if (!dlqHeaderNames.has(k)) headers[k] = v;
+      // The consumers that handled it know it by its event id: their inboxes drop it.
+      if (found.letter.eventId !== undefined) headers[eventIdHeader] = found.letter.eventId;
       // Its own publication id: the original's may still be in the medium's deduplication window.
       await durable.publish(found.letter.subject, found.data, { headers, id: `replay:${id}` });
       await store.remove(id);

@@ -60,7 +60,23 @@ export const deadLetterHeaders = {
   consumer: "tessera-dlq-consumer",
   deliveries: "tessera-dlq-deliveries",
   error: "tessera-dlq-error",
+  /** The message's event id ({@link eventIdOf}), when it has one. */
+  id: "tessera-dlq-id",
 } as const;
+
+/**
+ * Header of a message published again under another publication id (a dead letter replayed): the
+ * id it was first published with, which consumers' inboxes know it by.
+ */
+export const eventIdHeader = "tessera-event-id";
+
+/** The id a message is known by: its `tessera-event-id` header, else its publication id. */
+export function eventIdOf(msg: {
+  readonly headers: Headers;
+  readonly id: string | undefined;
+}): string | undefined {
+  return msg.headers[eventIdHeader] ?? msg.id;
+}
 
 /**
  * The durable capability of a transport: streams of messages kept by the medium, consumed with

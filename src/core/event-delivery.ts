@@ -4,7 +4,7 @@ import type { CallMeta } from "./call-meta.js";
 import type { Codec } from "./codec.js";
 import { ConsumerInbox, type ConsumerInboxHost } from "./consumer-inbox.js";
 import type { EmitOptions } from "./context.js";
-import { type DurableMessage, type DurableStreams, PoisonMessage } from "./durable-streams.js";
+import { type DurableMessage, type DurableStreams, eventIdOf, PoisonMessage } from "./durable-streams.js";
 import { TesseraError } from "./errors.js";
 import type { EventDef } from "./event.js";
 import { backoffDelay } from "./middleware/retry.js";
@@ -106,7 +106,7 @@ async function deliverDurable(
   const handler = sub.handler as unknown as (payload: unknown, ctx: CallContext) => unknown;
   try {
     // An event id this consumer handled before (within the inbox's retention) is acknowledged as is.
-    const ran = await inbox.run(target, msg.id, async () => {
+    const ran = await inbox.run(target, eventIdOf(msg), async () => {
       await handler(payload, ctx);
     });
     if (!ran) ctx.log.debug(`${target}: event ${sub.event.name} ${msg.id} already handled, dropped`);

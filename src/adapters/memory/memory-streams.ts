@@ -3,6 +3,7 @@ import {
   type DurableMessage,
   type DurablePublishResult,
   deadLetterHeaders,
+  eventIdOf,
   PoisonMessage,
 } from "../../core/durable-streams.js";
 import type { Headers } from "../../core/transport-message.js";
@@ -24,6 +25,12 @@ export interface ConsumerMember {
 }
 
 const defaultBackoff = [100, 1000, 5000] as const;
+
+/** The dead letter's header naming the message's event id, when it has one. */
+function idHeader(m: Stored): Headers {
+  const id = eventIdOf(m);
+  return id === undefined ? {} : { [deadLetterHeaders.id]: id };
+}
 
 function reasonOf(err: unknown): string {
   if (err instanceof Error && "code" in err) return `${String(err.code)}: ${err.message}`;
@@ -126,6 +133,7 @@ class MemoryConsumer {
           [deadLetterHeaders.consumer]: this.options.consumer,
           [deadLetterHeaders.deliveries]: String(n),
           [deadLetterHeaders.error]: reasonOf(err).slice(0, 500),
+          ...idHeader(m),
         });
       }
       this.done(m);

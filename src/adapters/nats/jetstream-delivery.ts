@@ -5,6 +5,7 @@ import {
   type DurableMessage,
   type DurableStreams,
   deadLetterHeaders,
+  eventIdOf,
   PoisonMessage,
 } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
@@ -12,6 +13,12 @@ import type { Headers } from "../../core/transport-message.js";
 import type { SubjectSpace } from "./subject-space.js";
 
 const msgIdHeader = "Nats-Msg-Id";
+
+/** The dead letter's header naming the message's event id, when it has one. */
+function idHeader(m: JsMsg): Headers {
+  const id = eventIdOf({ headers: headersOfJs(m.headers), id: m.headers?.get(msgIdHeader) || undefined });
+  return id === undefined ? {} : { [deadLetterHeaders.id]: id };
+}
 
 function headersOfJs(h: MsgHdrs | undefined): Headers {
   if (h === undefined) return {};
@@ -91,6 +98,7 @@ export class DeliveryRunner {
             [deadLetterHeaders.consumer]: this.options.consumer,
             [deadLetterHeaders.deliveries]: String(deliveries),
             [deadLetterHeaders.error]: reason.slice(0, 500),
+            ...idHeader(m),
           },
           // A redelivery of a message already dead-lettered must not be stored twice.
           id: `dlq:${m.info.stream}:${m.seq}:${this.options.consumer}`,

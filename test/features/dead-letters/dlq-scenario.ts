@@ -31,9 +31,14 @@ export async function deadLettersRoundTrip(
       ),
     },
   });
+  // A second consumer of the event, which handles it the first time: a replay must not reach it twice.
+  const audited: unknown[] = [];
+  const audit = service("audit", {
+    on: { keep: subscribe(happened, (payload) => void audited.push(payload)) },
+  });
   const dlq = deadLetters({ management: { token } });
   const node = createNode({
-    services: [mailer, dlq.service],
+    services: [mailer, audit, dlq.service],
     plugins: [dlq.plugin],
     transport,
     logger: silentLogger,
@@ -53,7 +58,7 @@ export async function deadLettersRoundTrip(
     };
   };
 
-  await node.emit(happened, { to: "ada" });
+  await node.emit(happened, { to: "ada" }, { id: "evt-ada" });
   const [letter] = await waitFor(async () => {
     const r = await http("GET", "/dlq");
     expect(r.status).toBe(200);
@@ -66,6 +71,7 @@ export async function deadLettersRoundTrip(
     deliveries: 1,
     error: expect.stringContaining("smtp is down"),
     deadLetterSubject: expect.stringMatching(/^tessera\.dlq\.mailer\./),
+    eventId: "evt-ada",
   });
   expect(new Date(letter!.time).getTime()).not.toBeNaN();
   // The management API's credentials are asked for.
@@ -78,6 +84,11 @@ export async function deadLettersRoundTrip(
   expect(replayed.status).toBe(200);
   expect(replayed.body.id).toBe(letter!.id);
   await waitFor(async () => expect(handled).toEqual([{ to: "ada" }]));
+  // The audit consumer knew the event by its id: its inbox dropped the replay.
+  await node.emit(happened, { to: "marker" }, { id: "evt-marker" });
+  await waitFor(async () => expect(audited).toContainEqual({ to: "marker" }));
+  expect(audited).toEqual([{ to: "ada" }, { to: "marker" }]);
+  await waitFor(async () => expect(handled).toContainEqual({ to: "marker" }));
   expect((await http("GET", "/dlq")).body.items).toEqual([]);
   expect((await http("POST", `/dlq/${encodeURIComponent(letter!.id)}/replay`)).status).toBe(404);
 
@@ -93,5 +104,5 @@ export async function deadLettersRoundTrip(
   expect((await http("DELETE", `/dlq/${encodeURIComponent(second!.id)}`)).status).toBe(200);
   expect((await http("GET", "/dlq")).body.items).toEqual([]);
   expect((await http("DELETE", `/dlq/${encodeURIComponent(second!.id)}`)).status).toBe(404);
-  expect(handled).toEqual([{ to: "ada" }]);
+  expect(handled).toEqual([{ to: "ada" }, { to: "marker" }]);
 }
