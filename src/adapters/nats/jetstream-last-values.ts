@@ -1,5 +1,7 @@
 import {
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
@@ -13,6 +15,10 @@ import { TesseraError } from "../../core/errors.js";
 import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
 import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
+
+function missing(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}
 
 /**
  * A last-value store on JetStream: one stream (`<prefix>LAST`, file storage) capturing
@@ -68,6 +74,24 @@ export class JetStreamLastValues implements LastValues {
     return this.ensured;
   }
 
+  /**
+   * Whether the stream was gone from the server (JetStream disabled and re-enabled) and is created
+   * again: the cached "ensured" is forgotten. False when it exists or JetStream does not answer.
+   */
+  private async recreateIfMissing(): Promise<boolean> {
+    try {
+      await (await this.manager()).streams.info(this.stream);
+      return false;
+    } catch (err) {
+      if (!missing(err)) return false;
+    }
+    this.ensured = undefined;
+    return this.ensure().then(
+      () => true,
+      () => false,
+    );
+  }
+
   private subject(key: string): string {
     const subject = `${this.root}.${key}`;
     checkSubject(subject);
@@ -81,7 +105,9 @@ export class JetStreamLastValues implements LastValues {
     await this.ensure();
     try {
       // Without an id: a put whose answer was lost is not sent again (it could land after a newer one).
-      await publishWithRetry(this.js, { subject, data }, this.publishTimeoutMs, this.link);
+      await publishWithRetry(this.js, { subject, data }, this.publishTimeoutMs, this.link, () =>
+        this.recreateIfMissing(),
+      );
     } catch (cause) {
       throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
     }
@@ -96,6 +122,8 @@ export class JetStreamLastValues implements LastValues {
       const msg = await jsm.streams.getMessage(this.stream, { last_by_subj: subject });
       return msg === null ? undefined : msg.data;
     } catch (cause) {
+      // The stream is gone with its values: none to give, and the next put has its stream again.
+      if (missing(cause) && (await this.recreateIfMissing())) return undefined;
       throw brokerFailure(`JetStream did not give the value of ${key}`, cause);
     }
   }
@@ -108,6 +136,7 @@ export class JetStreamLastValues implements LastValues {
     try {
       await jsm.streams.purge(this.stream, { filter: subject });
     } catch (cause) {
+      if (missing(cause) && (await this.recreateIfMissing())) return;
       throw brokerFailure(`JetStream did not delete the value of ${key}`, cause);
     }
   }

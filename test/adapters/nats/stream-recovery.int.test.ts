@@ -50,6 +50,19 @@ if (await requireServer("NATS", Number(new URL(NATS_URL).port))) {
       expect(info.state.messages).toBe(1);
     });
 
+    it("the last-value store gets its stream back: a read finds no value, a put is stored and read again", async () => {
+      const last = t.lastValues!;
+      await last.put("recover.k", new Uint8Array([1]));
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.delete(`${streamPrefix}LAST`);
+      expect(await last.get("recover.k")).toBeUndefined();
+      await jsm.streams.delete(`${streamPrefix}LAST`);
+      const started = Date.now();
+      await last.put("recover.k", new Uint8Array([2]));
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect([...((await last.get("recover.k")) ?? [])]).toEqual([2]);
+    });
+
     it("a consumer whose stream was deleted gets it back with its consumer, and handles the events emitted after", async () => {
       const seen: number[] = [];
       const sub = await t.durable!.consume("tessera.evt.recover.item", { consumer: "recover" }, async (m) => {
