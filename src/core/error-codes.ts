@@ -30,6 +30,11 @@ export const errorCatalogue = {
     retryable: false,
     description: "The request conflicts with the current state (e.g. a version mismatch or a business rule).",
   },
+  TESSERA_IN_PROGRESS: {
+    retryable: true,
+    description:
+      "A call with the same idempotency key is still running (or its node died and the key's lock has not run out yet): retry later to get its answer.",
+  },
   TESSERA_PAYLOAD_TOO_LARGE: {
     retryable: false,
     description: "The body is larger than the configured limit.",

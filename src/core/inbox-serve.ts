@@ -69,7 +69,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the inbox and runs the handler, and its answer (a result, or a refusal of {@link kept}) is stored;
  * a repeat with the same input gets that answer, a repeat with another input `TESSERA_CONFLICT`. A
  * repeat that comes while the first still runs waits for its answer (polling the inbox, 10 ms
- * doubling to 500 ms) until its own deadline, then `TESSERA_CONFLICT` ("in progress"). A call
+ * doubling to 500 ms) until its own deadline, then `TESSERA_IN_PROGRESS` (409, retryable). A call
  * without a key runs as it would without the inbox.
  */
 export function withInbox(target: string, serve: Invoke, s: InboxServing): Invoke {
@@ -99,10 +99,11 @@ export function withInbox(target: string, serve: Invoke, s: InboxServing): Invok
       if (c.kind !== "busy") return c;
       if (c.fingerprint !== fp) return c;
       if (deadline !== undefined && Date.now() + wait >= deadline)
-        throw TesseraError.conflict(`${target}: a call with idempotency key ${key} is still in progress`, {
-          idempotencyKey: key,
-          inProgress: true,
-        });
+        throw new TesseraError(
+          "TESSERA_IN_PROGRESS",
+          `${target}: a call with idempotency key ${key} is still in progress`,
+          { details: { idempotencyKey: key } },
+        );
       await sleep(wait);
     }
   };

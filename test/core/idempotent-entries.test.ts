@@ -81,16 +81,16 @@ describe.each([
     expect(b.runs.deposit).toBe(1);
   });
 
-  it("a duplicate still in progress at its deadline gets 409 'in progress'", async () => {
+  it("a duplicate still in progress at its deadline gets TESSERA_IN_PROGRESS (409, retryable)", async () => {
     const held = gate();
     const b = bank({ hold: held.opened });
     const node = await setup(b);
     const one = node.call(b.svc.entries.deposit, { cents: 5 }, { idempotencyKey: "k1" });
     const err = await failsWith(
       node.call(b.svc.entries.deposit, { cents: 5 }, { idempotencyKey: "k1", timeout: 300 }),
-      "TESSERA_CONFLICT",
+      "TESSERA_IN_PROGRESS",
     );
-    expect(err.details).toMatchObject({ inProgress: true });
+    expect(err.retryable).toBe(true);
     held.open();
     await one;
     expect(b.runs.deposit).toBe(1);

@@ -12,9 +12,10 @@ import { NATS_URL, requireServer } from "../support/servers.js";
 const up = (await postgresAvailable()) && (await requireServer("NATS", 4222));
 const pool = newPool(2);
 const schema = testSchema("saga_exactly_once");
+const schemas = [schema];
 afterAll(async () => {
   await killAll();
-  await dropSchema(pool, schema).catch(() => undefined);
+  for (const s of schemas) await dropSchema(pool, s).catch(() => undefined);
   await pool.end();
 });
 
@@ -43,6 +44,19 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 30_000):
   }
 }
 
+/** The run once it ended, and the FooBar streams of the schema. */
+async function outcome(schema: string, runId: string) {
+  const run = await until(async () => {
+    const { rows } = await pool.query<{ status: string; output: string; error: string }>(
+      `SELECT status, output, error FROM "${schema}".flow_runs WHERE id = $1`,
+      [runId],
+    );
+    return rows[0]?.status === "completed" || rows[0]?.status === "failed" ? rows[0] : undefined;
+  });
+  const { rows } = await pool.query<{ stream: string }>(`SELECT DISTINCT stream FROM "${schema}".es_events`);
+  return { run, streams: rows.map((r) => r.stream) };
+}
+
 describe.skipIf(!up)("a saga's remote step across a crash (two processes, NATS, PostgreSQL)", () => {
   it("SIGKILL of the caller while it waits for the reply, restart: exactly one FooBar, and the run completes with its id", async () => {
     await dropSchema(pool, schema);
@@ -65,18 +79,41 @@ describe.skipIf(!up)("a saga's remote step across a crash (two processes, NATS, 
     const foobar = (await created).slice("CREATED ".length);
     await foo.kill("SIGKILL");
     await startProcess("saga-inbox-node.ts", { ...env, ROLE: "foo" }, 30_000);
-    const run = await until(async () => {
-      const { rows } = await pool.query<{ status: string; output: string }>(
-        `SELECT status, output FROM "${schema}".flow_runs WHERE id = $1`,
-        [runId],
-      );
-      return rows[0]?.status === "completed" || rows[0]?.status === "failed" ? rows[0] : undefined;
-    });
+    const { run, streams } = await outcome(schema, runId);
     expect(run.status).toBe("completed");
-    const { rows } = await pool.query<{ stream: string }>(
-      `SELECT DISTINCT stream FROM "${schema}".es_events`,
+    expect(streams).toHaveLength(1);
+    expect(JSON.parse(run.output)).toEqual({ id: foobar });
+  });
+
+  it("SIGKILL of the callee after its write, before its answer; restart: the retried call finds the FooBar, exactly one", async () => {
+    const schema2 = `${schema}_callee`;
+    schemas.push(schema2);
+    await dropSchema(pool, schema2);
+    const env = {
+      PG_URL,
+      NATS_URL,
+      SCHEMA: schema2,
+      SYSTEM: `saga${randomUUID().slice(0, 8)}`,
+      KEYED_WRITE: "1",
+      CALL_TIMEOUT_MS: "4000",
+    };
+    const callee = await startProcess(
+      "saga-inbox-node.ts",
+      { ...env, ROLE: "foobar", HOLD_MS: "60000" },
+      30_000,
     );
-    expect(rows).toHaveLength(1);
+    const created = lineOf(callee, "CREATED ");
+    const foo = await startProcess("saga-inbox-node.ts", { ...env, ROLE: "foo", START: "1" }, 30_000);
+    const { runId } = foo.ready as unknown as { runId: string };
+    const foobar = (await created).slice("CREATED ".length);
+    await callee.kill("SIGKILL");
+    // The caller's attempt times out, its retries find no responder until the callee is back; the
+    // first attempt's key stays locked until its deadline plus 5 s, then a retry runs the handler,
+    // whose keyed write finds the FooBar it created before the kill.
+    await startProcess("saga-inbox-node.ts", { ...env, ROLE: "foobar" }, 30_000);
+    const { run, streams } = await outcome(schema2, runId);
+    expect(run, JSON.stringify(run)).toMatchObject({ status: "completed" });
+    expect(streams).toHaveLength(1);
     expect(JSON.parse(run.output)).toEqual({ id: foobar });
   });
 });
