@@ -8,6 +8,8 @@ import type { ErrorCode } from "./error-codes.js";
 import { TesseraError } from "./errors.js";
 import type { EntryInbox, InboxClaim } from "./inbox.js";
 import type { Logger } from "./logger.js";
+import type { ReadinessCheck } from "./readiness-probe.js";
+import type { ServiceDef } from "./service.js";
 import type { WireReply } from "./transport-message.js";
 import { utf8 } from "./utf8.js";
 import { errorReplyOf, okReply, readReply } from "./wire-reply.js";
@@ -153,4 +155,15 @@ export function withInbox(target: string, serve: Invoke, s: InboxServing): Invok
     const key = meta.idempotencyKey;
     return key === undefined ? serve(input, meta) : once(input, meta, key);
   };
+}
+
+/**
+ * `/ready` pings the inbox (an inbox that can be pinged: a store's) of a node that runs an
+ * idempotent entry: it is one of the node's stores then.
+ */
+export function inboxChecks(inbox: EntryInbox, services: readonly ServiceDef[]): ReadinessCheck[] {
+  const ping = inbox.ping?.bind(inbox);
+  if (ping === undefined) return [];
+  const used = services.some((s) => Object.values(s.entries).some((e) => e.idempotent === true));
+  return used ? [{ name: "inbox", ping }] : [];
 }

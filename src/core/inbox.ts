@@ -35,6 +35,8 @@ export interface EntryInbox {
   release(target: string, key: string): Promise<void>;
   /** Forgets answers stored before `before` and locks that ran out before it; resolves to how many. */
   purge(before: number): Promise<number>;
+  /** One cheap read of the inbox's table, for `/ready` (stores only). */
+  ping?(): Promise<unknown>;
   close?(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@ import type { EventDef } from "./event.js";
 import { type EventHost, publishEvent, subscribeService } from "./event-delivery.js";
 import { newNodeId, newRequestId } from "./ids.js";
 import { type EntryInbox, LocalInbox } from "./inbox.js";
-import { DEFAULT_INBOX_RETENTION_MS, withInbox } from "./inbox-serve.js";
+import { DEFAULT_INBOX_RETENTION_MS, inboxChecks, withInbox } from "./inbox-serve.js";
 import { createLogger, type Logger } from "./logger.js";
 import { callWithTimeout } from "./middleware/timeout.js";
 import { NodeConfig } from "./node-config.js";
@@ -144,7 +144,10 @@ export class TesseraNode implements DispatchHost, EventHost {
     }
     this.services = run === undefined ? options.services : options.services.filter((s) => run.has(s.name));
     this.plugins = options.plugins ?? [];
-    this.probe = new ReadinessProbe(() => checksOf(options.readiness, this.plugins), options.readiness);
+    this.probe = new ReadinessProbe(
+      () => [...checksOf(options.readiness, this.plugins), ...inboxChecks(this.inbox, this.services)],
+      options.readiness,
+    );
     this.version = options.version ?? process.env.npm_package_version ?? "unversioned";
     this.registry = new EndpointRegistry(this.id);
     this.router = new RemoteRouter(this);
@@ -155,20 +158,15 @@ export class TesseraNode implements DispatchHost, EventHost {
       this.serviceByName.set(svc.name, svc);
     }
     this.routes = routeTable(options.services, this.stage);
-    const inbox = options.inbox ?? options.plugins?.find((p) => p.inbox)?.inbox ?? new LocalInbox();
+    this.inbox = options.inbox ?? options.plugins?.find((p) => p.inbox)?.inbox ?? new LocalInbox();
     const retentionMs = options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS;
     this.inboxRetentionMs = retentionMs;
-    this.inbox = inbox;
+    const keep = { inbox: this.inbox, codec: this.codec, logger: this.logger, retentionMs };
     for (const svc of this.services) {
       for (const ref of Object.values(svc.entries)) {
         if (!inStage(ref, this.stage)) continue;
         const serve = compileServe(this, svc, ref);
-        this.local.set(ref.id, {
-          svc,
-          serve: ref.idempotent
-            ? withInbox(ref.id, serve, { inbox, codec: this.codec, logger: this.logger, retentionMs })
-            : serve,
-        });
+        this.local.set(ref.id, { svc, serve: ref.idempotent ? withInbox(ref.id, serve, keep) : serve });
       }
     }
     this.configs = new NodeConfig(this.services, this.serviceByName, options.env ?? process.env);

@@ -118,6 +118,11 @@ export function inboxStoreContract(name: string, factory: InboxFactory, skip = f
       expect(await f.inbox.claim("a.b", "k", "fp", T0, 1000)).toEqual({ kind: "claimed" });
     });
 
+    it("answers a ping when it has one (a store's, for /ready)", async () => {
+      const inbox = await open();
+      if (inbox.ping !== undefined) await inbox.ping();
+    });
+
     it("migrates twice without harm", async () => {
       const inbox = await open();
       await inbox.migrate();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { entry } from "../../src/core/entry.js";
 import { TesseraError } from "../../src/core/errors.js";
+import { LocalInbox } from "../../src/core/inbox.js";
 import { service } from "../../src/core/service.js";
 import { createMemoryBus, failsWith, gate, useNodes } from "./fixtures.js";
 
@@ -172,5 +173,33 @@ describe("idempotent services", () => {
     const node = await startNode({ services: [inner, outer] });
     await node.call(outer.entries.run, undefined, { idempotencyKey: "k9" });
     expect(seen).toEqual(["k9", undefined]);
+  });
+});
+
+describe("the inbox in /ready", () => {
+  const startNode = useNodes();
+  const failing = () => {
+    const inbox = new LocalInbox();
+    return Object.assign(inbox, { ping: () => Promise.reject(new Error("connection refused")) });
+  };
+
+  it("a node that runs an idempotent entry is not ready while its inbox does not answer", async () => {
+    const svc = service("svc", { entries: { a: entry({ idempotent: true }, () => 1) } });
+    const node = await startNode({ services: [svc], inbox: failing() });
+    const r = await node.checkReadiness();
+    expect(r.ready).toBe(false);
+    expect(r.checks.stores).toEqual([
+      expect.objectContaining({
+        name: "inbox",
+        ready: false,
+        error: expect.stringMatching(/connection refused/),
+      }),
+    ]);
+  });
+
+  it("a node without idempotent entries does not ping the inbox", async () => {
+    const svc = service("svc", { entries: { a: entry(() => 1) } });
+    const node = await startNode({ services: [svc], inbox: failing() });
+    expect((await node.checkReadiness()).ready).toBe(true);
   });
 });

@@ -120,6 +120,11 @@ export class PostgresInbox implements InboxStore {
     return r.rowCount ?? 0;
   }
 
+  /** One read of the table (created first if need be), for `/ready`. */
+  async ping(): Promise<unknown> {
+    return this.options.pool.query(await this.ready(`SELECT 1 FROM ${this.t} LIMIT 1`));
+  }
+
   /** `sql`, once the table exists. */
   private async ready(sql: string): Promise<string> {
     await this.migrate();

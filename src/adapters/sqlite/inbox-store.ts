@@ -130,6 +130,11 @@ export class SqliteInbox implements InboxStore {
     );
   }
 
+  /** One read of the table (created first if need be), for `/ready`. */
+  ping(): Promise<unknown> {
+    return this.run(() => this.options.database.prepare(`SELECT 1 FROM ${this.t} LIMIT 1`).get());
+  }
+
   async close(): Promise<void> {
     if (this.options.closeDatabase) this.options.database.close();
   }
