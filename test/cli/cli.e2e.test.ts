@@ -383,7 +383,10 @@ describe("configuration", { timeout: 90_000 }, () => {
     ]);
     expect(stage.stderr).toBe('tesserae: unknown stage "qa": tesserae.config.ts declares dev, test, prod\n');
     expect(transport.stderr).toBe('tesserae: unknown transport "kafka:": use memory or nats://host:port\n');
-    expect(nats.stderr).toBe("tesserae: TESSERA_UNAVAILABLE: cannot connect to NATS at nats://127.0.0.1:1\n");
+    // The cause is on the line (issue 15 follow-up: it showed only under --verbose).
+    expect(nats.stderr).toBe(
+      "tesserae: TESSERA_UNAVAILABLE: cannot connect to NATS at nats://127.0.0.1:1: connection refused: connect ECONNREFUSED 127.0.0.1:1 (is a server running and listening there?)\n",
+    );
     expect(option.stderr).toBe("tesserae: unknown option --bogus (see tesserae routes --help)\n");
     expect(noProject.stderr).toMatch(/^tesserae: no tesserae.config.ts in .+: run this in a project/);
     for (const res of [stage, transport, nats, option, noProject]) expect(res.code).toBe(1);
