@@ -152,7 +152,8 @@ async function verify(engine: Engine, orders: ReadonlyMap<string, { orderId: str
   for (const [id, { orderId, items }] of orders) {
     let last: unknown;
     const ev = await until(
-      () => `run ${id} (last seen: ${JSON.stringify(last)})`,
+      () =>
+        `run ${id} (last seen: ${JSON.stringify(last)}; the engine's stderr: ${engine.worker?.stderr().slice(-2000)})`,
       async () => {
         const b = (await (await fetch(`${engine.url}/declared/events/${id}`)).json()) as Record<
           string,
