@@ -2,7 +2,6 @@ import type { Logger } from "../core/logger.js";
 import type { NodePlugin } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
 import { flowsService } from "../features/flows/flows-service.js";
-import { flowStoreCheck } from "../ports/store-readiness.js";
 import type { Project } from "./load-project.js";
 import { consumesDurably, projectDeadLetters } from "./project-dead-letters.js";
 import { projectDeclaredFlows } from "./project-declared-flows.js";
@@ -66,9 +65,6 @@ export function composeProject(
         ...(idempotent(services.filter(runs)) || services.filter(runs).some(consumesDurably)
           ? { inbox: stores.inbox() }
           : {}),
-        // `/ready` pings the flow store where the engine runs; the other features ping their own.
-        readinessChecks: () =>
-          flows === undefined || !flowsApi.some(runs) ? [] : [flowStoreCheck(flows.store)],
       },
       ...(flows === undefined || !flowsApi.some(runs) ? [] : [flows]),
       // Declared flows run on the flow engine: they are there whenever it is.

@@ -108,7 +108,7 @@ export class DeclaredFlows implements NodePlugin {
     }
   }
 
-  /** `/ready` pings the declared flow store (a project's node pings its flow store too). */
+  /** `/ready` pings the declared flow store (the engine's plugin pings its own). */
   readinessChecks = () => [declaredFlowStoreCheck(this.store)];
 
   async stop(): Promise<void> {

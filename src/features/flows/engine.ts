@@ -5,6 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import { validate } from "../../core/schema.js";
 import { type FlowStore, type RunRecord, terminalStatuses } from "../../ports/flow-store.js";
+import { flowStoreCheck } from "../../ports/store-readiness.js";
 import { parseOptions } from "../definition-options.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
@@ -227,6 +228,9 @@ export class FlowEngine implements NodePlugin {
     this.cron.start();
     logger.info("flow engine started", { flows: this.defs.names, store: this.store.kind });
   }
+
+  /** `/ready` pings the flow store. */
+  readinessChecks = () => [flowStoreCheck(this.store)];
 
   /**
    * Stops claiming; the executions finish their effect in flight (up to `stopGraceMs`) and write

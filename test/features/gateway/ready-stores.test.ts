@@ -7,7 +7,6 @@ import { eventSourcing } from "../../../src/features/eventsourcing/index.js";
 import { createFlowEngine } from "../../../src/features/flows/index.js";
 import { createGateway } from "../../../src/features/gateway/index.js";
 import { createNode, silentLogger, type TesseraNode } from "../../../src/index.js";
-import { flowStoreCheck } from "../../../src/ports/store-readiness.js";
 
 const ready = async (node: TesseraNode) => {
   const r = await createGateway(node).handle({ method: "GET", url: "/ready", headers: {} });
@@ -30,7 +29,6 @@ describe("/ready includes the stores (issue 17, bug 7)", () => {
       transport: memoryTransport(),
       logger: silentLogger,
       plugins: [engine, declared, es],
-      readiness: { checks: [flowStoreCheck(engine.store)] },
     });
     await node.start();
     cleanup.push(
