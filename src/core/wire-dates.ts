@@ -49,18 +49,24 @@ function collect(value: unknown, path: (string | number)[], depth: number, out: 
     return;
   }
   if (value instanceof Date || ArrayBuffer.isView(value)) return;
+  if (depth === MAX_DEPTH) return;
+  // Primitives are skipped here, without a call: most of a reply is made of them.
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || typeof v !== "object") continue;
       path.push(i);
-      collect(value[i], path, depth + 1, out);
+      collect(v, path, depth + 1, out);
       path.pop();
     }
     return;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return;
   for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === null || typeof v !== "object") continue;
     path.push(key);
-    collect((value as Record<string, unknown>)[key], path, depth + 1, out);
+    collect(v, path, depth + 1, out);
     path.pop();
   }
 }
