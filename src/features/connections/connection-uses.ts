@@ -33,7 +33,21 @@ export type ConnectionUse =
       readonly role: "subscriber";
       readonly connection: PublishSubscribeDef;
       readonly handler: (args: never, ctx: Context, topic: string | undefined) => unknown;
+      /** Queue semantics: each message reaches one instance of the service (default: every instance). */
+      readonly queue: boolean;
     };
+
+/** How a subscriber takes its messages. */
+export interface SubscriberOptions {
+  /**
+   * `false` (default, a ZMQ SUB socket's semantics): every instance of the service gets every
+   * message. `true`: the instances of the service share the messages, each reaching one of them
+   * (a work queue per service; each subscribing service still gets its copy).
+   */
+  readonly queue?: boolean;
+}
+
+const subscriberOptions = z.strictObject({ queue: z.boolean().optional() });
 
 /**
  * Declares, in a service's `uses`, that the service sends requests on `conn`: `ctx.use(conn).request(args)`.
@@ -80,21 +94,26 @@ export function publisher<A extends ArgShape>(conn: PublishSubscribeDef<string, 
 }
 
 /**
- * Declares, in a service's `uses`, that the service receives what is published on `conn` (each
- * message reaches one instance of the service). `topic` is the topic it was published on.
+ * Declares, in a service's `uses`, that the service receives what is published on `conn`: every
+ * instance of the service gets every message, as a ZMQ SUB socket does, unless `{ queue: true }`
+ * (each message reaches one instance of the service). `topic` is the topic it was published on.
  *
  * @example
  * subscriber(trades, ({ symbol, qty }, ctx) => ctx.log.info("trade", { symbol, qty }))
+ * subscriber(orders, (order, ctx) => fill(order, ctx), { queue: true }) // one instance per order
  */
 export function subscriber<A extends ArgShape>(
   conn: PublishSubscribeDef<string, A>,
   handler: (args: ArgsOut<A>, ctx: Context, topic: string | undefined) => unknown,
+  options: SubscriberOptions = {},
 ): ServiceUse {
+  parseOptions(`subscriber(${(conn as { name?: unknown })?.name})`, subscriberOptions, options);
   return {
     feature: CONNECTIONS,
     role: "subscriber",
     connection: conn as unknown as PublishSubscribeDef,
     handler,
+    queue: options.queue === true,
   } as ConnectionUse;
 }
 

@@ -92,7 +92,8 @@ export function connections(options: ConnectionsOptions = {}): NodePlugin {
       const prefix = `${address.subject}.`;
       for (const pattern of patterns) {
         subs.push(
-          await transport.subscribe(pattern, { queue: service }, async (msg) => {
+          // Every instance gets every message unless the subscriber asked for queue semantics.
+          await transport.subscribe(pattern, use.queue ? { queue: service } : {}, async (msg) => {
             const topic = msg.subject.startsWith(prefix) ? msg.subject.slice(prefix.length) : undefined;
             let parsed: unknown;
             try {

@@ -22,6 +22,7 @@ export {
   publisher,
   replier,
   requester,
+  type SubscriberOptions,
   subscriber,
 } from "./connection-uses.js";
 export { type ConnectionsOptions, connections } from "./connections-plugin.js";

@@ -290,6 +290,46 @@ describe("wired connections", () => {
     await raw.close();
   });
 
+  it("delivers every publication to every instance of a subscribing service (a SUB socket's fan-out)", async () => {
+    const bus = createMemoryBus();
+    const got: string[] = [];
+    const instance = (id: string) =>
+      service("watcher", { uses: [subscriber(trades, (a) => void got.push(`${id}:${a.symbol}`))] });
+    await start(bus, [instance("a")]);
+    await start(bus, [instance("b")]);
+    const client = await start(bus, [trader]);
+    for (const symbol of ["AAPL", "MSFT", "IBM"])
+      await client.use(trades, "trader").publish({ symbol, qty: 1 });
+    await vi.waitFor(() => expect(got).toHaveLength(6));
+    expect(got.sort()).toEqual(["a:AAPL", "a:IBM", "a:MSFT", "b:AAPL", "b:IBM", "b:MSFT"]);
+  });
+
+  it("shares publications among the instances of a service with { queue: true }: each reaches one", async () => {
+    const bus = createMemoryBus();
+    const got: string[] = [];
+    const other: string[] = [];
+    const instance = (id: string) =>
+      service("worker", {
+        uses: [subscriber(trades, (a) => void got.push(`${id}:${a.symbol}`), { queue: true })],
+      });
+    await start(bus, [instance("a")]);
+    await start(bus, [instance("b")]);
+    // Another subscribing service still gets its own copy of each message.
+    await start(bus, [service("audit", { uses: [subscriber(trades, (a) => void other.push(a.symbol))] })]);
+    const client = await start(bus, [trader]);
+    const symbols = Array.from({ length: 20 }, (_, i) => `S${i}`);
+    for (const symbol of symbols) await client.use(trades, "trader").publish({ symbol, qty: 1 });
+    await vi.waitFor(() => expect(other).toHaveLength(20));
+    await vi.waitFor(() => expect(got).toHaveLength(20));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toHaveLength(20);
+    expect(got.map((g) => g.split(":")[1]).sort()).toEqual([...symbols].sort());
+  });
+
+  it("refuses subscriber options it does not know", () => {
+    expect(() => subscriber(trades, () => undefined, { queue: "yes" } as never)).toThrow(/queue/);
+  });
+
   it("runs the same service files in two topologies: wiring is configuration", async () => {
     const bus = createMemoryBus();
     const { svc: eu } = pricing("pricing-eu", () => ({ price: 1, venue: "EU" }));
