@@ -12,6 +12,23 @@ export interface LastValues {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Forgets `key` (nothing happens when it has no value). */
   delete(key: string): Promise<void>;
+  /**
+   * The latest value of `key` with its revision (a number that grows with every put of the key),
+   * or `undefined` when it has none. With {@link putIf}, a compare-and-set: e.g. one owner per
+   * replicated state, a stale one fenced off.
+   */
+  entry?(key: string): Promise<LastValueEntry | undefined>;
+  /**
+   * Stores `data` only if the key's revision is still `revision` (0: the key has no value):
+   * resolves the new revision, or `undefined` when another put came first (nothing stored).
+   */
+  putIf?(key: string, data: Uint8Array, revision: number): Promise<number | undefined>;
+}
+
+/** A stored value and its revision. */
+export interface LastValueEntry {
+  readonly data: Uint8Array;
+  readonly revision: number;
 }
 
 /** A message of a durable stream. */

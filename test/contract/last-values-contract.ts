@@ -78,6 +78,33 @@ export function lastValuesContract(name: string, makePair: () => Promise<Transpo
       expect(dec(await b.get(key("copy")))).toBe("abc");
     });
 
+    it("compare-and-set: putIf stores only over the revision it was given, and only one of two racing claims wins", async () => {
+      if (a.entry === undefined || a.putIf === undefined || b.putIf === undefined)
+        throw new Error(`${name}: the last-value store has no compare-and-set (entry, putIf)`);
+      expect(await a.entry(key("cas"))).toBeUndefined();
+      const first = await a.putIf(key("cas"), enc("one"), 0);
+      expect(first).toBeGreaterThan(0);
+      // A second "create" finds the key taken.
+      expect(await b.putIf(key("cas"), enc("other"), 0)).toBeUndefined();
+      const seen = await b.entry!(key("cas"));
+      expect(dec(seen?.data)).toBe("one");
+      expect(seen?.revision).toBe(first);
+      // Two writers read the same revision: one wins, the other is refused and the value is the winner's.
+      const [x, y] = await Promise.all([
+        a.putIf(key("cas"), enc("a"), first!),
+        b.putIf(key("cas"), enc("b"), first!),
+      ]);
+      expect([x, y].filter((r) => r !== undefined)).toHaveLength(1);
+      const winner = x !== undefined ? "a" : "b";
+      const after = await a.entry(key("cas"));
+      expect(dec(after?.data)).toBe(winner);
+      expect(after?.revision).toBeGreaterThan(first!);
+      // A plain put moves the revision too: a putIf over the older one is refused.
+      await a.put(key("cas"), enc("plain"));
+      expect(await b.putIf(key("cas"), enc("late"), after!.revision)).toBeUndefined();
+      expect(dec(await b.get(key("cas")))).toBe("plain");
+    });
+
     it("refuses a key with a wildcard or an empty token", async () => {
       for (const bad of [`${prefix}.*`, `${prefix}.>`, `${prefix}..x`]) {
         const err = await a.put(bad, enc("v")).then(

@@ -10,7 +10,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { brokerFailure } from "../../core/broker-failure.js";
-import type { LastValues } from "../../core/durable-streams.js";
+import type { LastValueEntry, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
 import type { StreamReplicas } from "./stream-replicas.js";
@@ -18,6 +18,11 @@ import { checkSubject } from "./subject-check.js";
 
 function missing(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}
+
+/** JetStream refused a put whose expected last sequence of its subject is no longer the last. */
+function wrongRevision(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
 
 /**
@@ -125,6 +130,43 @@ export class JetStreamLastValues implements LastValues {
       // The stream is gone with its values: none to give, and the next put has its stream again.
       if (missing(cause) && (await this.recreateIfMissing())) return undefined;
       throw brokerFailure(`JetStream did not give the value of ${key}`, cause);
+    }
+  }
+
+  /** The last message of the key's subject, its stream sequence as the revision. */
+  async entry(key: string): Promise<LastValueEntry | undefined> {
+    this.link.ready();
+    const subject = this.subject(key);
+    await this.ensure();
+    const jsm = await this.manager();
+    try {
+      const msg = await jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return msg === null ? undefined : { data: msg.data, revision: msg.seq };
+    } catch (cause) {
+      if (missing(cause) && (await this.recreateIfMissing())) return undefined;
+      throw brokerFailure(`JetStream did not give the value of ${key}`, cause);
+    }
+  }
+
+  /**
+   * A put with `Nats-Expected-Last-Subject-Sequence`: the server stores it only while the key's
+   * last sequence is `revision` (0: none). Sent once: a put whose answer is lost may have landed,
+   * which the caller sees as a newer revision of its own value.
+   */
+  async putIf(key: string, data: Uint8Array, revision: number): Promise<number | undefined> {
+    this.link.ready();
+    const subject = this.subject(key);
+    await this.ensure();
+    try {
+      const ack = await this.js.publish(subject, data, {
+        expect: { lastSubjectSequence: revision },
+        timeout: this.publishTimeoutMs,
+      });
+      return ack.seq;
+    } catch (cause) {
+      if (wrongRevision(cause)) return undefined;
+      if (missing(cause)) await this.recreateIfMissing();
+      throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
     }
   }
 
