@@ -1,3 +1,4 @@
+import type { DocumentOrder, DocumentWhere } from "./document-query.js";
 import type { LeaseGrant } from "./lease.js";
 
 /**
@@ -131,6 +132,13 @@ export interface EventStoreTransaction {
 }
 
 export interface FindDocumentsOptions {
+  /**
+   * Conditions on the documents' fields, run by the store (SQL on SQLite and PostgreSQL):
+   * `{ owner: "Ada", balance: { gte: 100 }, "address.city": { in: ["Paris", "Lyon"] } }`.
+   */
+  readonly where?: DocumentWhere;
+  /** Default: by id. A field's numbers sort before its strings; ties by id. */
+  readonly orderBy?: DocumentOrder | readonly DocumentOrder[];
   /** Only documents whose id sorts after this one. */
   readonly after?: string;
   readonly limit?: number;

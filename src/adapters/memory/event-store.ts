@@ -1,9 +1,12 @@
+import { runDocumentQuery } from "../../ports/document-match.js";
+import { documentQuery } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
   DocumentWrite,
   EventStore,
   EventStoreTransaction,
+  FindDocumentsOptions,
   NewEvent,
   OutboxMessage,
   RecordedEvent,
@@ -268,12 +271,10 @@ export class MemoryEventStore implements EventStore {
     return clone(this.documents.get(collection)?.get(id)) as T | undefined;
   }
 
-  async findDocuments<T>(collection: string, options: { after?: string; limit?: number } = {}) {
-    const entries = [...(this.documents.get(collection) ?? new Map<string, unknown>())]
-      .filter(([id]) => options.after === undefined || id > options.after)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, options.limit ?? Infinity);
-    return entries.map(([id, doc]) => ({ id, doc: clone(doc) as T }));
+  async findDocuments<T>(collection: string, options: FindDocumentsOptions = {}) {
+    const query = documentQuery(options.where, options.orderBy);
+    const docs = (this.documents.get(collection) ?? new Map<string, unknown>()) as Map<string, T>;
+    return runDocumentQuery(docs, query, options).map(({ id, doc }) => ({ id, doc: clone(doc) }));
   }
 
   async claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {

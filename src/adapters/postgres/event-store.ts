@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
 import { TesseraError } from "../../core/errors.js";
+import { documentQuery } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -26,6 +27,7 @@ import {
   upcast,
 } from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
+import { postgresFindDocuments } from "./document-query-sql.js";
 import { eventStoreMigrations, eventStoreMigrationsTable } from "./event-store-schema.js";
 import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
 import {
@@ -249,6 +251,12 @@ export class PostgresEventStore implements EventStore {
     collection: string,
     options: FindDocumentsOptions = {},
   ): Promise<{ id: string; doc: T }[]> {
+    const query = documentQuery(options.where, options.orderBy);
+    if (query.conditions.length > 0 || query.order.length > 0) {
+      const table = `${ident(this.options.schema ?? "tessera")}.es_documents`;
+      const { text, params } = postgresFindDocuments(table, collection, query, options);
+      return this.query<{ id: string; doc: T }>(text, params);
+    }
     return this.query<{ id: string; doc: T }>(this.sql.findDocs, [
       collection,
       options.after ?? "",

@@ -1,5 +1,6 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { TesseraError } from "../../core/errors.js";
+import { type DocumentQuery, documentQuery } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -17,8 +18,9 @@ import type {
 import type { LeaseGrant } from "../../ports/lease.js";
 import { LocalAppends } from "../../ports/local-appends.js";
 import { currentSchema, indexUpcasters, type UpcasterIndex, upcast } from "../../ports/upcast.js";
+import { sqliteFindDocuments } from "./document-query-sql.js";
 import { type EventRow, eventOfRow, json, prefixEnd } from "./event-store-rows.js";
-import { eventStoreMigrations, eventStoreTables } from "./event-store-schema.js";
+import { type EventStoreTables, eventStoreMigrations, eventStoreTables } from "./event-store-schema.js";
 import { type EventStoreStatements, eventStoreStatements } from "./event-store-statements.js";
 import { appendNow, SqliteTransaction } from "./event-store-tx.js";
 import { type SqliteConnection, sqliteConnection } from "./sqlite-connection.js";
@@ -49,6 +51,8 @@ export class SqliteEventStore implements EventStore {
   private readonly upcasters: UpcasterIndex;
   private readonly appends = new LocalAppends();
   private readonly connection: SqliteConnection;
+  private readonly tables: EventStoreTables;
+  private readonly prepared = new Map<string, Statement>();
   private closed = false;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
@@ -57,6 +61,7 @@ export class SqliteEventStore implements EventStore {
     if (!db.memory) db.pragma("journal_mode = WAL");
     this.connection.synchronous("NORMAL");
     const t = eventStoreTables(options.prefix ?? "tessera_es_");
+    this.tables = t;
     migrateSqlite(db, t.migrations, eventStoreMigrations(t));
     this.s = eventStoreStatements(db, t);
     this.upcasters = indexUpcasters(options.upcasters);
@@ -170,14 +175,26 @@ export class SqliteEventStore implements EventStore {
     collection: string,
     options: FindDocumentsOptions = {},
   ): Promise<{ id: string; doc: T }[]> {
-    return this.serial(() =>
-      (
-        this.s.findDocs.all(collection, options.after ?? "", options.limit ?? -1) as {
-          id: string;
-          doc: string;
-        }[]
-      ).map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as T })),
-    );
+    return this.serial(() => {
+      const query = documentQuery(options.where, options.orderBy);
+      const rows =
+        query.conditions.length === 0 && query.order.length === 0
+          ? this.s.findDocs.all(collection, options.after ?? "", options.limit ?? -1)
+          : this.findWhere(collection, query, options);
+      return (rows as { id: string; doc: string }[]).map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as T }));
+    });
+  }
+
+  /** A query with conditions: its statement is prepared once per shape (the values are parameters). */
+  private findWhere(collection: string, query: DocumentQuery, options: FindDocumentsOptions): unknown[] {
+    const { text, params } = sqliteFindDocuments(this.tables.documents, collection, query, options);
+    let statement = this.prepared.get(text);
+    if (statement === undefined) {
+      if (this.prepared.size >= 200) this.prepared.clear();
+      statement = this.options.database.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement.all(...params);
   }
 
   claimOutbox(limit: number, leaseMs: number): Promise<OutboxMessage[]> {

@@ -1,6 +1,7 @@
 import { memoryEventStore } from "../../../src/adapters/memory/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
+import { eventStoreQueryContract } from "../../contract/event-store-query-contract.js";
 import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
 
 const factory: StoreFactory = async (options) => {
@@ -9,4 +10,5 @@ const factory: StoreFactory = async (options) => {
 };
 eventStoreContract("memory", factory);
 eventStoreLeaseContract("memory", factory);
+eventStoreQueryContract("memory", factory);
 eventStoreSchemaContract("memory", factory);

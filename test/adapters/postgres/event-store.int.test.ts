@@ -2,6 +2,7 @@ import { afterAll } from "vitest";
 import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
+import { eventStoreQueryContract } from "../../contract/event-store-query-contract.js";
 import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
 import { dropSchema, newPool, postgresAvailable, testSchema } from "../../support/postgres.js";
 
@@ -24,4 +25,5 @@ const factory: StoreFactory = async (options) => {
 };
 eventStoreContract("postgres", factory, !up);
 eventStoreLeaseContract("postgres", factory, !up);
+eventStoreQueryContract("postgres", factory, !up);
 eventStoreSchemaContract("postgres", factory, !up);

@@ -6,6 +6,7 @@ import { afterAll } from "vitest";
 import { sqliteEventStore } from "../../../src/adapters/sqlite/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
+import { eventStoreQueryContract } from "../../contract/event-store-query-contract.js";
 import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tesserae-es-sqlite-"));
@@ -19,4 +20,5 @@ const factory: StoreFactory = async (options) => {
 };
 eventStoreContract("sqlite", factory);
 eventStoreLeaseContract("sqlite", factory);
+eventStoreQueryContract("sqlite", factory);
 eventStoreSchemaContract("sqlite", factory);
