@@ -52,6 +52,7 @@ export type { TraceContext } from "./core/trace-context.js";
 export type { Transport } from "./core/transport.js";
 export type { TransportMessage } from "./core/transport-message.js";
 export type { ServiceUse, UseKey } from "./core/uses.js";
+export { Decimal, type DecimalOptions, decimal } from "./features/decimal/decimal.js";
 export { createGateway, type GatewayOptions } from "./features/gateway/gateway.js";
 export { Reply, reply } from "./features/gateway/reply.js";
 export { type RunningServer, type ServeOptions, serve } from "./features/gateway/server.js";

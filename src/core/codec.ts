@@ -8,6 +8,7 @@ export interface Codec {
   decode(data: Uint8Array): unknown;
 }
 
+import { fromWireObject, toWireObject } from "./codec-types.js";
 import { utf8 } from "./utf8.js";
 
 const decoder = new TextDecoder();
@@ -92,8 +93,10 @@ export const jsonCodec: Codec = {
 };
 
 /**
- * JSON in which `Date` and `BigInt` round-trip, as `{"$date": "<ISO>"}` and `{"$bigint": "<digits>"}`
- * (both ends must use it). Give it to every node: `createNode({ codec: richJsonCodec, … })`.
+ * JSON in which `Date` and `BigInt` round-trip, as `{"$date": "<ISO>"}` and `{"$bigint": "<digits>"}`,
+ * and the registered wire types (`Decimal` as `{"$decimal": "<digits>"}`, see codec-types.ts); both
+ * ends must use it. Give it to every node: `createNode({ codec: richJsonCodec, … })`, or
+ * `codec: "rich-json"` in the project file (`--codec rich-json`).
  */
 export const richJsonCodec: Codec = {
   contentType: "application/vnd.tessera.rich+json",
@@ -105,7 +108,7 @@ export const richJsonCodec: Codec = {
             const raw = this[key];
             if (raw instanceof Date) return { $date: raw.toISOString() };
             if (typeof v === "bigint") return { $bigint: v.toString() };
-            return v;
+            return toWireObject(raw) ?? v;
           }),
         ),
   decode: (data) =>
@@ -117,7 +120,18 @@ export const richJsonCodec: Codec = {
             const keys = Object.keys(o);
             if (keys.length === 1 && typeof o.$date === "string") return new Date(o.$date);
             if (keys.length === 1 && typeof o.$bigint === "string") return BigInt(o.$bigint);
+            const tag = keys[0];
+            if (keys.length === 1 && tag?.startsWith("$") && typeof o[tag] === "string") {
+              const typed = fromWireObject(tag, o[tag] as string);
+              if (typed !== undefined) return typed;
+            }
           }
           return v;
         }),
 };
+
+/** The codecs a project names (`codec` in the project file, `TESSERA_CODEC`, `--codec`). */
+export const codecs = { json: jsonCodec, "rich-json": richJsonCodec } as const;
+
+/** A codec's name in the project file. */
+export type CodecName = keyof typeof codecs;

@@ -1,0 +1,1 @@
+export { Decimal, type DecimalOptions, decimal } from "./decimal.js";
