@@ -72,6 +72,20 @@ export const globalOptions: readonly OptionSpec[] = [
     value: "<url>",
     description: "sqlite:<path> (default sqlite:.tesserae/<stage>.db) or postgres://… (also TESSERA_STORE)",
   },
+  {
+    name: "codec",
+    type: "string",
+    value: "<name>",
+    description:
+      "json (default) or rich-json: dates, big integers, decimals survive the wire (also TESSERA_CODEC)",
+  },
+  {
+    name: "config-file",
+    short: "c",
+    type: "string",
+    value: "<file>",
+    description: "The services' config values, a JSON file (also TESSERA_CONFIG_FILE)",
+  },
   { name: "verbose", type: "boolean", description: "Debug logs, and the stack of an error" },
   { name: "help", short: "h", type: "boolean", description: "This help" },
 ];
@@ -105,6 +119,8 @@ export function projectOptions(options: OptionValues, cwd: string): ProjectOptio
     store: str(options.store),
     port: typeof options.port === "number" ? options.port : undefined,
     host: str(options.host),
+    codec: str(options.codec),
+    configFile: str(options["config-file"]),
   };
 }
 

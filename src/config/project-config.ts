@@ -1,3 +1,4 @@
+import type { CodecName } from "../core/codec.js";
 import type { Logger } from "../core/logger.js";
 import type { TesseraNode } from "../core/node.js";
 import type { Authorizer, ServiceDef } from "../core/service.js";
@@ -69,6 +70,18 @@ export interface StageSettings {
    * Outside `dev` a node refuses to start without one of them.
    */
   readonly management?: ManagementOptions;
+  /**
+   * The codec of every message on the transport: `json` (default) or `rich-json`, in which dates,
+   * big integers and decimals survive the wire (every node of a system must use the same).
+   * `TESSERA_CODEC` and `--codec` win. HTTP answers stay JSON either way.
+   */
+  readonly codec?: CodecName;
+  /**
+   * A JSON file of the services' config values (service_framework's `-c config.json`), relative to
+   * the project: `{"rate": 10}` or `{"ticker": {"rate": 10}}`. `TESSERA_CONFIG_FILE` and
+   * `-c`/`--config-file` win.
+   */
+  readonly serviceConfig?: string;
 }
 
 export type OptionValue = string | number | boolean;

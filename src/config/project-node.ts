@@ -1,3 +1,4 @@
+import { codecs } from "../core/codec.js";
 import type { Logger } from "../core/logger.js";
 import { createNode, type TesseraNode } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
@@ -6,6 +7,7 @@ import type { ServeOptions } from "../features/gateway/server.js";
 import type { Project } from "./load-project.js";
 import { composeProject } from "./project-composition.js";
 import { runServices } from "./run-services.js";
+import { readServiceConfigFile } from "./service-config-file.js";
 import type { StoreDrivers } from "./store-set.js";
 import { isShared, transportFor } from "./transport-url.js";
 
@@ -32,6 +34,10 @@ export async function createProjectNode(
   options: ProjectNodeOptions = {},
 ): Promise<TesseraNode> {
   const composed = composeProject(project, logger, options.drivers);
+  // The config file's values: over the variables, under `--set service.key=…` and `--key value`.
+  const file = project.settings.serviceConfig;
+  const env =
+    file === undefined ? project.env : { ...readServiceConfigFile(file, composed.services), ...project.env };
   const names = composed.services.map((s) => s.name);
   const run = options.services === undefined ? undefined : runServices(options.services, names);
   const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);
@@ -54,7 +60,8 @@ export async function createProjectNode(
     }),
     version: project.version,
     stage: project.stage,
-    env: project.env,
+    env,
+    codec: codecs[project.settings.codec],
     logger,
   });
 }

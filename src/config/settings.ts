@@ -1,3 +1,5 @@
+import { isAbsolute, resolve } from "node:path";
+import { type CodecName, codecs } from "../core/codec.js";
 import { TesseraError } from "../core/errors.js";
 import { type JetStreamSettings, resolveJetStreamSettings } from "./jetstream-settings.js";
 import { type NatsSettingKey, type NatsSettings, natsSources, resolveNatsSecurity } from "./nats-settings.js";
@@ -11,6 +13,9 @@ export interface SettingFlags {
   readonly store?: string | undefined;
   readonly port?: number | undefined;
   readonly host?: string | undefined;
+  readonly codec?: string | undefined;
+  /** `-c`/`--config-file`: the services' JSON config file. */
+  readonly configFile?: string | undefined;
 }
 
 /** How a project runs in a stage, once every layer is applied. */
@@ -26,6 +31,10 @@ export interface Settings {
   readonly jetstream: JetStreamSettings;
   readonly store: StoreUrl;
   readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
+  /** The transport's codec (`--codec`, `TESSERA_CODEC`, the stage's, the project file's `codec`; default `json`). */
+  readonly codec: CodecName;
+  /** The services' JSON config file, absolute (`-c`, `TESSERA_CONFIG_FILE`, the stage's, the project file's `serviceConfig`). */
+  readonly serviceConfig?: string;
 }
 
 function portOf(value: string | number, from: string): number {
@@ -74,7 +83,18 @@ export function resolveSettings(
   const natsFrom = natsSources(env, own.nats, config.nats);
   const system = pick(env.TESSERA_SYSTEM, own.system, config.system);
   const jetstream = resolveJetStreamSettings(env, own.jetstream, config.jetstream);
+  const codec = codecOf(flags.codec, env.TESSERA_CODEC, own.codec, config.codec);
+  const serviceConfig = pick(
+    flags.configFile,
+    env.TESSERA_CONFIG_FILE,
+    own.serviceConfig,
+    config.serviceConfig,
+  );
   return {
+    codec,
+    ...(serviceConfig === undefined
+      ? {}
+      : { serviceConfig: isAbsolute(serviceConfig) ? serviceConfig : resolve(root, serviceConfig) }),
     transport,
     nats,
     natsSources: natsFrom,
@@ -83,4 +103,18 @@ export function resolveSettings(
     store,
     gateway: { ...gateway, port, host },
   };
+}
+
+/** The first codec given, by precedence; a name that is not a codec names where it came from. */
+function codecOf(...given: (string | undefined)[]): CodecName {
+  const from = ["--codec", "TESSERA_CODEC", "the stage's codec", "codec"];
+  for (const [i, value] of given.entries()) {
+    if (value === undefined || value === "") continue;
+    if (Object.hasOwn(codecs, value)) return value as CodecName;
+    throw new TesseraError(
+      "TESSERA_CONFIG",
+      `${from[i]}: "${value}" is not a codec (${Object.keys(codecs).join(" or ")})`,
+    );
+  }
+  return "json";
 }
