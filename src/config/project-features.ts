@@ -44,8 +44,8 @@ export function featurePlugins(
 }
 
 /**
- * The project with extra `--key value` arguments merged into its main-mode services' config
- * (`--rate 100` → `ticker.rate=100`): an argument no main-mode service takes is refused.
+ * The project with extra `--key value` arguments merged into its services' config
+ * (`--rate 100` → `ticker.rate=100`): an argument no service takes is refused.
  */
 export function withConfigArgs(project: Project, argv: readonly string[]): Project {
   if (argv.length === 0) return project;

@@ -77,7 +77,7 @@ export const startCommand: CliCommand = {
     },
     ...listenOptions,
   ],
-  // Extra `--key value` arguments go to the main-mode services' config (`--rate 100` → ticker.rate).
+  // Extra `--key value` arguments go to the services' config (`--rate 100` → ticker.rate).
   acceptsExtraOptions: true,
   async run(ctx) {
     const worker = isDevWorker();

@@ -1,7 +1,6 @@
 import type { ConfigModel } from "../../core/config.js";
 import { TesseraError } from "../../core/errors.js";
 import type { ServiceUse } from "../../core/uses.js";
-import { mainLoopOf } from "./main-loop.js";
 
 type ServiceLike = {
   readonly name: string;
@@ -9,11 +8,12 @@ type ServiceLike = {
 };
 
 /**
- * Extra `--key value` command-line arguments for the config of the main-mode services: each
- * becomes the setting `<service>.<key>` (which wins over the key's environment variable) of every
- * main-mode service whose config model has `key`; `--service.key value` names the service.
- * `--key=value` works too, and `--flag` alone is `true`. An argument no main-mode service takes
- * is refused with `TESSERA_CONFIG`, naming the keys they take.
+ * Extra `--key value` command-line arguments for the config of the services (every service, as
+ * service_framework's unknown arguments; not only main-mode ones): each becomes the setting
+ * `<service>.<key>` (which wins over the key's environment variable) of every service whose
+ * config model has `key`; `--service.key value` names the service. `--key=value` works too, and
+ * `--flag` alone is `true`. An argument no service takes is refused with `TESSERA_CONFIG`,
+ * naming the keys they take.
  *
  * @example
  * // node ticker.js --rate 10000 --symbols 500
@@ -23,7 +23,7 @@ export function configArgs(
   services: readonly ServiceLike[],
   argv: readonly string[],
 ): Record<string, string> {
-  const mains = services.filter((s) => mainLoopOf(s) !== undefined && s.options.config !== undefined);
+  const mains = services.filter((s) => s.options.config !== undefined);
   const keysOf = (s: ServiceLike) => Object.keys(s.options.config?.keys ?? {});
   const out: Record<string, string> = {};
   const unknown: string[] = [];
@@ -53,8 +53,8 @@ export function configArgs(
       "TESSERA_CONFIG",
       `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: ${
         known.length === 0
-          ? "no main-mode service has a config model"
-          : `the main-mode services take ${known.join(", ")}`
+          ? "no service has a config model"
+          : `the services take ${known.join(", ")}`
       }`,
     );
   }

@@ -104,15 +104,18 @@ describe("main mode", () => {
   });
 });
 
-describe("configArgs: extra --key value arguments into the main-mode services' config", () => {
+describe("configArgs: extra --key value arguments into the services' config", () => {
   const ticker = service("ticker", { config: tickerConfig, uses: [mainLoop(() => undefined)] });
   const other = service("other", { config: configModel({ count: z.number() }) });
 
-  it("maps --key value, --key=value and --service.key value to service.key settings", () => {
+  it("maps --key value, --key=value and --service.key value to service.key settings, for every service", () => {
+    // Not only main-mode services (issue 18): `other` serves and takes --count too.
     expect(configArgs([ticker, other], ["--count", "10", "--label=x"])).toEqual({
       "ticker.count": "10",
+      "other.count": "10",
       "ticker.label": "x",
     });
+    expect(configArgs([ticker, other], ["--other.count", "2"])).toEqual({ "other.count": "2" });
     expect(configArgs([ticker], ["--ticker.count", "3"])).toEqual({ "ticker.count": "3" });
   });
 
@@ -129,9 +132,9 @@ describe("configArgs: extra --key value arguments into the main-mode services' c
     await node.stop();
   });
 
-  it("refuses an argument no main-mode service takes, naming those they take", () => {
+  it("refuses an argument no service takes, naming those they take", () => {
     expect(() => configArgs([ticker, other], ["--rate", "5"])).toThrow(
-      "unknown option --rate: the main-mode services take --count (ticker), --label (ticker)",
+      "unknown option --rate: the services take --count (ticker), --label (ticker), --count (other)",
     );
     expect(() => configArgs([ticker], ["positional"])).toThrow('unexpected argument "positional"');
   });
