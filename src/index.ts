@@ -56,3 +56,5 @@ export { Decimal, type DecimalOptions, decimal } from "./features/decimal/decima
 export { createGateway, type GatewayOptions } from "./features/gateway/gateway.js";
 export { Reply, reply } from "./features/gateway/reply.js";
 export { type RunningServer, type ServeOptions, serve } from "./features/gateway/server.js";
+export { type LifecycleHooks, lifecycle, type SetupHooks } from "./features/lifecycle/lifecycle.js";
+export { type LifecyclePluginOptions, lifecycleHooks } from "./features/lifecycle/lifecycle-plugin.js";

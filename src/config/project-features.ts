@@ -3,6 +3,8 @@ import type { NodePlugin } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
 import { CONNECTIONS } from "../features/connections/connection-uses.js";
 import { connections } from "../features/connections/connections-plugin.js";
+import { LIFECYCLE } from "../features/lifecycle/lifecycle.js";
+import { lifecycleHooks } from "../features/lifecycle/lifecycle-plugin.js";
 import { configArgs } from "../features/main-mode/config-args.js";
 import { MAIN_MODE } from "../features/main-mode/main-loop.js";
 import { mainMode } from "../features/main-mode/main-mode.js";
@@ -37,6 +39,9 @@ export function featurePlugins(
       ),
     );
   }
+  // Every service's setup hooks run once states and connections are up, before any main loop; its
+  // signal handlers on a node that joins the system (tesserae start), not in one-off commands.
+  if (used.has(LIFECYCLE)) plugins.push(lifecycleHooks({ handleSignals: options.mainLoops !== false }));
   // mainMode runs the onSignal handlers on SIGINT/SIGTERM; the command that stops the node waits for them.
   // Main loops run on a node that joins the system (tesserae start), not in one-off commands.
   if (used.has(MAIN_MODE)) plugins.push(mainMode({ loops: options.mainLoops !== false }));
