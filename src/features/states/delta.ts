@@ -4,8 +4,16 @@
  * moves these values around.
  */
 
-/** The changed keys of a state: a value sets the key, `null` deletes it (deleting a missing key is fine). */
-export type Delta<T> = { readonly [K in keyof T]?: T[K] | null };
+import { type DeltaMode, mergePatch, mergePatchInPlace } from "./merge-patch.js";
+
+/**
+ * The changed keys of a state: a value sets the key, `null` deletes it (deleting a missing key is
+ * fine). With `delta: "merge-patch"`, an object value may itself be a delta of the key's object.
+ */
+export type Delta<T> = { readonly [K in keyof T]?: DeltaValue<T[K]> | null };
+
+/** A key's value in a delta: the value, or (for an object, merged by `merge-patch`) a delta of it. */
+export type DeltaValue<V> = V extends readonly unknown[] | Date ? V : V extends object ? V | Delta<V> : V;
 
 /**
  * A message from an owner to its holders. `epoch` is the owner's incarnation (it grows each time
@@ -50,8 +58,16 @@ export function initialCopy<T>(value: T): StateCopy<T> {
   return { epoch: 0, seq: 0, value };
 }
 
-/** Shallow merge: each key of the delta replaces the value's, `null` deletes it. */
-export function mergeDelta<T>(value: Readonly<T>, delta: Readonly<Record<string, unknown>>): T {
+/**
+ * Merges a delta into a copy of the value: shallow (each key of the delta replaces the value's,
+ * `null` deletes it), or JSON Merge Patch (see {@link DeltaMode}).
+ */
+export function mergeDelta<T>(
+  value: Readonly<T>,
+  delta: Readonly<Record<string, unknown>>,
+  mode: DeltaMode = "shallow",
+): T {
+  if (mode === "merge-patch") return mergePatch(value, delta) as T;
   let deletes = false;
   for (const key in delta) {
     if (delta[key] === null || delta[key] === undefined) {
@@ -77,7 +93,12 @@ export function mergeDelta<T>(value: Readonly<T>, delta: Readonly<Record<string,
 export function mergeInPlace(
   target: Record<string, unknown>,
   delta: Readonly<Record<string, unknown>>,
+  mode: DeltaMode = "shallow",
 ): void {
+  if (mode === "merge-patch") {
+    mergePatchInPlace(target, delta);
+    return;
+  }
   for (const key in delta) {
     const v = delta[key];
     if (v === null) delete target[key];
@@ -142,11 +163,15 @@ export function decide(at: Position, msg: StateMessage): Decision {
  * const r = applyDelta(copy, { epoch: 1, seq: copy.seq + 1, isSnapshot: false, data: { AAPL: 101 } });
  * if (r.outcome === "applied") copy = r.copy;
  */
-export function applyDelta<T>(copy: StateCopy<T>, msg: StateMessage): DeltaOutcome<T> {
+export function applyDelta<T>(
+  copy: StateCopy<T>,
+  msg: StateMessage,
+  mode: DeltaMode = "shallow",
+): DeltaOutcome<T> {
   const d = decide(copy, msg);
   if (d.outcome === "ignored" || d.outcome === "resync") return d;
   const update = msg as StateUpdate;
-  const value = d.outcome === "replace" ? (update.data as T) : mergeDelta(copy.value, update.data);
+  const value = d.outcome === "replace" ? (update.data as T) : mergeDelta(copy.value, update.data, mode);
   return {
     outcome: "applied",
     copy: { epoch: update.epoch, seq: update.seq, isSnapshot: update.isSnapshot, value },

@@ -193,7 +193,7 @@ export class StateHolder<T extends object> implements StateHandle<T> {
         clearTimeout(this.retry);
         this.retry = undefined;
       }
-    } else mergeInPlace(this.current as Record<string, unknown>, msg.data);
+    } else mergeInPlace(this.current as Record<string, unknown>, msg.data, this.def.delta);
     // The message is a position already (epoch, seq): no object of our own per delta.
     this.at = msg;
     if (this.listeners.size === 0) return;

@@ -1,54 +1,37 @@
-import type { Codec } from "../../core/codec.js";
-import type { LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { validate } from "../../core/schema.js";
-import type { Transport } from "../../core/transport.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
-import { type Delta, mergeDelta, mergeInPlace, type StateMessage } from "./delta.js";
+import type { Delta, StateMessage } from "./delta.js";
 import { checksKeysAlone } from "./delta-check.js";
+import { FailureNote } from "./failure-note.js";
+import { listenToClaims } from "./owner-claims.js";
+import { applyToOwn, deltaToSend } from "./owner-delta.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
-import { decodeStored, type StoredState, stateSubjects } from "./state-wire.js";
+import type { OwnerOptions, StateHost } from "./state-host.js";
+import { nextEpoch, StateLease } from "./state-lease.js";
+import { type StoredState, stateSubjects } from "./state-wire.js";
+import { updateBytes } from "./update-bytes.js";
 
-/** What an owner or a holder needs of its node. */
-export interface StateHost {
-  readonly transport: Transport;
-  readonly codec: Codec;
-  readonly logger: Logger;
-}
+export type { OwnerOptions, StateHost } from "./state-host.js";
 
-export interface OwnerOptions {
-  /** Least time between two writes of the value to the last-value store (default 20 ms). */
-  readonly persistMs?: number;
-  /** A beat with the current number goes out after this long without an update (default 1000 ms). */
-  readonly beatMs?: number;
-}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A failed write of the stored value is tried again this long after (at least `persistMs`). */
+const STORE_RETRY_MS = 1000;
 
-/** The last epoch this process gave an owner. */
-let lastEpoch = 0;
-
-/**
- * The epoch of a new incarnation: after the stored one, never before the clock, and after any
- * this process gave before. An incarnation whose store failed at start wrote nothing and took the
- * time as its epoch; the next one, with its store back, would otherwise take the stored epoch + 1,
- * smaller, and its holders would ignore it as older for ever. Two incarnations in the same
- * millisecond (an owner stopped and started again in one process) would otherwise share an epoch.
- */
-function nextEpoch(stored: number | undefined): number {
-  lastEpoch = Math.max((stored ?? 0) + 1, Date.now(), lastEpoch + 1);
-  return lastEpoch;
-}
+type Obj = Record<string, unknown>;
 
 /**
  * The owner's side of a state: the value and its number, updated by `set` (a full update) and
- * `patch` (a delta), each checked by the schema and sent to the holders in order. The value, its
- * number and the owner's epoch are written behind to the transport's last-value store (at most
- * one write in flight, `persistMs` apart), so that a restarted owner resumes its numbering under a
- * new, greater epoch (time-ordered: see {@link nextEpoch}) and holders can read a snapshot while
- * it is down. Snapshot requests are answered with
- * the current value and number.
+ * `patch` (a delta), each checked by the schema and sent to the holders in order. What is sent is
+ * what the owner applies (the schema's output, encoded before anything changes), so holders reach
+ * the owner's value at the same number. The value, its number and the owner's epoch are written
+ * behind to the transport's last-value store (at most one write in flight, `persistMs` apart), so
+ * that a restarted owner resumes its numbering under a new, greater epoch (time-ordered: see
+ * {@link nextEpoch}) and holders can read a snapshot while it is down. One owner per state: the
+ * epoch is claimed with a compare-and-set on the store and announced on the claim subject; an
+ * owner that meets a newer epoch (a claim, or the store) stands down ({@link StateLease}).
  */
 export class StateOwner<T extends object> implements StateHandle<T> {
   private current: Readonly<T>;
@@ -56,17 +39,23 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private incarnation = 0;
   private readonly listeners = new Set<(change: StateChange<T>) => void>();
   private subscription: TransportSubscription | undefined;
+  private claims: TransportSubscription | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private sentSinceBeat = false;
   private dirty = false;
   private writing: Promise<void> | undefined;
   private running = false;
+  private stopped = false;
+  /** The epoch of the newer owner this one stood down for. */
+  private fencedBy: number | undefined;
   private readonly persistMs: number;
   private readonly beatMs: number;
   private readonly log: Logger;
   private readonly keysAlone: boolean;
-  /** Where the value is kept between incarnations (none: the transport has no store, or it failed at start). */
-  private store: LastValues | undefined;
+  private readonly storeNote: FailureNote;
+  /** The hold on the stored value (none: the transport has no store, or it failed at start). */
+  private lease: StateLease | undefined;
 
   constructor(
     readonly def: StateDef<string, T>,
@@ -78,6 +67,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     this.beatMs = options.beatMs ?? 1000;
     this.log = host.logger.child({ state: def.name, role: "owner" });
     this.keysAlone = checksKeysAlone(def.schema);
+    this.storeNote = new FailureNote(this.log, "could not store the state");
   }
 
   get value(): Readonly<T> {
@@ -92,133 +82,182 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   get synced(): boolean {
     return this.running;
   }
+  /** The newer owner's epoch once this one stood down, else `undefined`. */
+  get supersededBy(): number | undefined {
+    return this.fencedBy;
+  }
 
   onChange(listener: (change: StateChange<T>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Resumes from the stored value (under the next epoch), claims the epoch, serves snapshots and announces the value. */
+  /** Claims the next epoch (resuming from the stored value), announces it, serves snapshots, sends the value. */
   async start(): Promise<void> {
     const { transport, codec } = this.host;
     const name = this.def.name;
-    this.store = transport.lastValues;
-    try {
-      if (this.store !== undefined) await this.resume(this.store);
-    } catch (err) {
-      // E.g. NATS without JetStream: the state works, its numbering does not survive the process.
-      this.log.warn("no last-value store: the state's number will not survive a restart", { err });
-      this.store = undefined;
+    const store = transport.lastValues;
+    if (store !== undefined) {
+      const lease = new StateLease(store, stateSubjects.stored(name), codec);
+      try {
+        await this.resume(lease);
+        this.lease = lease;
+      } catch (err) {
+        // E.g. NATS without JetStream: the state works, its numbering does not survive the process.
+        this.log.warn("no last-value store: the state's number will not survive a restart", { err });
+      }
     }
     // Nothing survives this process: the epoch comes from the clock alone (see `nextEpoch`).
-    if (this.store === undefined) this.incarnation = nextEpoch(undefined);
+    if (this.lease === undefined) this.incarnation = nextEpoch(undefined);
+    this.claims = await listenToClaims(this.host, name, (epoch) => {
+      if (this.stopped || this.fencedBy !== undefined) return;
+      if (epoch > this.incarnation) this.standDown(epoch);
+      // An older owner that started later (no store to order them): it hears this one and stands down.
+      else if (epoch < this.incarnation) this.announce();
+    });
+    await transport.publish(stateSubjects.claims(name), codec.encode({ epoch: this.incarnation }));
+    if (this.fencedBy !== undefined) return;
     this.subscription = await transport.respond(
       stateSubjects.snapshot(name),
       { queue: `state.${name}` },
-      () => ({
-        data: codec.encode(this.snapshotMessage()),
-      }),
+      () => {
+        if (this.fencedBy !== undefined) throw this.fenced();
+        return { data: codec.encode(this.snapshotMessage()) };
+      },
     );
     this.running = true;
     // Holders that synchronised with an earlier incarnation replace their copy now.
-    await this.send(this.snapshotMessage());
+    await transport.publish(stateSubjects.updates(name), codec.encode(this.snapshotMessage()));
     this.beatTimer = setInterval(() => {
       if (this.sentSinceBeat) {
         this.sentSinceBeat = false;
         return;
       }
-      void this.send({ epoch: this.incarnation, seq: this.number, beat: true }).catch(() => undefined);
+      this.quietly(stateSubjects.updates(name), { epoch: this.incarnation, seq: this.number, beat: true });
     }, this.beatMs);
     this.beatTimer.unref();
   }
 
   /** Takes the stored value and number, and claims the next epoch before anything is sent under it. */
-  private async resume(store: LastValues): Promise<void> {
-    const raw = await store.get(stateSubjects.stored(this.def.name));
-    const stored = raw === undefined ? undefined : decodeStored(this.host.codec, raw);
-    if (stored !== undefined) {
-      this.number = stored.seq;
-      try {
-        this.current = { ...this.check(stored.value) };
-      } catch (err) {
-        this.log.warn("the stored value fails the state's schema: starting from the initial value", { err });
+  private async resume(lease: StateLease): Promise<void> {
+    await lease.claim((stored) => {
+      if (stored !== undefined) {
+        this.number = stored.seq;
+        try {
+          this.current = { ...this.check(stored.value) };
+        } catch (err) {
+          this.log.warn("the stored value fails the state's schema: starting from the initial value", {
+            err,
+          });
+        }
       }
-    }
-    this.incarnation = nextEpoch(stored?.epoch);
-    // A restart never reuses an epoch.
-    await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
+      // A restart never reuses an epoch.
+      this.incarnation = nextEpoch(stored?.epoch);
+      return this.encodeStored();
+    });
   }
 
   /** Stores the value one last time, then stops answering snapshots. */
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.beatTimer);
-    await this.flush().catch((err: unknown) => this.log.warn("could not store the state on stop", { err }));
+    clearTimeout(this.retryTimer);
+    if (this.running)
+      await this.flush().catch((err: unknown) => this.log.warn("could not store the state on stop", { err }));
     this.running = false;
     await this.subscription?.unsubscribe();
+    await this.claims?.unsubscribe();
     this.subscription = undefined;
+    this.claims = undefined;
   }
 
   set(value: T): Promise<void> {
-    let checked: T;
     try {
       this.ready();
-      checked = this.check(value);
+      const checked = { ...this.check(value) } as T;
+      const seq = this.number + 1;
+      const bytes = this.encode({ epoch: this.incarnation, seq, isSnapshot: true, data: checked as Obj });
+      const previous = this.current;
+      // The owner's own object, updated in place by the deltas that follow.
+      this.current = checked;
+      this.number = seq;
+      this.changed({ kind: "snapshot", previous });
+      return this.publish(bytes, seq, () => {
+        this.current = previous;
+      });
     } catch (err) {
       return Promise.reject(err);
     }
-    const previous = this.current;
-    // The owner's own object, updated in place by the deltas that follow.
-    this.current = { ...checked };
-    this.number++;
-    this.changed({ kind: "snapshot", previous });
-    return this.send(this.snapshotMessage());
   }
 
   patch(delta: Delta<T>): Promise<void> {
-    let sent = delta as Record<string, unknown>;
     try {
       this.ready();
-      if (this.keysAlone) {
-        // A map: the delta's keys are checked alone, sent as checked, merged in place.
-        sent = this.checkKeys(sent);
-        mergeInPlace(this.current as Record<string, unknown>, sent);
-      } else {
-        this.current = this.check(mergeDelta(this.current, sent));
-      }
+      const check = (value: unknown) => this.check(value) as Obj;
+      const sent = deltaToSend(this.def, this.keysAlone, check, this.current as Obj, delta as Obj);
+      const seq = this.number + 1;
+      const bytes = this.encode({ epoch: this.incarnation, seq, isSnapshot: false, data: sent });
+      const applied = applyToOwn(this.def.delta, this.current as Obj, sent);
+      this.current = applied.value as T;
+      const undo = () => {
+        this.current = applied.undo() as T;
+      };
+      this.number = seq;
+      this.changed({ kind: "delta", delta: sent as Delta<T> });
+      return this.publish(bytes, seq, undo);
     } catch (err) {
       return Promise.reject(err);
     }
-    this.number++;
-    this.changed({ kind: "delta", delta: sent as Delta<T> });
-    return this.send({ epoch: this.incarnation, seq: this.number, isSnapshot: false, data: sent });
   }
 
   flush(): Promise<void> {
-    if (this.store === undefined) return Promise.resolve();
+    if (this.fencedBy !== undefined) return Promise.reject(this.fenced());
+    if (this.lease === undefined) return Promise.resolve();
     this.dirty = true;
     this.writing ??= this.writeBehind();
     return this.writing;
   }
 
   private ready(): void {
+    if (this.fencedBy !== undefined) throw this.fenced();
     if (!this.running)
       throw TesseraError.unavailable(`state ${this.def.name} is not served yet (its node is not running)`);
   }
 
-  /** A map's delta: its set keys checked alone (deletions need no check). */
-  private checkKeys(delta: Record<string, unknown>): Record<string, unknown> {
-    const set: Record<string, unknown> = {};
-    let deletes = false;
-    for (const key in delta) {
-      if (delta[key] === null || delta[key] === undefined) deletes = true;
-      else set[key] = delta[key];
+  private fenced(): TesseraError {
+    return TesseraError.conflict(
+      `state ${this.def.name} has a newer owner (epoch ${this.fencedBy}): this one (epoch ${this.incarnation}) stood down`,
+    );
+  }
+
+  /** A newer owner holds the state: stop serving it, refuse updates, never store again. */
+  private standDown(epoch: number): void {
+    if (this.fencedBy !== undefined) return;
+    this.fencedBy = epoch;
+    this.running = false;
+    this.dirty = false;
+    clearInterval(this.beatTimer);
+    clearTimeout(this.retryTimer);
+    this.log.warn(
+      `a newer owner (epoch ${epoch}) took the state over: this owner (epoch ${this.incarnation}) stands down and refuses updates`,
+    );
+    const sub = this.subscription;
+    this.subscription = undefined;
+    sub?.unsubscribe().catch(() => undefined);
+  }
+
+  private announce(): void {
+    this.quietly(stateSubjects.claims(this.def.name), { epoch: this.incarnation });
+  }
+
+  /** Sends a message whose loss costs nothing (a beat, a claim repeated). */
+  private quietly(subject: string, msg: unknown): void {
+    try {
+      this.host.transport.publish(subject, this.host.codec.encode(msg)).catch(() => undefined);
+    } catch {
+      // A transport that throws instead of rejecting: the next beat or claim will do.
     }
-    const checked = this.check(set) as Record<string, unknown>;
-    if (!deletes) return checked;
-    const out: Record<string, unknown> = { ...checked };
-    for (const key in delta) if (delta[key] === null) out[key] = null;
-    return out;
   }
 
   private check(value: unknown): T {
@@ -232,12 +271,17 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     return out as T;
   }
 
+  /** The message's bytes, checked sendable before anything changes: an update is applied only if it can go out. */
+  private encode(msg: StateMessage): Uint8Array {
+    return updateBytes(this.def.name, this.host, msg);
+  }
+
   private snapshotMessage(): StateMessage {
     return {
       epoch: this.incarnation,
       seq: this.number,
       isSnapshot: true,
-      data: this.current as Readonly<Record<string, unknown>>,
+      data: this.current as Readonly<Obj>,
     };
   }
 
@@ -245,21 +289,54 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     const stored: StoredState = {
       epoch: this.incarnation,
       seq: this.number,
-      value: this.current as Readonly<Record<string, unknown>>,
+      value: this.current as Readonly<Obj>,
     };
     return this.host.codec.encode(stored);
   }
 
-  private send(msg: StateMessage): Promise<void> {
+  /**
+   * Sends an applied update; once it is out, the value is stored behind. An update the transport
+   * refuses is undone when it is still the last one (its caller gets the rejection); when later
+   * updates were made on it, it stays, and holders take it with their next snapshot.
+   */
+  private publish(bytes: Uint8Array, seq: number, undo: () => void): Promise<void> {
     this.sentSinceBeat = true;
-    if (!("beat" in msg) && this.store !== undefined) {
-      this.dirty = true;
-      if (this.writing === undefined) {
-        this.writing = this.writeBehind();
-        this.writing.catch((err: unknown) => this.log.warn("could not store the state", { err }));
-      }
+    let sending: Promise<void>;
+    try {
+      sending = this.host.transport.publish(stateSubjects.updates(this.def.name), bytes);
+    } catch (err) {
+      sending = Promise.reject(err);
     }
-    return this.host.transport.publish(stateSubjects.updates(this.def.name), this.host.codec.encode(msg));
+    return sending.then(
+      () => this.persistSoon(),
+      (err: unknown) => {
+        if (this.number === seq) {
+          const previous = this.current;
+          undo();
+          this.number = seq - 1;
+          this.changed({ kind: "snapshot", previous });
+        } else {
+          this.log.error(
+            "an update the transport refused stays in the value: later updates were made on it",
+            {
+              err,
+              seq,
+            },
+          );
+          this.persistSoon();
+        }
+        throw err;
+      },
+    );
+  }
+
+  private persistSoon(): void {
+    if (this.lease === undefined || this.fencedBy !== undefined) return;
+    this.dirty = true;
+    if (this.writing === undefined) {
+      this.writing = this.writeBehind();
+      this.writing.catch(() => undefined);
+    }
   }
 
   private changed(change: { kind: StateChange<T>["kind"]; previous?: Readonly<T>; delta?: Delta<T> }): void {
@@ -280,17 +357,44 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     }
   }
 
-  /** One write at a time, `persistMs` apart, until nothing changed since the last one. */
+  /**
+   * One write at a time, `persistMs` apart, until nothing changed since the last one. A failure is
+   * logged once (then counted) and tried again later; a newer epoch in the store makes this owner
+   * stand down.
+   */
   private async writeBehind(): Promise<void> {
-    const store = this.store;
+    const lease = this.lease;
     try {
-      while (this.dirty && store !== undefined) {
+      while (this.dirty && lease !== undefined && this.fencedBy === undefined) {
         this.dirty = false;
-        await store.put(stateSubjects.stored(this.def.name), this.encodeStored());
-        if (this.dirty) await sleep(this.persistMs);
+        let newer: number | undefined;
+        try {
+          newer = await lease.write(this.encodeStored(), this.incarnation);
+        } catch (err) {
+          this.dirty = true;
+          this.storeNote.failed(err);
+          this.retryStore();
+          throw err;
+        }
+        this.storeNote.recovered();
+        if (newer !== undefined) this.standDown(newer);
+        else if (this.dirty) await sleep(this.persistMs);
       }
+      if (this.fencedBy !== undefined) throw this.fenced();
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private retryStore(): void {
+    if (this.retryTimer !== undefined || this.stopped) return;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        if (this.dirty && !this.stopped) this.persistSoon();
+      },
+      Math.max(this.persistMs, STORE_RETRY_MS),
+    );
+    this.retryTimer.unref();
   }
 }

@@ -7,6 +7,8 @@ export const stateSubjects = {
   updates: (name: string) => `tessera.state.${name}`,
   /** Snapshot requests, answered by the owner. */
   snapshot: (name: string) => `tessera.state-snapshot.${name}`,
+  /** Owners' claims: an owner announces its epoch here, and stands down on hearing a newer one. */
+  claims: (name: string) => `tessera.state-claim.${name}`,
   /** The last-value key of the owner's value, number and epoch. */
   stored: (name: string) => `state.${name}`,
 } as const;

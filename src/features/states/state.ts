@@ -5,6 +5,7 @@ import type { InferOut, Schema } from "../../core/schema.js";
 import type { UseKey } from "../../core/uses.js";
 import { parseOptions, schemaOption } from "../definition-options.js";
 import type { Delta } from "./delta.js";
+import type { DeltaMode } from "./merge-patch.js";
 
 /**
  * A change of a local copy (or of the owner's value), as change callbacks receive it. `value` is
@@ -40,7 +41,10 @@ export interface StateHandle<T> {
   onChange(listener: (change: StateChange<T>) => void): () => void;
   /** Owner only: a full update, replacing every holder's copy. */
   set(value: T): Promise<void>;
-  /** Owner only: a delta update (shallow merge; `null` deletes a key). */
+  /**
+   * Owner only: a delta update (shallow merge, or JSON Merge Patch with `delta: "merge-patch"`;
+   * `null` deletes a key). What is sent is what the owner applied: the schema's output.
+   */
   patch(delta: Delta<T>): Promise<void>;
   /** Owner only: resolves once the value and its number are stored (e.g. in a SIGTERM handler). */
   flush(): Promise<void>;
@@ -53,14 +57,25 @@ export interface StateDef<N extends string = string, T extends object = Record<s
   readonly name: N;
   readonly schema: Schema;
   readonly initial: Readonly<T>;
+  /** How a delta is merged (default `shallow`). */
+  readonly delta: DeltaMode;
 }
 
 export interface StateOptions<T> {
   /** The value before the first update (and of a holder before its first snapshot). */
   readonly initial: T;
+  /**
+   * How a delta is merged: `shallow` (default, the seed's: a key's value is replaced) or
+   * `merge-patch` (RFC 7396: nested objects merged, `null` deletes at any depth), e.g. an order
+   * book's price levels patched without resending the book.
+   */
+  readonly delta?: DeltaMode;
 }
 
-const stateOptionsSchema = z.strictObject({ initial: z.unknown() });
+const stateOptionsSchema = z.strictObject({
+  initial: z.unknown(),
+  delta: z.enum(["shallow", "merge-patch"]).optional(),
+});
 
 const stateName = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 
@@ -95,6 +110,7 @@ export function state<const N extends string, S extends Schema>(
     name,
     schema,
     initial: Object.freeze({ ...(options.initial as object) }) as InferOut<S> & object,
+    delta: options.delta ?? "shallow",
     useKey: `state:${name}`,
   });
 }

@@ -11,6 +11,8 @@ import type { Transport } from "../../../src/core/transport.js";
 import type { TransportMessage, WireReply } from "../../../src/core/transport-message.js";
 import { noResponders } from "../../../src/core/wire-reply.js";
 
+const isClaim = (subject: string) => subject.startsWith("tessera.state-claim.");
+
 type Responder = (msg: TransportMessage) => Promise<WireReply> | WireReply;
 
 interface PendingRequest {
@@ -34,6 +36,8 @@ export class ControlledWire {
   /** Answers on their way back: each delivers its reply (or its failure) when the test says so. */
   readonly replies: (() => void)[] = [];
   private responder: Responder | undefined;
+  /** Subscribers of the owners' claims: a claim reaches them at once (the tests order updates, not claims). */
+  private readonly claimHandlers = new Set<(msg: TransportMessage) => void | Promise<void>>();
   /** The last-value store, shared by every endpoint (JetStream's, or the memory bus's). */
   readonly stored = new Map<string, Uint8Array>();
 
@@ -79,9 +83,18 @@ export class ControlledWire {
       },
       publish: async (subject, data, headers = {}) => {
         if (!alive) return;
+        if (isClaim(subject)) {
+          for (const h of [...this.claimHandlers]) void h({ subject, data, headers });
+          return;
+        }
         for (const queue of this.queues) queue.push({ subject, data, headers });
       },
-      subscribe: async (_subject, _options, handler) => {
+      subscribe: async (subject, _options, handler) => {
+        if (isClaim(subject)) {
+          const mine = (msg: TransportMessage) => (alive ? handler(msg) : undefined);
+          this.claimHandlers.add(mine);
+          return { unsubscribe: async () => void this.claimHandlers.delete(mine) };
+        }
         const index = this.handlers.push(handler) - 1;
         this.queues[index] = [];
         return {
