@@ -14,6 +14,8 @@ import {
   requestReply,
 } from "../../../src/features/connections/index.js";
 import { Decimal, decimal } from "../../../src/features/decimal/index.js";
+import { createGateway } from "../../../src/features/gateway/gateway.js";
+import { lifecycleHooks } from "../../../src/features/lifecycle/lifecycle-plugin.js";
 import { holds, owns, replicatedStates, state } from "../../../src/features/states/index.js";
 
 const nodes: TesseraNode[] = [];
@@ -112,5 +114,34 @@ describe("decimal()", () => {
     await owner.call(feed.entries.put, { symbol: "X", price: "0.1" });
     await vi.waitFor(() => expect(other.use(book, "dholder").value.X).toBeInstanceOf(Decimal));
     expect(other.use(book, "dholder").value.X?.toString()).toBe("0.1");
+  });
+});
+
+describe("decimals over HTTP (the guide's desk)", () => {
+  it("takes a decimal string in a body, refuses extra places, and answers a Decimal as its string", async () => {
+    const { desk } = await import("../../../examples/guide/lifecycle.js");
+    const node = createNode({
+      services: [desk],
+      transport: memoryTransport({ bus: createMemoryBus() }),
+      plugins: [connections(), lifecycleHooks({ handleSignals: false })],
+      env: { DESK_VENUE: "XNAS" },
+      logger: silentLogger,
+    });
+    nodes.push(node);
+    await node.start();
+    const gateway = createGateway(node);
+    const post = (body: unknown) =>
+      gateway.handle({
+        method: "POST",
+        url: "/desk/fill",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ symbol: "X", qty: 3, price: "101.0125" })).status).toBe(204);
+    expect((await post({ symbol: "X", qty: 1, price: "0.00001" })).status).toBe(400);
+    await vi.waitFor(async () => {
+      const r = await gateway.handle({ method: "GET", url: "/desk/position", headers: {} });
+      expect(JSON.parse(String(r.body))).toEqual({ position: "303.0375" });
+    });
   });
 });
