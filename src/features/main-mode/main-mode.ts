@@ -2,6 +2,7 @@ import type { Context } from "../../core/context.js";
 import { TesseraError } from "../../core/errors.js";
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import { rootContext } from "../../core/root-context.js";
+import type { UseKey } from "../../core/uses.js";
 import { MAIN_MODE, type MainLoop, mainLoopOf } from "./main-loop.js";
 
 export interface MainModeOptions {
@@ -28,6 +29,43 @@ interface Running {
 
 const signals = ["SIGINT", "SIGTERM"] as const;
 
+/** Uses that make a service take messages: a leading edge has none (as the seed's main mode). */
+const INBOUND: Readonly<Record<string, readonly string[]>> = {
+  connections: ["replier", "subscriber"],
+  states: ["holder"],
+};
+
+type Svc = TesseraNode["services"][number];
+
+/** Why a service cannot run in main mode on this node, if it cannot. */
+function refusal(svc: Svc): string | undefined {
+  if (Object.keys(svc.entries).length > 0 || Object.keys(svc.options.on ?? {}).length > 0)
+    return "inbound entries or subscriptions";
+  for (const use of svc.options.uses ?? []) {
+    const role = (use as { role?: unknown }).role;
+    if (typeof role === "string" && INBOUND[use.feature]?.includes(role))
+      return `an inbound ${use.feature === "states" ? "state (holds)" : `connection (${role})`}`;
+  }
+  return undefined;
+}
+
+/** A use its loop would reach through `ctx.use` whose plugin has not started yet (it comes after main mode). */
+function notYetProvided(node: TesseraNode, svc: Svc): string | undefined {
+  for (const use of svc.options.uses ?? []) {
+    for (const v of Object.values(use)) {
+      const key = (v as { useKey?: unknown } | null)?.useKey;
+      if (typeof key !== "string") continue;
+      try {
+        node.use(v as UseKey<unknown>, svc.name);
+      } catch (err) {
+        if (err instanceof TesseraError && err.message.includes("nothing on this node provides"))
+          return `${key} (plugin "${use.feature}")`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Main mode, a node plugin: once the node runs, it calls the `setup` of every local service that
  * declares a `mainLoop`, then starts their loops. On SIGINT/SIGTERM it runs their `onSignal`
@@ -44,6 +82,8 @@ export function mainMode(options: MainModeOptions = {}): NodePlugin {
   let running: Running[] = [];
   let signalled: Promise<void> | undefined;
   let listener: ((signal: NodeJS.Signals) => void) | undefined;
+  /** Loops that threw: the node is not ready while one is dead. */
+  const failed = new Map<string, string>();
 
   const onSignal = (node: TesseraNode, signal: "SIGINT" | "SIGTERM"): Promise<void> => {
     signalled ??= (async () => {
@@ -63,15 +103,32 @@ export function mainMode(options: MainModeOptions = {}): NodePlugin {
 
   return {
     name: MAIN_MODE,
+    readinessChecks: () => [
+      {
+        name: "main loops",
+        ping: async () => {
+          if (failed.size > 0)
+            throw new Error([...failed].map(([svc, why]) => `${svc}: main loop failed: ${why}`).join("; "));
+        },
+      },
+    ],
     async start(node) {
       if (options.loops === false) return;
       const loops = node.services.flatMap((svc) => {
         const loop = mainLoopOf(svc);
         if (loop === undefined) return [];
-        if (Object.keys(svc.entries).length > 0 || Object.keys(svc.options.on ?? {}).length > 0) {
+        const why = refusal(svc);
+        if (why !== undefined) {
           throw TesseraError.definition(
             svc.name,
-            `service "${svc.name}" has a main loop and inbound entries or subscriptions: a main-mode service is a leading edge, give it none`,
+            `service "${svc.name}" has a main loop and ${why}: a main-mode service is a leading edge, with no inbound entries, subscriptions, inbound connections or held states`,
+          );
+        }
+        const late = notYetProvided(node, svc);
+        if (late !== undefined) {
+          throw TesseraError.definition(
+            "node.plugins",
+            `service "${svc.name}" has a main loop that uses ${late}, whose plugin starts after mainMode(): put mainMode() last in the node's plugins`,
           );
         }
         return [{ service: svc.name, loop, ctx: rootContext(node, `${svc.name}.main`, controller.signal) }];
@@ -102,7 +159,12 @@ export function mainMode(options: MainModeOptions = {}): NodePlugin {
             await l.loop.run(l.ctx);
             if (!controller.signal.aborted) node.logger.info(`${l.service}: main loop finished`);
           } catch (err) {
-            if (!controller.signal.aborted) node.logger.error(`${l.service}: main loop failed`, { err });
+            if (!controller.signal.aborted) {
+              failed.set(l.service, (err as Error)?.message ?? String(err));
+              node.logger.error(`${l.service}: main loop failed: the node is not ready until it restarts`, {
+                err,
+              });
+            }
           }
         })(),
       }));
