@@ -1,20 +1,36 @@
 import { readFileSync } from "node:fs";
 import { TesseraError } from "../../core/errors.js";
 
-/** Where a connection is wired: its subject, and for a subscriber, the topics it takes. */
+/** Where a connection (or state) is wired: its subject, and for a subscriber, the topics it takes. */
 export interface Address {
   readonly subject: string;
+  /**
+   * A `host:port` endpoint: the connection or state runs over direct sockets with no broker (the
+   * side that serves it listens there, the side that uses it connects). See `directLinks`.
+   */
+  readonly endpoint?: string;
   /** A subscriber takes only these topics (default: every topic, and messages without one). */
   readonly topics?: readonly string[];
 }
 
 /**
  * The addresses of a system: connection name (or `service.connection`, which wins) → subject
- * (or `{ subject, topics }`). What is not listed uses `tessera.conn.<connection>`.
+ * (or `{ subject, topics }`), or to a `host:port` endpoint (or `{ endpoint, topics }`) for direct
+ * sockets with no broker. What is not listed uses `tessera.conn.<connection>`.
  */
-export type Addresses = Readonly<Record<string, string | Address>>;
+export type Addresses = Readonly<Record<string, string | AddressEntry>>;
+
+/** An entry of the addresses file: `{ subject, topics }`, `{ endpoint, topics }` or both. */
+export type AddressEntry = Omit<Address, "subject"> & { readonly subject?: string };
 
 const token = /^[^\s.*>]+$/;
+const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*):(\d{1,5})$/;
+
+/** True for a `host:port` endpoint (`127.0.0.1:7001`, `feed.internal:7001`): a direct socket, not a subject. */
+export function isEndpoint(value: unknown): value is string {
+  const m = typeof value === "string" ? hostPort.exec(value) : null;
+  return m !== null && Number(m[3]) > 0 && Number(m[3]) < 65_536;
+}
 const key = /^[a-zA-Z][\w-]*(\.[a-zA-Z][\w-]*)*$/;
 
 function validSubject(subject: unknown): subject is string {
@@ -35,15 +51,20 @@ export function checkAddresses(value: unknown, source = "addresses"): Addresses 
   for (const [name, address] of Object.entries(value)) {
     if (!key.test(name)) problems.push(`"${name}" is not a connection name (or service.connection)`);
     if (typeof address === "string") {
-      if (!validSubject(address)) problems.push(`${name}: "${address}" is not a subject`);
+      // A colon means an endpoint was meant (no subject of ours has one).
+      if (address.includes(":") ? !isEndpoint(address) : !validSubject(address))
+        problems.push(`${name}: "${address}" is neither a subject nor a host:port endpoint`);
       continue;
     }
     if (typeof address !== "object" || address === null) {
       problems.push(`${name}: expected a subject or { subject, topics }`);
       continue;
     }
-    const { subject, topics, ...rest } = address as Record<string, unknown>;
-    if (!validSubject(subject)) problems.push(`${name}: subject ${JSON.stringify(subject)} is not a subject`);
+    const { subject, topics, endpoint, ...rest } = address as Record<string, unknown>;
+    if (endpoint !== undefined && !isEndpoint(endpoint))
+      problems.push(`${name}: endpoint ${JSON.stringify(endpoint)} is not host:port`);
+    if (!(endpoint !== undefined && subject === undefined) && !validSubject(subject))
+      problems.push(`${name}: subject ${JSON.stringify(subject)} is not a subject`);
     if (
       topics !== undefined &&
       (!Array.isArray(topics) || !topics.every((t) => typeof t === "string" && token.test(t)))
@@ -87,6 +108,8 @@ export function loadAddresses(file: string): Addresses {
 /** The address of `connection` as seen by `service`. */
 export function addressOf(addresses: Addresses, service: string, connection: string): Address {
   const a = addresses[`${service}.${connection}`] ?? addresses[connection];
-  if (a === undefined) return { subject: `tessera.conn.${connection}` };
-  return typeof a === "string" ? { subject: a } : a;
+  const subject = `tessera.conn.${connection}`;
+  if (a === undefined) return { subject };
+  if (typeof a === "string") return isEndpoint(a) ? { subject, endpoint: a } : { subject: a };
+  return { ...a, subject: a.subject ?? subject };
 }

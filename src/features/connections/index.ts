@@ -1,4 +1,11 @@
-export { type Address, type Addresses, checkAddresses, loadAddresses } from "./addresses.js";
+export {
+  type Address,
+  type AddressEntry,
+  type Addresses,
+  checkAddresses,
+  isEndpoint,
+  loadAddresses,
+} from "./addresses.js";
 export {
   type ArgModel,
   type ArgShape,
@@ -26,3 +33,4 @@ export {
   subscriber,
 } from "./connection-uses.js";
 export { type ConnectionsOptions, connections } from "./connections-plugin.js";
+export { type DirectLinks, directLinks } from "./direct-links.js";
