@@ -1,5 +1,6 @@
 import type { DocumentOrder, DocumentWhere } from "./document-query.js";
 import type { LeaseGrant } from "./lease.js";
+import type { SqlDialect, SqlStatements } from "./sql-statements.js";
 
 /**
  * The event store port: append-only streams with optimistic concurrency, one global log with an
@@ -129,6 +130,8 @@ export interface EventStoreTransaction {
   /** Adds messages to the outbox, published once this transaction has committed. */
   enqueue(messages: readonly OutboxMessage[]): Promise<void>;
   saveSnapshot(stream: string, snapshot: Snapshot): Promise<void>;
+  /** Statements on the store's database in this transaction (SQLite and PostgreSQL stores). */
+  readonly sql?: SqlStatements;
 }
 
 export interface FindDocumentsOptions {
@@ -147,6 +150,8 @@ export interface FindDocumentsOptions {
 export interface EventStore {
   /** `memory`, `sqlite`, `postgres`. */
   readonly kind: string;
+  /** The dialect of `tx.sql` when the store's transactions have one (SQL projections need it). */
+  readonly sqlDialect?: SqlDialect;
   /** Appends a batch atomically to one stream. */
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Runs `work` in one transaction (appends, documents, checkpoints, outbox); a throw rolls it all back. */

@@ -15,9 +15,11 @@ import {
   duplicateEventId,
   versionConflict,
 } from "../../ports/event-store-conflict.js";
+import type { SqlStatements } from "../../ports/sql-statements.js";
 import { eventIds, storedEvents } from "../../ports/stored-events.js";
 import { stampSchemas, type UpcasterIndex } from "../../ports/upcast.js";
 import type { EventStoreSql } from "./event-store-sql.js";
+import { PgStatements } from "./pg-statements.js";
 
 /** What the store needs of a `pg` client or pool: parameterised queries. */
 export interface Queryable {
@@ -107,45 +109,53 @@ export async function loadCheckpoint(db: Queryable, sql: EventStoreSql, name: st
 export class PostgresTransaction implements EventStoreTransaction {
   constructor(
     private readonly client: Queryable,
-    private readonly sql: EventStoreSql,
+    private readonly statements: EventStoreSql,
     private readonly upcasters: UpcasterIndex,
   ) {}
 
+  /** Statements on the transaction's client, for SQL projections. */
+  get sql(): SqlStatements {
+    return new PgStatements(this.client);
+  }
+
   append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    return appendEvents(this.client, this.sql, stream, events, options, this.upcasters);
+    return appendEvents(this.client, this.statements, stream, events, options, this.upcasters);
   }
 
   async getDocument<T>(collection: string, id: string): Promise<T | undefined> {
-    const { rows } = await this.client.query<{ doc: T }>(this.sql.getDoc, [collection, id]);
+    const { rows } = await this.client.query<{ doc: T }>(this.statements.getDoc, [collection, id]);
     return rows[0]?.doc;
   }
 
   async getDocuments<T>(collection: string, ids: readonly string[]): Promise<Map<string, T>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await this.client.query<{ id: string; doc: T }>(this.sql.getDocs, [collection, ids]);
+    const { rows } = await this.client.query<{ id: string; doc: T }>(this.statements.getDocs, [
+      collection,
+      ids,
+    ]);
     return new Map(rows.map((r) => [r.id, r.doc]));
   }
 
   async putDocument(collection: string, id: string, doc: unknown): Promise<void> {
-    await this.client.query(this.sql.putDoc, [collection, id, json(doc)]);
+    await this.client.query(this.statements.putDoc, [collection, id, json(doc)]);
   }
 
   async deleteDocument(collection: string, id: string): Promise<void> {
-    await this.client.query(this.sql.deleteDoc, [collection, id]);
+    await this.client.query(this.statements.deleteDoc, [collection, id]);
   }
 
   async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
     const puts = writes.filter((w) => w.doc !== undefined);
     const deletes = writes.filter((w) => w.doc === undefined);
     if (puts.length > 0) {
-      await this.client.query(this.sql.putDocs, [
+      await this.client.query(this.statements.putDocs, [
         puts.map((w) => w.collection),
         puts.map((w) => w.id),
         puts.map((w) => json(w.doc)),
       ]);
     }
     if (deletes.length > 0) {
-      await this.client.query(this.sql.deleteDocs, [
+      await this.client.query(this.statements.deleteDocs, [
         deletes.map((w) => w.collection),
         deletes.map((w) => w.id),
       ]);
@@ -153,29 +163,29 @@ export class PostgresTransaction implements EventStoreTransaction {
   }
 
   async clearCollection(collection: string): Promise<void> {
-    await this.client.query(this.sql.clearDocs, [collection]);
+    await this.client.query(this.statements.clearDocs, [collection]);
   }
 
   async saveCheckpoint(name: string, position: number, expected?: number): Promise<void> {
     if (expected === undefined) {
-      await this.client.query(this.sql.saveCheckpoint, [name, position]);
+      await this.client.query(this.statements.saveCheckpoint, [name, position]);
       return;
     }
     // The row exists first, so that the compare-and-set below waits for a concurrent mover.
-    await this.client.query(this.sql.ensureCheckpoint, [name]);
-    const { rows } = await this.client.query(this.sql.moveCheckpoint, [name, position, expected]);
+    await this.client.query(this.statements.ensureCheckpoint, [name]);
+    const { rows } = await this.client.query(this.statements.moveCheckpoint, [name, position, expected]);
     if (rows.length === 0) {
-      throw checkpointConflict(name, expected, await loadCheckpoint(this.client, this.sql, name));
+      throw checkpointConflict(name, expected, await loadCheckpoint(this.client, this.statements, name));
     }
   }
 
   loadCheckpoint(name: string): Promise<number> {
-    return loadCheckpoint(this.client, this.sql, name);
+    return loadCheckpoint(this.client, this.statements, name);
   }
 
   async enqueue(messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.client.query(this.sql.enqueue, [
+    await this.client.query(this.statements.enqueue, [
       messages.map((m) => m.id),
       messages.map((m) => m.name),
       messages.map((m) => json(m.payload)),
@@ -184,6 +194,6 @@ export class PostgresTransaction implements EventStoreTransaction {
   }
 
   saveSnapshot(stream: string, snapshot: Snapshot): Promise<void> {
-    return saveSnapshot(this.client, this.sql, stream, snapshot);
+    return saveSnapshot(this.client, this.statements, stream, snapshot);
   }
 }

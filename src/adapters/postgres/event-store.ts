@@ -97,6 +97,7 @@ function storedOf(r: EventRow): StoredEvent {
  */
 export class PostgresEventStore implements EventStore {
   readonly kind = "postgres";
+  readonly sqlDialect = "postgres";
   private readonly sql: EventStoreSql;
   private readonly upcasters: UpcasterIndex;
   private readonly appends = new LocalAppends();

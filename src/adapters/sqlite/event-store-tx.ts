@@ -15,6 +15,7 @@ import {
   checkExpectedVersion,
   duplicateEventId,
 } from "../../ports/event-store-conflict.js";
+import type { SqlStatements } from "../../ports/sql-statements.js";
 import { storedEvents } from "../../ports/stored-events.js";
 import { stampSchemas, type UpcasterIndex } from "../../ports/upcast.js";
 import { json } from "./event-store-rows.js";
@@ -25,6 +26,8 @@ export class SqliteTransaction implements EventStoreTransaction {
   constructor(
     private readonly s: Statements,
     private readonly upcasters: UpcasterIndex,
+    /** Statements on the database, for SQL projections. */
+    readonly sql: SqlStatements,
   ) {}
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {

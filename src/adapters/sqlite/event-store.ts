@@ -25,6 +25,7 @@ import { type EventStoreStatements, eventStoreStatements } from "./event-store-s
 import { appendNow, SqliteTransaction } from "./event-store-tx.js";
 import { type SqliteConnection, sqliteConnection } from "./sqlite-connection.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
+import { SqliteStatements } from "./sqlite-statements.js";
 
 export interface SqliteEventStoreOptions {
   /** An open better-sqlite3 database (`new Database(".tesserae/app.db")`); the store does not own it unless `closeDatabase`. */
@@ -47,12 +48,14 @@ export interface SqliteEventStoreOptions {
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = "sqlite";
+  readonly sqlDialect = "sqlite";
   private readonly s: EventStoreStatements;
   private readonly upcasters: UpcasterIndex;
   private readonly appends = new LocalAppends();
   private readonly connection: SqliteConnection;
   private readonly tables: EventStoreTables;
   private readonly prepared = new Map<string, Statement>();
+  private readonly statements: SqliteStatements;
   private closed = false;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
@@ -62,6 +65,7 @@ export class SqliteEventStore implements EventStore {
     this.connection.synchronous("NORMAL");
     const t = eventStoreTables(options.prefix ?? "tessera_es_");
     this.tables = t;
+    this.statements = new SqliteStatements(db);
     migrateSqlite(db, t.migrations, eventStoreMigrations(t));
     this.s = eventStoreStatements(db, t);
     this.upcasters = indexUpcasters(options.upcasters);
@@ -95,7 +99,7 @@ export class SqliteEventStore implements EventStore {
     return this.serial(async () => {
       db.exec("BEGIN IMMEDIATE");
       try {
-        const result = await work(new SqliteTransaction(this.s, this.upcasters));
+        const result = await work(new SqliteTransaction(this.s, this.upcasters, this.statements));
         db.exec("COMMIT");
         this.notify();
         return result;

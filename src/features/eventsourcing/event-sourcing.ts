@@ -13,7 +13,8 @@ import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 import type { ProjectionDef } from "./projection.js";
 import { type LeaseTimes, leaseTimes, type ProjectionLeaseOptions } from "./projection-lease.js";
 import { checkpointOf, ProjectionRunner } from "./projection-runner.js";
-import { applyInline, documentsOf, Repository, type RepositoryHost } from "./repository.js";
+import { assertSqlStore, resetTables, setupTables } from "./projection-sql.js";
+import { applyInline, Repository, type RepositoryHost } from "./repository.js";
 
 export interface EventSourcingOptions {
   readonly store: EventStore;
@@ -68,6 +69,7 @@ export class EventSourcing implements RepositoryHost {
       if (names.has(p.name)) throw TesseraError.definition(p.name, `projection "${p.name}" is given twice`);
       names.add(p.name);
     }
+    assertSqlStore(this.store, options.projections ?? []);
     this.inline = (options.projections ?? []).filter((p) => p.mode === "inline");
     this.lease = leaseTimes(options.projectionLease);
   }
@@ -87,6 +89,7 @@ export class EventSourcing implements RepositoryHost {
   async start(host?: PublishHost): Promise<void> {
     if (host?.logger !== undefined) this.log = host.logger.child({ feature: "eventsourcing" });
     const holder = host?.id ?? this.ownId;
+    await setupTables(this.store, this.options.projections ?? []);
     for (const p of this.options.projections ?? []) {
       if (p.mode !== "async") continue;
       const runner = new ProjectionRunner(p, this.store, this.log, holder, this.lease);
@@ -132,7 +135,8 @@ export class EventSourcing implements RepositoryHost {
   }
 
   /**
-   * Rebuilds a read model from the whole log: empties its collections and replays every event.
+   * Rebuilds a read model from the whole log: empties its collections (and runs its tables'
+   * `reset`) and replays every event.
    * An async projection is reset to position 0 and caught up by its runner. An inline one is
    * replayed here, in one transaction: run it while no command is writing its aggregates.
    */
@@ -143,8 +147,9 @@ export class EventSourcing implements RepositoryHost {
     const events = p.mode === "inline" ? await this.store.readAll() : [];
     await this.store.transaction(async (tx) => {
       for (const c of p.collections) await tx.clearCollection(c);
+      await resetTables(p, tx);
       await tx.saveCheckpoint(checkpointOf(p), 0);
-      await applyInline([p], events, documentsOf(tx));
+      await applyInline([p], events, tx);
     });
     await runner?.start();
     await runner?.caughtUp();

@@ -1,10 +1,18 @@
 export type {
+  DocumentOrder,
+  DocumentWhere,
+  FieldCondition,
+  FieldConditions,
+  JsonScalar,
+} from "../../ports/document-query.js";
+export type {
   AppendOptions,
   AppendResult,
   EventStore,
   EventStoreTransaction,
   EventSubscription,
   ExpectedVersion,
+  FindDocumentsOptions,
   NewEvent,
   RecordedEvent,
   Snapshot,
@@ -12,6 +20,7 @@ export type {
   Upcaster,
 } from "../../ports/event-store.js";
 export type { LeaseGrant } from "../../ports/lease.js";
+export type { SqlDialect, SqlStatements } from "../../ports/sql-statements.js";
 export {
   type AggregateDef,
   type AggregateOptions,
@@ -44,5 +53,6 @@ export {
   projection,
 } from "./projection.js";
 export type { ProjectionLeaseOptions } from "./projection-lease.js";
+export type { ProjectionTables, Sql, SqlText } from "./projection-sql.js";
 export { type Ref, type Reference, reference } from "./reference.js";
 export { type Decide, Repository, type WriteOptions } from "./repository.js";

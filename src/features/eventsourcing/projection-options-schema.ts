@@ -5,6 +5,11 @@
 import { z } from "zod";
 import { fnOption, kindOption } from "../definition-options.js";
 
+const sqlText = z.union([
+  z.string().min(1),
+  z.strictObject({ sqlite: z.string().min(1), postgres: z.string().min(1) }),
+]);
+
 const aggregateOption = kindOption("aggregate", "an aggregate: declare it with aggregate(...)");
 
 /** The options of `projection(options)`. */
@@ -15,5 +20,6 @@ export const projectionOptionsSchema = z.strictObject({
   batchSize: z.number().int().min(1).optional(),
   prefetch: fnOption.optional(),
   collections: z.array(z.string().min(1)),
+  tables: z.strictObject({ migrations: z.array(sqlText).min(1), reset: z.array(sqlText) }).optional(),
   handle: fnOption,
 });

@@ -4,6 +4,7 @@ import type { EventStore, EventSubscription, RecordedEvent } from "../../ports/e
 import { BatchedDocuments } from "./batched-documents.js";
 import type { ProjectionDef } from "./projection.js";
 import { type LeaseTimes, ProjectionLease } from "./projection-lease.js";
+import { sqlFor } from "./projection-sql.js";
 
 /** The checkpoint name of a projection (and the name of its lease). */
 export const checkpointOf = (p: ProjectionDef) => `projection:${p.name}`;
@@ -185,7 +186,8 @@ export class ProjectionRunner {
       if (prefetch !== undefined) {
         await docs.prefetch(todo.map((e) => prefetch(e)).filter((k) => k !== undefined));
       }
-      for (const e of todo) await this.projection.handle(e, docs);
+      const sql = sqlFor(this.projection, tx);
+      for (const e of todo) await this.projection.handle(e, docs, sql);
       await docs.flush();
       // Never commit a batch after the lease may have gone to another node.
       this.assertHeld();

@@ -3,6 +3,7 @@ import { parseOptions } from "../definition-options.js";
 import type { AggregateDef, DeletedEvent } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
 import { projectionOptionsSchema } from "./projection-options-schema.js";
+import type { ProjectionTables, Sql } from "./projection-sql.js";
 
 /** Read-model documents, inside the transaction that applies a batch of events. */
 export interface Documents {
@@ -38,7 +39,13 @@ export interface ProjectionOptions<E extends DomainEvent> {
   prefetch?(event: ProjectedEvent<E>): readonly [collection: string, id: string] | undefined;
   /** The collections it writes: a rebuild empties them. */
   readonly collections: readonly string[];
-  handle(event: ProjectedEvent<E>, docs: Documents): Promise<void> | void;
+  /**
+   * Tables of its own in the store's database (SQLite and PostgreSQL stores): created by its
+   * `migrations`, emptied by `reset` on a rebuild, written with `sql` in the handler, in the same
+   * transaction as the documents and the checkpoint.
+   */
+  readonly tables?: ProjectionTables;
+  handle(event: ProjectedEvent<E>, docs: Documents, sql: Sql): Promise<void> | void;
 }
 
 export interface ProjectionDef<E extends DomainEvent = DomainEvent> extends ProjectionOptions<E> {

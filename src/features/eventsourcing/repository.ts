@@ -8,6 +8,7 @@ import type { DomainEvent } from "./domain-event.js";
 import { domainMessages } from "./domain-events.js";
 import { type Entity, entityOfSnapshot, fold, snapshotOf } from "./entity.js";
 import type { Documents, ProjectionDef } from "./projection.js";
+import { sqlFor } from "./projection-sql.js";
 import { currentSnapshot, markSnapshot, schemaForAppend } from "./schema-versions.js";
 import { StreamQueue } from "./stream-queue.js";
 import {
@@ -280,7 +281,7 @@ export class Repository<S, E extends DomainEvent> {
     }
     const work = async (tx: EventStoreTransaction) => {
       const result = await tx.append(stream, checked, { expectedVersion });
-      if (inline.length > 0) await applyInline(inline, result.events, documentsOf(tx));
+      if (inline.length > 0) await applyInline(inline, result.events, tx);
       const messages = [];
       let at = 0;
       for (const p of parts) {
@@ -309,12 +310,14 @@ const queues = new WeakMap<EventStore, WeakMap<AggregateDef, StreamQueue<unknown
 export async function applyInline(
   projections: readonly ProjectionDef[],
   events: readonly StoredEvent[],
-  docs: Documents,
+  tx: EventStoreTransaction,
 ): Promise<void> {
+  const docs = documentsOf(tx);
   for (const p of projections) {
+    const sql = sqlFor(p, tx);
     for (const e of events) {
       const projected = p.select(e);
-      if (projected !== undefined) await p.handle(projected, docs);
+      if (projected !== undefined) await p.handle(projected, docs, sql);
     }
   }
 }
