@@ -48,8 +48,11 @@ const sameEnv = (a: Env, b: Env) =>
   [...a.fields].every(([k, t]) => b.fields.get(k) === t);
 
 function withFields(env: Env, add: Iterable<[string, Known]>, open = false): Env {
+  const list = [...add];
+  // Nothing new (a chain of calls to services with the same outputs): the same env, not a copy.
+  if ((env.open || !open) && list.every(([k, t]) => env.fields.get(k) === t)) return env;
   const fields = new Map(env.fields);
-  for (const [k, t] of add) fields.set(k, t);
+  for (const [k, t] of list) fields.set(k, t);
   return { fields, open: env.open || open };
 }
 

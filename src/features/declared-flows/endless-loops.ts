@@ -41,7 +41,11 @@ function frozen(s: Step, w: Writes): boolean {
   );
 }
 
-/** The strongly connected sets of `nodes` that hold a cycle (Tarjan), over the edges inside `nodes`. */
+/**
+ * The strongly connected sets of `nodes` that hold a cycle (Tarjan), over the edges inside `nodes`.
+ * Iterative, with an explicit stack of (step, next edge): a recursive walk overflowed the call stack
+ * on a chain of some ten thousand steps (a definition that answered 500 and froze the node).
+ */
 function cycles(nodes: ReadonlySet<number>, succ: readonly (readonly number[])[]): number[][] {
   const index = new Map<number, number>();
   const low = new Map<number, number>();
@@ -49,29 +53,43 @@ function cycles(nodes: ReadonlySet<number>, succ: readonly (readonly number[])[]
   const on = new Set<number>();
   const out: number[][] = [];
   let n = 0;
-  const visit = (v: number) => {
+  const enter = (v: number) => {
     index.set(v, n);
     low.set(v, n++);
     stack.push(v);
     on.add(v);
-    for (const t of succ[v]!) {
-      if (!nodes.has(t)) continue;
-      if (!index.has(t)) {
-        visit(t);
-        low.set(v, Math.min(low.get(v)!, low.get(t)!));
-      } else if (on.has(t)) low.set(v, Math.min(low.get(v)!, index.get(t)!));
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const set: number[] = [];
-    let t: number;
-    do {
-      t = stack.pop()!;
-      on.delete(t);
-      set.push(t);
-    } while (t !== v);
-    if (set.length > 1 || succ[v]!.includes(v)) out.push(set.sort((a, b) => a - b));
   };
-  for (const v of nodes) if (!index.has(v)) visit(v);
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    enter(root);
+    const walk: [number, number][] = [[root, 0]];
+    while (walk.length > 0) {
+      const top = walk[walk.length - 1]!;
+      const v = top[0];
+      const edges = succ[v]!;
+      if (top[1] < edges.length) {
+        const t = edges[top[1]++]!;
+        if (!nodes.has(t)) continue;
+        if (!index.has(t)) {
+          enter(t);
+          walk.push([t, 0]);
+        } else if (on.has(t)) low.set(v, Math.min(low.get(v)!, index.get(t)!));
+        continue;
+      }
+      walk.pop();
+      const parent = walk[walk.length - 1];
+      if (parent !== undefined) low.set(parent[0], Math.min(low.get(parent[0])!, low.get(v)!));
+      if (low.get(v) !== index.get(v)) continue;
+      const set: number[] = [];
+      let t: number;
+      do {
+        t = stack.pop()!;
+        on.delete(t);
+        set.push(t);
+      } while (t !== v);
+      if (set.length > 1 || edges.includes(v)) out.push(set.sort((a, b) => a - b));
+    }
+  }
   return out;
 }
 
@@ -153,11 +171,16 @@ function problem(steps: readonly Step[], set: readonly number[]): string {
  * reportEndlessLoops(definition.steps, "steps", sink); // sink.errors: { "steps.0": ["The loop of steps \"c\" never ends …"] }
  */
 export function reportEndlessLoops(steps: readonly Step[], path: string, sink: ErrorSink): void {
-  for (const set of traps(steps)) sink.add(join(path, set[0]!), problem(steps, set));
-  steps.forEach((s, i) => {
-    if (s.type === "parallel")
-      s.branches.forEach((b, j) => {
-        reportEndlessLoops(b, join(join(path, i), `branches.${j}`), sink);
-      });
-  });
+  // A work list rather than recursion: parallels may nest.
+  const work: [readonly Step[], string][] = [[steps, path]];
+  for (let k = 0; k < work.length; k++) {
+    const [seq, at] = work[k]!;
+    for (const set of traps(seq)) sink.add(join(at, set[0]!), problem(seq, set));
+    seq.forEach((s, i) => {
+      if (s.type === "parallel")
+        s.branches.forEach((b, j) => {
+          work.push([b, join(join(at, i), `branches.${j}`)]);
+        });
+    });
+  }
 }

@@ -1,7 +1,8 @@
 import { parseAsl } from "./asl/parse-asl.js";
 import type { FlowDefinition } from "./definition.js";
 import { bothFormsMessage, definitionSchema } from "./definition-schema.js";
-import { type FieldErrors, isRecord } from "./field-errors.js";
+import { definitionSizeErrors } from "./definition-size.js";
+import { type FieldErrors, fieldErrors, isRecord } from "./field-errors.js";
 import { fieldErrorsOf, machineryErrorMap } from "./field-errors-of.js";
 
 /** The result of reading a submitted definition: the definition, or every problem of its shape. */
@@ -18,11 +19,16 @@ export type Parsed =
  * parseDefinition({ name: "shout", services: ["upper"], inputs: [{ name: "message", type: "string" }] })
  */
 export function parseDefinition(doc: unknown): Parsed {
+  // Too large a definition is refused before any check whose time grows faster than its length.
+  const tooLarge = definitionSizeErrors(doc);
+  if (tooLarge !== undefined) return { ok: false, errors: tooLarge };
   // `"language": "asl"`: a States Language machine under `definition` (see asl/parse-asl.ts).
-  if (isRecord(doc) && Object.hasOwn(doc, "language"))
-    return doc.language === "asl"
-      ? parseAsl(doc)
-      : { ok: false, errors: { language: ['Must be "asl" (the Amazon States Language), or absent.'] } };
+  if (isRecord(doc) && Object.hasOwn(doc, "language")) {
+    if (doc.language === "asl") return parseAsl(doc);
+    const errors = fieldErrors();
+    errors.language = ['Must be "asl" (the Amazon States Language), or absent.'];
+    return { ok: false, errors };
+  }
   const read = definitionSchema.safeParse(doc, { error: machineryErrorMap });
   if (read.success) return { ok: true, definition: read.data };
   // Given both forms, neither is read: the one problem is to choose.

@@ -25,6 +25,9 @@ export function settleStepIds(
   at: readonly (string | number)[],
 ): { steps: Step[]; duplicates: DuplicateId[] } {
   const ids = new Set<string>();
+  // The next suffix to try per fallback: counting up from 2 each time made a list of n steps of the
+  // same service quadratic (100,000 froze the node).
+  const suffixes = new Map<string, number>();
   const duplicates: DuplicateId[] = [];
   const settle = (list: readonly unknown[], path: readonly (string | number)[]): unknown[] =>
     list.map((raw, index) => {
@@ -42,7 +45,9 @@ export function settleStepIds(
             ? s.service
             : `${type}-${index + 1}`;
         id = fallback;
-        for (let n = 2; ids.has(id); n++) id = `${fallback}-${n}`;
+        let n = suffixes.get(fallback) ?? 2;
+        while (ids.has(id)) id = `${fallback}-${n++}`;
+        suffixes.set(fallback, n);
       }
       ids.add(id);
       const { id: _given, ...rest } = s;

@@ -64,6 +64,16 @@ const knownKeys = [
   "waitMs",
   "idempotencyKey",
   "operations",
+  "language",
+  "definition",
+  "StartAt",
+  "States",
+  "Type",
+  "Next",
+  "End",
+  "Branches",
+  "ItemProcessor",
+  "Iterator",
 ] as const;
 
 /** Words the readers give a meaning to, as string values. */
@@ -96,6 +106,11 @@ const knownWords = [
   "sync",
   "async",
   "http://127.0.0.1:1/x",
+  "asl",
+  "Pass",
+  "Parallel",
+  "Map",
+  "Succeed",
   "",
   ...prototypeKeys,
 ];
@@ -290,10 +305,47 @@ const validDefinition = fc.oneof(
   ),
 );
 
-/** Flow definitions in machinery's form or in steps: valid ones changed here and there, and any JSON. */
+const aslName = fc.constantFrom("A", "B");
+const aslEnd = fc.record({ Type: fc.constant("Pass"), End: fc.constant(true) });
+const aslMachine = (state: fc.Arbitrary<unknown>) =>
+  fc.record({
+    StartAt: aslName,
+    States: fc.dictionary(aslName, state, { minKeys: 1, maxKeys: 2, noNullPrototype: true }),
+  });
+const aslState = fc.oneof(
+  { weight: 2, arbitrary: aslEnd },
+  fc.record({ Type: fc.constant("Pass"), Next: aslName }),
+  fc.record({ Type: fc.constant("Succeed") }),
+  fc.record({
+    Type: fc.constant("Parallel"),
+    Branches: fc.array(aslMachine(aslEnd), { minLength: 1, maxLength: 2 }),
+    End: fc.constant(true),
+  }),
+  fc.record({ Type: fc.constant("Map"), ItemProcessor: aslMachine(aslEnd), End: fc.constant(true) }),
+);
+/** States Language submissions (issue 16 follow-up, item 2: a States that was not a mapping of mappings answered 500). */
+const validAsl = fc.record({
+  name: fc.constantFrom("m1", "flow"),
+  language: fc.constant("asl"),
+  definition: aslMachine(aslState),
+});
+
+/** Definitions over the size limits (item 1: 10,000 services overflowed the stack, 100,000 froze the node). */
+const hugeDefinition = fc
+  .tuple(fc.constantFrom(1000, 1001, 12_000), fc.boolean())
+  .map(([n, short]) =>
+    short
+      ? { name: "big", services: Array<string>(n).fill("upper") }
+      : { name: "big", steps: Array.from({ length: n }, (_, i) => ({ id: `s${i}`, service: "upper" })) },
+  );
+
+/** Flow definitions in machinery's form, in steps or in the States Language: valid ones changed here and there, huge ones, and any JSON. */
 export const definitionLike: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: validDefinition },
   { weight: 5, arbitrary: mutated(validDefinition) },
+  { weight: 1, arbitrary: validAsl },
+  { weight: 3, arbitrary: mutated(validAsl) },
+  { weight: 1, arbitrary: hugeDefinition },
   { weight: 1, arbitrary: anyJson },
 );
 

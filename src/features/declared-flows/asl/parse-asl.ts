@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { flowNamePattern } from "../definition-schema.js";
 import { ErrorSink, isRecord, messages } from "../field-errors.js";
 import { checkAslMachine } from "./asl-checks.js";
 import type { AslFlowDefinition } from "./asl-definition.js";
+import { reportAslShape } from "./asl-shape.js";
 import type { AslMachine } from "./asl-types.js";
 
 interface ValidatorError {
@@ -18,6 +20,42 @@ type Validator = (
 
 // asl-validator is CommonJS without types: read through require, typed here.
 const aslValidator = createRequire(import.meta.url)("asl-validator") as Validator;
+
+type Verdict = { readonly isValid: boolean; readonly errors: readonly ValidatorError[] };
+
+/**
+ * The validator's verdicts by the definition's SHA-256, the most recent {@link verdictCacheSize}:
+ * asl-validator 3.16 compiles its schemas with a new Ajv on every call (about 120 ms a
+ * submission), and a definition is typically submitted again and again (a deploy script, retries).
+ */
+const verdicts = new Map<string, Verdict>();
+const verdictCacheSize = 256;
+
+/** The validator's verdict on a machine, never a throw: a throw (a shape it did not expect) is an error at `definition`. */
+function validate(machine: Readonly<Record<string, unknown>>): Verdict {
+  const key = createHash("sha256").update(JSON.stringify(machine)).digest("base64");
+  const known = verdicts.get(key);
+  if (known !== undefined) {
+    verdicts.delete(key);
+    verdicts.set(key, known);
+    return known;
+  }
+  let verdict: Verdict;
+  try {
+    // The validator writes into what it checks (a QueryLanguage on each state): it gets a copy.
+    const v = aslValidator(structuredClone(machine), { checkPaths: true, checkArn: false });
+    verdict = { isValid: v.isValid, errors: v.errors };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    verdict = {
+      isValid: false,
+      errors: [{ "Error code": "INVALID", Message: `The validator could not read it (${why}).` }],
+    };
+  }
+  verdicts.set(key, verdict);
+  if (verdicts.size > verdictCacheSize) verdicts.delete(verdicts.keys().next().value as string);
+  return verdict;
+}
 
 /** The field path of a validator's error: its JSON pointer under `definition` (`/States/A` → `definition.States.A`). */
 function pathOf(e: ValidatorError): string {
@@ -60,8 +98,10 @@ export function parseAsl(doc: Readonly<Record<string, unknown>>): ParsedAsl {
     sink.add("definition", machine === undefined ? messages.missing : messages.mapping);
     return { ok: false, errors: sink.errors };
   }
-  // The validator writes into what it checks (a QueryLanguage on each state): it gets a copy.
-  const verdict = aslValidator(structuredClone(machine), { checkPaths: true, checkArn: false });
+  // asl-validator throws on a States that is not a mapping of mappings: checked first.
+  reportAslShape(machine, "definition", sink);
+  if (!sink.empty) return { ok: false, errors: sink.errors };
+  const verdict = validate(machine);
   for (const e of verdict.errors)
     sink.add(pathOf(e), `${e["Error code"] ?? "INVALID"}: ${e.Message ?? "invalid"}`);
   if (verdict.isValid) checkAslMachine(machine as unknown as AslMachine, sink);
