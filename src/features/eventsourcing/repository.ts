@@ -87,8 +87,10 @@ export class Repository<S, E extends DomainEvent> {
   }
 
   /**
-   * Live entities in id order, optionally filtered. It reads every stream of the aggregate: fine for
-   * a handful, a read model for anything more.
+   * Live entities in id order, optionally filtered. It loads streams a page at a time and stops once
+   * `limit` match, but a filter that few entities pass reads every stream: for anything more than a
+   * handful, query a projection's documents with `store.findDocuments(collection, { where })`, whose
+   * conditions run in the database.
    */
   async find(
     options: { where?: (state: S, entity: Entity<S>) => boolean; limit?: number; after?: string } = {},
