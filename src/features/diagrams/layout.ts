@@ -1,4 +1,5 @@
 import { layout as dagreLayout, type EdgeLabel, Graph, type NodeLabel } from "@dagrejs/dagre";
+import { TesseraError } from "../../core/errors.js";
 import type { FlowGraph, GraphEdge, GraphNode } from "./flow-graph.js";
 
 /** A node placed on the canvas: centre, size, and its rank from the top. */
@@ -59,12 +60,44 @@ function onDiamond(p: Placed, from: Point): Point {
 }
 
 /**
+ * What a drawing may lay out. dagre's layout runs on the event loop in time that grows with the
+ * boxes and, far faster, with the ranks its edges cross (measured on a loaded 2-core machine: a
+ * chain of 100 boxes ~45 ms, 208 ~120 ms, 1,000 ~550 ms, 2,000 overflowed its stack; 60 boxes whose 150 edges jump
+ * 30 places on average ~600 ms; 142 boxes and 1,000 such edges 18 s). A graph over either bound is
+ * refused as too large to draw (413); its Mermaid text (`diagram.mmd`, linear) is still served.
+ * `span` bounds the sum over edges of how many places, in the order of the boxes, each jumps.
+ */
+export const drawLimits = { boxes: 210, span: 300 } as const;
+
+/** The sum over edges of the places each jumps in the order of the boxes (1 at least): a proxy for the ranks dagre routes through. */
+function spanOf(graph: FlowGraph): number {
+  const at = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  let sum = 0;
+  for (const e of graph.edges) {
+    const a = at.get(e.from);
+    const b = at.get(e.to);
+    if (a !== undefined && b !== undefined) sum += Math.max(1, Math.abs(b - a));
+  }
+  return sum;
+}
+
+/**
  * A layered layout, top to bottom, by dagre (the layout of Graphviz's dot): edges that go back
  * (loops) are reversed for the ranking and routed back up beside the nodes, the nodes of a rank
  * are ordered to cross few edges, so the branches of a choice or a fork stand side by side, and
  * edges spanning several ranks bend around the nodes between; labels get a place of their own.
+ * Refused, `TESSERA_PAYLOAD_TOO_LARGE`, over {@link drawLimits}.
  */
 export function layout(graph: FlowGraph): Layout {
+  const boxes = graph.nodes.length;
+  const span = boxes > drawLimits.boxes ? 0 : spanOf(graph);
+  if (boxes > drawLimits.boxes || span > drawLimits.span)
+    throw new TesseraError(
+      "TESSERA_PAYLOAD_TOO_LARGE",
+      `too large to draw: ${boxes} boxes (${drawLimits.boxes} at most) whose arrows jump ${span} places in all ` +
+        `(${drawLimits.span} at most); its Mermaid text (diagram.mmd) is served`,
+      { details: { boxes, span, limits: drawLimits } },
+    );
   const g = new Graph<object, NodeLabel, EdgeLabel>({ multigraph: true });
   g.setGraph({ rankdir: "TB", nodesep: 36, ranksep: 48, edgesep: 16, marginx: MARGIN, marginy: 0 });
   const ids = new Set(graph.nodes.map((n) => n.id));
