@@ -1,8 +1,14 @@
 /** Schemes whose lone user part (`nats://secret@host`) is a token, hence a secret. */
 const tokenSchemes = new Set(["nats:", "tls:", "ws:", "wss:"]);
 
-/** Query parameters that carry secrets. */
-const secretParams = /([?&](?:password|pass|token|secret|nkey|seed)=)[^&#]*/gi;
+/**
+ * Query parameters that carry secrets: any whose name holds one of these words, case-insensitive
+ * (`access_token`, `api_key`, `apikey`, `client_secret`, `sig`, `X-Amz-Signature`, `auth`, `key`,
+ * `credentials`, `private_key`, `session`, `password`, `pwd`, `nkey`, `seed`…). Broad on purpose:
+ * a parameter masked for nothing costs less than a secret printed (exact names let many through).
+ */
+const secretParams =
+  /([?&][^=&#]*(?:token|secret|pass|pwd|key|sig|auth|credential|session|nkey|seed)[^=&#]*=)[^&#]*/gi;
 
 function maskOne(url: string): string {
   const m = /^(\s*[a-z][a-z0-9+.-]*:)(\/\/)([^@/?#]*)@/i.exec(url);
