@@ -1,0 +1,55 @@
+// The feed, a leading-edge service in main mode: it owns market_price and order_book and prints trades.
+
+import { publisher } from "../../src/features/connections/index.js";
+import { mainLoop } from "../../src/features/main-mode/index.js";
+import { owns } from "../../src/features/states/index.js";
+import { service } from "../../src/index.js";
+import { feedConfig, marketPrice, orderBook, trades, viewOf } from "./model.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const feed = service("feed", {
+  config: feedConfig,
+  uses: [
+    owns(marketPrice),
+    owns(orderBook),
+    publisher(trades),
+    mainLoop(
+      async (ctx) => {
+        const { rate, count, symbols } = ctx.config(feedConfig);
+        const names = symbols.split(",").map((s) => s.trim());
+        const prices = ctx.use(marketPrice);
+        const book = ctx.use(orderBook);
+        const tape = ctx.use(trades);
+        const failed = (err: unknown) => ctx.log.warn("an update was refused", { err });
+        const t0 = performance.now();
+        let n = 0;
+        while ((count === 0 || n < count) && !ctx.signal.aborted) {
+          // Paced against the clock: every update that is due, then a short sleep.
+          const due = Math.floor(((performance.now() - t0) / 1000) * rate) + 1;
+          for (; n < due && (count === 0 || n < count); n++) {
+            const symbol = names[n % names.length]!;
+            const mid = 100 + ((n * 7919) % 1000) / 100;
+            prices.patch({ [symbol]: { bid: mid - 0.05, ask: mid + 0.05, last: mid } }).catch(failed);
+            // One price level changes; now and then one leaves the book (null deletes it).
+            const level = (mid - (n % 5) / 10).toFixed(2);
+            const side = n % 2 === 0 ? "bids" : "asks";
+            book
+              .patch({ [symbol]: { [side]: { [level]: n % 11 === 0 ? null : 1 + (n % 50) } } })
+              .catch(failed);
+            if (n % 3 === 0)
+              tape.publish({ symbol, price: mid, qty: 1 + (n % 7) }, { topic: symbol }).catch(failed);
+          }
+          await sleep(2);
+        }
+        // What the holders must converge to (the e2e test reads this line).
+        ctx.log.info("feed done", { updates: n, market_price: viewOf(prices), order_book: viewOf(book) });
+      },
+      // On SIGINT/SIGTERM: the states' last values stored (on a broker; nothing to store brokerless).
+      {
+        onSignal: async (_signal, ctx) =>
+          void (await Promise.all([ctx.use(marketPrice).flush(), ctx.use(orderBook).flush()])),
+      },
+    ),
+  ],
+});
