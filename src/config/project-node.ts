@@ -4,6 +4,7 @@ import { createNode, type TesseraNode } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
 import { discovery } from "../features/discovery/discovery.js";
 import type { ServeOptions } from "../features/gateway/server.js";
+import { directTransportFor } from "./direct-transport.js";
 import type { Project } from "./load-project.js";
 import { composeProject } from "./project-composition.js";
 import { runServices } from "./run-services.js";
@@ -42,6 +43,11 @@ export async function createProjectNode(
   const run = options.services === undefined ? undefined : runServices(options.services, names);
   const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);
   const url = project.settings.transport;
+  // host:port endpoints in the addresses file: direct sockets, no broker (else the transport setting).
+  const direct = await directTransportFor(project, composed.services, composed.services.filter(runs), {
+    transport: url,
+    listen: options.announce === true,
+  });
   return createNode({
     services: composed.services,
     ...(run === undefined ? {} : { run }),
@@ -50,14 +56,16 @@ export async function createProjectNode(
       ...composed.plugins(runs, { mainLoops: options.announce === true }),
       ...(options.announce === true && isShared(url) ? [discovery()] : []),
     ],
-    transport: await transportFor(url, {
-      name: project.name,
-      security: project.settings.nats,
-      securitySources: project.settings.natsSources,
-      system: project.settings.system,
-      jetstream: project.settings.jetstream,
-      logger,
-    }),
+    transport:
+      direct ??
+      (await transportFor(url, {
+        name: project.name,
+        security: project.settings.nats,
+        securitySources: project.settings.natsSources,
+        system: project.settings.system,
+        jetstream: project.settings.jetstream,
+        logger,
+      })),
     version: project.version,
     stage: project.stage,
     env,
