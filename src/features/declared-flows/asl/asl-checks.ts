@@ -61,6 +61,16 @@ function checkRule(rule: unknown, path: string, sink: ErrorSink): void {
 }
 
 /** Every intrinsic call of a payload template: the parser's errors and unknown functions are field errors. */
+/** An intrinsic call (a payload template's value, a Fail's ErrorPath or CausePath): the parser's errors and unknown functions. */
+function checkIntrinsic(text: string, at: string, sink: ErrorSink): void {
+  try {
+    for (const fn of intrinsicCalls(text))
+      if (!intrinsicNames.includes(fn)) sink.add(at, `Unknown intrinsic function ${fn}.`);
+  } catch (err) {
+    sink.add(at, err instanceof Error ? err.message : String(err));
+  }
+}
+
 function checkTemplate(template: unknown, path: string, sink: ErrorSink): void {
   if (Array.isArray(template)) {
     template.forEach((v, i) => {
@@ -71,14 +81,8 @@ function checkTemplate(template: unknown, path: string, sink: ErrorSink): void {
   if (!isRecord(template)) return;
   for (const [k, v] of Object.entries(template)) {
     const at = join(path, k);
-    if (k.endsWith(".$") && typeof v === "string" && !v.startsWith("$")) {
-      try {
-        for (const fn of intrinsicCalls(v))
-          if (!intrinsicNames.includes(fn)) sink.add(at, `Unknown intrinsic function ${fn}.`);
-      } catch (err) {
-        sink.add(at, err instanceof Error ? err.message : String(err));
-      }
-    } else checkTemplate(v, at, sink);
+    if (k.endsWith(".$") && typeof v === "string" && !v.startsWith("$")) checkIntrinsic(v, at, sink);
+    else checkTemplate(v, at, sink);
   }
 }
 
@@ -93,6 +97,11 @@ function checkState(path: string, s: AslState, sink: ErrorSink): void {
     sink.add(join(path, "QueryLanguage"), "Only JSONPath is supported (not JSONata).");
   for (const key of ["Parameters", "ResultSelector", "ItemSelector"])
     checkTemplate(s[key], join(path, key), sink);
+  for (const key of ["ErrorPath", "CausePath"]) {
+    const v = s[key];
+    if (s.Type === "Fail" && typeof v === "string" && !v.startsWith("$"))
+      checkIntrinsic(v, join(path, key), sink);
+  }
   if (Array.isArray(s.Retry))
     (s.Retry as unknown[]).forEach((r, i) => {
       if (isRecord(r)) onlyFields(r, retrierFields, join(join(path, "Retry"), i), sink);

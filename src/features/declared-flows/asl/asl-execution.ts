@@ -4,6 +4,7 @@ import type { AslEffects } from "./asl-effects.js";
 import { AslError, causeOf, errorMatches, errorNames, runtimeError } from "./asl-error.js";
 import type { AslMachine, AslState, Catcher, ContextObject, Json, Retrier } from "./asl-types.js";
 import { type ChoiceRule, ruleHolds } from "./choice-rules.js";
+import { evaluateIntrinsic } from "./intrinsic-functions.js";
 import { placeResult, queryPath } from "./json-path.js";
 import { fillTemplate } from "./payload-template.js";
 import { maxRetries, retryDelayMs } from "./retry-delay.js";
@@ -83,12 +84,15 @@ export class AslExecution {
           : queryPath(s.OutputPath as string, v, context);
     switch (s.Type) {
       case "Fail": {
-        const error =
-          str(s.Error) ??
-          (s.ErrorPath === undefined ? undefined : str(queryPath(s.ErrorPath as string, raw, context)));
-        const cause =
-          str(s.Cause) ??
-          (s.CausePath === undefined ? undefined : str(queryPath(s.CausePath as string, raw, context)));
+        // ErrorPath and CausePath take a path or, as in AWS, an intrinsic call (States.Format…).
+        const dynamic = (p: unknown) =>
+          typeof p !== "string"
+            ? undefined
+            : str(
+                p.startsWith("$") ? queryPath(p, raw, context) : evaluateIntrinsic(p, raw, context, this.fx),
+              );
+        const error = str(s.Error) ?? dynamic(s.ErrorPath);
+        const cause = str(s.Cause) ?? dynamic(s.CausePath);
         throw new AslError(error ?? "States.Fail", cause);
       }
       case "Succeed":

@@ -8,6 +8,21 @@ import type { ContextObject, Json } from "./asl-types.js";
 const indefinite = /\*|\.\.|\?\(|\[[^\]]*[:,][^\]]*\]/;
 
 /**
+ * jsonpath-plus's evaluation, any throw of it (a filter its safe evaluator refuses, such as
+ * `$..[?(@.a.constructor.constructor)]`, a malformed path) a `States.Runtime` error rather than an
+ * internal one. Filters run in its safe evaluator (`eval: "safe"`), never JavaScript's `eval`.
+ */
+function evaluatePath(path: string, expr: string, json: Json): (Json | undefined)[] {
+  try {
+    return JSONPath({ path: expr, json: json as never, wrap: true, eval: "safe" }) as (Json | undefined)[];
+  } catch (err) {
+    throw runtimeError(
+      `the JSONPath ${path} cannot be evaluated: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/**
  * The value a JSONPath names in `input` (`$$…` in the context object). jsonpath-plus evaluates it
  * (filters with its safe evaluator, never `eval`); a path that matches nothing is `States.Runtime`.
  *
@@ -18,7 +33,7 @@ export function queryPath(path: string, input: Json, context: ContextObject): Js
   const onContext = path.startsWith("$$");
   const json = onContext ? context() : input;
   const expr = onContext ? path.slice(1) : path;
-  const found = JSONPath({ path: expr, json: json as never, wrap: true, eval: "safe" }) as Json[];
+  const found = evaluatePath(path, expr, json) as Json[];
   if (indefinite.test(expr)) return found;
   if (found.length === 0) throw runtimeError(`the JSONPath ${path} matched nothing in the state's input`);
   return found[0] as Json;
@@ -28,12 +43,7 @@ export function queryPath(path: string, input: Json, context: ContextObject): Js
 export function hasPath(path: string, input: Json, context: ContextObject): boolean {
   const onContext = path.startsWith("$$");
   const json = onContext ? context() : input;
-  const found = JSONPath({
-    path: onContext ? path.slice(1) : path,
-    json: json as never,
-    wrap: true,
-    eval: "safe",
-  }) as (Json | undefined)[];
+  const found = evaluatePath(path, onContext ? path.slice(1) : path, json);
   // A key whose value is undefined is absent from JSON (a caller's object may hold one).
   return found.some((v) => v !== undefined);
 }
