@@ -21,7 +21,15 @@ export const feed = service("feed", {
         const prices = ctx.use(marketPrice);
         const book = ctx.use(orderBook);
         const tape = ctx.use(trades);
-        const failed = (err: unknown) => ctx.log.warn("an update was refused", { err });
+        // Refusals (a broker outage, say) logged once a second at most, with their count.
+        let refused = 0;
+        let loggedAt = 0;
+        const failed = (err: unknown) => {
+          refused++;
+          if (performance.now() - loggedAt < 1000) return;
+          loggedAt = performance.now();
+          ctx.log.warn("updates refused", { err, refused });
+        };
         const t0 = performance.now();
         let n = 0;
         while ((count === 0 || n < count) && !ctx.signal.aborted) {
