@@ -114,6 +114,12 @@ export interface FlowDefinition {
    * `journalEntries` in all), past which it fails with `TESSERA_FLOW_BUDGET`; default the engine's.
    */
   readonly budget?: FlowBudget;
+  /**
+   * `"merged"`: submitted on machinery's `POST /w`, whose workflows merge a service's answer as it
+   * is: one whose outputs do not fit their declaration is merged with a warning logged instead of
+   * failing the step (machinery's own example services answer `{"message": 6}` for a declared string).
+   */
+  readonly answers?: "merged";
 }
 
 /** The ids that end a path: `"end"` stops the flow (or the branch) with the data as it is. */

@@ -128,6 +128,27 @@ export class Interpreter {
     return out;
   }
 
+  /**
+   * A registered service's answer against its declared outputs: a mismatch fails the step, or, in
+   * a workflow of machinery's `/w` (`answers: "merged"`), is logged as a warning (run, service,
+   * step, fields) and the answer merged as it is, as machinery merges it.
+   */
+  private check(step: CallStep, outputs: Parameters<typeof checkAnswer>[2], answer: unknown): void {
+    try {
+      checkAnswer(step.service, step.id, outputs, answer);
+    } catch (err) {
+      const fields = (err as TesseraError).details as { fields?: unknown } | undefined;
+      if (this.snapshot.definition.answers !== "merged" || fields?.fields === undefined) throw err;
+      this.ctx.log.warn("a service answered outputs that do not fit its declaration: merged as they are", {
+        runId: this.ctx.runId,
+        flow: this.ctx.flow,
+        service: step.service,
+        step: step.id,
+        fields: fields.fields,
+      });
+    }
+  }
+
   /** A call step: journaled once (a replay reads the result back); resolves with the id of the step to go on with. */
   async call(step: CallStep, data: Data): Promise<string | undefined> {
     const target = this.target(step.service);
@@ -142,7 +163,7 @@ export class Interpreter {
         step.id,
         async (info) => {
           const r = await this.caller.call(step.service, target, input, info, timeoutMs);
-          if (target.kind === "http") checkAnswer(step.service, step.id, target.outputs, r);
+          if (target.kind === "http") this.check(step, target.outputs, r);
           applyResult(step, r, {}); // a result that cannot be merged fails the step (and is retried)
           return r ?? null;
         },

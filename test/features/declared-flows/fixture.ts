@@ -4,7 +4,7 @@ import {
   memoryFlowStore,
   memoryTransport,
 } from "../../../src/adapters/memory/index.js";
-import { silentLogger } from "../../../src/core/logger.js";
+import { type Logger, silentLogger } from "../../../src/core/logger.js";
 import { createNode, type TesseraNode } from "../../../src/core/node.js";
 import type { ServiceDef } from "../../../src/core/service.js";
 import {
@@ -47,6 +47,8 @@ export async function declaredFixture(
     syncWaitMs?: number;
     /** More engine options (a budget, a callback policy…). */
     engine?: Partial<FlowEngineOptions>;
+    /** The node's logger (default: silent). */
+    logger?: Logger;
   } = {},
 ): Promise<DeclaredFixture> {
   const engine = createFlowEngine({
@@ -73,7 +75,7 @@ export async function declaredFixture(
     ],
     plugins: [engine, declared],
     transport: memoryTransport(),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
   });
   await node.start();
   return {

@@ -28,6 +28,8 @@ describe("machinery's POST /w accepts what machinery accepts, with warnings", ()
       inputs: [message],
       outputs: [],
       steps: [{ id: "upper", type: "call", service: "upper" }],
+      // A workflow of /w merges its services' answers as machinery does (issue 16 follow-up, item 4).
+      answers: "merged",
     });
     const strict = await f.client.post("/declared/flows", { ...doc, name: "strict" });
     expect(strict.status).toBe(400);
