@@ -38,6 +38,7 @@ const jetstreamDefaults: Partial<Record<keyof typeof JETSTREAM_ENV, string>> = {
   duplicateWindowMs: "120000",
   storage: "file",
   publishTimeoutMs: "15000",
+  apiTimeoutMs: "20000",
   maxInFlight: "64",
   pullExpiresMs: "5000",
   heartbeatMs: "1000",

@@ -12,6 +12,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { brokerFailure } from "../../core/broker-failure.js";
 import type { LastValueEntry, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { API_TIMEOUT_MS } from "./jetstream-options.js";
 import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
 import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
@@ -46,6 +47,8 @@ export class JetStreamLastValues implements LastValues {
     private readonly link: NatsLink,
     private readonly replicas: StreamReplicas,
     private readonly publishTimeoutMs = PUBLISH_TIMEOUT_MS,
+    /** How long its stream's creation may wait for JetStream's answer. */
+    private readonly apiTimeoutMs = API_TIMEOUT_MS,
   ) {
     this.js = jetstream(nc);
     this.stream = `${prefix}LAST`;
@@ -53,7 +56,7 @@ export class JetStreamLastValues implements LastValues {
   }
 
   private manager(): Promise<JetStreamManager> {
-    this.jsm ??= jetstreamManager(this.nc).catch((cause: unknown) => {
+    this.jsm ??= jetstreamManager(this.nc, { timeout: this.apiTimeoutMs }).catch((cause: unknown) => {
       this.jsm = undefined;
       throw brokerFailure("JetStream is not enabled on the NATS server", cause);
     });

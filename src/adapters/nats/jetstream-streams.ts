@@ -22,9 +22,10 @@ import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { DeliveryRunner } from "./jetstream-delivery.js";
-import type { JetStreamOptions } from "./jetstream-options.js";
+import { API_TIMEOUT_MS, type JetStreamOptions } from "./jetstream-options.js";
 import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
 import { toNatsHeaders } from "./nats-headers.js";
+import { SetupRetry } from "./setup-retry.js";
 import { consumerName, type StreamOf, streamOf } from "./stream-names.js";
 import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
@@ -48,6 +49,9 @@ export class JetStreamStreams implements DurableStreams {
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly recreating = new Map<string, Promise<boolean>>();
   private readonly running = new Set<SupervisedPull>();
+  /** Consumers whose setup is tried again in the background. */
+  private readonly retries = new Set<SetupRetry<SupervisedPull>>();
+  private stopped = false;
   private readonly prefix: string;
 
   constructor(
@@ -65,10 +69,13 @@ export class JetStreamStreams implements DurableStreams {
   }
 
   private manager(): Promise<JetStreamManager> {
-    this.jsm ??= jetstreamManager(this.nc).catch((cause: unknown) => {
-      this.jsm = undefined;
-      throw brokerFailure("JetStream is not enabled on the NATS server, or not answering", cause);
-    });
+    // A longer API timeout than nats.js's 5 s: a degraded cluster creates a stream in 7 s or more.
+    this.jsm ??= jetstreamManager(this.nc, { timeout: this.options.apiTimeoutMs ?? API_TIMEOUT_MS }).catch(
+      (cause: unknown) => {
+        this.jsm = undefined;
+        throw brokerFailure("JetStream is not enabled on the NATS server, or not answering", cause);
+      },
+    );
     return this.jsm;
   }
 
@@ -175,6 +182,12 @@ export class JetStreamStreams implements DurableStreams {
     }
   }
 
+  /**
+   * Sets up the durable consumer and pulls from it. When JetStream answers but does not set it up
+   * (its stream not created in time: a server of the cluster is down), the subscription is
+   * returned at once and the setup is tried again in the background ({@link SetupRetry}), so a
+   * node starts while the broker is degraded; a setting JetStream refuses still fails at once.
+   */
   async consume(
     subject: string,
     options: DurableConsumerOptions,
@@ -182,6 +195,49 @@ export class JetStreamStreams implements DurableStreams {
   ): Promise<TransportSubscription> {
     this.link.ready();
     checkSubject(subject);
+    // JetStream not enabled (or not answering at all) fails here, as before.
+    await this.manager();
+    const attach = () => this.attach(subject, options, handler);
+    let pull: SupervisedPull | undefined;
+    let retry: SetupRetry<SupervisedPull> | undefined;
+    try {
+      pull = await attach();
+      this.running.add(pull);
+    } catch (err) {
+      if (!SetupRetry.retryable(err) || this.stopped) throw err;
+      const name = `the consumer ${consumerName(options.consumer)} of ${streamOf(subject, this.prefix).name}`;
+      const pending: SetupRetry<SupervisedPull> = new SetupRetry(
+        name,
+        attach,
+        (p) => {
+          this.retries.delete(pending);
+          pull = p;
+          this.running.add(p);
+        },
+        this.log,
+      );
+      retry = pending;
+      this.retries.add(pending);
+      pending.begin(err);
+    }
+    return {
+      unsubscribe: async () => {
+        if (retry !== undefined) {
+          retry.cancel();
+          this.retries.delete(retry);
+        }
+        if (pull === undefined || !this.running.delete(pull)) return;
+        await pull.close();
+      },
+    };
+  }
+
+  /** Creates the stream (once) and the consumer, and starts pulling. */
+  private async attach(
+    subject: string,
+    options: DurableConsumerOptions,
+    handler: (msg: DurableMessage) => Promise<void>,
+  ): Promise<SupervisedPull> {
     const stream = await this.ensure(subject);
     const durable = consumerName(options.consumer);
     const maxDeliveries = Math.max(1, options.maxDeliveries ?? this.options.maxDeliveries ?? 5);
@@ -195,7 +251,6 @@ export class JetStreamStreams implements DurableStreams {
       // (the handler crashed its process every time), so the server never needs to give up itself.
       max_deliver: maxDeliveries + 1,
     };
-    let pull: SupervisedPull;
     try {
       const jsm = await this.manager();
       const setup = async () => {
@@ -221,7 +276,7 @@ export class JetStreamStreams implements DurableStreams {
           });
         if (info === undefined) await setup();
       };
-      pull = await SupervisedPull.start(
+      return await SupervisedPull.start(
         {
           consumer: await this.js.consumers.get(stream.name, durable),
           probe,
@@ -238,17 +293,13 @@ export class JetStreamStreams implements DurableStreams {
     } catch (err) {
       throw asBrokerFailure(`JetStream did not set up the consumer ${durable} of ${stream.name}`, err);
     }
-    this.running.add(pull);
-    return {
-      unsubscribe: async () => {
-        if (!this.running.delete(pull)) return;
-        await pull.close();
-      },
-    };
   }
 
   /** Stops every consumer (the transport is closing). */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const retry of this.retries) retry.cancel();
+    this.retries.clear();
     const all = [...this.running];
     this.running.clear();
     await Promise.allSettled(all.map((m) => m.close()));

@@ -184,6 +184,7 @@ export class NatsTransport implements Transport {
       link,
       replicas,
       js.publishTimeoutMs,
+      js.apiTimeoutMs,
     );
     void this.watch(nc, new OutageLog(log));
   }

@@ -21,6 +21,11 @@ export function nextEpoch(stored: number | undefined): number {
   return lastEpoch;
 }
 
+/** A store failure that may pass (the broker degraded), not a store that is missing or refuses. */
+export function storeNotAnswering(err: unknown): boolean {
+  return err instanceof TesseraError && err.code === "TESSERA_UNAVAILABLE";
+}
+
 /**
  * An owner's hold on its state's stored value: one owner per state. The owner claims its epoch
  * with a compare-and-set on the last-value store (the key's revision), and writes only over the

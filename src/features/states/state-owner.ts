@@ -1,7 +1,7 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import { validate } from "../../core/schema.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
+import { checkStateValue } from "./check-state-value.js";
 import type { Delta, StateMessage } from "./delta.js";
 import { checksKeysAlone } from "./delta-check.js";
 import { FailureNote } from "./failure-note.js";
@@ -9,7 +9,7 @@ import { listenToClaims } from "./owner-claims.js";
 import { applyToOwn, deltaToSend } from "./owner-delta.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
 import type { OwnerOptions, StateHost } from "./state-host.js";
-import { nextEpoch, StateLease } from "./state-lease.js";
+import { nextEpoch, StateLease, storeNotAnswering } from "./state-lease.js";
 import { type StoredState, stateSubjects } from "./state-wire.js";
 import { updateBytes } from "./update-bytes.js";
 
@@ -103,12 +103,16 @@ export class StateOwner<T extends object> implements StateHandle<T> {
         await this.resume(lease);
         this.lease = lease;
       } catch (err) {
-        // E.g. NATS without JetStream: the state works, its numbering does not survive the process.
-        this.log.warn("no last-value store: the state's number will not survive a restart", { err });
+        if (storeNotAnswering(err)) {
+          // A degraded cluster still creating the stream: stored once it answers (issue 15 follow-up).
+          this.lease = lease;
+          this.dirty = true;
+          this.storeNote.failed(err);
+        } else this.log.warn("no last-value store: the state's number will not survive a restart", { err });
       }
     }
-    // Nothing survives this process: the epoch comes from the clock alone (see `nextEpoch`).
-    if (this.lease === undefined) this.incarnation = nextEpoch(undefined);
+    // Nothing stored: the epoch comes from the clock alone (see `nextEpoch`).
+    if (this.incarnation === 0) this.incarnation = nextEpoch(undefined);
     this.claims = await listenToClaims(this.host, name, (epoch) => {
       if (this.stopped || this.fencedBy !== undefined) return;
       if (epoch > this.incarnation) this.standDown(epoch);
@@ -126,6 +130,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       },
     );
     this.running = true;
+    if (this.dirty) this.retryStore();
     // Holders that synchronised with an earlier incarnation replace their copy now.
     await transport.publish(stateSubjects.updates(name), codec.encode(this.snapshotMessage()));
     this.beatTimer = setInterval(() => {
@@ -261,14 +266,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   }
 
   private check(value: unknown): T {
-    const out = validate(this.def.schema, value, `state ${this.def.name}`);
-    if (out instanceof Promise) {
-      throw TesseraError.definition(
-        this.def.name,
-        `state ${this.def.name}: asynchronous schemas cannot check a state`,
-      );
-    }
-    return out as T;
+    return checkStateValue(this.def, value);
   }
 
   /** The message's bytes, checked sendable before anything changes: an update is applied only if it can go out. */

@@ -178,6 +178,38 @@ describe("an owner sends what it applied", () => {
     const stored = decodeStored(jsonCodec, (await store.get(stateSubjects.stored("best")))!);
     expect(stored?.seq).toBe(200);
   });
+  it("a store that does not answer at start is tried again until the state is stored (issue 15 follow-up: it was never stored)", async () => {
+    const bus = createMemoryBus();
+    const transport = await transportOn(bus);
+    const store = transport.lastValues!;
+    let down = true;
+    const failing = () =>
+      Promise.reject(TesseraError.unavailable("JetStream did not create the stream LAST"));
+    const t = Object.create(transport, {
+      lastValues: {
+        value: {
+          get: (k: string) => (down ? failing() : store.get(k)),
+          put: (k: string, d: Uint8Array) => (down ? failing() : store.put(k, d)),
+          delete: (k: string) => store.delete(k),
+          entry: (k: string) => (down ? failing() : store.entry!(k)),
+          putIf: (k: string, d: Uint8Array, r: number) => (down ? failing() : store.putIf!(k, d, r)),
+        },
+      },
+    }) as Transport;
+    const log = lines();
+    const owner = await ownerOf(book, t, log.logger);
+    await owner.patch({ min_ask: "7" });
+    expect(log.warn.filter((l) => l.startsWith("no last-value store"))).toEqual([]);
+    down = false;
+    await vi.waitFor(
+      async () => {
+        const stored = decodeStored(jsonCodec, (await store.get(stateSubjects.stored("best")))!);
+        expect([stored?.epoch, stored?.seq, stored?.value.min_ask]).toEqual([owner.epoch, 1, "7"]);
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    expect(log.info.filter((l) => l.startsWith("could not store the state: works again"))).toHaveLength(1);
+  });
 });
 
 describe("one owner per state", () => {
