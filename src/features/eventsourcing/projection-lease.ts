@@ -44,6 +44,12 @@ export function leaseTimes(options: ProjectionLeaseOptions = {}): LeaseTimes {
   return { leaseMs, renewMs, pollMs: options.pollMs ?? Math.min(1000, renewMs) };
 }
 
+/**
+ * How long a stopping holder keeps its lease renewed while its batch in flight finishes (as the
+ * flow engine's `stopGraceMs`); a batch still running then is not committed, and the lease runs out.
+ */
+export const STOP_GRACE_MS = 10_000;
+
 /** What the owner of a lease does when it gains or loses it. */
 export interface LeaseHandlers {
   /** This holder has the lease now; `previous` held it before (another node, or none). */
@@ -187,9 +193,11 @@ export class ProjectionLease {
   }
 
   /**
-   * Stops trying; if this holder has the lease, `beforeRelease` runs while it still holds it (the
-   * batch in flight may commit), then the lease is released so that another node takes over at its
-   * next poll rather than once it ends.
+   * Stops trying; if this holder has the lease, `beforeRelease` runs while it still holds it: the
+   * lease is renewed meanwhile (for at most `STOP_GRACE_MS`), so the batch in flight commits
+   * (issue 15 follow-up: renewals stopped at SIGTERM, a slow batch outlasted the lease and was
+   * thrown away, and the next node waited for the lease to run out). Then the lease is released so
+   * that another node takes over at its next poll.
    */
   async stop(beforeRelease: () => Promise<void>): Promise<void> {
     this.running = false;
@@ -197,8 +205,36 @@ export class ProjectionLease {
     await this.tick;
     clearTimeout(this.expiry);
     const held = this.held;
-    await beforeRelease();
+    const renewing = held ? this.keepWhileStopping() : undefined;
+    try {
+      await beforeRelease();
+    } finally {
+      renewing?.();
+    }
     this.held = false;
     if (held) await this.store.releaseLease(this.name, this.holder).catch(() => undefined);
+  }
+
+  /** Renews the lease every `renewMs` until the returned function is called or the grace ends. */
+  private keepWhileStopping(): () => void {
+    const until = performance.now() + STOP_GRACE_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    const renew = async () => {
+      if (done || performance.now() >= until) return;
+      const sentAt = performance.now();
+      const grant = await this.store
+        .acquireLease(this.name, this.holder, this.times.leaseMs)
+        .catch(() => undefined);
+      // Taken by another: the lease runs out as measured (see `holds`). A store failure is tried again.
+      if (done || grant?.held === false) return;
+      if (grant !== undefined) this.validUntil = sentAt + this.times.leaseMs;
+      timer = setTimeout(() => void renew(), this.times.renewMs);
+    };
+    void renew();
+    return () => {
+      done = true;
+      clearTimeout(timer);
+    };
   }
 }

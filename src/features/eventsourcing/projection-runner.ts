@@ -67,7 +67,7 @@ export class ProjectionRunner {
       this.log,
       {
         gained: (previous) => this.serially(() => this.activate(previous)),
-        lost: () => this.serially(() => this.deactivate()),
+        lost: () => this.serially(() => this.standDown("its lease is gone")),
         renewed: () => this.onRenewal(),
       },
     );
@@ -111,7 +111,7 @@ export class ProjectionRunner {
     const fields = { projection: p.name, node: this.holder, checkpoint: after };
     if (previous !== undefined)
       this.log.info(`projection ${p.name}: taken over from ${previous}`, { ...fields, previous });
-    else this.log.debug(`projection ${p.name}: runs on this node`, fields);
+    else this.log.info(`projection ${p.name}: running here`, fields);
   }
 
   /**
@@ -150,6 +150,18 @@ export class ProjectionRunner {
     if (running)
       this.log.info(`projection ${this.projection.name}: its checkpoint moved back (a rebuild), replaying`);
     await this.activate(undefined);
+  }
+
+  /** Stops running, with one line when it ran here (the first holder and a takeover log one too). */
+  private async standDown(why: string): Promise<void> {
+    const ran = this.sub !== undefined;
+    await this.deactivate();
+    if (ran)
+      this.log.info(`projection ${this.projection.name}: standing down (${why})`, {
+        projection: this.projection.name,
+        node: this.holder,
+        checkpoint: this.mark,
+      });
   }
 
   private async deactivate(): Promise<void> {
@@ -214,7 +226,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     const lease = this.lease;
     if (lease === undefined) return;
-    await lease.stop(() => this.serially(() => this.deactivate()));
+    await lease.stop(() => this.serially(() => this.standDown("the node stops")));
     this.lease = undefined;
   }
 }

@@ -106,7 +106,7 @@ describe("one runner per projection across processes (a lease in the event store
     for (const s of stores) await s.close();
   });
 
-  it("hands the projection to a standing-by process when its holder stops, logging one line naming the previous holder", async () => {
+  it("hands the projection to a standing-by process when its holder stops, logging one line naming the previous holder; holders log when they start and stand down", async () => {
     const file = join(dir, "handover.db");
     const stores = [0, 1].map(() => sqliteEventStore({ database: new Database(file) }));
     const [a, b] = [runtime("node-a", stores[0]!), runtime("node-b", stores[1]!)];
@@ -125,8 +125,42 @@ describe("one runner per projection across processes (a lease in the event store
     const infos = levels(b, "info").map((l) => l.msg);
     expect(infos).toEqual(["projection tally: taken over from node-a"]);
     expect(levels(b, "warn")).toEqual([]);
+    // The first holder says so too (it logged nothing), and each says when it stands down.
+    expect(levels(a, "info").map((l) => l.msg)).toEqual([
+      "projection tally: running here",
+      "projection tally: standing down (the node stops)",
+    ]);
     await b.es.stop();
+    expect(levels(b, "info").map((l) => l.msg)).toContain("projection tally: standing down (the node stops)");
     for (const s of stores) await s.close();
+  });
+
+  it("a holder stopped in the middle of a slow batch keeps its lease while the batch finishes, commits it, then hands over at once", async () => {
+    const store = memoryEventStore();
+    // 20 events a batch, 60 ms each: a batch lasts 1.2 s, three leases of 400 ms.
+    const a = runtime("node-a", store, async () => {
+      await sleep(60);
+    });
+    const b = runtime("node-b", store);
+    await a.es.start({ id: a.id });
+    await b.es.start({ id: b.id });
+    await appendEvents(store, 40);
+    await waitFor(() => expect(a.handled.length).toBeGreaterThan(2));
+    await a.es.stop();
+    const stoppedAt = performance.now();
+    // Nothing a handled was thrown away: its batch committed before the lease went.
+    const aDone = a.handled.length;
+    const byA = await store.findDocuments<{ by: string }>("tally");
+    expect(byA.filter((d) => d.doc.by === "node-a")).toHaveLength(aDone);
+    await waitFor(() => expect(b.es.projectionRunners()[0]!.here).toBe(true));
+    expect(performance.now() - stoppedAt).toBeLessThan(1000);
+    await b.es.caughtUp();
+    expect(await appliedBy(store)).toEqual({
+      "node-a": aDone,
+      ...(aDone < 40 ? { "node-b": 40 - aDone } : {}),
+    });
+    expect(levels(a, "warn")).toEqual([]);
+    await b.es.stop();
   });
 
   it("stops a holder whose renewals fail once its lease runs out, commits nothing of its batch after, and lets another take over", async () => {
