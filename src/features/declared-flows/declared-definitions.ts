@@ -107,7 +107,11 @@ export class DeclaredDefinitions {
       return { ok: false, kind: "invalid", errors: check.errors };
     // The same definition again (a client's retry, a deploy script run twice) is the same version.
     const latest = await this.options.store.getDefinition(def.name);
-    if (latest !== undefined && !latest.deleted && sameJson(latest.definition, def)) {
+    // How answers are read is not part of the sameness: the same workflow sent to /w and to
+    // /declared/flows is one version, read as its first submission set it.
+    const { answers: _a, ...plain } = def;
+    const { answers: _b, ...latestPlain } = (latest?.definition ?? {}) as FlowDefinition;
+    if (latest !== undefined && !latest.deleted && sameJson(latestPlain, plain)) {
       this.ensureDefined(latest);
       return { ok: true, record: latest, created: false, warnings };
     }
