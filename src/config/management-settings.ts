@@ -1,6 +1,6 @@
 import { TesseraError } from "../core/errors.js";
 import type { Authorizer } from "../core/service.js";
-import type { ManagementOptions } from "../features/declared-flows/management-auth.js";
+import { type ManagementOptions, MIN_TOKEN_LENGTH } from "../features/declared-flows/management-auth.js";
 
 /** The environment variables of the management settings, by setting. */
 export const MANAGEMENT_ENV = {
@@ -31,6 +31,13 @@ export function resolveManagementSettings(
   gatewayAuthorize: Authorizer | undefined,
 ): ManagementOptions | undefined {
   const token = pick(env[MANAGEMENT_ENV.token], stage?.token, project?.token);
+  // A token from the environment is judged under the variable's name (the setting's read wrong).
+  const fromEnv = env[MANAGEMENT_ENV.token];
+  if (fromEnv !== undefined && fromEnv !== "" && fromEnv.length < MIN_TOKEN_LENGTH)
+    throw new TesseraError(
+      "TESSERA_CONFIG",
+      `${MANAGEMENT_ENV.token} must be at least ${MIN_TOKEN_LENGTH} characters (it has ${fromEnv.length}; e.g. openssl rand -hex 32)`,
+    );
   const role = pick(env[MANAGEMENT_ENV.role], stage?.role, project?.role);
   const openRaw = env[MANAGEMENT_ENV.open];
   let open = stage?.open ?? project?.open;

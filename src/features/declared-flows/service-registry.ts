@@ -83,7 +83,7 @@ export class ServiceRegistry {
   async register(
     doc: unknown,
   ): Promise<{ ok: true; service: ServiceRecord } | { ok: false; errors: FieldErrors }> {
-    const parsed = parseServiceRegistration(doc);
+    const parsed = parseServiceRegistration(doc, { httpOnly: this.options.egress === undefined });
     if (!parsed.ok) return parsed;
     // Early and clear; each call checks again, on the addresses the name resolves to then.
     const refused = this.options.egress?.().refusal(parsed.service.address);
