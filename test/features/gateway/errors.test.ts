@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { TesseraError } from "../../../src/core/errors.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { errorAnswer } from "../../../src/features/gateway/error-answer.js";
 import { httpStatusOf } from "../../../src/features/gateway/index.js";
 import { errorCatalogue } from "../../../src/index.js";
 import { gatewayFor, orders } from "./fixtures.js";
@@ -31,6 +34,23 @@ describe("gateway errors", () => {
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({
       error: { code: "TESSERA_CONFLICT", message: "already shipped", details: { state: "shipped" } },
+    });
+  });
+
+  it("a configuration error (jetstream.replicas the servers cannot keep) answers 500 with its code and message, without retry-after", () => {
+    const message = "jetstream.replicas: the NATS servers cannot keep 5 replicas of a stream";
+    const res = errorAnswer(
+      new TesseraError("TESSERA_CONFIG", message),
+      "req-1",
+      { method: "POST", url: "/e/x" } as never,
+      undefined,
+      silentLogger,
+    );
+    // Not 503: retrying does not fix a misconfiguration, and 503 tells clients to retry in 1 s.
+    expect(res.status).toBe(500);
+    expect(res.headers["retry-after"]).toBeUndefined();
+    expect(JSON.parse(res.body as string)).toEqual({
+      error: { code: "TESSERA_CONFIG", message, requestId: "req-1" },
     });
   });
 
