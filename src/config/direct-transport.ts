@@ -1,21 +1,12 @@
-import { isAbsolute, resolve } from "node:path";
 import { TesseraError } from "../core/errors.js";
 import type { ServiceDef } from "../core/service.js";
 import type { Transport } from "../core/transport.js";
-import { type Addresses, addressOf, loadAddresses } from "../features/connections/addresses.js";
+import { type Addresses, addressOf } from "../features/connections/addresses.js";
 import { connectionUsesOf } from "../features/connections/connection-uses.js";
 import { directLinks } from "../features/connections/direct-links.js";
 import { stateUsesOf } from "../features/states/state-uses.js";
 import type { Project } from "./load-project.js";
-import { ADDRESSES_SETTING } from "./project-features.js";
-
-/** The addresses file the project's settings name (`TESSERA_ADDRESSES`, relative to the project), checked. */
-export function projectAddresses(project: Project): { file: string; addresses: Addresses } | undefined {
-  const name = project.env[ADDRESSES_SETTING];
-  if (name === undefined || name === "") return undefined;
-  const file = isAbsolute(name) ? name : resolve(project.root, name);
-  return { file, addresses: loadAddresses(file) };
-}
+import { projectAddresses } from "./project-addresses.js";
 
 /** The connections and states (`service.name`) of `services` that have no `host:port` endpoint. */
 function withoutEndpoint(addresses: Addresses, services: readonly ServiceDef[]): string[] {

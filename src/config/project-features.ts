@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from "node:path";
 import type { NodePlugin } from "../core/node.js";
 import type { ServiceDef } from "../core/service.js";
 import { CONNECTIONS } from "../features/connections/connection-uses.js";
@@ -11,9 +10,7 @@ import { mainMode } from "../features/main-mode/main-mode.js";
 import { STATES } from "../features/states/state-uses.js";
 import { replicatedStates } from "../features/states/states-plugin.js";
 import type { Project } from "./load-project.js";
-
-/** The execution setting naming the addresses file of the wired connections (relative to the project). */
-export const ADDRESSES_SETTING = "TESSERA_ADDRESSES";
+import { projectAddresses } from "./project-addresses.js";
 
 /**
  * The plugins of the features that the project's services use (`uses`): replicated states, wired
@@ -30,14 +27,9 @@ export function featurePlugins(
   const plugins: NodePlugin[] = [];
   if (used.has(STATES)) plugins.push(replicatedStates());
   if (used.has(CONNECTIONS)) {
-    const file = project.env[ADDRESSES_SETTING];
-    plugins.push(
-      connections(
-        file === undefined || file === ""
-          ? {}
-          : { addresses: isAbsolute(file) ? file : resolve(project.root, file) },
-      ),
-    );
+    // Read and checked here, against every service of the project: a name none declares is refused.
+    const found = projectAddresses(project);
+    plugins.push(connections(found === undefined ? {} : { addresses: found.addresses }));
   }
   // Every service's setup hooks run once states and connections are up, before any main loop; its
   // signal handlers on a node that joins the system (tesserae start), not in one-off commands.

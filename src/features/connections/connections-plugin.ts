@@ -7,7 +7,7 @@ import type { NodePlugin, TesseraNode } from "../../core/node.js";
 import type { TransportSubscription, WireReply } from "../../core/transport-message.js";
 import type { UseKey } from "../../core/uses.js";
 import { errorOfReply, errorReplyOf } from "../../core/wire-reply.js";
-import { type Addresses, addressOf, loadAddresses } from "./addresses.js";
+import { type Addresses, addressOf, checkAddresses, loadAddresses } from "./addresses.js";
 import { checkArgs } from "./arg-model.js";
 import type { ConnectionDef, Publisher, Requester } from "./connection.js";
 import { CONNECTIONS, type ConnectionUse, connectionUsesOf } from "./connection-uses.js";
@@ -31,8 +31,11 @@ export interface ConnectionsOptions {
  * const node = createNode({ services, transport, plugins: [connections({ addresses: "./addresses.json" })] });
  */
 export function connections(options: ConnectionsOptions = {}): NodePlugin {
+  // An object given in code is checked as a file is: `{ quote: 5 }` is TESSERA_CONFIG, not a TypeError later.
   const addresses: Addresses =
-    typeof options.addresses === "string" ? loadAddresses(options.addresses) : (options.addresses ?? {});
+    typeof options.addresses === "string"
+      ? loadAddresses(options.addresses)
+      : checkAddresses(options.addresses ?? {}, "connections({ addresses })");
   const requestTimeout = options.requestTimeout ?? 10_000;
   let subs: TransportSubscription[] = [];
 

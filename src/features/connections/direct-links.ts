@@ -1,6 +1,6 @@
 import type { ServiceUse } from "../../core/uses.js";
 import { stateUsesOf } from "../states/state-uses.js";
-import { type Addresses, addressOf, isEndpoint } from "./addresses.js";
+import { type Addresses, addressOf, checkAddresses, isEndpoint } from "./addresses.js";
 import { connectionUsesOf } from "./connection-uses.js";
 
 /** The direct sockets a node needs: endpoints to listen on, endpoints to connect to. */
@@ -24,6 +24,7 @@ export function directLinks(
   addresses: Addresses,
   services: readonly { readonly name: string; readonly options: { readonly uses?: readonly ServiceUse[] } }[],
 ): DirectLinks | undefined {
+  checkAddresses(addresses, "directLinks(addresses)"); // an object from code, checked as a file is
   const bind = new Set<string>();
   const connect = new Set<string>();
   const add = (serves: boolean, endpoint: string | undefined) => {

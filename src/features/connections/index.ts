@@ -33,4 +33,5 @@ export {
   subscriber,
 } from "./connection-uses.js";
 export { type ConnectionsOptions, connections } from "./connections-plugin.js";
+export { checkAddressNames } from "./declared-addresses.js";
 export { type DirectLinks, directLinks } from "./direct-links.js";
