@@ -78,7 +78,14 @@ describe("declared flows: registry and definitions (/declared API)", () => {
       error: {
         code: "TESSERA_VALIDATION",
         message: "invalid service",
-        details: { fields: { address: ["Not a valid URL."] } },
+        // An ftp: address is a URL that the egress policy refuses, by name (issue 16 follow-up, item 8).
+        details: {
+          fields: {
+            address: [
+              "Refused by the egress policy: the scheme ftp: is not allowed (egress.schemes: http, https).",
+            ],
+          },
+        },
       },
     });
   });
