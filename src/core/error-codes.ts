@@ -37,7 +37,7 @@ export const errorCatalogue = {
   },
   TESSERA_PAYLOAD_TOO_LARGE: {
     retryable: false,
-    description: "The body is larger than the configured limit.",
+    description: "The body is larger than the configured limit, or a flow too large to draw as SVG.",
   },
   TESSERA_UNSUPPORTED_MEDIA_TYPE: { retryable: false, description: "The body is not JSON." },
   TESSERA_OVERLOADED: {
