@@ -24,3 +24,25 @@ export function isValidPattern(pattern: string): boolean {
   const toks = pattern.split(".");
   return toks.every((t, i) => t === "*" || (t === ">" && i === toks.length - 1) || token.test(t));
 }
+
+/**
+ * True when `subject` matches the subscription `pattern`, as NATS matches them: tokens split on
+ * ".", `*` matches one token, `>` the rest (one or more tokens). Transports without a broker that
+ * matches for them (memory, ZeroMQ) share it.
+ *
+ * @example
+ * subjectMatches("tessera.evt.>", "tessera.evt.order.placed") // true
+ * subjectMatches("a.*", "a.b.c") // false
+ */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  if (pattern === subject) return true;
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    const tok = p[i];
+    if (tok === ">") return s.length > i;
+    if (i >= s.length) return false;
+    if (tok !== "*" && tok !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

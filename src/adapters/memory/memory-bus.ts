@@ -1,6 +1,6 @@
+import { subjectMatches } from "../../core/subject-grammar.js";
 import type { Headers, TransportMessage } from "../../core/transport-message.js";
 import { MemoryStreams } from "./memory-streams.js";
-import { subjectMatches } from "./subject-matcher.js";
 
 /** A subscriber on the bus: plain, or a member of a queue group. */
 export interface BusSubscriber {

@@ -6,8 +6,8 @@ import {
   eventIdOf,
   PoisonMessage,
 } from "../../core/durable-streams.js";
+import { subjectMatches } from "../../core/subject-grammar.js";
 import type { Headers } from "../../core/transport-message.js";
-import { subjectMatches } from "./subject-matcher.js";
 
 export interface Stored {
   readonly seq: number;

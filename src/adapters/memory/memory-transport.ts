@@ -1,6 +1,7 @@
 import type { DeadLetterStore } from "../../core/dead-letter-store.js";
 import type { DurableStreams, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
+import { checkOutgoing, replyWithinLimit } from "../../core/outgoing-checks.js";
 import { isValidPattern, isValidSubject } from "../../core/subject-grammar.js";
 import type {
   RequestOptions,
@@ -97,15 +98,11 @@ class MemoryTransport implements Transport {
   }
 
   private check(subject: string, data: Uint8Array): void {
-    if (!this.connected) throw TesseraError.unavailable("memory transport is not connected");
-    if (!isValidSubject(subject)) throw TesseraError.badRequest(`invalid subject "${subject}"`);
-    if (data.byteLength > this.maxPayload) {
-      throw new TesseraError(
-        "TESSERA_PAYLOAD_TOO_LARGE",
-        `payload of ${data.byteLength} bytes exceeds the transport limit of ${this.maxPayload}`,
-        { details: { size: data.byteLength, limit: this.maxPayload } },
-      );
-    }
+    checkOutgoing(
+      { transport: "memory", connected: this.connected, maxPayload: this.maxPayload },
+      subject,
+      data,
+    );
   }
 
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<TransportMessage> {
@@ -148,15 +145,7 @@ class MemoryTransport implements Transport {
       if (replyTo === undefined) return;
       const replying: Promise<void> = Promise.resolve()
         .then(() => handler(msg))
-        .then((reply) => {
-          if (reply.data.byteLength > this.maxPayload) {
-            throw new TesseraError(
-              "TESSERA_PAYLOAD_TOO_LARGE",
-              `reply of ${reply.data.byteLength} bytes exceeds the transport limit`,
-            );
-          }
-          return reply;
-        })
+        .then((reply) => replyWithinLimit(reply, this.maxPayload))
         .catch(errorReplyOf)
         .then((reply) => {
           if (this.connected)

@@ -1,7 +1,7 @@
+import { subjectMatches } from "../../core/subject-grammar.js";
 import type { TransportMessage, WireReply } from "../../core/transport-message.js";
 import type { Interest } from "./link-frames.js";
 import type { PeerLink } from "./peer-link.js";
-import { subjectMatches } from "./subject-match.js";
 
 export type SubscribeHandler = (msg: TransportMessage) => void | Promise<void>;
 export type RespondHandler = (msg: TransportMessage) => Promise<WireReply> | WireReply;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { TesseraError } from "../../core/errors.js";
-import { isValidPattern, isValidSubject } from "../../core/subject-grammar.js";
+import { checkOutgoing, replyWithinLimit } from "../../core/outgoing-checks.js";
+import { isValidPattern, subjectMatches } from "../../core/subject-grammar.js";
 import type {
   RequestOptions,
   Transport,
@@ -24,7 +25,6 @@ import {
 } from "./local-interests.js";
 import type { PeerLink } from "./peer-link.js";
 import { PeerSockets } from "./peer-sockets.js";
-import { subjectMatches } from "./subject-match.js";
 
 export interface ZeromqTransportOptions {
   /** Endpoints this transport listens on (`host:port`), where its peers connect. */
@@ -191,15 +191,7 @@ class ZeromqTransport implements Transport {
   private answer(handler: RespondHandler, msg: TransportMessage, send: (reply: WireReply) => void): void {
     const replying: Promise<void> = Promise.resolve()
       .then(() => handler(msg))
-      .then((reply) => {
-        if (reply.data.byteLength > this.maxPayload) {
-          throw new TesseraError(
-            "TESSERA_PAYLOAD_TOO_LARGE",
-            `reply of ${reply.data.byteLength} bytes exceeds the transport limit`,
-          );
-        }
-        return reply;
-      })
+      .then((reply) => replyWithinLimit(reply, this.maxPayload))
       .catch(errorReplyOf)
       .then(send)
       .finally(() => this.replying.delete(replying));
@@ -227,15 +219,11 @@ class ZeromqTransport implements Transport {
   }
 
   private check(subject: string, data: Uint8Array): void {
-    if (!this.connected) throw TesseraError.unavailable("zeromq transport is not connected");
-    if (!isValidSubject(subject)) throw TesseraError.badRequest(`invalid subject "${subject}"`);
-    if (data.byteLength > this.maxPayload) {
-      throw new TesseraError(
-        "TESSERA_PAYLOAD_TOO_LARGE",
-        `payload of ${data.byteLength} bytes exceeds the transport limit of ${this.maxPayload}`,
-        { details: { size: data.byteLength, limit: this.maxPayload } },
-      );
-    }
+    checkOutgoing(
+      { transport: "zeromq", connected: this.connected, maxPayload: this.maxPayload },
+      subject,
+      data,
+    );
   }
 
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<TransportMessage> {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { subjectMatches } from "../../../src/adapters/memory/subject-matcher.js";
-import { isValidPattern, isValidSubject } from "../../../src/core/subject-grammar.js";
+import { isValidPattern, isValidSubject, subjectMatches } from "../../src/core/subject-grammar.js";
 
 describe("subjectMatches", () => {
   it.each([
