@@ -23,7 +23,15 @@ export function accountsService(es: EventSourcing) {
           summary: "Opens an account",
           idempotent: true,
         },
-        async ({ owner }) => ({ id: (await accounts.create(() => open(owner))).id }),
+        async ({ owner }, ctx) => {
+          // The Idempotency-Key goes to the write: a retry after a crash opens the same account once.
+          const key = ctx.idempotencyKey;
+          const opened = await accounts.create(
+            () => open(owner),
+            key === undefined ? {} : { idempotencyKey: key },
+          );
+          return { id: opened.id };
+        },
       ),
       // POST /accounts/:id/deposit {"amount":5}, with an Idempotency-Key header to retry it safely
       deposit: command(

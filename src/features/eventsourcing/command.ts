@@ -18,7 +18,8 @@ export interface CommandResult {
  * A command as an ordinary entry (HTTP, bus, typed call): it loads the aggregate named by the
  * input's `id`, runs the pure `decide` on its state and appends the events with the version it
  * read; on a concurrent write it reloads and decides again. A `decide` that throws (e.g.
- * `TesseraError.conflict("insufficient funds")`) appends nothing.
+ * `TesseraError.conflict("insufficient funds")`) appends nothing. The call's idempotency key
+ * (`Idempotency-Key`, a flow step's key) is the write's: the same key twice appends once.
  *
  * @example
  * deposit: command(accounts, { input: Amount, route: "POST /accounts/:id/deposit" }, ({ amount }) => ({
@@ -44,7 +45,13 @@ export function command<IS extends Schema, S, E extends DomainEvent>(
       requestId: ctx.requestId,
       ...(ctx.identity?.sub === undefined ? {} : { by: ctx.identity.sub }),
     };
-    const after = await repo.update(id, (state, entity) => decide(input, state, entity!, ctx), { metadata });
+    // The caller's Idempotency-Key goes to the write: a retry whose first answer was lost (the node
+    // died after the commit, before the inbox stored the answer) finds its events and appends none.
+    const key = ctx.idempotencyKey;
+    const after = await repo.update(id, (state, entity) => decide(input, state, entity!, ctx), {
+      metadata,
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    });
     return { id: after.id, version: after.version };
   });
 }
