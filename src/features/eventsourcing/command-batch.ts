@@ -3,7 +3,7 @@ import type { NewEvent, StoredEvent } from "../../ports/event-store.js";
 import type { AggregateDef } from "./aggregate.js";
 import type { DomainEvent } from "./domain-event.js";
 import { type Entity, fold } from "./entity.js";
-import { type Decide, idFromKey, isVersionConflict, type WriteOptions } from "./write-options.js";
+import { type Decide, isVersionConflict, keyedEventId, type WriteOptions } from "./write-options.js";
 
 /** A command waiting in its stream's queue. */
 export interface Command<S, E extends DomainEvent> {
@@ -28,7 +28,7 @@ export interface BatchWriter<S, E extends DomainEvent> {
   readonly def: AggregateDef<string, S, E>;
   get(id: string): Promise<Entity<S>>;
   recentIds(entity: Entity<S>, commands: readonly Command<S, E>[]): Promise<Set<string>>;
-  check(events: readonly E[], options: WriteOptions, lifecycle: boolean): Promise<NewEvent[]>;
+  check(id: string, events: readonly E[], options: WriteOptions, lifecycle: boolean): Promise<NewEvent[]>;
   write(
     id: string,
     before: Entity<S> | undefined,
@@ -65,7 +65,7 @@ export async function runBatch<S, E extends DomainEvent>(
     let current = entity;
     for (const c of live) {
       const key = c.options.idempotencyKey;
-      if (key !== undefined && seen.has(idFromKey(`${key}:0`))) {
+      if (key !== undefined && seen.has(keyedEventId(w.def.streamOf(id), key, 0))) {
         c.resolve(current);
         continue;
       }
@@ -79,9 +79,9 @@ export async function runBatch<S, E extends DomainEvent>(
           c.resolve(current);
           continue;
         }
-        const checked = await w.check(events, c.options, c.delete === true);
+        const checked = await w.check(id, events, c.options, c.delete === true);
         parts.push({ command: c, before: current, checked });
-        if (key !== undefined) seen.add(idFromKey(`${key}:0`));
+        if (key !== undefined) seen.add(keyedEventId(w.def.streamOf(id), key, 0));
         current = advance(w.def, current, checked);
       } catch (err) {
         c.reject(err);

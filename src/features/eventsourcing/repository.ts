@@ -17,6 +17,7 @@ import {
   idFromKey,
   isDuplicateId,
   isVersionConflict,
+  keyedEventId,
   type WriteOptions,
 } from "./write-options.js";
 
@@ -187,7 +188,7 @@ export class Repository<S, E extends DomainEvent> {
         def: this.def,
         get: (id) => this.get(id),
         recentIds: (entity, commands) => this.recentIds(entity, commands),
-        check: (events, options, lifecycle) => this.check(events, options, lifecycle),
+        check: (id, events, options, lifecycle) => this.check(id, events, options, lifecycle),
         write: (id, before, parts) => this.write(id, before, parts),
       };
       const fresh = new StreamQueue<Command<S, E>>((_stream, batch) => runBatch(writer, batch));
@@ -209,7 +210,7 @@ export class Repository<S, E extends DomainEvent> {
   private async applied(entity: Entity<S> | undefined, key: string): Promise<boolean> {
     if (entity === undefined) return false;
     const ids = await this.recentIds(entity, [{ options: { idempotencyKey: key } } as Command<S, E>]);
-    return ids.has(idFromKey(`${key}:0`));
+    return ids.has(keyedEventId(this.def.streamOf(entity.id), key, 0));
   }
 
   private async commit(
@@ -219,7 +220,7 @@ export class Repository<S, E extends DomainEvent> {
     options: WriteOptions,
   ): Promise<Entity<S>> {
     try {
-      const checked = await this.check(events, options, false);
+      const checked = await this.check(id, events, options, false);
       const stored = await this.write(id, before, [{ before, checked }]);
       return fold(this.def, id, before, stored)!;
     } catch (err) {
@@ -236,8 +237,13 @@ export class Repository<S, E extends DomainEvent> {
     }
   }
 
-  /** The events as appended: checked names and data, their schema, metadata and keyed ids. */
-  private async check(events: readonly E[], options: WriteOptions, lifecycle: boolean): Promise<NewEvent[]> {
+  /** The events as appended: checked names and data, their schema, metadata and ids keyed per stream. */
+  private async check(
+    id: string,
+    events: readonly E[],
+    options: WriteOptions,
+    lifecycle: boolean,
+  ): Promise<NewEvent[]> {
     const schemas = this.def.options.schemas as
       | Record<string, Parameters<typeof validate>[0] | undefined>
       | undefined;
@@ -254,7 +260,9 @@ export class Repository<S, E extends DomainEvent> {
         data,
         ...(version === undefined ? {} : { schema: version }),
         ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-        ...(options.idempotencyKey === undefined ? {} : { id: idFromKey(`${options.idempotencyKey}:${i}`) }),
+        ...(options.idempotencyKey === undefined
+          ? {}
+          : { id: keyedEventId(this.def.streamOf(id), options.idempotencyKey, i) }),
       });
     }
     return checked;

@@ -11,7 +11,8 @@ export interface WriteOptions {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /**
    * Makes the write idempotent (a saga step replayed after a crash, a retried request): the
-   * events' ids derive from the key, and `update` / `save` / `create` with a key whose events are
+   * events' ids derive from the key and the aggregate's stream (one key may be given to writes on
+   * several aggregates, each done once), and `update` / `save` / `create` with a key whose events are
    * among the aggregate's last 1,000 return the aggregate without deciding or appending again.
    */
   readonly idempotencyKey?: string;
@@ -24,6 +25,14 @@ export const IDEMPOTENCY_WINDOW = 1000;
 export function idFromKey(key: string): string {
   const h = createHash("sha256").update(key).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The id of the `index`-th event of a write keyed `key` on `stream` (which names the aggregate):
+ * one key dedups per stream, so a saga step may give its key to writes on two aggregates.
+ */
+export function keyedEventId(stream: string, key: string, index: number): string {
+  return idFromKey(`${stream}\u0000${key}:${index}`);
 }
 
 /** A conflict of versions (the caller may reload and retry), not of ids. */

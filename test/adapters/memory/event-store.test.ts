@@ -1,5 +1,6 @@
 import { memoryEventStore } from "../../../src/adapters/memory/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
+import { eventStoreKeyedWritesContract } from "../../contract/event-store-keyed-writes-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
 import { eventStoreQueryContract } from "../../contract/event-store-query-contract.js";
 import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
@@ -12,3 +13,4 @@ eventStoreContract("memory", factory);
 eventStoreLeaseContract("memory", factory);
 eventStoreQueryContract("memory", factory);
 eventStoreSchemaContract("memory", factory);
+eventStoreKeyedWritesContract("memory", factory);

@@ -1,6 +1,7 @@
 import { afterAll } from "vitest";
 import { postgresEventStore } from "../../../src/adapters/postgres/index.js";
 import { eventStoreContract, type StoreFactory } from "../../contract/event-store-contract.js";
+import { eventStoreKeyedWritesContract } from "../../contract/event-store-keyed-writes-contract.js";
 import { eventStoreLeaseContract } from "../../contract/event-store-lease-contract.js";
 import { eventStoreQueryContract } from "../../contract/event-store-query-contract.js";
 import { eventStoreSchemaContract } from "../../contract/event-store-schema-contract.js";
@@ -27,3 +28,4 @@ eventStoreContract("postgres", factory, !up);
 eventStoreLeaseContract("postgres", factory, !up);
 eventStoreQueryContract("postgres", factory, !up);
 eventStoreSchemaContract("postgres", factory, !up);
+eventStoreKeyedWritesContract("postgres", factory, !up);
