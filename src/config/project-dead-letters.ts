@@ -32,3 +32,17 @@ export function projectDeadLetters(
   if (project.stage !== "dev" && !guarded) return undefined;
   return deadLetters(management === undefined ? {} : { management });
 }
+
+/**
+ * The services `--services` names, plus the dead-letter service when one of them consumes durable
+ * events: a node serves the dead letters of the consumers it runs, whatever `--services` says
+ * (else its `/dlq` routes answer 503, no responders).
+ */
+export function withDeadLetters(run: readonly string[], services: readonly ServiceDef[]): string[] {
+  const dlq = services.find((s) => s.name === DEAD_LETTERS);
+  const consumes = services.some((s) => run.includes(s.name) && consumesDurably(s));
+  return dlq === undefined || !consumes || run.includes(DEAD_LETTERS) ? [...run] : [...run, DEAD_LETTERS];
+}
+
+/** The dead-letter service's name. */
+const DEAD_LETTERS = "dead-letters";

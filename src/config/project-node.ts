@@ -7,6 +7,7 @@ import type { ServeOptions } from "../features/gateway/server.js";
 import { directTransportFor } from "./direct-transport.js";
 import type { Project } from "./load-project.js";
 import { composeProject } from "./project-composition.js";
+import { withDeadLetters } from "./project-dead-letters.js";
 import { runServices } from "./run-services.js";
 import { readServiceConfigFile } from "./service-config-file.js";
 import type { StoreDrivers } from "./store-set.js";
@@ -40,7 +41,10 @@ export async function createProjectNode(
   const env =
     file === undefined ? project.env : { ...readServiceConfigFile(file, composed.services), ...project.env };
   const names = composed.services.map((s) => s.name);
-  const run = options.services === undefined ? undefined : runServices(options.services, names);
+  const run =
+    options.services === undefined
+      ? undefined
+      : withDeadLetters(runServices(options.services, names), composed.services);
   const runs = (svc: ServiceDef) => run === undefined || run.includes(svc.name);
   const url = project.settings.transport;
   // host:port endpoints in the addresses file: direct sockets, no broker (else the transport setting).

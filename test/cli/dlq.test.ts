@@ -115,6 +115,23 @@ describe("a project's node", () => {
     }
   });
 
+  it("serves the dead-letter routes when --services names a durable consumer and not dead-letters (issue 17 follow-up, item 3)", async () => {
+    const project = await loadProject({
+      config: "test/cli/fixtures/mailer/tesserae.config.ts",
+      store: "memory",
+      processEnv: {},
+    });
+    const node = await createProjectNode(project, silentLogger, { services: "mailer" });
+    const s = await serve(node, { port: 0 });
+    try {
+      const r = await fetch(new URL("/dlq", s.url));
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({ items: [] });
+    } finally {
+      await s.close();
+    }
+  });
+
   it("serves none when no service consumes a durable event, nor outside dev without management credentials", async () => {
     const text = await loadProject({
       config: "examples/text/tesserae.config.ts",
