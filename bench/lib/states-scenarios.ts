@@ -1,4 +1,5 @@
-// The replicated-states scenario (issue 9): one owner, three holder processes, over NATS.
+// The replicated-states scenarios: one owner, three holder processes, over NATS (issue 9) and over
+// direct ZeroMQ links with no broker (issue 18).
 import type { Scenario } from "./scenarios.js";
 
 export const stateScenarios: readonly Scenario[] = [
@@ -15,6 +16,33 @@ export const stateScenarios: readonly Scenario[] = [
         name: "tesserae",
         file: "states-tesserae.ts",
         note: "patch (zod), delta protocol, JetStream write-behind",
+      },
+    ],
+  },
+  {
+    kind: "call",
+    name: "states-direct",
+    title:
+      "The states scenario without a broker: Tesserae over direct ZeroMQ links beside Tesserae on NATS, raw NATS and raw ZeroMQ (deltas every holder applied; p99 = update to holder callback at 2,000/s)",
+    pinned: false,
+    unit: "deltas/s",
+    peers: [
+      { name: "nats.js", file: "states-raw.ts", validates: false, note: "raw publish, JSON.parse and merge" },
+      {
+        name: "zeromq.js",
+        file: "states-raw-zeromq.ts",
+        validates: false,
+        note: "raw XPUB → 3 SUB, JSON.parse and merge",
+      },
+      {
+        name: "tesserae (NATS)",
+        file: "states-tesserae.ts",
+        note: "patch (zod), delta protocol, JetStream write-behind",
+      },
+      {
+        name: "tesserae",
+        file: "states-tesserae-zeromq.ts",
+        note: "patch (zod), delta protocol, direct ZeroMQ links, no broker",
       },
     ],
   },

@@ -1,8 +1,11 @@
 // A Tesserae holder: a live copy kept by the delta protocol; the change callback counts and times.
+// On NATS, or over a direct ZeroMQ link to the owner when it names its endpoint (states-tesserae-zeromq).
 
 import { natsTransport } from "../../src/adapters/nats/index.js";
+import { zeromqTransport } from "../../src/adapters/zeromq/index.js";
 import { holds, replicatedStates } from "../../src/features/states/index.js";
 import { createNode, service, silentLogger } from "../../src/index.js";
+import { ownerEndpoint } from "../lib/direct-endpoint.js";
 import { announceHolder, serveHolder } from "../lib/fan-out.js";
 import { NATS_URL } from "../lib/responder.js";
 import { benchQuotes } from "./states-tesserae-state.js";
@@ -24,7 +27,12 @@ const holder = service(`bench-${id}`, {
 });
 const node = createNode({
   services: [holder],
-  transport: natsTransport({ servers: NATS_URL, name: `bench-states-${id}` }),
+  transport: (() => {
+    const endpoint = ownerEndpoint();
+    return endpoint === undefined
+      ? natsTransport({ servers: NATS_URL, name: `bench-states-${id}` })
+      : zeromqTransport({ connect: [endpoint] });
+  })(),
   plugins: [replicatedStates()],
   logger: silentLogger,
 });

@@ -1,0 +1,21 @@
+// A raw ZeroMQ subscriber: parses each delta and merges it into its copy (as states-raw-holder does on NATS).
+import { Subscriber } from "zeromq";
+import { ownerEndpoint } from "../lib/direct-endpoint.js";
+import { announceHolder, serveHolder } from "../lib/fan-out.js";
+
+const probe = await serveHolder(process.env.BENCH_HOLDER ?? "h?");
+const sub = new Subscriber({ receiveHighWaterMark: 100_000 });
+sub.connect(`tcp://${ownerEndpoint()}`);
+sub.subscribe();
+const decoder = new TextDecoder();
+let copy: Record<string, number> = {};
+let n = 0;
+void (async () => {
+  for await (const [frame] of sub) {
+    const m = JSON.parse(decoder.decode(frame)) as { seq: number; data: Record<string, number> };
+    copy = { ...copy, ...m.data };
+    probe.applied(++n);
+    probe.latency(m.data.t!);
+  }
+})();
+announceHolder();
