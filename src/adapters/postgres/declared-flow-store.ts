@@ -12,6 +12,7 @@ import type {
   NewService,
   ServiceRecord,
 } from "../../ports/declared-flow-store.js";
+import { guardedPool } from "./connection-failure.js";
 import {
   type DeclaredFlowTables,
   declaredFlowMigrations,
@@ -40,7 +41,7 @@ export class PostgresDeclaredFlowStore implements DeclaredFlowStore {
   private readonly t: DeclaredFlowTables;
 
   constructor(private readonly options: PostgresDeclaredFlowStoreOptions) {
-    this.pool = options.pool;
+    this.pool = guardedPool(options.pool);
     this.t = declaredFlowTables(options.schema ?? "tessera");
   }
 

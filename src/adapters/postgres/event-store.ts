@@ -27,6 +27,7 @@ import {
   upcast,
 } from "../../ports/upcast.js";
 import { AppendBatcher } from "./append-batcher.js";
+import { guardedPool } from "./connection-failure.js";
 import { postgresFindDocuments } from "./document-query-sql.js";
 import { eventStoreMigrations, eventStoreMigrationsTable } from "./event-store-schema.js";
 import { type EventStoreSql, eventStoreSql } from "./event-store-sql.js";
@@ -105,10 +106,14 @@ export class PostgresEventStore implements EventStore {
   private ready: Promise<void> | undefined;
   private readonly batcher: AppendBatcher | undefined;
 
-  constructor(private readonly options: PostgresEventStoreOptions) {
+  private readonly options: PostgresEventStoreOptions;
+
+  constructor(options: PostgresEventStoreOptions) {
+    // A lost database answers 503 TESSERA_UNAVAILABLE, not 500 (issue 17 follow-up, item 4).
+    this.options = { ...options, pool: guardedPool(options.pool) };
     this.sql = eventStoreSql(options.schema ?? "tessera");
     this.upcasters = indexUpcasters(options.upcasters);
-    this.db = options.pool as unknown as Queryable;
+    this.db = this.options.pool as unknown as Queryable;
     const concurrency = options.appendConcurrency ?? 4;
     if (concurrency > 0) {
       this.batcher = new AppendBatcher(

@@ -13,6 +13,7 @@ import {
 } from "../../ports/flow-store.js";
 import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-column.js";
 import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
+import { guardedPool } from "./connection-failure.js";
 import { flowCommitSql } from "./flow-store-commit.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
 import { inTransaction } from "./pg-transaction.js";
@@ -45,7 +46,7 @@ export class PostgresFlowStore implements FlowStore {
   private readonly commitSql: string;
 
   constructor(private readonly options: PostgresFlowStoreOptions) {
-    this.pool = options.pool;
+    this.pool = guardedPool(options.pool);
     this.t = flowTables(options.schema ?? "tessera");
     this.commitSql = flowCommitSql(this.t);
   }

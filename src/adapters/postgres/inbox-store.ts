@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import type { InboxClaim, InboxStore } from "../../ports/inbox-store.js";
 import type { Migration } from "../../ports/migration.js";
+import { guardedPool } from "./connection-failure.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { ident } from "./sql-ident.js";
 
@@ -36,7 +37,11 @@ export class PostgresInbox implements InboxStore {
   private readonly claimSql: string;
   private migrated: Promise<void> | undefined;
 
-  constructor(private readonly options: PostgresInboxOptions) {
+  private readonly options: PostgresInboxOptions;
+
+  constructor(options: PostgresInboxOptions) {
+    // A lost database answers 503 TESSERA_UNAVAILABLE, not 500 (issue 17 follow-up, item 4).
+    this.options = { ...options, pool: guardedPool(options.pool) };
     this.schema = ident(options.schema ?? "tessera");
     this.t = `${this.schema}.inbox`;
     this.claimSql = `WITH taken AS (
