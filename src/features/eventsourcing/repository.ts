@@ -12,6 +12,7 @@ import { sqlFor } from "./projection-sql.js";
 import { currentSnapshot, markSnapshot, schemaForAppend } from "./schema-versions.js";
 import { StreamQueue } from "./stream-queue.js";
 import {
+  checkKey,
   type Decide,
   IDEMPOTENCY_WINDOW,
   idFromKey,
@@ -124,6 +125,7 @@ export class Repository<S, E extends DomainEvent> {
    * gives the same aggregate, created once (issue 17, bug 3).
    */
   async create(decide: Decide<S, E>, options: WriteOptions & { id?: string } = {}): Promise<Entity<S>> {
+    checkKey(this.def.name, options);
     const key = options.idempotencyKey;
     const id = options.id ?? (key === undefined ? randomUUID() : idFromKey(`${this.def.name}:create:${key}`));
     const events = asArray(decide(this.def.options.initial(), undefined));
@@ -134,6 +136,11 @@ export class Repository<S, E extends DomainEvent> {
 
   /** Appends events to a loaded entity, expecting it unchanged since (else `TESSERA_CONFLICT`). */
   save(entity: Entity<S>, events: E | readonly E[], options: WriteOptions = {}): Promise<Entity<S>> {
+    try {
+      checkKey(this.def.name, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (entity.deleted)
       return Promise.reject(TesseraError.notFound(`${this.def.name} ${entity.id} not found`));
     const list = asArray(events);
@@ -152,13 +159,15 @@ export class Repository<S, E extends DomainEvent> {
     decide: Decide<S, E>,
     options: WriteOptions & { retries?: number } = {},
   ): Promise<Entity<S>> {
-    return new Promise((resolve, reject) =>
-      this.queue.push(this.def.streamOf(id), { id, decide, options, resolve, reject }),
-    );
+    return new Promise((resolve, reject) => {
+      checkKey(this.def.name, options);
+      this.queue.push(this.def.streamOf(id), { id, decide, options, resolve, reject });
+    });
   }
 
   /** Marks the aggregate deleted (`{Aggregate}Deleted` is published); its stream stays. */
   async delete(id: string, options: WriteOptions = {}): Promise<void> {
+    checkKey(this.def.name, options);
     const deleted = () => ({ type: DELETED, data: {} }) as unknown as E;
     await new Promise<Entity<S>>((resolve, reject) =>
       this.queue.push(this.def.streamOf(id), { id, decide: deleted, options, resolve, reject, delete: true }),

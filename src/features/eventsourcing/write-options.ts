@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { TesseraError } from "../../core/errors.js";
+import { TesseraError } from "../../core/errors.js";
 import type { DomainEvent } from "./domain-event.js";
 import type { Entity } from "./entity.js";
 
@@ -43,4 +43,12 @@ export function isVersionConflict(err: TesseraError): boolean {
 /** A conflict of an event id already stored (a keyed write repeated). */
 export function isDuplicateId(err: TesseraError): boolean {
   return (err.details as { duplicateEventId?: unknown } | undefined)?.duplicateEventId === true;
+}
+
+/** Refuses an empty `idempotencyKey` (it would dedup every write given one): `TESSERA_VALIDATION`. */
+export function checkKey(aggregate: string, options: WriteOptions): void {
+  if (options.idempotencyKey === "")
+    throw new TesseraError("TESSERA_VALIDATION", `${aggregate}: idempotencyKey must not be empty`, {
+      details: { issues: [{ path: "idempotencyKey", message: "must not be empty" }] },
+    });
 }

@@ -98,3 +98,21 @@ describe("commands on one aggregate in one process (issue 17, bug 8)", () => {
     expect((await stuck).state.count).toBe(1);
   });
 });
+
+describe("an empty idempotency key (issue 17 follow-up, item 5d)", () => {
+  it("is refused with TESSERA_VALIDATION by create, save, update and delete, and nothing is written", async () => {
+    const { store, repo } = setup();
+    const a = await repo.create(add(0));
+    const attempts = [
+      repo.create(add(1), { idempotencyKey: "" }),
+      repo.save(a, add(1)(), { idempotencyKey: "" }),
+      repo.update(a.id, add(1), { idempotencyKey: "" }),
+      repo.delete(a.id, { idempotencyKey: "" }),
+    ];
+    for (const r of await Promise.allSettled(attempts)) {
+      expect(r.status).toBe("rejected");
+      expect(((r as PromiseRejectedResult).reason as TesseraError).code).toBe("TESSERA_VALIDATION");
+    }
+    expect(await store.readAll()).toHaveLength(1);
+  });
+});
