@@ -84,7 +84,11 @@ export function banner(c: Colors, info: ProjectSummary, url: string, extra = "")
   if (routes.length === 0) lines.push("  no routes in this stage");
   else lines.push(table(routes.map((r) => [`  ${c.bold(r.method)}`, r.path, c.dim(r.entry)])));
   lines.push("", "try:");
-  for (const r of routes.slice(0, 3)) lines.push(`  ${curlOf(url, r)}`);
+  // Routes without path parameters first: a sample value in a path (a flow's or an account's id)
+  // names nothing that exists, and the suggested call answered 404.
+  const plain = routes.filter((r) => !r.path.includes(":"));
+  for (const r of [...plain, ...routes.filter((r) => r.path.includes(":"))].slice(0, 3))
+    lines.push(`  ${curlOf(url, r)}`);
   lines.push(`  curl -s ${url}/openapi.json`, "");
   return lines.join("\n");
 }
