@@ -159,9 +159,7 @@ export function compileRemote(host: DispatchHost, ref: EntryRef): Invoke {
       data = host.codec.encode(input);
     } catch (cause) {
       return Promise.reject(
-        new TesseraError("TESSERA_BAD_REQUEST", `${ref.id}: input cannot be encoded: ${messageOf(cause)}`, {
-          cause,
-        }),
+        new TesseraError("TESSERA_BAD_REQUEST", `${ref.id}: input ${encodeFailure(cause)}`, { cause }),
       );
     }
     if (host.registry.enabled) return host.router.send(ref, data, metaToHeaders(meta), deadline, read);
@@ -169,8 +167,10 @@ export function compileRemote(host: DispatchHost, ref: EntryRef): Invoke {
   };
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** Why an input cannot travel; a value too deep for the encoder says so, not "Maximum call stack…". */
+function encodeFailure(err: unknown): string {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return "too deeply nested";
+  return `cannot be encoded: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 /**

@@ -1,12 +1,12 @@
 // How a node serves an idempotent entry (issue 17, bug 4): a saga's remote step sent again after a
 // crash, or a client's retry after a lost answer, carries the key of the first call; the handler ran
 // for that key already, so the node answers with what it answered then, from its inbox.
-import { createHash } from "node:crypto";
 import type { CallMeta, Invoke } from "./call-meta.js";
 import type { Codec } from "./codec.js";
 import type { ErrorCode } from "./error-codes.js";
 import { TesseraError } from "./errors.js";
 import type { EntryInbox, InboxClaim } from "./inbox.js";
+import { inputFingerprint } from "./input-fingerprint.js";
 import type { Logger } from "./logger.js";
 import type { ReadinessCheck } from "./readiness-probe.js";
 import type { ServiceDef } from "./service.js";
@@ -57,11 +57,6 @@ function unpack(codec: Codec, data: Uint8Array): unknown {
   const n = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
   const headers = JSON.parse(decoder.decode(data.subarray(4, 4 + n))) as Record<string, string>;
   return readReply(codec, { subject: "", headers, data: data.subarray(4 + n) });
-}
-
-/** A short, stable digest of the call's input: the same key with another input is a conflict. */
-function fingerprintOf(codec: Codec, input: unknown): string {
-  return createHash("sha256").update(codec.encode(input)).digest("base64url");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,12 +112,9 @@ export function withInbox(target: string, serve: Invoke, s: InboxServing): Invok
     });
 
   const once = async (input: unknown, meta: CallMeta, key: string): Promise<unknown> => {
-    let fp: string;
-    try {
-      fp = fingerprintOf(codec, input);
-    } catch (cause) {
-      throw new TesseraError("TESSERA_BAD_REQUEST", `${target}: input cannot be encoded`, { cause });
-    }
+    // Of the input as given, without encoding it: whatever the entry accepts without a key, it
+    // accepts with one (its validation runs in `serve`, as it does without a key).
+    const fp = inputFingerprint(input);
     purge(Date.now());
     const c = await claim(key, fp, meta);
     if (c.kind !== "claimed" && c.fingerprint !== fp)
