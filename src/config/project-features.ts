@@ -25,7 +25,8 @@ export function featurePlugins(
 ): NodePlugin[] {
   const used = new Set(services.flatMap((s) => (s.options.uses ?? []).map((u) => u.feature)));
   const plugins: NodePlugin[] = [];
-  if (used.has(STATES)) plugins.push(replicatedStates());
+  // A one-off command holds the states its services own: claiming them would fence the running owner.
+  if (used.has(STATES)) plugins.push(replicatedStates({ own: options.mainLoops !== false }));
   if (used.has(CONNECTIONS)) {
     // Read and checked here, against every service of the project: a name none declares is refused.
     const found = projectAddresses(project);

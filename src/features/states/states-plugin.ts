@@ -7,7 +7,14 @@ import { type HolderOptions, StateHolder } from "./state-holder.js";
 import { type OwnerOptions, StateOwner } from "./state-owner.js";
 import { STATES, stateUsesOf } from "./state-uses.js";
 
-export interface ReplicatedStatesOptions extends OwnerOptions, HolderOptions {}
+export interface ReplicatedStatesOptions extends OwnerOptions, HolderOptions {
+  /**
+   * `false`: the states this node's services own are only held here (read from the running owner,
+   * updates refused), as in one-off commands (`tesserae call`): a process that does not join the
+   * system must not claim a state and fence its running owner. Default true.
+   */
+  readonly own?: boolean;
+}
 
 /** The states of one node: its owners and its holders (one per state, shared by its holding services). */
 interface NodeStates {
@@ -34,7 +41,7 @@ export function replicatedStates(options: ReplicatedStatesOptions = {}): NodePlu
     for (const svc of node.services) {
       for (const use of stateUsesOf(svc)) {
         const name = use.state.name;
-        if (use.role === "owner") {
+        if (use.role === "owner" && options.own !== false) {
           const other = built.owners.get(name);
           if (other !== undefined) {
             throw TesseraError.definition(
@@ -56,8 +63,8 @@ export function replicatedStates(options: ReplicatedStatesOptions = {}): NodePlu
             built.holders.set(name, entry);
           }
           entry.services.add(svc.name);
-          if (use.onChange !== undefined) {
-            const onChange = use.onChange;
+          const onChange = use.role === "holder" ? use.onChange : undefined;
+          if (onChange !== undefined) {
             const ctx: Context = rootContext(node, `${svc.name}.state`);
             const log = node.logger.child({ state: name, service: svc.name });
             entry.holder.onChange((change) => {

@@ -75,6 +75,29 @@ describe("replicated states, embedded (memory transport)", () => {
     }
   });
 
+  it("a one-off process with the owning service (tesserae call) claimed the state and fenced its running owner: with own: false it only holds it", async () => {
+    const bus = createMemoryBus();
+    const owner = await startNode(bus, [feed], ["feed"]);
+    const oneOff = createNode({
+      services: [feed],
+      transport: memoryTransport({ bus }),
+      plugins: [replicatedStates({ own: false, beatMs: 50, retryMs: 20 })],
+      logger: silentLogger,
+    });
+    await oneOff.start();
+    try {
+      await owner.call(feed.entries.tick, { symbol: "AAPL", price: 100 });
+      await waitFor(() => expect(oneOff.use(quotes, "feed").value).toEqual({ AAPL: 100 }));
+      // The running owner still takes updates: nobody claimed a newer epoch.
+      await owner.call(feed.entries.tick, { symbol: "MSFT", price: 200 });
+      expect(owner.use(quotes, "feed").value).toEqual({ AAPL: 100, MSFT: 200 });
+      await waitFor(() => expect(oneOff.use(quotes, "feed").value).toEqual({ AAPL: 100, MSFT: 200 }));
+    } finally {
+      await oneOff.stop();
+      await owner.stop();
+    }
+  });
+
   it("replaces the copies with a full update", async () => {
     const bus = createMemoryBus();
     const t = trader("trader");
