@@ -1,5 +1,6 @@
 import { EGRESS_ENV, resolveEgressSettings } from "../config/egress-settings.js";
 import { FLOWS_ENV, resolveFlowSettings } from "../config/flow-settings.js";
+import { INBOX_RETENTION_ENV } from "../config/inbox-settings.js";
 import { JETSTREAM_ENV } from "../config/jetstream-settings.js";
 import type { Project } from "../config/load-project.js";
 import { MANAGEMENT_ENV } from "../config/management-settings.js";
@@ -56,9 +57,10 @@ const get = (s: Section, key: string): unknown => (s as Record<string, unknown> 
 
 /**
  * The settings of the stage that `tesserae config` listed nowhere (issue 15 follow-up, item 2):
- * the system name, NATS credentials (secrets masked) and connect timeout, JetStream, and — when
- * the project has them — the flow engine, egress, projection lease and management settings, each
- * with the layer it came from, in the order of precedence the resolvers apply.
+ * the system name, the inbox's retention, NATS credentials (secrets masked) and connect timeout,
+ * JetStream, and — when the project has them — the flow engine, egress, projection lease and
+ * management settings, each with the layer it came from, in the order of precedence the resolvers
+ * apply.
  *
  * @example
  * settingRows(project).find((r) => r.setting === "flowEngine.leaseMs")
@@ -114,6 +116,13 @@ export function settingRows(project: Project): SettingRow[] {
     project.settings.system,
     layer("TESSERA_SYSTEM", own.system, config.system),
     "none: subjects tessera.*",
+  );
+  add(
+    "inboxRetentionMs",
+    INBOX_RETENTION_ENV,
+    project.settings.inboxRetentionMs,
+    layer(INBOX_RETENTION_ENV, own.inboxRetentionMs, config.inboxRetentionMs),
+    "86400000 (24 hours)",
   );
   if (nats || config.nats !== undefined || own.nats !== undefined) {
     const resolved = project.settings.nats;

@@ -82,6 +82,12 @@ export interface StageSettings {
    * `-c`/`--config-file` win.
    */
   readonly serviceConfig?: string;
+  /**
+   * How long the nodes keep the first answers of idempotent calls and the event ids their
+   * consumers handled (the store's `inbox` table), in ms; default 24 hours.
+   * `TESSERA_INBOX_RETENTION_MS` wins.
+   */
+  readonly inboxRetentionMs?: number;
 }
 
 export type OptionValue = string | number | boolean;

@@ -74,6 +74,9 @@ export async function createProjectNode(
     stage: project.stage,
     env,
     codec: codecs[project.settings.codec],
+    ...(project.settings.inboxRetentionMs === undefined
+      ? {}
+      : { inboxRetentionMs: project.settings.inboxRetentionMs }),
     logger,
   });
 }

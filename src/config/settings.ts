@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { type CodecName, codecs } from "../core/codec.js";
 import { TesseraError } from "../core/errors.js";
+import { resolveInboxRetention } from "./inbox-settings.js";
 import { type JetStreamSettings, resolveJetStreamSettings } from "./jetstream-settings.js";
 import { type NatsSettingKey, type NatsSettings, natsSources, resolveNatsSecurity } from "./nats-settings.js";
 import type { GatewaySettings, ProjectConfig } from "./project-config.js";
@@ -35,6 +36,8 @@ export interface Settings {
   readonly codec: CodecName;
   /** The services' JSON config file, absolute (`-c`, `TESSERA_CONFIG_FILE`, the stage's, the project file's `serviceConfig`). */
   readonly serviceConfig?: string;
+  /** How long the inbox keeps answers and handled ids (`TESSERA_INBOX_RETENTION_MS`, the stage's, the project file's `inboxRetentionMs`); unset: the node's 24 hours. */
+  readonly inboxRetentionMs?: number;
 }
 
 function portOf(value: string | number, from: string): number {
@@ -90,8 +93,10 @@ export function resolveSettings(
     own.serviceConfig,
     config.serviceConfig,
   );
+  const retention = resolveInboxRetention(env, stage, own.inboxRetentionMs, config.inboxRetentionMs);
   return {
     codec,
+    ...(retention.ms === undefined ? {} : { inboxRetentionMs: retention.ms }),
     ...(serviceConfig === undefined
       ? {}
       : { serviceConfig: isAbsolute(serviceConfig) ? serviceConfig : resolve(root, serviceConfig) }),
