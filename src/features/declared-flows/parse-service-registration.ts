@@ -30,7 +30,8 @@ const schemaOf = (httpOnly: boolean) =>
           .string()
           .refine((a) => !/\s/.test(a) && URL.canParse(a), "Not a valid URL.")
           .refine(
-            (a) => !httpOnly || /^https?:$/.test(new URL(a).protocol),
+            // Zod runs every refinement: an address that is no URL was named by the one above.
+            (a) => !httpOnly || !URL.canParse(a) || /^https?:$/.test(new URL(a).protocol),
             "Only http and https addresses can be called.",
           ),
         inputs: fieldSpecsSchema.optional(),

@@ -93,6 +93,13 @@ describe("keys named like Object.prototype's members", () => {
     },
   );
 
+  it("a registration whose address is no URL threw TypeError: Invalid URL (found by the property test): a field error", () => {
+    const parsed = parseServiceRegistration({ name: "shout", address: "upper" });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(Object.getOwnPropertyDescriptor(parsed.errors, "address")?.value).toEqual(["Not a valid URL."]);
+  });
+
   it("event data lacking a field named constructor or toString is missing that field, not of another type", () => {
     const fields = [
       { name: "constructor", type: "string" as const },
