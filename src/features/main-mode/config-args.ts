@@ -52,9 +52,7 @@ export function configArgs(
     throw new TesseraError(
       "TESSERA_CONFIG",
       `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: ${
-        known.length === 0
-          ? "no service has a config model"
-          : `the services take ${known.join(", ")}`
+        known.length === 0 ? "no service has a config model" : `the services take ${known.join(", ")}`
       }`,
     );
   }
