@@ -121,11 +121,52 @@ export function documentQuery(
   const conditions = Object.entries(where ?? {}).flatMap(([f, c]) => conditionsOf(f, c));
   const orders = orderBy === undefined ? [] : Array.isArray(orderBy) ? orderBy : [orderBy];
   const order = (orders as readonly DocumentOrder[]).map((o) => {
+    if (typeof o !== "object" || o === null)
+      throw invalid("orderBy must be a field name, { field, direction } or a list of them");
     if (o?.direction !== undefined && o.direction !== "asc" && o.direction !== "desc")
       throw invalid(`orderBy.direction must be "asc" or "desc"`);
     return { path: fieldPath(o?.field), desc: o.direction === "desc" };
   });
   return { conditions, order };
+}
+
+/** The options of a document query, as `findDocuments` takes them. */
+export interface DocumentFind {
+  readonly where?: DocumentWhere;
+  readonly orderBy?: DocumentOrder | readonly DocumentOrder[];
+  readonly after?: string;
+  readonly limit?: number;
+}
+
+const FIND_KEYS = ["where", "orderBy", "after", "limit"];
+
+/**
+ * The options of `findDocuments` checked whatever a caller passed (a request's JSON, `null`): a
+ * misspelt key, a `limit` that is no whole number ≥ 0 or an `after` that is no string is
+ * `TESSERA_VALIDATION`, the same on every store (they answered 500 with the database's error, or
+ * differently per store). A field name alone orders by it ascending.
+ *
+ * @example
+ * checkFind({ where: { owner: "Ada" }, orderBy: "balance", limit: 10 })
+ */
+export function checkFind(options: unknown): { readonly query: DocumentQuery } & DocumentFind {
+  if (options === undefined || options === null) return { query: { conditions: [], order: [] } };
+  if (typeof options !== "object" || Array.isArray(options)) throw invalid("options must be an object");
+  const o = options as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !FIND_KEYS.includes(k));
+  if (unknown.length > 0)
+    throw invalid(`unknown option ${unknown.map((k) => `"${k}"`).join(", ")} (${FIND_KEYS.join(", ")})`);
+  const { where, after, limit } = o;
+  if (after !== undefined && typeof after !== "string")
+    throw invalid("after must be a document id (a string)");
+  if (limit !== undefined && !(typeof limit === "number" && Number.isSafeInteger(limit) && limit >= 0))
+    throw invalid("limit must be a whole number ≥ 0");
+  const orderBy = typeof o.orderBy === "string" ? { field: o.orderBy } : o.orderBy;
+  return {
+    query: documentQuery(where as DocumentWhere | undefined, orderBy as DocumentOrder | undefined),
+    ...(after === undefined ? {} : { after }),
+    ...(limit === undefined ? {} : { limit }),
+  };
 }
 
 /** The SQL-side kind of a scalar: which JSON type a field must have to compare with it. */

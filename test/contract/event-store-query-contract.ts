@@ -148,5 +148,38 @@ export function eventStoreQueryContract(name: string, factory: StoreFactory, ski
       await refused({ where: { balance: Number.NaN } });
       await refused({ orderBy: { field: "owner desc" } });
     });
+
+    // Found by an outside user: these answered 500 with the database's own error, or each store
+    // did something else (SQLite refused 997 ORed equalities as an expression tree too deep).
+    it("takes an in list of 1000 values on every store", async () => {
+      const list = [...Array.from({ length: 998 }, (_, i) => i + 2000), 100, "100"];
+      expect(await ids({ where: { balance: { in: list } } })).toEqual(["a1", "a3", "a7"]);
+      const names = [...Array.from({ length: 999 }, (_, i) => `n${i}`), "Bob"];
+      expect(await ids({ where: { owner: { in: names } } })).toEqual(["a2"]);
+      expect(await ids({ where: { active: { in: Array.from({ length: 1000 }, () => false) } } })).toEqual([
+        "a2",
+      ]);
+    });
+
+    it("refuses a limit that is no whole number, an after that is no id and a misspelt option, the same on every store", async () => {
+      const refused = async (options: unknown) => {
+        const err = await store.findDocuments("accounts", options as never).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TesseraError);
+        expect((err as TesseraError).code).toBe("TESSERA_VALIDATION");
+      };
+      for (const limit of [-1, 1.5, Number.NaN, "10", "abc"]) await refused({ limit });
+      await refused({ after: { x: 1 } });
+      await refused({ after: 5 });
+      await refused({ wher: { owner: "Ada" } });
+      await refused({ orderBy: 7 });
+      // null is no options; a field name alone orders by it.
+      expect((await store.findDocuments("accounts", null as never)).map((r) => r.id)).toHaveLength(9);
+      expect(await ids({ where: { tier: "gold" }, orderBy: "owner" as never })).toEqual([
+        "a1",
+        "a7",
+        "a5",
+        "a8",
+      ]);
+    });
   });
 }

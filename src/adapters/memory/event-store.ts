@@ -1,5 +1,5 @@
 import { runDocumentQuery } from "../../ports/document-match.js";
-import { documentQuery } from "../../ports/document-query.js";
+import { checkFind } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -271,8 +271,8 @@ export class MemoryEventStore implements EventStore {
     return clone(this.documents.get(collection)?.get(id)) as T | undefined;
   }
 
-  async findDocuments<T>(collection: string, options: FindDocumentsOptions = {}) {
-    const query = documentQuery(options.where, options.orderBy);
+  async findDocuments<T>(collection: string, given?: FindDocumentsOptions) {
+    const { query, ...options } = checkFind(given);
     const docs = (this.documents.get(collection) ?? new Map<string, unknown>()) as Map<string, T>;
     return runDocumentQuery(docs, query, options).map(({ id, doc }) => ({ id, doc: clone(doc) }));
   }

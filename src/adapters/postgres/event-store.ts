@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import { TesseraError } from "../../core/errors.js";
-import { documentQuery } from "../../ports/document-query.js";
+import { checkFind } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -174,11 +174,29 @@ export class PostgresEventStore implements EventStore {
 
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     await this.migrate();
-    const result = await inTransaction(this.options.pool, (client) =>
-      work(new PostgresTransaction(client as unknown as Queryable, this.sql, this.upcasters)),
-    ).catch((err: unknown) => Promise.reject(uniqueViolation(err) ?? err));
-    this.notify();
-    return result;
+    // A deadlock or serialization failure rolled the whole transaction back: it runs again (a
+    // rebuild beside a runner updating the same rows lost 15 of 25 to a raw 40P01).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await inTransaction(this.options.pool, (client) =>
+          work(new PostgresTransaction(client as unknown as Queryable, this.sql, this.upcasters)),
+        );
+        this.notify();
+        return result;
+      } catch (err) {
+        const code = (err as { code?: unknown } | undefined)?.code;
+        const retry = code === "40P01" || code === "40001";
+        if (retry && attempt < 4) {
+          await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+          continue;
+        }
+        if (retry)
+          throw TesseraError.conflict("the database chose this transaction as a deadlock victim 4 times", {
+            sqlState: code,
+          });
+        throw uniqueViolation(err) ?? err;
+      }
+    }
   }
 
   async readStream(stream: string, options: { after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
@@ -255,9 +273,9 @@ export class PostgresEventStore implements EventStore {
 
   async findDocuments<T>(
     collection: string,
-    options: FindDocumentsOptions = {},
+    given?: FindDocumentsOptions,
   ): Promise<{ id: string; doc: T }[]> {
-    const query = documentQuery(options.where, options.orderBy);
+    const { query, ...options } = checkFind(given);
     if (query.conditions.length > 0 || query.order.length > 0) {
       const table = `${ident(this.options.schema ?? "tessera")}.es_documents`;
       const { text, params } = postgresFindDocuments(table, collection, query, options);

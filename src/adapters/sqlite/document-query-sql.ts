@@ -18,15 +18,31 @@ function equality(path: readonly string[], v: JsonScalar, params: unknown[]): st
   return `(${typeOf(path)} ${typeof v === "number" ? NUMBER : "= 'text'"} AND ${extract(path)} = ?)`;
 }
 
+/**
+ * `field IN (…)`, typed: one `IN` per kind of value, not one equality per value (SQLite refuses an
+ * expression tree deeper than 1000, which 997 ORed equalities passed).
+ */
+function oneOf(path: readonly string[], list: readonly JsonScalar[], params: unknown[]): string {
+  const numbers = list.filter((v) => typeof v === "number");
+  const strings = list.filter((v) => typeof v === "string");
+  const others = new Set(list.filter((v) => typeof v === "boolean" || v === null));
+  const parts = [...others].map((v) => equality(path, v, params));
+  for (const [values, kind] of [
+    [numbers, NUMBER],
+    [strings, "= 'text'"],
+  ] as const) {
+    if (values.length === 0) continue;
+    params.push(...values);
+    parts.push(`(${typeOf(path)} ${kind} AND ${extract(path)} IN (${values.map(() => "?").join(", ")}))`);
+  }
+  return parts.length === 0 ? "0" : `(${parts.join(" OR ")})`;
+}
+
 const RANGE = { lt: "<", lte: "<=", gt: ">", gte: ">=" } as const;
 
 function condition(c: Condition, params: unknown[]): string {
   if (c.op === "eq") return equality(c.path, c.value as JsonScalar, params);
-  if (c.op === "in") {
-    const list = c.value as readonly JsonScalar[];
-    if (list.length === 0) return "0";
-    return `(${list.map((v) => equality(c.path, v, params)).join(" OR ")})`;
-  }
+  if (c.op === "in") return oneOf(c.path, c.value as readonly JsonScalar[], params);
   const v = c.value as number | string;
   params.push(v);
   return `(${typeOf(c.path)} ${typeof v === "number" ? NUMBER : "= 'text'"} AND ${extract(c.path)} ${RANGE[c.op]} ?)`;

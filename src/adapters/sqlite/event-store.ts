@@ -1,6 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import { TesseraError } from "../../core/errors.js";
-import { type DocumentQuery, documentQuery } from "../../ports/document-query.js";
+import { checkFind, type DocumentQuery } from "../../ports/document-query.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -175,12 +175,9 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  findDocuments<T>(
-    collection: string,
-    options: FindDocumentsOptions = {},
-  ): Promise<{ id: string; doc: T }[]> {
+  findDocuments<T>(collection: string, given?: FindDocumentsOptions): Promise<{ id: string; doc: T }[]> {
     return this.serial(() => {
-      const query = documentQuery(options.where, options.orderBy);
+      const { query, ...options } = checkFind(given);
       const rows =
         query.conditions.length === 0 && query.order.length === 0
           ? this.s.findDocs.all(collection, options.after ?? "", options.limit ?? -1)
