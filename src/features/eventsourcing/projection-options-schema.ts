@@ -19,7 +19,7 @@ export const projectionOptionsSchema = z.strictObject({
   from: z.union([aggregateOption, z.array(aggregateOption).min(1)]),
   batchSize: z.number().int().min(1).optional(),
   prefetch: fnOption.optional(),
-  collections: z.array(z.string().min(1)),
+  collections: z.array(z.string().min(1)).optional(),
   tables: z.strictObject({ migrations: z.array(sqlText).min(1), reset: z.array(sqlText) }).optional(),
   handle: fnOption,
 });

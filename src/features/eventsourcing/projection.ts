@@ -37,8 +37,8 @@ export interface ProjectionOptions<E extends DomainEvent> {
    * e.aggregateId]`): an async batch then reads them all in one query instead of one per `get`.
    */
   prefetch?(event: ProjectedEvent<E>): readonly [collection: string, id: string] | undefined;
-  /** The collections it writes: a rebuild empties them. */
-  readonly collections: readonly string[];
+  /** The collections it writes: a rebuild empties them (none for a projection into its own `tables`). */
+  readonly collections?: readonly string[];
   /**
    * Tables of its own in the store's database (SQLite and PostgreSQL stores): created by its
    * `migrations`, emptied by `reset` on a rebuild, written with `sql` in the handler, in the same
@@ -51,6 +51,7 @@ export interface ProjectionOptions<E extends DomainEvent> {
 export interface ProjectionDef<E extends DomainEvent = DomainEvent> extends ProjectionOptions<E> {
   readonly kind: "projection";
   readonly mode: "inline" | "async";
+  readonly collections: readonly string[];
   /** The projected form of a stored event, or undefined when the projection does not read it. */
   select(event: StoredEvent): ProjectedEvent<E> | undefined;
 }
@@ -79,6 +80,7 @@ export function projection<E extends DomainEvent>(options: ProjectionOptions<E>)
     ...options,
     kind: "projection" as const,
     mode: options.mode ?? "async",
+    collections: options.collections ?? [],
     select(event: StoredEvent) {
       const match = prefixes.find((p) => event.stream.startsWith(p.prefix));
       if (match === undefined) return undefined;

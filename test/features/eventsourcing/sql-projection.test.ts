@@ -42,3 +42,15 @@ describe("SQL projections on the memory store", () => {
     expect((err as Error).message).toContain("balances");
   });
 });
+
+describe("a projection into its own tables only", () => {
+  it("had to declare collections: [] (TESSERA_DEFINITION ….collections: expected array): collections are optional", () => {
+    const p = projection({
+      name: "balances-only",
+      from: counter,
+      tables: { migrations: ["CREATE TABLE b (id TEXT PRIMARY KEY)"], reset: ["DELETE FROM b"] },
+      handle: () => undefined,
+    });
+    expect(p.collections).toEqual([]);
+  });
+});
