@@ -117,7 +117,11 @@ describe.skipIf(!pgUp)("one runner per projection across node processes on Postg
     expect(Object.values(final).reduce((a, b) => a + b, 0)).toBe(head);
     expect(Object.keys(final).sort()).toEqual(["n1", "n2", "n3"]);
     const infos = (p: NodeProcess) => logOf(p).filter((l) => l.msg.startsWith("projection tally"));
-    expect(infos(second).map((l) => l.msg)).toEqual([`projection tally: taken over from ${first.ready.id}`]);
+    // The second holder was stopped with SIGTERM: it says so as it hands over.
+    expect(infos(second).map((l) => l.msg)).toEqual([
+      `projection tally: taken over from ${first.ready.id}`,
+      "projection tally: standing down (the node stops)",
+    ]);
     expect(infos(third).map((l) => l.msg)).toEqual([`projection tally: taken over from ${second.ready.id}`]);
     for (const n of nodes) expect(logOf(n).filter((l) => l.level === "warn")).toEqual([]);
     console.log(

@@ -19,6 +19,25 @@ export async function migratePostgres(
   table: string,
   migrations: readonly Migration[],
 ): Promise<void> {
+  // The advisory lock does not refresh PostgreSQL's catalog snapshot: a store that waited for it
+  // could still miss the schema or table the one before it created, and its `IF NOT EXISTS` then
+  // failed on the catalog's unique index (seen in a full run). The retry sees them.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(pool, schema, table, migrations);
+    } catch (err) {
+      const code = (err as { code?: unknown } | undefined)?.code;
+      if (attempt >= 3 || (code !== "23505" && code !== "42P06" && code !== "42P07")) throw err;
+    }
+  }
+}
+
+async function migrateOnce(
+  pool: Pool,
+  schema: string,
+  table: string,
+  migrations: readonly Migration[],
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`tessera-migrations:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
