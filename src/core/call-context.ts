@@ -35,7 +35,7 @@ export class CallContext implements Context {
   private span: Span | undefined;
 
   constructor(
-    private readonly host: ContextHost,
+    protected readonly host: ContextHost,
     readonly target: string,
     readonly meta: CallMeta,
   ) {}
@@ -97,7 +97,8 @@ export class CallContext implements Context {
     }
   }
 
-  private nested(): CallMeta {
+  /** The metadata of what this call does: nested calls, emitted events, messages sent through `use`. */
+  protected nested(): CallMeta {
     this.childMeta ??= {
       requestId: this.meta.requestId,
       identity: this.meta.identity,
