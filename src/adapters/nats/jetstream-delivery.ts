@@ -10,13 +10,14 @@ import {
 } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Headers } from "../../core/transport-message.js";
+import { publisherId } from "./jetstream-publish.js";
 import type { SubjectSpace } from "./subject-space.js";
 
 const msgIdHeader = "Nats-Msg-Id";
 
 /** The dead letter's header naming the message's event id, when it has one. */
 function idHeader(m: JsMsg): Headers {
-  const id = eventIdOf({ headers: headersOfJs(m.headers), id: m.headers?.get(msgIdHeader) || undefined });
+  const id = eventIdOf({ headers: headersOfJs(m.headers), id: publisherId(m.headers?.get(msgIdHeader)) });
   return id === undefined ? {} : { [deadLetterHeaders.id]: id };
 }
 
@@ -66,13 +67,12 @@ export class DeliveryRunner {
       await this.deadLetter(m, deliveries - 1, "earlier deliveries never completed");
       return;
     }
-    const id = m.headers?.get(msgIdHeader);
     const msg: DurableMessage = {
       subject: this.space.in(m.subject),
       data: m.data,
       headers: headersOfJs(m.headers),
       deliveries,
-      id: id === undefined || id === "" ? undefined : id,
+      id: publisherId(m.headers?.get(msgIdHeader)),
     };
     try {
       await this.handler(msg);

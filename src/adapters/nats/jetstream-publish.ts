@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { JetStreamApiError, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
 import { errors, type MsgHdrs } from "@nats-io/transport-node";
 
@@ -15,6 +16,23 @@ export interface DurablePublication {
   readonly headers?: MsgHdrs | undefined;
   /** JetStream's deduplication id: with one, a publication whose fate is unknown may be sent again. */
   readonly msgID?: string | undefined;
+}
+
+/**
+ * The start of the ids the transport gives publications that have none (every publication carries
+ * one, so that one left without an answer can be sent again safely). Consumers never see them:
+ * a delivered message's id is the publisher's own or none.
+ */
+const OWN_ID = "tessera.own.";
+
+/** A deduplication id for a publication: the publisher's, or a new one of the transport's. */
+export function publicationId(given: string | undefined): string {
+  return given ?? `${OWN_ID}${randomUUID()}`;
+}
+
+/** The publisher's id of a delivered message (none when the transport gave it its id). */
+export function publisherId(msgId: string | undefined): string | undefined {
+  return msgId === undefined || msgId === "" || msgId.startsWith(OWN_ID) ? undefined : msgId;
 }
 
 /** Longest wait for one acknowledgement when the publication can be sent again (it has an id). */
@@ -48,6 +66,19 @@ function notStored(err: unknown): boolean {
 /** No answer: the message may or may not be stored. */
 function unknownFate(err: unknown): boolean {
   return err instanceof errors.TimeoutError || (err instanceof errors.RequestError && !err.isNoResponders());
+}
+
+/** The promise's value, or false when it takes longer than `ms`. */
+async function within(p: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -88,7 +119,10 @@ export async function publishWithRetry(
     } catch (err) {
       if (!checked && notStored(err)) {
         checked = true;
-        if (await recreate?.()) continue;
+        // The check asks the stream's info, which has no answer while no leader is elected: it is
+        // waited for one attempt's time at most, then goes on in the background (issue 15: every
+        // emit in flight waited out its whole timeout on it after a kill of the stream's leader).
+        if (await within(recreate?.() ?? Promise.resolve(false), Math.min(left, ATTEMPT_MS))) continue;
       }
       const again = notStored(err) || (pub.msgID !== undefined && unknownFate(err));
       if (!again || Date.now() + pause >= until) throw err;

@@ -23,7 +23,7 @@ import type { Logger } from "../../core/logger.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { DeliveryRunner } from "./jetstream-delivery.js";
 import { API_TIMEOUT_MS, type JetStreamOptions } from "./jetstream-options.js";
-import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
+import { type NatsLink, PUBLISH_TIMEOUT_MS, publicationId, publishWithRetry } from "./jetstream-publish.js";
 import { toNatsHeaders } from "./nats-headers.js";
 import { SetupRetry } from "./setup-retry.js";
 import { consumerName, type StreamOf, streamOf } from "./stream-names.js";
@@ -162,13 +162,16 @@ export class JetStreamStreams implements DurableStreams {
           subject: this.space.out(subject),
           data,
           headers: toNatsHeaders(options.headers),
-          msgID: options.id,
+          // Every publication carries an id: JetStream drops a copy, so one left without an answer
+          // (its stream's leader died) is sent again after a short wait, not the whole timeout.
+          msgID: publicationId(options.id),
         },
         this.options.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS,
         this.link,
         () => this.recreateIfMissing(stream),
       );
-      return { duplicate: ack.duplicate };
+      // A generated id is only ever seen again when an earlier attempt of this call was stored.
+      return { duplicate: options.id !== undefined && ack.duplicate };
     } catch (cause) {
       if (cause instanceof Error && cause.message.includes("max_payload"))
         throw new TesseraError(

@@ -246,11 +246,17 @@ describe.runIf(await natsServerInstalled())("JetStream on a 3-server cluster (is
           .join("\n"),
     );
     expect(lost).toEqual([]);
-    for (const f of failed) expect(isBrokerFailure(f.err)).toBe(true);
-    // The issue's bound (delivery resumes within 10 s) is printed above, not asserted: it is not met
-    // reliably yet. Runs of this test gave 4.3–8.4 s stalls, and others a stall for the whole outage
-    // after a kill of the stream's leader (publications too: no leader took over while it was down).
-    // Issue 15 stays open on it; what holds in every run is asserted: no acknowledged event is lost.
+    // An emit's timeout (15 s) covers a whole election: none fails. Runs of this test before the fix
+    // failed every emit in flight at a kill of the stream's leader and stalled for the whole outage
+    // (they waited for the stream's info, which has no answer without a leader).
+    expect(failed.map((f) => String(f.err))).toEqual([]);
+    // Delivery and publications resume without the killed server, well before it comes back. The
+    // issue's 10 s is printed, not asserted: nats-server's elections take 4-9 s and more on a loaded
+    // machine (measured 5.1-8.0 s over 9 kills).
+    for (const r of report) {
+      expect(r.stallMs).toBeLessThan(OUTAGE_MS - 1000);
+      expect(r.publishGapMs).toBeLessThan(OUTAGE_MS - 1000);
+    }
     expect(acked.size).toBeGreaterThan(2000);
   }, 180_000);
 });

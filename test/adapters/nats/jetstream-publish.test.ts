@@ -1,7 +1,7 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors } from "@nats-io/transport-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type NatsLink, publishWithRetry } from "../../../src/adapters/nats/jetstream-publish.js";
 import { brokerFailure } from "../../../src/core/broker-failure.js";
 
@@ -99,6 +99,28 @@ describe("durable publications during a leader election (issue 15, item 2)", () 
     const { js, calls } = fakeJs([ack]);
     await expect(publishWithRetry(js, pub, 5000, link)).resolves.toBe(ack);
     expect(calls).toHaveLength(1);
+  });
+
+  it("a stream check that has no answer (no leader elected yet) does not hold the publication past one attempt: every emit in flight failed at a kill of the stream's leader", async () => {
+    vi.useFakeTimers();
+    try {
+      const { js, calls } = fakeJs([noResponders(), noResponders(), ack]);
+      let checks = 0;
+      const never = () => {
+        checks++;
+        return new Promise<boolean>(() => undefined);
+      };
+      let result: PubAck | undefined;
+      void publishWithRetry(js, pub, 15_000, up, never).then((a) => {
+        result = a;
+      });
+      await vi.advanceTimersByTimeAsync(2500);
+      expect(result).toBe(ack);
+      expect(calls).toHaveLength(3);
+      expect(checks).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("on a closed transport it fails at once", async () => {
