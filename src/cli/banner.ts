@@ -61,13 +61,21 @@ export interface ProjectSummary {
   readonly routes: readonly RouteHint[];
 }
 
-export function projectSummary(project: Project, routes: readonly Route[]): ProjectSummary {
+/**
+ * The summary of `project` as its node runs it; `transport` says what the node's transport is
+ * (`transportSummary`: the direct links of a brokerless node), else the transport setting.
+ */
+export function projectSummary(
+  project: Project,
+  routes: readonly Route[],
+  transport?: string,
+): ProjectSummary {
   const { settings } = project;
   return {
     name: project.name,
     stage: project.stage,
     ...(settings.system === undefined ? {} : { system: settings.system }),
-    transport: maskUrl(settings.transport),
+    transport: transport ?? maskUrl(settings.transport),
     store: settings.store.display,
     routes: routeHints(routes),
   };

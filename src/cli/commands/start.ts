@@ -1,5 +1,6 @@
 import { withConfigArgs } from "../../config/project-features.js";
 import { createProjectNode, serveOptions } from "../../config/project-node.js";
+import { transportSummary } from "../../config/transport-summary.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { TesseraNode } from "../../core/node.js";
 import { type RunningServer, serve } from "../../features/gateway/server.js";
@@ -96,7 +97,7 @@ export const startCommand: CliCommand = {
     }
     const options = serveOptions(project);
     const server = await serve(node, worker ? { ...options, port: 0, host: "127.0.0.1" } : options);
-    const summary = projectSummary(project, node.routes);
+    const summary = projectSummary(project, node.routes, transportSummary(project, node));
     if (worker) {
       const { port, host } = project.settings.gateway;
       const ready: ReadyMessage = { type: "ready", url: server.url, listen: { port, host }, summary };
