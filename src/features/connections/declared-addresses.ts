@@ -2,7 +2,7 @@ import { closestName } from "../../core/closest-name.js";
 import { TesseraError } from "../../core/errors.js";
 import type { ServiceUse } from "../../core/uses.js";
 import { stateUsesOf } from "../states/state-uses.js";
-import type { Addresses } from "./addresses.js";
+import { type Addresses, entryOf } from "./addresses.js";
 import { connectionUsesOf } from "./connection-uses.js";
 
 type Declaring = { readonly name: string; readonly options: { readonly uses?: readonly ServiceUse[] } };
@@ -23,7 +23,9 @@ export function checkAddressNames(
   source: string,
 ): void {
   const declared = new Set<string>();
+  const connections = new Set<string>();
   for (const svc of services) {
+    for (const u of connectionUsesOf(svc)) connections.add(u.connection.name);
     const names = [
       ...connectionUsesOf(svc).map((u) => u.connection.name),
       ...stateUsesOf(svc).map((u) => u.state.name),
@@ -31,6 +33,16 @@ export function checkAddressNames(
     for (const name of names) declared.add(name).add(`${svc.name}.${name}`);
   }
   const problems: string[] = [];
+  // A state's holders take every update: topics (a subscriber's choice) are refused, not ignored.
+  for (const svc of services) {
+    for (const u of stateUsesOf(svc)) {
+      const name = u.state.name;
+      if (connections.has(name) || entryOf(addresses, svc.name, name)?.topics === undefined) continue;
+      const written = addresses[`${svc.name}.${name}`] === undefined ? name : `${svc.name}.${name}`;
+      const problem = `"${written}": state "${name}" takes no topics (its holders get every update): give it a subject or a host:port alone`;
+      if (!problems.includes(problem)) problems.push(problem);
+    }
+  }
   for (const name of Object.keys(addresses)) {
     if (declared.has(name)) continue;
     const service = services.find((s) => name.startsWith(`${s.name}.`));
@@ -46,7 +58,7 @@ export function checkAddressNames(
   if (problems.length > 0) {
     throw new TesseraError(
       "TESSERA_CONFIG",
-      `${source}: ${problems.length} name${problems.length > 1 ? "s" : ""} no service declares:\n  ${problems.join("\n  ")}`,
+      `${source}: ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n  ${problems.join("\n  ")}`,
       { details: { problems } },
     );
   }

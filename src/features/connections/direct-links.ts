@@ -21,10 +21,11 @@ export interface DirectLinks {
  * // { bind: ["127.0.0.1:7002"], connect: ["127.0.0.1:7001"] }
  */
 export function directLinks(
-  addresses: Addresses,
+  given: Addresses,
   services: readonly { readonly name: string; readonly options: { readonly uses?: readonly ServiceUse[] } }[],
 ): DirectLinks | undefined {
-  checkAddresses(addresses, "directLinks(addresses)"); // an object from code, checked as a file is
+  // An object from code, checked as a file is (and `tcp://host:port` read as `host:port`).
+  const checked = checkAddresses(given, "directLinks(addresses)");
   const bind = new Set<string>();
   const connect = new Set<string>();
   const add = (serves: boolean, endpoint: string | undefined) => {
@@ -32,15 +33,15 @@ export function directLinks(
   };
   for (const svc of services) {
     for (const use of connectionUsesOf(svc)) {
-      const { endpoint } = addressOf(addresses, svc.name, use.connection.name);
+      const { endpoint } = addressOf(checked, svc.name, use.connection.name);
       add(use.role === "replier" || use.role === "publisher", endpoint);
     }
     for (const use of stateUsesOf(svc)) {
-      const { endpoint } = addressOf(addresses, svc.name, use.state.name);
+      const { endpoint } = addressOf(checked, svc.name, use.state.name);
       add(use.role === "owner", endpoint);
     }
   }
-  const endpoints = Object.values(addresses).some((a) =>
+  const endpoints = Object.values(checked).some((a) =>
     typeof a === "string" ? isEndpoint(a) : a.endpoint !== undefined,
   );
   if (!endpoints) return undefined;

@@ -44,7 +44,9 @@ describe("an addresses object given in code", () => {
     const err = thrown(() => connections({ addresses: bad }));
     expect(err.code).toBe("TESSERA_CONFIG");
     expect(err.message).toContain("connections({ addresses })");
-    expect(err.message).toContain("quote: expected a subject or { subject, topics }");
+    expect(err.message).toContain(
+      "quote: 5 is not an address (a subject, a host:port or { subject, endpoint, topics })",
+    );
   });
 
   it("lists every problem at once, as a file's are", () => {
@@ -52,9 +54,8 @@ describe("an addresses object given in code", () => {
     const err = thrown(() => connections({ addresses: bad }));
     expect(err.details).toEqual({
       problems: [
-        "quote: expected a subject or { subject, topics }",
-        'trades: subject "a b" is not a subject',
-        "trades: topics must be a list of single subject tokens",
+        "quote: null is not an address (a subject, a host:port or { subject, endpoint, topics })",
+        'trades: subject "a b" is not a subject; topics must be a list of single subject tokens',
       ],
     });
   });

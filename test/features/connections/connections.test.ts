@@ -376,7 +376,7 @@ describe("addresses", () => {
         "x..y": "a.b",
         trades: { subject: "a.*", topics: "AAPL", queue: 1 },
       }),
-    ).toThrow(/4 problems|5 problems/);
+    ).toThrow(/3 problems:\n {2}quote: .*\n {2}"x\.\.y" .*\n {2}trades: .*; .*; .*\n[^ ]/);
   });
 
   it("loads a JSON file, and says which file is wrong", () => {
