@@ -13,8 +13,8 @@ import type { Project } from "./load-project.js";
 import { projectAddresses } from "./project-addresses.js";
 
 /**
- * The plugins of the features that the project's services use (`uses`): replicated states, wired
- * connections (wired by the addresses file that `TESSERA_ADDRESSES` names), main mode — in the
+ * The plugins of the features that the project's services use (`uses`): replicated states and wired
+ * connections (both wired by the addresses file that `TESSERA_ADDRESSES` names), main mode — in the
  * order they start: main loops last, so that they stop first, while states are still served.
  * `mainLoops: false` declares main mode without running the loops (one-off commands).
  */
@@ -25,13 +25,12 @@ export function featurePlugins(
 ): NodePlugin[] {
   const used = new Set(services.flatMap((s) => (s.options.uses ?? []).map((u) => u.feature)));
   const plugins: NodePlugin[] = [];
+  // Read and checked here, against every service of the project: a name none declares is refused.
+  const found = used.has(STATES) || used.has(CONNECTIONS) ? projectAddresses(project) : undefined;
+  const wired = found === undefined ? {} : { addresses: found.addresses };
   // A one-off command holds the states its services own: claiming them would fence the running owner.
-  if (used.has(STATES)) plugins.push(replicatedStates({ own: options.mainLoops !== false }));
-  if (used.has(CONNECTIONS)) {
-    // Read and checked here, against every service of the project: a name none declares is refused.
-    const found = projectAddresses(project);
-    plugins.push(connections(found === undefined ? {} : { addresses: found.addresses }));
-  }
+  if (used.has(STATES)) plugins.push(replicatedStates({ own: options.mainLoops !== false, ...wired }));
+  if (used.has(CONNECTIONS)) plugins.push(connections(wired));
   // Every service's setup hooks run once states and connections are up, before any main loop; its
   // signal handlers on a node that joins the system (tesserae start), not in one-off commands.
   if (used.has(LIFECYCLE)) plugins.push(lifecycleHooks({ handleSignals: options.mainLoops !== false }));

@@ -1,17 +1,16 @@
 import type { TransportSubscription } from "../../core/transport-message.js";
 import type { StateHost } from "./state-host.js";
-import { stateSubjects } from "./state-wire.js";
 
 /**
- * Listens to the owners' claims of a state (each owner announces its epoch when it starts): the
+ * Listens to the owners' claims of a state on `subject` (each owner announces its epoch when it starts): the
  * way an owner hears that a newer one took over even without a last-value store.
  */
 export function listenToClaims(
   host: StateHost,
-  state: string,
+  subject: string,
   onClaim: (epoch: number) => void,
 ): Promise<TransportSubscription> {
-  return host.transport.subscribe(stateSubjects.claims(state), {}, (msg) => {
+  return host.transport.subscribe(subject, {}, (msg) => {
     let m: unknown;
     try {
       m = host.codec.decode(msg.data);

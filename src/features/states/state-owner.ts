@@ -10,7 +10,8 @@ import { applyToOwn, deltaToSend } from "./owner-delta.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
 import type { OwnerOptions, StateHost } from "./state-host.js";
 import { nextEpoch, StateLease, storeNotAnswering } from "./state-lease.js";
-import { type StoredState, stateSubjects } from "./state-wire.js";
+import { codecHeaders, type StateSubjects, type StoredState, stateSubjectsOf } from "./state-wire.js";
+import { storedValue } from "./stored-value.js";
 import { updateBytes } from "./update-bytes.js";
 
 export type { OwnerOptions, StateHost } from "./state-host.js";
@@ -61,6 +62,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     readonly def: StateDef<string, T>,
     private readonly host: StateHost,
     options: OwnerOptions = {},
+    /** Where the state travels (its address in the addresses file, else the default subjects). */
+    private readonly subjects: StateSubjects = stateSubjectsOf(def.name),
   ) {
     this.current = { ...def.initial } as T;
     this.persistMs = options.persistMs ?? 20;
@@ -95,10 +98,10 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   /** Claims the next epoch (resuming from the stored value), announces it, serves snapshots, sends the value. */
   async start(): Promise<void> {
     const { transport, codec } = this.host;
-    const name = this.def.name;
+    const subjects = this.subjects;
     const store = transport.lastValues;
     if (store !== undefined) {
-      const lease = new StateLease(store, stateSubjects.stored(name), codec);
+      const lease = new StateLease(store, subjects.stored, codec);
       try {
         await this.resume(lease);
         this.lease = lease;
@@ -113,32 +116,34 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     }
     // Nothing stored: the epoch comes from the clock alone (see `nextEpoch`).
     if (this.incarnation === 0) this.incarnation = nextEpoch(undefined);
-    this.claims = await listenToClaims(this.host, name, (epoch) => {
+    this.claims = await listenToClaims(this.host, subjects.claims, (epoch) => {
       if (this.stopped || this.fencedBy !== undefined) return;
       if (epoch > this.incarnation) this.standDown(epoch);
       // An older owner that started later (no store to order them): it hears this one and stands down.
       else if (epoch < this.incarnation) this.announce();
     });
-    await transport.publish(stateSubjects.claims(name), codec.encode({ epoch: this.incarnation }));
+    await transport.publish(subjects.claims, codec.encode({ epoch: this.incarnation }));
     if (this.fencedBy !== undefined) return;
+    // A snapshot names its codec: a holder on another codec refuses it rather than misread it.
+    const headers = codecHeaders(codec);
     this.subscription = await transport.respond(
-      stateSubjects.snapshot(name),
-      { queue: `state.${name}` },
+      subjects.snapshot,
+      { queue: `state.${this.def.name}` },
       () => {
         if (this.fencedBy !== undefined) throw this.fenced();
-        return { data: codec.encode(this.snapshotMessage()) };
+        return { data: codec.encode(this.snapshotMessage()), headers };
       },
     );
     this.running = true;
     if (this.dirty) this.retryStore();
     // Holders that synchronised with an earlier incarnation replace their copy now.
-    await transport.publish(stateSubjects.updates(name), codec.encode(this.snapshotMessage()));
+    await transport.publish(subjects.updates, codec.encode(this.snapshotMessage()), headers);
     this.beatTimer = setInterval(() => {
       if (this.sentSinceBeat) {
         this.sentSinceBeat = false;
         return;
       }
-      this.quietly(stateSubjects.updates(name), { epoch: this.incarnation, seq: this.number, beat: true });
+      this.quietly(subjects.updates, { epoch: this.incarnation, seq: this.number, beat: true });
     }, this.beatMs);
     this.beatTimer.unref();
   }
@@ -148,13 +153,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     await lease.claim((stored) => {
       if (stored !== undefined) {
         this.number = stored.seq;
-        try {
-          this.current = { ...this.check(stored.value) };
-        } catch (err) {
-          this.log.warn("the stored value fails the state's schema: starting from the initial value", {
-            err,
-          });
-        }
+        this.current = storedValue(this.def, stored, this.host.codec.contentType, this.log) ?? this.current;
       }
       // A restart never reuses an epoch.
       this.incarnation = nextEpoch(stored?.epoch);
@@ -188,9 +187,14 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       this.current = checked;
       this.number = seq;
       this.changed({ kind: "snapshot", previous });
-      return this.publish(bytes, seq, () => {
-        this.current = previous;
-      });
+      return this.publish(
+        bytes,
+        seq,
+        () => {
+          this.current = previous;
+        },
+        codecHeaders(this.host.codec),
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -253,7 +257,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   }
 
   private announce(): void {
-    this.quietly(stateSubjects.claims(this.def.name), { epoch: this.incarnation });
+    this.quietly(this.subjects.claims, { epoch: this.incarnation });
   }
 
   /** Sends a message whose loss costs nothing (a beat, a claim repeated). */
@@ -288,6 +292,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       epoch: this.incarnation,
       seq: this.number,
       value: this.current as Readonly<Obj>,
+      codec: this.host.codec.contentType,
     };
     return this.host.codec.encode(stored);
   }
@@ -297,11 +302,16 @@ export class StateOwner<T extends object> implements StateHandle<T> {
    * refuses is undone when it is still the last one (its caller gets the rejection); when later
    * updates were made on it, it stays, and holders take it with their next snapshot.
    */
-  private publish(bytes: Uint8Array, seq: number, undo: () => void): Promise<void> {
+  private publish(
+    bytes: Uint8Array,
+    seq: number,
+    undo: () => void,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     this.sentSinceBeat = true;
     let sending: Promise<void>;
     try {
-      sending = this.host.transport.publish(stateSubjects.updates(this.def.name), bytes);
+      sending = this.host.transport.publish(this.subjects.updates, bytes, headers);
     } catch (err) {
       sending = Promise.reject(err);
     }

@@ -35,7 +35,12 @@ export interface StateHandle<T> {
   readonly seq: number;
   /** The owner's incarnation the copy comes from (0: a holder that has received nothing yet). */
   readonly epoch: number;
-  /** False for a holder until it has its first snapshot. */
+  /**
+   * A holder's: false until it has applied a first snapshot (the owner's, or the stored one while
+   * the owner is down), and again while the owner's snapshots are refused (another codec, a value
+   * that fails the schema); a gap or an owner that is down leaves it true (the last copy). An
+   * owner's: true while it serves the state (started, not stopped, not stood down).
+   */
   readonly synced: boolean;
   /** Calls `listener` after each change; returns the function that stops it. */
   onChange(listener: (change: StateChange<T>) => void): () => void;
