@@ -1,4 +1,4 @@
-import { configModel, createNode, service } from "tesserae";
+import { configModel, createNode, hasCode, service } from "tesserae";
 import { configArgs, mainLoop, mainMode } from "tesserae/main-mode";
 import { natsTransport } from "tesserae/nats";
 import { owns, replicatedStates } from "tesserae/states";
@@ -22,8 +22,15 @@ const ticker = service("ticker", {
       },
       {
         setup: (ctx) => ctx.log.info("warming up"), // before any loop starts
-        // On SIGINT/SIGTERM, before the node shuts down: store the state and its number.
-        onSignal: (_signal, ctx) => ctx.use(quotes).flush(),
+        // On SIGINT/SIGTERM, before the node shuts down: store the state and its number. An owner
+        // that stood down for a newer ticker (a rolling deploy) has nothing to store: TESSERA_CONFLICT.
+        onSignal: (_signal, ctx) =>
+          ctx
+            .use(quotes)
+            .flush()
+            .catch((err: unknown) => {
+              if (!hasCode(err, "TESSERA_CONFLICT")) throw err;
+            }),
       },
     ),
   ],

@@ -51,7 +51,11 @@ export interface StateHandle<T> {
    * `null` deletes a key). What is sent is what the owner applied: the schema's output.
    */
   patch(delta: Delta<T>): Promise<void>;
-  /** Owner only: resolves once the value and its number are stored (e.g. in a SIGTERM handler). */
+  /**
+   * Owner only: resolves once the value and its number are stored (e.g. in a SIGTERM handler).
+   * Rejects with `TESSERA_CONFLICT` once this owner stood down for a newer one (as `set` and
+   * `patch` do): the newer owner's value stands and nothing of this one is stored any more.
+   */
   flush(): Promise<void>;
 }
 
