@@ -1,5 +1,6 @@
 import type { ErrorBody } from "../core/errors.js";
 import type { Identity } from "../core/identity.js";
+import type { PruneQuery } from "./run-retention.js";
 
 /**
  * Who started a run and in which trace (issue 17, bug 5): every call the run makes carries them,
@@ -211,6 +212,11 @@ export interface FlowStore {
   renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult>;
   /** Lets go of runs held by `owner` (a graceful stop, or a restart of the same worker id). */
   releaseAll(owner: string, now: number): Promise<number>;
+  /**
+   * Deletes finished runs of a flow with their journals and signals, at most `limit` in one short
+   * transaction, or counts them (`dryRun`); never an active, blocked or held run (retention, issue 19).
+   */
+  prune(query: PruneQuery): Promise<number>;
   close(): Promise<void>;
 }
 

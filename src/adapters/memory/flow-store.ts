@@ -12,6 +12,7 @@ import {
   terminalStatuses,
 } from "../../ports/flow-store.js";
 import { newRunRecord } from "../../ports/run-record.js";
+import { pruneMemoryRuns } from "./flow-store-prune.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Run = Mutable<RunRecord>;
@@ -221,6 +222,10 @@ export function memoryFlowStore(): FlowStore {
         n++;
       }
       return n;
+    },
+
+    async prune(q) {
+      return pruneMemoryRuns(q, { runs, keys, journals, signals });
     },
 
     async close() {},

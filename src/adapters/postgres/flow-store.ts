@@ -13,8 +13,10 @@ import {
 } from "../../ports/flow-store.js";
 import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-column.js";
 import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
+import type { PruneQuery } from "../../ports/run-retention.js";
 import { guardedPool } from "./connection-failure.js";
 import { flowCommitSql } from "./flow-store-commit.js";
+import { prunePostgres } from "./flow-store-prune.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
 import { inTransaction } from "./pg-transaction.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -278,6 +280,10 @@ export class PostgresFlowStore implements FlowStore {
       [owner, now],
     );
     return r.rowCount ?? 0;
+  }
+
+  prune(q: PruneQuery): Promise<number> {
+    return prunePostgres(this.pool, this.t, q);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ import {
 } from "../../ports/flow-store.js";
 import { parseJsonColumn as parse, jsonColumn as text } from "../../ports/json-column.js";
 import { newRunRecord, type RunRow, runRecordOf as runOf } from "../../ports/run-record.js";
+import type { PruneQuery } from "../../ports/run-retention.js";
+import { SqliteRunPruner } from "./flow-store-prune.js";
 import { type FlowTables, flowMigrations, flowTables } from "./flow-store-schema.js";
 import { type FlowStatements, flowStatements } from "./flow-store-statements.js";
 import { type SqliteConnection, type SqliteSynchronous, sqliteConnection } from "./sqlite-connection.js";
@@ -48,6 +50,7 @@ export class SqliteFlowStore implements FlowStore {
   private readonly connection: SqliteConnection;
   private readonly level: SqliteSynchronous;
   private s: FlowStatements | undefined;
+  private pruner: SqliteRunPruner | undefined;
 
   constructor(private readonly options: SqliteFlowStoreOptions) {
     this.db = options.database;
@@ -300,6 +303,13 @@ export class SqliteFlowStore implements FlowStore {
 
   releaseAll(owner: string, now: number): Promise<number> {
     return this.run(() => this.st.releaseAll.run({ owner, now }).changes);
+  }
+
+  prune(q: PruneQuery): Promise<number> {
+    return this.run(() => {
+      this.pruner ??= new SqliteRunPruner(this.db, this.t);
+      return this.pruner.prune(q);
+    });
   }
 
   async close(): Promise<void> {

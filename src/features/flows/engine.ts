@@ -24,6 +24,7 @@ import type { FlowDef } from "./flow.js";
 import { FlowDefinitions } from "./flow-definitions.js";
 import { engineOptionsSchema } from "./flow-options-schema.js";
 import { GroupCommit } from "./group-commit.js";
+import { RunPruner } from "./retention.js";
 import { newRunId } from "./run-id.js";
 import { RunWaiters } from "./run-waiters.js";
 import type { SignalDef } from "./signal.js";
@@ -81,6 +82,15 @@ export interface FlowEngineOptions {
   readonly logger?: Logger;
   /** Close the store when the engine stops (default false: whoever made the store closes it). */
   readonly closeStore?: boolean;
+  /**
+   * Finished runs (completed, failed, compensated, cancelled) are deleted this long after they end
+   * (default 7 days; a flow's own `retention` wins). `flowEngine.retentionMs`.
+   */
+  readonly retentionMs?: number;
+  /** At most this many finished runs per flow, the oldest go first (default: no count). `flowEngine.retentionRuns`. */
+  readonly retentionRuns?: number;
+  /** Pace of the background pruning of finished runs (default 60 000 ms; 0: by hand only). `flowEngine.pruneEveryMs`. */
+  readonly pruneEveryMs?: number;
   /** How a run's end is delivered to its `callbackUrl` (default: 8 attempts from 5 s, doubling; see callback.ts). */
   readonly callbacks?: CallbackPolicy;
   /**
@@ -112,6 +122,8 @@ export class FlowEngine implements NodePlugin {
   private readonly commit: GroupCommit;
   private readonly loop: ClaimLoop;
   private readonly cron: CronScheduler;
+  /** Deletes finished runs past their retention, in the background (see retention.ts). */
+  readonly pruner: RunPruner;
   /** The policy of a stage other than `dev` until the node's stage is known (at start). */
   private policy: EgressPolicy;
 
@@ -159,6 +171,14 @@ export class FlowEngine implements NodePlugin {
     this.cron = new CronScheduler(options.flows, this.now, (f, input, key) =>
       this.startRun(f, input as never, { idempotencyKey: key }).then(() => undefined),
     );
+    this.pruner = new RunPruner({
+      store: this.store,
+      now: this.now,
+      flows: () => this.defs.all,
+      retentionMs: options.retentionMs,
+      retentionRuns: options.retentionRuns,
+      everyMs: options.pruneEveryMs,
+    });
   }
 
   /**
@@ -226,6 +246,7 @@ export class FlowEngine implements NodePlugin {
       notify: callbackStarter((input) => this.deliver(input)),
     });
     this.cron.start();
+    this.pruner.start(logger);
     logger.info("flow engine started", { flows: this.defs.names, store: this.store.kind });
   }
 
@@ -239,6 +260,7 @@ export class FlowEngine implements NodePlugin {
   async stop(): Promise<void> {
     if (!this.loop.running) return;
     this.cron.stop();
+    await this.pruner.stop();
     await this.loop.stop(this.options.stopGraceMs ?? 5000);
     await this.commit.drain();
     await this.store.releaseAll(this.workerId, this.now());

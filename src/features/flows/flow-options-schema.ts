@@ -3,8 +3,9 @@
 // engine of concurrency 0 or a negative lease started and never ran a run. Both are now refused
 // when declared, as TESSERA_DEFINITION naming the option (see features/definition-options.ts).
 import { z } from "zod";
+import { shown } from "../../core/definition-rules.js";
 import { fnOption, kindOption, schemaOption } from "../definition-options.js";
-import { MAX_DURATION_MS } from "./duration.js";
+import { durationProblem, MAX_DURATION_MS, msOf } from "./duration.js";
 
 const positiveInt = z.number().int().min(1);
 const budget = z.strictObject({
@@ -21,6 +22,20 @@ const retry = z.strictObject({
   on: z.array(z.string().startsWith("TESSERA_")).optional(),
 });
 
+// How long finished runs are kept (issue 19): a positive duration, a whole number of runs, or false.
+const retention = z.union([
+  z.literal(false),
+  z.strictObject({
+    maxAge: z
+      .custom<string | number>((v) => durationProblem(v) === undefined && msOf(v)! > 0, {
+        error: (issue) =>
+          `must be a positive duration (e.g. "7d", "12h", or ms), up to "365d", got ${shown(issue.input)}`,
+      })
+      .optional(),
+    maxRuns: positiveInt.optional(),
+  }),
+]);
+
 /** The options of `flow(name, options, body)`. */
 export const flowOptionsSchema = z.strictObject({
   input: schemaOption.optional(),
@@ -32,6 +47,7 @@ export const flowOptionsSchema = z.strictObject({
   triggers: z.array(kindOption(["cron", "event"], "a trigger: cron(...) or onEvent(...)")).optional(),
   retry: retry.optional(),
   budget: budget.optional(),
+  retention: retention.optional(),
   description: z.string().optional(),
 });
 
@@ -50,6 +66,9 @@ export const engineOptionsSchema = z.strictObject({
   inlineSleepMs: z.number().min(0).optional(),
   commitConcurrency: positiveInt.optional(),
   syncWaitMs: z.number().min(0).optional(),
+  retentionMs: z.number().int().positive().optional(),
+  retentionRuns: positiveInt.optional(),
+  pruneEveryMs: z.number().min(0).optional(),
   now: fnOption.optional(),
   logger: z
     .custom<object>((v) => typeof v === "object" && v !== null, { error: "must be a logger" })

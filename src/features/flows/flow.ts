@@ -8,6 +8,7 @@ import { parseOptions } from "../definition-options.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { FlowContext } from "./flow-context.js";
 import { flowOptionsSchema } from "./flow-options-schema.js";
+import type { FlowRetention } from "./retention.js";
 import type { SignalDef } from "./signal.js";
 import type { Trigger } from "./triggers.js";
 
@@ -41,6 +42,11 @@ export interface FlowOptions<
    * compensated.
    */
   readonly budget?: FlowBudget;
+  /**
+   * How long its finished runs are kept: `{ maxAge: "30d", maxRuns: 10_000 }` (either bound
+   * suffices), `false` until pruned by hand. Unset: the engine's (`retentionMs`, default 7 days).
+   */
+  readonly retention?: FlowRetention;
   readonly description?: string;
 }
 
