@@ -88,7 +88,9 @@ export function parseArgs(
       // Kept for the command (e.g. main-mode config keys): `--key value`, `--key=value` or `--flag`.
       extras.push(arg);
       const next = argv[i + 1];
-      if (inline === undefined && next !== undefined && !next.startsWith("-")) extras.push(argv[++i]!);
+      // A negative number is a value (`--offset -5`), as for the command's own options.
+      if (inline === undefined && next !== undefined && (!next.startsWith("-") || /^-\d/.test(next)))
+        extras.push(argv[++i]!);
       continue;
     }
     if (spec === undefined) throw new CliError(`unknown option ${flag} (${help})`);

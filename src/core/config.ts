@@ -123,6 +123,11 @@ export interface ConfigIssue {
   readonly path: string;
   readonly env: string;
   readonly message: string;
+  /**
+   * Where the refused value was given: `env FEED_RATE` (the variable), or `setting feed.rate`
+   * (`--set`, a `-c` file, an extra `--rate`); a key that is not set names its variable.
+   */
+  readonly from: string;
 }
 
 export interface ResolvedConfig {
@@ -155,6 +160,46 @@ function candidates(schema: Schema, raw: string): unknown[] {
   return [parsed];
 }
 
+const typeNames: Readonly<Record<string, string>> = {
+  number: "a number",
+  integer: "a whole number",
+  boolean: "true or false",
+  array: "a JSON array",
+  object: "a JSON object",
+  null: "null",
+};
+
+/**
+ * What a string of the command line or the environment should have been, when it cannot be what
+ * the schema declares (`abc` for a number): `expected a number, got "abc"`. `undefined` when it
+ * could be (the schema's own message then says what is wrong).
+ */
+function notOfType(schema: Schema, raw: string): string | undefined {
+  const types = declaredTypes(schema);
+  if (types === undefined || types.includes("string") || types.some((t) => typeNames[t] === undefined))
+    return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = unparsable;
+  }
+  const typeOf = (v: unknown) =>
+    v === null
+      ? "null"
+      : Array.isArray(v)
+        ? "array"
+        : typeof v === "number" && Number.isInteger(v)
+          ? "integer"
+          : typeof v;
+  const t = parsed === unparsable ? undefined : typeOf(parsed);
+  if (t !== undefined && (types.includes(t) || (t === "integer" && types.includes("number"))))
+    return undefined;
+  const expected = [...new Set(types.map((x) => typeNames[x]!))].join(" or ");
+  const shownRaw = raw.length > 60 ? `${raw.slice(0, 60)}…` : raw;
+  return `expected ${expected}, got ${JSON.stringify(shownRaw)}`;
+}
+
 function check(
   schema: Schema,
   value: unknown,
@@ -185,7 +230,10 @@ export function resolveConfig(
       const path = `${svc.name}.${key}`;
       const envName = opts.env ?? configEnvName(svc.name, key);
       const secret = opts.secret === true;
-      const raw = [env[path], env[envName]].find((v) => v !== undefined && v !== "");
+      // A setting `service.key` (`--set`, a `-c` file, an extra `--key`) wins over the variable.
+      const fromSetting = env[path] !== undefined && env[path] !== "";
+      const raw = fromSetting ? env[path] : env[envName] === "" ? undefined : env[envName];
+      const from = fromSetting ? `setting ${path}` : `env ${envName}`;
       let source: ResolvedConfigKey["source"];
       let tries: unknown[];
       if (raw !== undefined) [source, tries] = ["env", candidates(opts.schema, raw)];
@@ -206,8 +254,10 @@ export function resolveConfig(
             ? "required, not set"
             : secret
               ? "invalid value (secret, not shown)"
-              : `${source === "default" ? "invalid default: " : ""}${result.message}`;
-        issues.push({ path, env: envName, message });
+              : source === "default"
+                ? `invalid default: ${result.message}`
+                : (notOfType(opts.schema, raw!) ?? result.message);
+        issues.push({ path, env: envName, message, from });
       }
       const shown: ResolvedConfigKey = {
         path,
@@ -223,9 +273,14 @@ export function resolveConfig(
   return { values, keys, issues };
 }
 
+/** A problem as one line: `feed.rate: expected a number, got "abc" (env FEED_RATE)`. */
+export function configIssueLine(issue: ConfigIssue): string {
+  return `${issue.path}: ${issue.message} (${issue.from})`;
+}
+
 /** One `TESSERA_CONFIG` error listing every problem, one per line. */
 export function configError(issues: readonly ConfigIssue[]): TesseraError {
-  const lines = issues.map((i) => `  ${i.path}: ${i.message} (env ${i.env})`);
+  const lines = issues.map((i) => `  ${configIssueLine(i)}`);
   const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
   return new TesseraError("TESSERA_CONFIG", `invalid configuration, ${count}:\n${lines.join("\n")}`, {
     details: { issues },

@@ -102,7 +102,12 @@ describe("service config models", () => {
   it("never show a secret's value, even when it is invalid", () => {
     const { issues, keys } = resolveConfig([text], { TEXT_API_KEY: "short-1" });
     expect(issues).toEqual([
-      { path: "text.apiKey", env: "TEXT_API_KEY", message: "invalid value (secret, not shown)" },
+      {
+        path: "text.apiKey",
+        env: "TEXT_API_KEY",
+        message: "invalid value (secret, not shown)",
+        from: "env TEXT_API_KEY",
+      },
     ]);
     const ok = resolveConfig([text], { TEXT_API_KEY: "long-enough-secret" });
     expect(ok.keys.find((k) => k.path === "text.apiKey")).toMatchObject({

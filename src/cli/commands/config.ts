@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { Project } from "../../config/load-project.js";
-import { resolveConfig } from "../../core/config.js";
+import { configIssueLine, resolveConfig } from "../../core/config.js";
 import { maskUrl } from "../../core/mask-url.js";
 import { type CliCommand, listenOptions } from "../command.js";
 import { table } from "../output.js";
@@ -110,7 +110,7 @@ export const configCommand: CliCommand = {
     if (issues.length > 0) {
       const ce = ctx.out.errColor;
       ctx.out.err(ce.red(`\n${issues.length === 1 ? "1 problem" : `${issues.length} problems`}:`));
-      for (const i of issues) ctx.out.err(`  ${i.path}: ${i.message} (env ${i.env})`);
+      for (const i of issues) ctx.out.err(`  ${configIssueLine(i)}`);
       return 1;
     }
     return 0;

@@ -1,4 +1,4 @@
-import type { ConfigModel } from "../../core/config.js";
+import { type ConfigModel, resolveConfig } from "../../core/config.js";
 import { TesseraError } from "../../core/errors.js";
 import type { ServiceUse } from "../../core/uses.js";
 
@@ -13,7 +13,8 @@ type ServiceLike = {
  * `<service>.<key>` (which wins over the key's environment variable) of every service whose
  * config model has `key`; `--service.key value` names the service. `--key=value` works too, and
  * `--flag` alone is `true`. An argument no service takes is refused with `TESSERA_CONFIG`,
- * naming the keys they take.
+ * naming the keys they take, and so is a value its key's schema refuses, naming the argument as
+ * given (`--rate: expected a number, got "abc"`).
  *
  * @example
  * // node ticker.js --rate 10000 --symbols 500
@@ -26,6 +27,8 @@ export function configArgs(
   const mains = services.filter((s) => s.options.config !== undefined);
   const keysOf = (s: ServiceLike) => Object.keys(s.options.config?.keys ?? {});
   const out: Record<string, string> = {};
+  /** The argument each setting came from, as typed (`--rate`), and whether it had no value. */
+  const given = new Map<string, { readonly flag: string; readonly bare: boolean }>();
   const unknown: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -34,9 +37,10 @@ export function configArgs(
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     let value: string;
+    let bare = false;
     if (eq !== -1) value = arg.slice(eq + 1);
     else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) value = argv[++i]!;
-    else value = "true";
+    else [value, bare] = ["true", true];
     const dot = name.indexOf(".");
     const targets =
       dot === -1
@@ -45,7 +49,10 @@ export function configArgs(
           ? [name]
           : [];
     if (targets.length === 0) unknown.push(`--${name}`);
-    for (const t of targets) out[t] = value;
+    for (const t of targets) {
+      out[t] = value;
+      given.set(t, { flag: `--${name}`, bare });
+    }
   }
   if (unknown.length > 0) {
     const known = mains.flatMap((s) => keysOf(s).map((k) => `--${k} (${s.name})`));
@@ -56,5 +63,43 @@ export function configArgs(
       }`,
     );
   }
+  checkValues(mains, out, given);
   return out;
+}
+
+/**
+ * Checks each value given by its key's schema, as the node will at start, so that a refusal names
+ * the argument the user typed rather than a setting or variable: one line per argument (per
+ * service when they refuse it differently).
+ */
+function checkValues(
+  services: readonly ServiceLike[],
+  out: Readonly<Record<string, string>>,
+  given: ReadonlyMap<string, { readonly flag: string; readonly bare: boolean }>,
+): void {
+  // An empty value is unset (the variable or the default applies), as everywhere in config.
+  const set = Object.fromEntries(Object.entries(out).filter(([, v]) => v !== ""));
+  const byFlag = new Map<string, { service: string; message: string }[]>();
+  for (const issue of resolveConfig(services, set).issues) {
+    const from = given.get(issue.path);
+    if (from === undefined || !Object.hasOwn(set, issue.path)) continue;
+    const list = byFlag.get(from.flag) ?? [];
+    const message = from.bare
+      ? `no value given (${issue.message.replace(/, got "true"$/, "")})`
+      : issue.message;
+    list.push({ service: issue.path.slice(0, issue.path.indexOf(".")), message });
+    byFlag.set(from.flag, list);
+  }
+  if (byFlag.size === 0) return;
+  const problems = [...byFlag].flatMap(([flag, list]) => {
+    const targets = [...given.values()].filter((g) => g.flag === flag).length;
+    return list.length === targets && new Set(list.map((l) => l.message)).size === 1
+      ? [`${flag}: ${list[0]!.message}`]
+      : list.map((l) => `${flag} (${l.service}): ${l.message}`);
+  });
+  const message =
+    problems.length === 1
+      ? problems[0]!
+      : `invalid arguments, ${problems.length} problems:\n  ${problems.join("\n  ")}`;
+  throw new TesseraError("TESSERA_CONFIG", message, { details: { problems } });
 }
