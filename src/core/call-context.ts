@@ -46,6 +46,9 @@ export class CallContext implements Context {
   get idempotencyKey(): string | undefined {
     return this.meta.idempotencyKey;
   }
+  get fencingToken(): number | undefined {
+    return this.meta.fencingToken;
+  }
   get identity(): Identity | undefined {
     return this.meta.identity;
   }

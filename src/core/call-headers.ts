@@ -9,6 +9,7 @@ const H = {
   deadline: "tessera-deadline",
   identity: "tessera-identity",
   idempotencyKey: "tessera-idempotency-key",
+  fencingToken: "tessera-fencing-token",
 } as const;
 
 /**
@@ -20,6 +21,7 @@ export function metaToHeaders(meta: CallMeta): Headers {
   if (meta.deadline !== undefined) headers[H.deadline] = String(meta.deadline);
   if (meta.identity !== undefined) headers[H.identity] = JSON.stringify(meta.identity);
   if (meta.idempotencyKey !== undefined) headers[H.idempotencyKey] = meta.idempotencyKey;
+  if (meta.fencingToken !== undefined) headers[H.fencingToken] = String(meta.fencingToken);
   const trace = meta.trace;
   headers[traceHeaders.parent] = formatTraceparent(
     trace?.traceId ?? newTraceId(),
@@ -49,5 +51,9 @@ export function headersToMeta(headers: Headers, fallbackId: () => string): CallM
     trace: parseTraceparent(headers[traceHeaders.parent], headers[traceHeaders.state]),
   };
   const key = headers[H.idempotencyKey];
-  return key === undefined ? meta : { ...meta, idempotencyKey: key };
+  if (key === undefined) return meta;
+  const token = headers[H.fencingToken];
+  return token !== undefined && /^\d{1,15}$/.test(token)
+    ? { ...meta, idempotencyKey: key, fencingToken: Number(token) }
+    : { ...meta, idempotencyKey: key };
 }

@@ -19,6 +19,11 @@ export interface CallMeta {
    * step's `<runId>:<seq>`, or an HTTP `Idempotency-Key`. Never passed on to nested calls.
    */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Beside a flow effect's idempotency key: the run's lease generation, higher at every activation
+   * and takeover (see the flow engine's fencing). Never passed on to nested calls.
+   */
+  readonly fencingToken?: number | undefined;
 }
 
 /**

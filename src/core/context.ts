@@ -49,6 +49,12 @@ export interface Context {
    * the handler to pass on to its own effects (e.g. `repo.create(decide, { idempotencyKey })`).
    */
   readonly idempotencyKey: string | undefined;
+  /**
+   * Beside a flow effect's `idempotencyKey`: the run's fencing token (its lease generation, higher
+   * at every activation and takeover). A target refuses a token lower than the highest it saw for the
+   * run, so that the late call of a worker that lost the run never lands (see the README's fencing).
+   */
+  readonly fencingToken: number | undefined;
   /** The caller's identity, carried along nested calls. */
   readonly identity: Identity | undefined;
   /** Epoch ms after which the call has failed with `TESSERA_TIMEOUT`; nested calls inherit it. */

@@ -69,6 +69,19 @@ export interface RunRecord {
   readonly signalCount: number;
   /** The starter's identity and trace, when it had any. */
   readonly origin?: RunOrigin | undefined;
+  /**
+   * The lease generation: 1 when the run is created held, then one more at every claim (each
+   * activation, each takeover). Every effect of an activation carries it beside its idempotency key,
+   * so that a target can refuse the effects of a worker that lost the run (a lower token than one it
+   * saw); the store refuses the writes and renewals of a stale holder by it too. 0 for a run never held.
+   */
+  readonly fencingToken: number;
+  /**
+   * How many times in a row the run was taken from a worker that stopped renewing its lease (it died
+   * or froze) or restarted holding it, with no progress written in between; the engine fails a run
+   * past its budget's `takeovers` instead of freezing worker after worker.
+   */
+  readonly takeovers: number;
 }
 
 /**
@@ -140,6 +153,27 @@ export interface RunWrite {
   readonly runId: string;
   readonly entries: readonly JournalEntry[];
   readonly update?: RunUpdate | undefined;
+  /**
+   * The fencing token of the activation writing: when given, the write is refused (the run `lost`)
+   * unless the run is still at that token, so that a stale activation of the same worker id (a
+   * frozen process whose successor took its runs back) writes nothing either.
+   */
+  readonly fencingToken?: number | undefined;
+}
+
+/** A run this worker holds, as it renews it: refused (`lost`) when the run moved past `fencingToken`. */
+export interface HeldRun {
+  readonly id: string;
+  readonly fencingToken?: number | undefined;
+}
+
+/**
+ * True when a write moves its run on (an outcome or a status): its takeovers count starts again from
+ * zero. Re-issuing an effect journaled pending is no progress (a run that freezes its worker in the
+ * same effect at every activation would write that much each time).
+ */
+export function madeProgress(w: RunWrite): boolean {
+  return w.update !== undefined || w.entries.some((e) => e.state !== "pending");
 }
 
 export interface CommitBatch {
@@ -208,10 +242,13 @@ export interface FlowStore {
    * failure on are dropped (what succeeded before is kept), the version becomes `version`.
    */
   retry(runId: string, version: string, now: number): Promise<RunRecord | undefined>;
-  /** Renews the leases of held runs; same fencing answer as a commit. */
-  renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult>;
-  /** Lets go of runs held by `owner` (a graceful stop, or a restart of the same worker id). */
-  releaseAll(owner: string, now: number): Promise<number>;
+  /** Renews the leases of held runs; same fencing answer as a commit (by owner, and by token when given). */
+  renew(owner: string, runs: readonly HeldRun[], leaseMs: number, now: number): Promise<CommitResult>;
+  /**
+   * Lets go of runs held by `owner` (a graceful stop, or a restart of the same worker id).
+   * `abandoned`: the holder did not stop (a restart found them), so each counts as a takeover.
+   */
+  releaseAll(owner: string, now: number, abandoned?: boolean): Promise<number>;
   /**
    * Deletes finished runs of a flow with their journals and signals, at most `limit` in one short
    * transaction, or counts them (`dryRun`); never an active, blocked or held run (retention, issue 19).

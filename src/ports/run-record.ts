@@ -25,6 +25,9 @@ export interface RunRow {
   readonly signal_count: number;
   /** JSON of the run's {@link RunOrigin}; absent in rows of stores not migrated yet. */
   readonly origin?: string | null;
+  /** PostgreSQL gives `bigint` as a string. Absent in rows of stores not migrated yet. */
+  readonly fencing_token?: number | string;
+  readonly takeovers?: number;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -51,6 +54,8 @@ export function runRecordOf(r: RunRow): RunRecord {
     cancelRequested: r.cancel_requested === true || r.cancel_requested === 1,
     signalCount: r.signal_count,
     origin: r.origin == null ? undefined : (parseJsonColumn(r.origin) as RunRecord["origin"]),
+    fencingToken: Number(r.fencing_token ?? 0),
+    takeovers: r.takeovers ?? 0,
   };
 }
 
@@ -81,5 +86,7 @@ export function newRunRecord(n: NewRun, now: number, leaseMs: number): RunRecord
     cancelRequested: false,
     signalCount: 0,
     origin: n.origin,
+    fencingToken: n.owner === undefined ? 0 : 1,
+    takeovers: 0,
   };
 }

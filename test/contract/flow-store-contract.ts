@@ -414,7 +414,7 @@ export function flowStoreContract(name: string, factory: FlowStoreFactory, skip 
       });
       const res = await store.commit(batch({ writes: [{ runId: held!.run.id, entries: [entry(1)] }] }));
       expect(res.cancelled).toEqual([held!.run.id]);
-      const renewed = await store.renew("w1", [held!.run.id], LEASE, T0 + 2);
+      const renewed = await store.renew("w1", [{ id: held!.run.id }], LEASE, T0 + 2);
       expect(renewed).toMatchObject({ lost: [], cancelled: [held!.run.id] });
       expect(await store.requestCancel("missing", T0)).toBeUndefined();
     });
@@ -430,7 +430,7 @@ export function flowStoreContract(name: string, factory: FlowStoreFactory, skip 
         now: T0 + LEASE + 1,
         runId: b!.run.id,
       });
-      const r = await store.renew("w1", [a!.run.id, b!.run.id], LEASE, T0 + 50);
+      const r = await store.renew("w1", [{ id: a!.run.id }, { id: b!.run.id }], LEASE, T0 + 50);
       expect(r.lost).toEqual([b!.run.id]);
       expect((await store.getRun(a!.run.id))?.leaseUntil).toBe(T0 + 50 + LEASE);
     });

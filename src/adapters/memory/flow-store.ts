@@ -5,6 +5,7 @@ import {
   type CommitResult,
   type FlowStore,
   type JournalEntry,
+  madeProgress,
   type RunQuery,
   type RunRecord,
   retryFrom,
@@ -70,10 +71,14 @@ export function memoryFlowStore(): FlowStore {
       const cancelled: string[] = [];
       for (const w of batch.writes) {
         const run = runs.get(w.runId);
-        if (!holds(run, owner, now)) {
+        if (
+          !holds(run, owner, now) ||
+          (w.fencingToken !== undefined && run.fencingToken !== w.fencingToken)
+        ) {
           lost.push(w.runId);
           continue;
         }
+        if (madeProgress(w)) run.takeovers = 0;
         const journal = journals.get(run.id) ?? new Map<number, JournalEntry>();
         journals.set(run.id, journal);
         for (const e of w.entries) journal.set(e.seq, copy(e));
@@ -112,6 +117,9 @@ export function memoryFlowStore(): FlowStore {
         .slice(0, q.limit);
       const out: RunRecord[] = [];
       for (const run of candidates) {
+        // A run whose holder stopped renewing (it died or froze) is taken over.
+        if (run.owner !== undefined) run.takeovers++;
+        run.fencingToken++;
         run.owner = q.owner;
         run.leaseUntil = q.now + q.leaseMs;
         if (run.status !== "compensating") run.status = "running";
@@ -193,17 +201,19 @@ export function memoryFlowStore(): FlowStore {
         leaseUntil: undefined,
         waitingFor: undefined,
         cancelRequested: false,
+        takeovers: 0,
         updatedAt: now,
       });
       return view(run);
     },
 
-    async renew(owner, runIds, leaseMs, now) {
+    async renew(owner, held, leaseMs, now) {
       const lost: string[] = [];
       const cancelled: string[] = [];
-      for (const id of runIds) {
+      for (const { id, fencingToken } of held) {
         const run = runs.get(id);
-        if (!holds(run, owner, now)) lost.push(id);
+        if (!holds(run, owner, now) || (fencingToken !== undefined && run.fencingToken !== fencingToken))
+          lost.push(id);
         else {
           run.leaseUntil = now + leaseMs;
           if (run.cancelRequested) cancelled.push(id);
@@ -212,10 +222,11 @@ export function memoryFlowStore(): FlowStore {
       return { created: new Map(), lost, cancelled };
     },
 
-    async releaseAll(owner, now) {
+    async releaseAll(owner, now, abandoned = false) {
       let n = 0;
       for (const run of runs.values()) {
         if (run.owner !== owner) continue;
+        if (abandoned && active.has(run.status)) run.takeovers++;
         run.owner = undefined;
         run.leaseUntil = undefined;
         if (active.has(run.status)) run.dueAt = Math.min(run.dueAt ?? now, now);

@@ -80,5 +80,12 @@ CREATE INDEX IF NOT EXISTS flow_signals_run ON ${t.signals} (run_id, id);`,
       version: 3,
       sql: `ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS origin text;`,
     },
+    {
+      // Fencing of effects (issue 19): the lease generation, one more at every claim, carried by
+      // every effect; and the takeovers in a row without progress (a run that freezes its workers).
+      version: 4,
+      sql: `ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS fencing_token bigint NOT NULL DEFAULT 0;
+ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS takeovers int NOT NULL DEFAULT 0;`,
+    },
   ];
 }

@@ -5,7 +5,9 @@ import {
   type CommitBatch,
   type CommitResult,
   type FlowStore,
+  type HeldRun,
   type JournalEntry,
+  madeProgress,
   type RunQuery,
   type RunRecord,
   retryFrom,
@@ -98,6 +100,8 @@ export class PostgresFlowStore implements FlowStore {
         entries.map(([, e]) => e.at),
         entries.map(([, e]) => e.position ?? null),
         c.map((n) => (n.origin === undefined ? null : text(n.origin))),
+        w.map((x) => x.fencingToken ?? null),
+        w.map(madeProgress),
       ])
     ).rows;
     const inserted = new Set<string>();
@@ -126,7 +130,8 @@ export class PostgresFlowStore implements FlowStore {
   async claim(q: ClaimQuery): Promise<RunRecord[]> {
     const t = this.t;
     const { rows } = await this.pool.query<RunRow>(
-      `UPDATE ${t.runs} r SET owner = $1, lease_until = $2,
+      `UPDATE ${t.runs} r SET owner = $1, lease_until = $2, fencing_token = r.fencing_token + 1,
+         takeovers = CASE WHEN r.owner IS NULL THEN r.takeovers ELSE r.takeovers + 1 END,
          status = CASE WHEN r.status = 'compensating' THEN r.status ELSE 'running' END
        WHERE r.id IN (
          SELECT id FROM ${t.runs}
@@ -252,7 +257,7 @@ export class PostgresFlowStore implements FlowStore {
       ]);
       const updated = await client.query<RunRow>(
         `UPDATE ${t.runs} SET status = 'queued', version = $2, output = NULL, error = NULL, due_at = $3, owner = NULL,
-           lease_until = NULL, waiting_for = NULL, cancel_requested = false, updated_at = $3
+           lease_until = NULL, waiting_for = NULL, cancel_requested = false, takeovers = 0, updated_at = $3
          WHERE id = $1 RETURNING *`,
         [runId, version, now],
       );
@@ -260,24 +265,28 @@ export class PostgresFlowStore implements FlowStore {
     });
   }
 
-  async renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult> {
+  async renew(owner: string, runs: readonly HeldRun[], leaseMs: number, now: number): Promise<CommitResult> {
     const { rows } = await this.pool.query<{ id: string; cancel_requested: boolean }>(
-      `UPDATE ${this.t.runs} SET lease_until = $1 WHERE id = ANY($2) AND owner = $3 AND status = ANY($4)
-       RETURNING id, cancel_requested`,
-      [now + leaseMs, runIds, owner, ACTIVE],
+      `UPDATE ${this.t.runs} r SET lease_until = $1
+       FROM unnest($2::text[], $5::bigint[]) AS h(id, token)
+       WHERE r.id = h.id AND r.owner = $3 AND r.status = ANY($4) AND (h.token IS NULL OR r.fencing_token = h.token)
+       RETURNING r.id, r.cancel_requested`,
+      [now + leaseMs, runs.map((r) => r.id), owner, ACTIVE, runs.map((r) => r.fencingToken ?? null)],
     );
     const held = new Set(rows.map((r) => r.id));
     return {
       created: new Map(),
-      lost: runIds.filter((id) => !held.has(id)),
+      lost: runs.filter((r) => !held.has(r.id)).map((r) => r.id),
       cancelled: rows.filter((r) => r.cancel_requested).map((r) => r.id),
     };
   }
 
-  async releaseAll(owner: string, now: number): Promise<number> {
+  async releaseAll(owner: string, now: number, abandoned = false): Promise<number> {
     const r = await this.pool.query(
-      `UPDATE ${this.t.runs} SET owner = NULL, lease_until = NULL, due_at = least(coalesce(due_at, $2), $2) WHERE owner = $1`,
-      [owner, now],
+      `UPDATE ${this.t.runs} SET owner = NULL, lease_until = NULL, due_at = least(coalesce(due_at, $2), $2),
+         takeovers = CASE WHEN $3 AND status = ANY($4) THEN takeovers + 1 ELSE takeovers END
+       WHERE owner = $1`,
+      [owner, now, abandoned, ACTIVE],
     );
     return r.rowCount ?? 0;
   }

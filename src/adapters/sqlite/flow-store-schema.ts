@@ -78,5 +78,12 @@ CREATE INDEX IF NOT EXISTS ${t.signals}_run ON ${t.signals} (run_id, id);`,
       version: 3,
       sql: `ALTER TABLE ${t.runs} ADD COLUMN origin TEXT;`,
     },
+    {
+      // Fencing of effects (issue 19): the lease generation, one more at every claim, carried by
+      // every effect; and the takeovers in a row without progress (a run that freezes its workers).
+      version: 4,
+      sql: `ALTER TABLE ${t.runs} ADD COLUMN fencing_token INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ${t.runs} ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0;`,
+    },
   ];
 }

@@ -9,6 +9,7 @@ type FlowStatement =
   | "byId"
   | "byKey"
   | "held"
+  | "progressed"
   | "append"
   | "update"
   | "claim"
@@ -30,15 +31,16 @@ export type FlowStatements = Readonly<Record<FlowStatement, Statement>>;
 export function flowStatements(db: Database, t: FlowTables): FlowStatements {
   return {
     create: db.prepare(
-      `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until, origin)
-       VALUES (@id, @flow, @version, @status, @input, @key, @callback, @now, @now, @now, @owner, @lease, @origin)`,
+      `INSERT OR IGNORE INTO ${t.runs} (id, flow, version, status, input, idempotency_key, callback_url, created_at, updated_at, due_at, owner, lease_until, origin, fencing_token)
+       VALUES (@id, @flow, @version, @status, @input, @key, @callback, @now, @now, @now, @owner, @lease, @origin, @token)`,
     ),
     byId: db.prepare(`SELECT * FROM ${t.runs} WHERE id = ?`),
     byKey: db.prepare(`SELECT * FROM ${t.runs} WHERE flow = ? AND idempotency_key = ?`),
     held: db.prepare(
-      `SELECT id, cancel_requested FROM ${t.runs}
+      `SELECT id, cancel_requested, fencing_token, takeovers FROM ${t.runs}
        WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND status IN ${ACTIVE}`,
     ),
+    progressed: db.prepare(`UPDATE ${t.runs} SET takeovers = 0 WHERE id = ?`),
     append: db.prepare(
       `INSERT INTO ${t.journal} (run_id, seq, kind, name, state, value, at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state, value = excluded.value, at = excluded.at, position = excluded.position`,
@@ -52,7 +54,8 @@ export function flowStatements(db: Database, t: FlowTables): FlowStatements {
        WHERE id = @id`,
     ),
     claim: db.prepare(
-      `UPDATE ${t.runs} SET owner = @owner, lease_until = @lease,
+      `UPDATE ${t.runs} SET owner = @owner, lease_until = @lease, fencing_token = fencing_token + 1,
+         takeovers = CASE WHEN owner IS NULL THEN takeovers ELSE takeovers + 1 END,
          status = CASE WHEN status = 'compensating' THEN status ELSE 'running' END
        WHERE id IN (
          SELECT id FROM ${t.runs}
@@ -83,13 +86,17 @@ export function flowStatements(db: Database, t: FlowTables): FlowStatements {
     ),
     retry: db.prepare(
       `UPDATE ${t.runs} SET status = 'queued', version = @version, output = NULL, error = NULL, due_at = @now, owner = NULL,
-         lease_until = NULL, waiting_for = NULL, cancel_requested = 0, updated_at = @now WHERE id = @id`,
+         lease_until = NULL, waiting_for = NULL, cancel_requested = 0, takeovers = 0, updated_at = @now WHERE id = @id`,
     ),
     renew: db.prepare(
-      `UPDATE ${t.runs} SET lease_until = ? WHERE id = ? AND owner = ? AND status IN ${ACTIVE} RETURNING cancel_requested`,
+      `UPDATE ${t.runs} SET lease_until = @lease
+       WHERE id = @id AND owner = @owner AND (@token IS NULL OR fencing_token = @token) AND status IN ${ACTIVE}
+       RETURNING cancel_requested`,
     ),
     releaseAll: db.prepare(
-      `UPDATE ${t.runs} SET owner = NULL, lease_until = NULL, due_at = min(coalesce(due_at, @now), @now) WHERE owner = @owner`,
+      `UPDATE ${t.runs} SET owner = NULL, lease_until = NULL, due_at = min(coalesce(due_at, @now), @now),
+         takeovers = CASE WHEN @abandoned AND status IN ${ACTIVE} THEN takeovers + 1 ELSE takeovers END
+       WHERE owner = @owner`,
     ),
   };
 }

@@ -5,7 +5,9 @@ import {
   type CommitBatch,
   type CommitResult,
   type FlowStore,
+  type HeldRun,
   type JournalEntry,
+  madeProgress,
   type RunQuery,
   type RunRecord,
   retryFrom,
@@ -104,6 +106,7 @@ export class SqliteFlowStore implements FlowStore {
             now: b.now,
             owner: n.owner ?? null,
             lease: n.owner === undefined ? null : lease,
+            token: n.owner === undefined ? 0 : 1,
           });
           if (res.changes === 1) created.set(n.id, { run: newRunRecord(n, b.now, b.leaseMs), created: true });
           else
@@ -114,18 +117,17 @@ export class SqliteFlowStore implements FlowStore {
         }
         if (b.writes.length === 0) return;
         // Fencing: only the runs this worker still holds are written (leases are renewed apart, by `renew`).
-        const held = new Map<string, number>();
-        const heldRows = st.held.all(JSON.stringify(b.writes.map((w) => w.runId)), b.owner) as {
-          id: string;
-          cancel_requested: number;
-        }[];
-        for (const r of heldRows) held.set(r.id, r.cancel_requested);
+        const held = new Map<string, HeldRow>();
+        const heldRows = st.held.all(JSON.stringify(b.writes.map((w) => w.runId)), b.owner) as HeldRow[];
+        for (const r of heldRows) held.set(r.id, r);
         for (const w of b.writes) {
-          const cancel = held.get(w.runId);
-          if (cancel === undefined) {
+          const row = held.get(w.runId);
+          if (row === undefined || (w.fencingToken !== undefined && row.fencing_token !== w.fencingToken)) {
             lost.push(w.runId);
             continue;
           }
+          const cancel = row.cancel_requested;
+          if (row.takeovers > 0 && madeProgress(w)) st.progressed.run(w.runId);
           for (const e of w.entries)
             st.append.run(w.runId, e.seq, e.kind, e.name, e.state, text(e.value), e.at, e.position ?? null);
           const u = w.update;
@@ -282,17 +284,19 @@ export class SqliteFlowStore implements FlowStore {
       .immediate();
   }
 
-  renew(owner: string, runIds: readonly string[], leaseMs: number, now: number): Promise<CommitResult> {
-    return this.run(() => this.renewNow(owner, runIds, leaseMs, now));
+  renew(owner: string, runs: readonly HeldRun[], leaseMs: number, now: number): Promise<CommitResult> {
+    return this.run(() => this.renewNow(owner, runs, leaseMs, now));
   }
 
-  private renewNow(owner: string, runIds: readonly string[], leaseMs: number, now: number): CommitResult {
+  private renewNow(owner: string, runs: readonly HeldRun[], leaseMs: number, now: number): CommitResult {
     const lost: string[] = [];
     const cancelled: string[] = [];
     this.db
       .transaction(() => {
-        for (const id of runIds) {
-          const row = this.st.renew.get(now + leaseMs, id, owner) as { cancel_requested: number } | undefined;
+        for (const { id, fencingToken } of runs) {
+          const row = this.st.renew.get({ lease: now + leaseMs, id, owner, token: fencingToken ?? null }) as
+            | { cancel_requested: number }
+            | undefined;
           if (row === undefined) lost.push(id);
           else if (row.cancel_requested === 1) cancelled.push(id);
         }
@@ -301,8 +305,8 @@ export class SqliteFlowStore implements FlowStore {
     return { created: new Map(), lost, cancelled };
   }
 
-  releaseAll(owner: string, now: number): Promise<number> {
-    return this.run(() => this.st.releaseAll.run({ owner, now }).changes);
+  releaseAll(owner: string, now: number, abandoned = false): Promise<number> {
+    return this.run(() => this.st.releaseAll.run({ owner, now, abandoned: abandoned ? 1 : 0 }).changes);
   }
 
   prune(q: PruneQuery): Promise<number> {
@@ -315,6 +319,14 @@ export class SqliteFlowStore implements FlowStore {
   async close(): Promise<void> {
     if (this.options.closeDatabase) await this.run(() => this.db.close());
   }
+}
+
+/** What a commit reads of the runs it writes: fencing, cancellation, takeovers to reset. */
+interface HeldRow {
+  readonly id: string;
+  readonly cancel_requested: number;
+  readonly fencing_token: number;
+  readonly takeovers: number;
 }
 
 /** Creates the SQLite flow store (see {@link SqliteFlowStore}). */

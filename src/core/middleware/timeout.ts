@@ -55,6 +55,7 @@ export function callWithTimeout(
       signal: meta.signal,
       trace: meta.trace,
       idempotencyKey: meta.idempotencyKey,
+      fencingToken: meta.fencingToken,
     };
   }
   if (deadline <= now) return Promise.reject(expired(target, deadline));

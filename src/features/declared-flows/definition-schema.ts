@@ -16,6 +16,7 @@ const positive = z.number().int().min(1);
 const budgetSchema = z.strictObject({
   stepsPerActivation: positive.optional(),
   journalEntries: positive.optional(),
+  takeovers: positive.optional(),
 });
 
 const withoutUndefined = <T extends object>(o: T) =>

@@ -16,10 +16,21 @@ export interface FlowBudget {
   readonly stepsPerActivation?: number;
   /** Journal entries of a run in all (compensations and the callback excepted). Default 50 000. */
   readonly journalEntries?: number;
+  /**
+   * Times in a row a run may be taken from a worker that stopped renewing its lease (it died or
+   * froze) or restarted holding it, with nothing written in between; at the next claim the run fails
+   * with `TESSERA_FLOW_BUDGET`, its code not run again (a step that loops forever without awaiting
+   * anything freezes every worker that resumes it). Default 5.
+   */
+  readonly takeovers?: number;
 }
 
 /** The budget when neither the engine nor the flow sets one. */
-export const defaultBudget: Required<FlowBudget> = { stepsPerActivation: 10_000, journalEntries: 50_000 };
+export const defaultBudget: Required<FlowBudget> = {
+  stepsPerActivation: 10_000,
+  journalEntries: 50_000,
+  takeovers: 5,
+};
 
 /** A run yields to the event loop after this many steps (replayed ones included). */
 const yieldEvery = 64;
@@ -51,6 +62,11 @@ export class RunBudget {
     private readonly onExceeded: (error: BudgetExceeded) => void = () => undefined,
   ) {
     this.entries = recorded;
+  }
+
+  /** Takeovers in a row without progress past which the run fails (see {@link FlowBudget.takeovers}). */
+  get takeovers(): number {
+    return this.limits.takeovers;
   }
 
   /** Counts a step of this activation (and a new journal entry when `entry`); throws past the budget. */

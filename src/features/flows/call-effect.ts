@@ -6,7 +6,7 @@ import type { RetryPolicy } from "../../core/policies.js";
 import { parseTraceparent } from "../../core/traceparent.js";
 import type { RunOrigin } from "../../ports/flow-store.js";
 import type { Compensable } from "./compensation.js";
-import type { CallCompensation, CallOutcome } from "./flow-context.js";
+import type { CallCompensation, CallOutcome, StepInfo } from "./flow-context.js";
 import { isControl } from "./flow-errors.js";
 import { runWithRetry } from "./retry.js";
 
@@ -35,19 +35,32 @@ export function originInvoker(invoke: CallInvoker, origin: RunOrigin | undefined
     );
 }
 
+/** Who makes a flow's call: the effect's key, its activation's fencing token and signal. */
+export interface EffectCall {
+  /** `<runId>:<seq>`: the request id, and the idempotency key. */
+  readonly requestId: string;
+  /** The run's lease generation (see `RunRecord.fencingToken`). */
+  readonly fencingToken: number;
+  /** Aborted when the worker loses the run's lease, or when a sibling branch failed. */
+  readonly signal?: AbortSignal | undefined;
+  /** Throws when the run's lease may be gone: checked before each attempt leaves. */
+  readonly fence?: (() => void) | undefined;
+}
+
 /**
  * Calls an entry for a flow. The request id is `<runId>:<seq>`, the same on every replay and retry,
- * so that a callee can recognise a repeated call. `signal` (a parallel branch's) reaches the callee
- * as its `ctx.signal`: aborted when a sibling branch failed.
+ * so that a callee can recognise a repeated call; the fencing token goes beside it (the callee's
+ * `ctx.fencingToken`, the `tessera-fencing-token` header of a remote call). `signal` reaches the
+ * callee as its `ctx.signal`.
  */
 export function invokeEntry(
   invoke: CallInvoker,
   ref: EntryRef,
   input: unknown,
   options: { readonly timeout?: number; readonly retry?: RetryPolicy } | undefined,
-  requestId: string,
-  signal?: AbortSignal,
+  call: EffectCall,
 ): Promise<unknown> {
+  const { requestId, signal, fence } = call;
   // The request id is the idempotency key too: an idempotent callee answers a repeat (a replay
   // after a crash, a retry) with its first answer instead of running again.
   const meta: CallMeta = {
@@ -56,10 +69,19 @@ export function invokeEntry(
     deadline: undefined,
     signal: signal === undefined ? undefined : () => signal,
     idempotencyKey: requestId,
+    fencingToken: call.fencingToken,
   };
   const callOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
-  const once = () => invoke(ref, input, meta, callOptions);
-  return options?.retry === undefined ? once() : runWithRetry(options.retry, once);
+  const once = () => {
+    fence?.();
+    return invoke(ref, input, meta, callOptions);
+  };
+  if (options?.retry !== undefined) return runWithRetry(options.retry, once);
+  try {
+    return once();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**
@@ -76,14 +98,12 @@ export function compensableCall(
 ): ((seq: number, result: unknown, at: number) => void) | undefined {
   if (compensation === undefined) return undefined;
   const { call, input = (result: unknown) => result, retry, timeout } = compensation;
-  const undo = (result: unknown, info: { readonly idempotencyKey: string }) =>
-    invokeEntry(
-      invoke,
-      call,
-      input(result),
-      timeout === undefined ? undefined : { timeout },
-      info.idempotencyKey,
-    );
+  const undo = (result: unknown, info: StepInfo) =>
+    invokeEntry(invoke, call, input(result), timeout === undefined ? undefined : { timeout }, {
+      requestId: info.idempotencyKey,
+      fencingToken: info.fencingToken,
+      signal: info.signal,
+    });
   return (seq, result, at) =>
     compensables.push({ seq, name, result, compensate: undo as Compensable["compensate"], retry, at });
 }

@@ -5,6 +5,7 @@ import type { FlowDef } from "./flow.js";
 import type { FlowDefinitions } from "./flow-definitions.js";
 import type { GroupCommit } from "./group-commit.js";
 import { RunExecution } from "./run-execution.js";
+import { type LeaseStamp, leaseStamp, leaseValidMs, RunLease } from "./run-lease.js";
 import type { RunWaiters } from "./run-waiters.js";
 
 export interface ClaimLoopOptions {
@@ -36,6 +37,8 @@ export interface ClaimLoopOptions {
  */
 export class ClaimLoop {
   private readonly executions = new Map<string, RunExecution>();
+  /** The leases of the runs executing here: their fencing tokens and until when they surely hold. */
+  private readonly leases = new Map<string, RunLease>();
   private readonly endings = new Map<string, Promise<Ending>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** True when the store may hold due runs beyond what the last claim took. */
@@ -124,6 +127,11 @@ export class ClaimLoop {
     this.endings.clear();
   }
 
+  /** The lease this worker holds on a run it executes, if it does (the group commit fences writes by it). */
+  lease(runId: string): RunLease | undefined {
+    return this.leases.get(runId);
+  }
+
   /** Tells the executions of these runs, if they run here, that a cancellation was requested. */
   requestCancel(runIds: Iterable<string>): void {
     for (const id of runIds) {
@@ -201,15 +209,17 @@ export class ClaimLoop {
     }
     if (runId === undefined) this.polling = true;
     try {
+      // The leases are taken from this moment (the store counts them from `now`).
+      const at = leaseStamp(this.o.now);
       const runs = await this.o.store.claim({
         owner: this.o.workerId,
         flows: this.o.definitions.names,
         limit: runId === undefined ? room : 1,
         leaseMs: this.o.leaseMs,
-        now: this.o.now(),
+        now: at.wall,
         ...(runId === undefined ? {} : { runId }),
       });
-      for (const run of runs) this.launch(run, false);
+      for (const run of runs) this.launch(run, false, at);
       if (runId === undefined) {
         this.backlog = runs.length === room;
         if (!this.backlog) this.backlogSince = undefined;
@@ -230,10 +240,19 @@ export class ClaimLoop {
 
   /**
    * Executes a run this worker holds (`fresh`: just created here, so its journal and signals are
-   * empty); its ending, or undefined when it already executes here.
+   * empty); its ending, or undefined when it already executes here. `at`: when its lease was asked
+   * for (before the claim or the creation was sent).
    */
-  launch(run: RunRecord, fresh: boolean): Promise<Ending> | undefined {
+  launch(run: RunRecord, fresh: boolean, at: LeaseStamp): Promise<Ending> | undefined {
     if (this.executions.has(run.id)) return undefined;
+    const lease = new RunLease(
+      run.id,
+      run.fencingToken,
+      at,
+      leaseValidMs(this.o.leaseMs, this.o.renewMs),
+      this.o.now,
+    );
+    this.leases.set(run.id, lease);
     const def = this.o.definitions.find(run.flow)!;
     const host = this.host!;
     const timer = this.timers.get(run.id);
@@ -251,10 +270,10 @@ export class ClaimLoop {
         ? [[], []]
         : await Promise.all([this.o.store.journal(run.id), this.o.store.signals(run.id)]);
       if (!this.active) return { status: "interrupted" }; // stopping: the run is released untouched
-      const x = new RunExecution(host, def, run, journal, signals);
+      const x = new RunExecution(host, def, run, journal, signals, lease);
       if (placeholder.cancelRequested) x.cancelRequested = true;
       this.executions.set(run.id, x);
-      return x.execute();
+      return x.stalled ? x.failStalled() : x.execute();
     };
     const ending = go()
       .catch((err: unknown): Ending => {
@@ -264,6 +283,7 @@ export class ClaimLoop {
       .then((e) => {
         this.executions.delete(run.id);
         this.endings.delete(run.id);
+        if (this.leases.get(run.id) === lease) this.leases.delete(run.id);
         this.ended(run, e);
         return e;
       });
@@ -308,13 +328,40 @@ export class ClaimLoop {
     );
   }
 
+  /**
+   * Renews the leases of the runs executing here, in one statement. First, the executions whose
+   * lease may have expired meanwhile (this process was paused past its deadline: a freeze, a long GC,
+   * a machine asleep; or the renewals failed) are interrupted: their effects in flight see their
+   * signal aborted, none starts, nothing more is written (issue 19). A renewal only extends what it
+   * renews: a failed one leaves the deadlines as they were.
+   */
   private async renew(): Promise<void> {
-    const ids = [...this.executions.keys()];
-    if (ids.length === 0) return;
+    const expired: string[] = [];
+    for (const [id, lease] of this.leases) {
+      if (lease.held) continue;
+      lease.lose("its lease may have expired (not renewed in time): its effects are stopped");
+      if (this.executions.get(id)?.interrupt() === true) expired.push(id);
+    }
+    if (expired.length > 0)
+      this.host?.logger.warn("leases expired before their renewal: the runs are left to the next worker", {
+        runs: expired.length,
+        runIds: expired.slice(0, 10),
+      });
+    const held = [...this.leases.values()].filter((l) => !l.lost);
+    if (held.length === 0) return;
+    const at = leaseStamp(this.o.now);
     try {
-      const r = await this.o.store.renew(this.o.workerId, ids, this.o.leaseMs, this.o.now());
+      const r = await this.o.store.renew(
+        this.o.workerId,
+        held.map((l) => ({ id: l.runId, fencingToken: l.fencingToken })),
+        this.o.leaseMs,
+        at.wall,
+      );
+      const lost = new Set(r.lost);
+      for (const l of held) if (!lost.has(l.runId)) l.extend(at);
       for (const id of r.lost) {
         this.host?.logger.warn("lease lost: the run moves to another worker", { runId: id });
+        this.leases.get(id)?.lose("its lease was lost: the run moved to another worker");
         this.executions.get(id)?.interrupt();
       }
       this.requestCancel(r.cancelled);

@@ -19,6 +19,12 @@ export interface Compensable {
 /** What the saga's unwinding needs from its execution. */
 export interface CompensationHost {
   readonly runId: string;
+  /** The activation's fencing token, given to each compensation beside its key. */
+  readonly fencingToken: number;
+  /** Aborted when the worker loses the run's lease. */
+  readonly signal: AbortSignal;
+  /** Throws `Interrupted` when the run's lease may be gone: checked before each attempt starts. */
+  fence(): void;
   /** The journaled entry of `seq`, if any (a replay after a crash during compensation). */
   journaled(seq: number): JournalEntry | undefined;
   entry(seq: number, kind: string, name: string, state: JournalEntry["state"], value: unknown): JournalEntry;
@@ -54,11 +60,20 @@ export async function compensate(
     const seq = -c.seq;
     let entry = host.journaled(seq);
     if (entry === undefined) {
-      const info: StepInfo = { runId: host.runId, idempotencyKey: `${host.runId}:${seq}`, attempt: 1 };
+      const info: StepInfo = {
+        runId: host.runId,
+        idempotencyKey: `${host.runId}:${seq}`,
+        fencingToken: host.fencingToken,
+        attempt: 1,
+        signal: host.signal,
+      };
       try {
         await runWithRetry(
           c.retry ?? defaultRetry,
-          (attempt) => c.compensate(c.result as never, { ...info, attempt }),
+          (attempt) => {
+            host.fence();
+            return c.compensate(c.result as never, { ...info, attempt });
+          },
           true,
         );
         entry = host.entry(seq, "compensate", c.name, "ok", undefined);

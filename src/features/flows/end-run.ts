@@ -8,6 +8,7 @@ import type { ExecutionHost } from "./execution-host.js";
 import type { FlowDef } from "./flow.js";
 import { errorBody, Interrupted, NonDeterminism, RunCancelled } from "./flow-errors.js";
 import { jsonForm, type ReplayJournal } from "./replay-journal.js";
+import type { RunLease } from "./run-lease.js";
 
 /** What the flow's code came to: a value, an error, or only waits (a timer or a signal). */
 export type Outcome =
@@ -41,6 +42,10 @@ export interface EndingScope {
   readonly waits: readonly Wait[];
   /** Once exceeded, the run fails with it whatever its code did with the error. */
   readonly budget: RunBudget;
+  /** The activation's lease: its fencing token and signal, for the compensations. */
+  readonly lease: RunLease;
+  /** Throws `Interrupted` unless the lease surely still holds (before a compensation, a callback). */
+  fence(): void;
 }
 
 /**
@@ -129,6 +134,9 @@ async function unwind(s: EndingScope): Promise<CompensationFailure[]> {
   return compensate(
     {
       runId: s.run.id,
+      fencingToken: s.lease.fencingToken,
+      signal: s.lease.signal,
+      fence: () => s.fence(),
       journaled: (seq) => s.journal.get(seq),
       entry: (seq, kind, name, state, value) => s.journal.entry(seq, kind, name, state, value),
       write: (entries) => s.host.commit.write(s.run.id, entries),
@@ -146,6 +154,7 @@ async function end(
   const entries = s.journal.takePending();
   const url = s.run.callbackUrl;
   if (url !== undefined && s.journal.get(0) === undefined) {
+    s.fence(); // a worker that lost the run hands no callback over
     const body = { runId: s.run.id, flow: s.def.name, status, output, error };
     try {
       // Handed over to a delivery run (its journal has each attempt); its id is recorded here.

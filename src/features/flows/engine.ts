@@ -26,6 +26,7 @@ import { engineOptionsSchema } from "./flow-options-schema.js";
 import { GroupCommit } from "./group-commit.js";
 import { RunPruner } from "./retention.js";
 import { newRunId } from "./run-id.js";
+import { leaseStamp } from "./run-lease.js";
 import { RunWaiters } from "./run-waiters.js";
 import type { SignalDef } from "./signal.js";
 import type { StartOptions } from "./start-options.js";
@@ -154,6 +155,7 @@ export class FlowEngine implements NodePlugin {
       maxInFlight: options.commitConcurrency ?? 1,
       maxBatch: 1000,
       onCancelled: (ids) => this.loop.requestCancel(ids),
+      lease: (runId) => this.loop.lease(runId),
     });
     this.loop = new ClaimLoop({
       store: this.store,
@@ -234,7 +236,8 @@ export class FlowEngine implements NodePlugin {
     const invoker: CallInvoker = (ref, input, meta, options) => node.invoke(ref, input, meta, options);
     const logger = (this.options.logger ?? node.logger).child({ component: "flows", worker: this.workerId });
     await this.store.migrate();
-    const taken = await this.store.releaseAll(this.workerId, this.now());
+    // Runs this worker id held were left by an incarnation that did not stop: each is a takeover.
+    const taken = await this.store.releaseAll(this.workerId, this.now(), true);
     if (taken > 0) logger.info("runs of a previous incarnation released", { runs: taken });
     this.loop.start({
       logger,
@@ -291,6 +294,8 @@ export class FlowEngine implements NodePlugin {
     const schema = f.options.input;
     const value = schema === undefined ? input : await validate(schema, input, `input of flow ${f.name}`);
     const owned = this.loop.reserve();
+    // A run created held is leased from its commit, after this moment.
+    const at = leaseStamp(this.now);
     const { run, created } = await this.commit
       .create({
         id: newRunId(),
@@ -306,7 +311,7 @@ export class FlowEngine implements NodePlugin {
         if (owned) this.loop.unreserve();
       });
     let ending: Promise<Ending> | undefined;
-    if (created && owned) ending = this.loop.launch(run, true);
+    if (created && owned) ending = this.loop.launch(run, true, at);
     else if (created) this.loop.queued();
     return { run, created, ending: ending ?? this.waiters.local(run.id) };
   }

@@ -42,14 +42,21 @@ export interface StepInfo {
   readonly runId: string;
   /** `<runId>:<seq>`: the same across replays and retries; give it to the target to deduplicate. */
   readonly idempotencyKey: string;
+  /**
+   * The run's lease generation: one more at every activation and takeover of the run. Give it to the
+   * target beside the key, for it to refuse a token lower than the highest it saw for the run: the
+   * late effect of a worker that lost the run (a pause past its lease) then never lands.
+   */
+  readonly fencingToken: number;
   /** 1 for the first attempt of this execution. */
   readonly attempt: number;
   /** Who started the run, in which trace (stored with the run): pass them on to what the step calls. */
   readonly origin?: RunOrigin | undefined;
   /**
-   * In a `ctx.parallel` branch: aborted when a sibling branch failed. Honour it (pass it to `fetch`,
-   * check it between pieces of work) so that the branch stops soon; the engine awaits the step either
-   * way and journals what it came to (a result is compensated like any other).
+   * Aborted when this worker loses the run's lease (another worker resumes the run), and in a
+   * `ctx.parallel` branch when a sibling branch failed. Honour it (pass it to `fetch`, check it
+   * between pieces of work) so that the step stops soon; after a sibling's failure the engine awaits
+   * the step either way and journals what it came to (a result is compensated like any other).
    */
   readonly signal?: AbortSignal;
 }

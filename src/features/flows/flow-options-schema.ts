@@ -11,6 +11,7 @@ const positiveInt = z.number().int().min(1);
 const budget = z.strictObject({
   stepsPerActivation: positiveInt.optional(),
   journalEntries: positiveInt.optional(),
+  takeovers: positiveInt.optional(),
 });
 // A delay past 365 days (MAX_DURATION_MS) used to be accepted and gave a due time no Date can hold.
 const delayMs = z.number().min(0).max(MAX_DURATION_MS);

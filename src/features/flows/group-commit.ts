@@ -7,6 +7,7 @@ import type {
   RunUpdate,
 } from "../../ports/flow-store.js";
 import { Interrupted } from "./flow-errors.js";
+import type { RunLease } from "./run-lease.js";
 
 interface Waiter<T> {
   resolve(value: T): void;
@@ -29,6 +30,11 @@ export interface GroupCommitOptions {
   readonly maxBatch: number;
   /** Told of held runs whose cancellation was requested. */
   readonly onCancelled: (runIds: readonly string[]) => void;
+  /**
+   * This worker's lease on a run it executes: a write is refused at once when the lease may be gone,
+   * and fenced by its token in the store (issue 19).
+   */
+  readonly lease?: (runId: string) => RunLease | undefined;
 }
 
 /**
@@ -55,6 +61,8 @@ export class GroupCommit {
 
   /** Appends entries to a held run and optionally updates it; rejects with `Interrupted` if the run is no longer held. */
   write(runId: string, entries: readonly JournalEntry[], update?: RunUpdate): Promise<void> {
+    const refused = this.refusal(runId);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       let w = this.writes.get(runId);
       if (w === undefined) {
@@ -75,6 +83,13 @@ export class GroupCommit {
     }
   }
 
+  /** `Interrupted` when this worker's lease on the run may be gone: it writes nothing more of it. */
+  private refusal(runId: string): Interrupted | undefined {
+    const lease = this.o.lease?.(runId);
+    if (lease === undefined || lease.held) return undefined;
+    return new Interrupted(`run ${runId}: this worker's lease may have expired: nothing more is written`);
+  }
+
   private kick(): void {
     if (this.scheduled || this.inFlight >= this.o.maxInFlight) return;
     this.scheduled = true;
@@ -91,8 +106,14 @@ export class GroupCommit {
     const writes = new Map<string, PendingWrite>();
     for (const [id, w] of this.writes) {
       if (writes.size >= this.o.maxBatch) break;
-      writes.set(id, w);
       this.writes.delete(id);
+      const refused = this.refusal(id);
+      if (refused === undefined) writes.set(id, w);
+      else for (const x of w.waiters) x.reject(refused);
+    }
+    if (creates.length === 0 && writes.size === 0) {
+      if (this.creates.length > 0 || this.writes.size > 0) this.kick();
+      return;
     }
     this.inFlight++;
     let result: CommitResult | undefined;
@@ -103,7 +124,12 @@ export class GroupCommit {
         now: this.o.now(),
         leaseMs: this.o.leaseMs,
         creates: creates.map((c) => c.run),
-        writes: [...writes].map(([runId, w]) => ({ runId, entries: w.entries, update: w.update })),
+        writes: [...writes].map(([runId, w]) => ({
+          runId,
+          entries: w.entries,
+          update: w.update,
+          fencingToken: this.o.lease?.(runId)?.fencingToken,
+        })),
       });
     } catch (err) {
       failure = err;

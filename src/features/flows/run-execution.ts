@@ -13,7 +13,7 @@ import {
   scopeOf,
 } from "./branches.js";
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
-import { compensableCall, invokeEntry, originInvoker } from "./call-effect.js";
+import type { CallInvoker } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
 import { cutShort } from "./cut-short.js";
 import { type Ending, type EndingScope, endRun, type Outcome } from "./end-run.js";
@@ -23,8 +23,11 @@ import type { FlowDef } from "./flow.js";
 import type { FlowCallOptions, FlowContext, StepInfo, StepOptions, WaitOptions } from "./flow-context.js";
 import { errorBody, Interrupted, isControl, RunCancelled, rebuild } from "./flow-errors.js";
 import { jsonForm, ReplayJournal } from "./replay-journal.js";
-import { type AttemptHooks, type AttemptHost, retryDurably } from "./retry.js";
+import type { AttemptHooks } from "./retry.js";
+import { effectSignal, type RunLease } from "./run-lease.js";
 import type { SignalDef } from "./signal.js";
+import { endStalled, isStalled } from "./stalled-run.js";
+import { callEffect, type StepHost, stepEffect } from "./step-and-call.js";
 import { waitEffect } from "./wait-effect.js";
 
 const never = <T>() => new Promise<T>(() => undefined);
@@ -36,7 +39,7 @@ const never = <T>() => new Promise<T>(() => undefined);
  * or a signal), the run is suspended in the store and the execution ends; another one resumes it
  * later, on any worker.
  */
-export class RunExecution implements EffectRunner, EndingScope, AttemptHost, BranchHost {
+export class RunExecution implements EffectRunner, EndingScope, StepHost, BranchHost {
   cancelRequested: boolean;
   private lost = false;
   /** The worker is stopping: no new effect starts, and what the run knows is written (see `stop`). */
@@ -61,6 +64,8 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     readonly run: RunRecord,
     journal: readonly JournalEntry[],
     readonly signals: readonly SignalRecord[],
+    /** This activation's lease: its fencing token, and whether it surely still holds (see run-lease.ts). */
+    readonly lease: RunLease,
   ) {
     this.journal = new ReplayJournal(journal, def.name, run.version, host);
     this.cancelRequested = run.cancelRequested;
@@ -78,10 +83,27 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     bindBudget(this.ctx, this.budget);
   }
 
-  /** Stops the execution at its next effect, writing nothing more (the lease was lost). */
-  interrupt(): void {
+  /**
+   * Stops the execution at its next effect, writing nothing more (the lease was lost, or may have
+   * expired): the effects in flight see their signal aborted. False when it was stopped already.
+   */
+  interrupt(): boolean {
+    if (this.lost) return false;
     this.lost = true;
+    this.lease.lose("interrupted: the run is left to the next worker");
     this.settle?.({ kind: "error", error: new Interrupted("interrupted") });
+    return true;
+  }
+
+  /**
+   * Throws `Interrupted` (the execution stopped) unless this worker surely still holds the run's
+   * lease: checked before every effect leaves the process, with no round trip to the store.
+   */
+  fence(): void {
+    if (this.lost) throw new Interrupted("interrupted");
+    if (this.lease.held) return;
+    this.interrupt();
+    this.lease.check();
   }
 
   /**
@@ -118,6 +140,17 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     }
   }
 
+  /** True when the run was taken over too many times in a row without progress (see stalled-run.ts). */
+  get stalled(): boolean {
+    return isStalled(this);
+  }
+
+  /** Ends a stalled run `failed`, its code not run again (see stalled-run.ts). */
+  failStalled(): Promise<Ending> {
+    this.finish();
+    return endStalled(this, this.lost);
+  }
+
   /** A graceful stop: what the run knows is written; the engine then releases the run. */
   private async handOver(): Promise<Ending> {
     try {
@@ -143,11 +176,24 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
 
   // --- effects ---------------------------------------------------------------------------------
 
-  private info(seq: number, attempt: number): StepInfo {
+  stepInfo(seq: number, attempt: number): StepInfo {
     const { id, origin } = this.run;
-    const signal = this.scope().signal;
-    const info = { runId: id, idempotencyKey: `${id}:${seq}`, attempt, origin };
-    return signal === undefined ? info : { ...info, signal };
+    return {
+      runId: id,
+      idempotencyKey: `${id}:${seq}`,
+      fencingToken: this.lease.fencingToken,
+      attempt,
+      origin,
+      signal: this.effectSignal(),
+    };
+  }
+
+  effectSignal(): AbortSignal {
+    return effectSignal(this.lease.signal, this.scope().signal);
+  }
+
+  get invoker(): CallInvoker {
+    return this.host.invoker;
   }
 
   /** The scope of the code asking for an effect: a parallel branch, or the flow's own code. */
@@ -165,7 +211,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   }
 
   live(): void {
-    if (this.lost) throw new Interrupted("interrupted");
+    this.fence();
     if (this.stopping) {
       this.stopMet = true;
       throw new Interrupted("the worker is stopping");
@@ -175,7 +221,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   }
 
   /** Runs (or replays) one effect: its outcome is durable before the code sees it. */
-  private async effect<T>(
+  async effect<T>(
     kind: string,
     name: string,
     exec: (seq: number) => Promise<T>,
@@ -220,6 +266,8 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
       try {
         // A branch cancelled during the write-ahead still journals the effect it had started.
         if (scope.cancelled !== undefined) throw new BranchCancelled(scope.cancelled);
+        // The lease again, right before the effect leaves: the write-ahead may have taken long.
+        this.fence();
         left = true;
         entry = this.journal.entry(seq, kind, name, "ok", jsonForm(await exec(seq)));
       } catch (err) {
@@ -346,14 +394,7 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
   }
 
   callEffect(ref: EntryRef, input: unknown, options: FlowCallOptions | undefined): Promise<unknown> {
-    const { retry, compensate, ...once } = options ?? {};
-    const invoker = originInvoker(this.host.invoker, this.run.origin);
-    const call = (seq: number) =>
-      invokeEntry(invoker, ref, input, once, `${this.run.id}:${seq}`, this.scope().signal);
-    const undo = compensableCall(invoker, ref.id, compensate, this.compensables);
-    if (retry === undefined) return this.effect("call", ref.id, call, undo);
-    // Each attempt journaled, the delays durable; the request id is the first attempt's on every one.
-    return retryDurably(this, "call", ref.id, retry, (_attempt, first) => call(first), false, undo);
+    return callEffect(this, ref, input, options);
   }
 
   parallel<T>(branches: readonly (() => T | Promise<T>)[]): Promise<Awaited<T>[]> {
@@ -371,30 +412,6 @@ export class RunExecution implements EffectRunner, EndingScope, AttemptHost, Bra
     fn: (info: StepInfo) => T | Promise<T>,
     options: StepOptions<Awaited<T>>,
   ): Promise<Awaited<T>> {
-    const retry = options.retry ?? this.def.options.retry;
-    const compensate = options.compensate as Compensable["compensate"] | undefined;
-    const run = (seq: number, attempt: number) => Promise.resolve().then(() => fn(this.info(seq, attempt)));
-    if (retry === undefined) {
-      return this.effect(
-        "step",
-        name,
-        (seq) => run(seq, 1),
-        compensate === undefined
-          ? undefined
-          : (seq, result, at) => this.compensables.push({ seq, name, result, compensate, retry, at }),
-      ) as Promise<Awaited<T>>;
-    }
-    // Compensated under the seq (the idempotency key) of its first attempt.
-    return retryDurably(
-      this,
-      "step",
-      name,
-      retry,
-      (attempt, first) => run(first, attempt),
-      true,
-      (seq, result, at) => {
-        if (compensate !== undefined) this.compensables.push({ seq, name, result, compensate, retry, at });
-      },
-    ) as Promise<Awaited<T>>;
+    return stepEffect(this, name, fn, options);
   }
 }
