@@ -32,6 +32,9 @@ const flowDefaults: Record<keyof typeof FLOWS_ENV, string> = {
   concurrency: "100",
   claimBatch: "concurrency / 10",
   stopGraceMs: "5000",
+  retentionMs: "604800000 (7 days)",
+  retentionRuns: "no count",
+  pruneEveryMs: "60000",
 };
 const jetstreamDefaults: Partial<Record<keyof typeof JETSTREAM_ENV, string>> = {
   replicas: "the cluster's size up to 3, else 1",

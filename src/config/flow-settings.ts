@@ -2,7 +2,8 @@ import { TesseraError } from "../core/errors.js";
 
 /**
  * How a node's flow engine shares the work and hands it over (issue 15: the 30 s lease could not be
- * set, so a dead node's runs waited 30 s). In the project file under `flowEngine` (the stage's
+ * set, so a dead node's runs waited 30 s), and how long it keeps finished runs (issue 19: they
+ * were never deleted). In the project file under `flowEngine` (the stage's
  * section wins), each overridden by its `TESSERA_FLOWS_*` variable. Unset: the engine's defaults.
  */
 export interface FlowEngineSettings {
@@ -18,6 +19,12 @@ export interface FlowEngineSettings {
   readonly claimBatch?: number;
   /** On SIGTERM, how long the steps in flight may take to finish before the node lets go (default 5000). */
   readonly stopGraceMs?: number;
+  /** Finished runs are deleted this long after they end (default 7 days); a flow's own `retention` wins. */
+  readonly retentionMs?: number;
+  /** At most this many finished runs per flow, the oldest deleted first (default: no count). */
+  readonly retentionRuns?: number;
+  /** How often the finished runs past their retention are pruned (default 60000; 0: by hand only). */
+  readonly pruneEveryMs?: number;
 }
 
 /** The environment variables of the flow engine settings, by setting. */
@@ -28,18 +35,28 @@ export const FLOWS_ENV = {
   concurrency: "TESSERA_FLOWS_CONCURRENCY",
   claimBatch: "TESSERA_FLOWS_CLAIM_BATCH",
   stopGraceMs: "TESSERA_FLOWS_STOP_GRACE_MS",
+  retentionMs: "TESSERA_FLOWS_RETENTION_MS",
+  retentionRuns: "TESSERA_FLOWS_RETENTION_RUNS",
+  pruneEveryMs: "TESSERA_FLOWS_PRUNE_EVERY_MS",
 } as const;
 
-const integers = new Set<keyof FlowEngineSettings>(["concurrency", "claimBatch"]);
+const integers = new Set<keyof FlowEngineSettings>(["concurrency", "claimBatch", "retentionRuns"]);
+/** Settings where 0 means something (no grace; no background pruning). */
+const zeroes = new Set<keyof FlowEngineSettings>(["stopGraceMs", "pruneEveryMs"]);
 
 function settingValue(key: keyof FlowEngineSettings, raw: string | number, from: string): number {
   const v = typeof raw === "number" ? raw : raw.trim() === "" ? Number.NaN : Number(raw);
   const ok =
     Number.isFinite(v) &&
-    (key === "stopGraceMs" ? v >= 0 : v > 0) &&
-    (!integers.has(key) || Number.isInteger(v));
+    (zeroes.has(key) ? v >= 0 : v > 0) &&
+    (!integers.has(key) || Number.isInteger(v)) &&
+    (key !== "retentionMs" || Number.isSafeInteger(v));
   if (!ok) {
-    const what = integers.has(key) ? "a whole number of at least 1" : "a number of milliseconds";
+    const what = integers.has(key)
+      ? "a whole number of at least 1"
+      : key === "retentionMs"
+        ? "a whole number of milliseconds (e.g. 604800000 for 7 days)"
+        : "a number of milliseconds";
     throw new TesseraError("TESSERA_CONFIG", `${from}: "${raw}" is not ${what}`);
   }
   return v;

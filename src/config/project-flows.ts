@@ -8,8 +8,8 @@ import type { StoreSet } from "./store-set.js";
 /**
  * The flow engine of a project that declares `flows`, on the stage's store (the store set owns and
  * closes it); it joins the node as a plugin (started and stopped with it) and its `flows` service
- * is served with the others. Its lease, renewal, poll and stop come from the project file's
- * `flowEngine` and the `TESSERA_FLOWS_*` variables (flow-settings.ts); its egress policy (run
+ * is served with the others. Its lease, renewal, poll, stop and retention of finished runs come
+ * from the project file's `flowEngine` and the `TESSERA_FLOWS_*` variables (flow-settings.ts); its egress policy (run
  * callbacks, declared flows' calls) from `egress` and `TESSERA_EGRESS_*` (egress-settings.ts).
  */
 export function projectFlowEngine(

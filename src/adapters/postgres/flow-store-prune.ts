@@ -8,12 +8,15 @@ import {
 } from "../../ports/run-retention.js";
 import type { FlowTables } from "./flow-store-schema.js";
 
-// Written out (not a parameter) as the finished-runs index's predicate is, so that the planner uses it.
+// As the finished-runs index's predicate is written (migration 5), not a parameter: the planner uses it.
 const FINISHED = `status IN (${finishedStatuses.map((s) => `'${s}'`).join(", ")})`;
 
-/** The SQL of the finished-runs index (migration 5): what a prune and a count by flow read. */
-export function finishedIndexSql(t: FlowTables): string {
-  return `CREATE INDEX IF NOT EXISTS flow_runs_finished ON ${t.runs} (flow, updated_at, id) WHERE ${FINISHED};`;
+const WHERE = `flow = $1 AND ${FINISHED} AND owner IS NULL`;
+const BOUNDED = `${WHERE} AND updated_at <= $2 AND (updated_at < $2 OR id < $3)`;
+
+/** The runs a prune deletes, oldest end first, locked (exported for the test that they are read by index). */
+export function pickSql(t: FlowTables): string {
+  return `SELECT id FROM ${t.runs} WHERE ${BOUNDED} ORDER BY updated_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`;
 }
 
 /**
@@ -24,11 +27,10 @@ export function finishedIndexSql(t: FlowTables): string {
  */
 export async function prunePostgres(pool: Pool, t: FlowTables, q: PruneQuery): Promise<number> {
   checkPruneQuery(q);
-  const where = `flow = $1 AND ${FINISHED} AND owner IS NULL`;
   let kept: PruneBound | undefined;
   if (q.keepLast !== undefined && q.keepLast > 0) {
     const { rows } = await pool.query<{ t: string; id: string }>(
-      `SELECT updated_at AS t, id FROM ${t.runs} WHERE ${where}
+      `SELECT updated_at AS t, id FROM ${t.runs} WHERE ${WHERE}
        ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET $2`,
       [q.flow, q.keepLast - 1],
     );
@@ -36,9 +38,8 @@ export async function prunePostgres(pool: Pool, t: FlowTables, q: PruneQuery): P
   }
   const bound = pruneBound(q, kept);
   if (bound === undefined) return 0;
-  const bounded = `${where} AND updated_at <= $2 AND (updated_at < $2 OR id < $3)`;
   if (q.dryRun === true) {
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${t.runs} WHERE ${bounded}`, [
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${t.runs} WHERE ${BOUNDED}`, [
       q.flow,
       bound.t,
       bound.id,
@@ -46,8 +47,7 @@ export async function prunePostgres(pool: Pool, t: FlowTables, q: PruneQuery): P
     return Number(rows[0]?.n ?? 0);
   }
   const { rowCount } = await pool.query(
-    `WITH picked AS (
-       SELECT id FROM ${t.runs} WHERE ${bounded} ORDER BY updated_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+    `WITH picked AS (${pickSql(t)}),
      journal AS (DELETE FROM ${t.journal} WHERE run_id IN (SELECT id FROM picked)),
      signals AS (DELETE FROM ${t.signals} WHERE run_id IN (SELECT id FROM picked))
      DELETE FROM ${t.runs} WHERE id IN (SELECT id FROM picked) RETURNING id`,

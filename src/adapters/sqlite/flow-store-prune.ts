@@ -8,12 +8,15 @@ import {
 } from "../../ports/run-retention.js";
 import type { FlowTables } from "./flow-store-schema.js";
 
-// Written out as the finished-runs index's predicate is, so that SQLite uses that index.
+// As the finished-runs index's predicate is written (migration 5), so that SQLite uses that index.
 const FINISHED = `status IN (${finishedStatuses.map((s) => `'${s}'`).join(", ")})`;
 
-/** The SQL of the finished-runs index (migration 5): what a prune and a count by flow read. */
-export function finishedIndexSql(t: FlowTables): string {
-  return `CREATE INDEX IF NOT EXISTS ${t.runs}_finished ON ${t.runs} (flow, updated_at, id) WHERE ${FINISHED};`;
+const WHERE = `flow = @flow AND ${FINISHED} AND owner IS NULL`;
+const BOUNDED = `${WHERE} AND updated_at <= @t AND (updated_at < @t OR id < @id)`;
+
+/** The runs a prune deletes, oldest end first (exported for the test that SQLite reads them by index). */
+export function pickSql(t: FlowTables): string {
+  return `SELECT id FROM ${t.runs} WHERE ${BOUNDED} ORDER BY updated_at, id LIMIT @limit`;
 }
 
 /**
@@ -34,15 +37,11 @@ export class SqliteRunPruner {
     private readonly db: Database,
     t: FlowTables,
   ) {
-    const where = `flow = @flow AND ${FINISHED} AND owner IS NULL`;
-    const bounded = `${where} AND updated_at <= @t AND (updated_at < @t OR id < @id)`;
     this.kept = db.prepare(
-      `SELECT updated_at AS t, id FROM ${t.runs} WHERE ${where} ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET @offset`,
+      `SELECT updated_at AS t, id FROM ${t.runs} WHERE ${WHERE} ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET @offset`,
     );
-    this.pick = db
-      .prepare(`SELECT id FROM ${t.runs} WHERE ${bounded} ORDER BY updated_at, id LIMIT @limit`)
-      .pluck();
-    this.count = db.prepare(`SELECT count(*) FROM ${t.runs} WHERE ${bounded}`).pluck();
+    this.pick = db.prepare(pickSql(t)).pluck();
+    this.count = db.prepare(`SELECT count(*) FROM ${t.runs} WHERE ${BOUNDED}`).pluck();
     const ids = "(SELECT value FROM json_each(?))";
     this.dropJournal = db.prepare(`DELETE FROM ${t.journal} WHERE run_id IN ${ids}`);
     this.dropSignals = db.prepare(`DELETE FROM ${t.signals} WHERE run_id IN ${ids}`);

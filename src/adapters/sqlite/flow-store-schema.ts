@@ -85,5 +85,12 @@ CREATE INDEX IF NOT EXISTS ${t.signals}_run ON ${t.signals} (run_id, id);`,
       sql: `ALTER TABLE ${t.runs} ADD COLUMN fencing_token INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ${t.runs} ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0;`,
     },
+    {
+      // Retention (issue 19): finished runs by flow and end, what a prune reads (its WHERE repeats
+      // this predicate word for word, so that the planner takes the index).
+      version: 5,
+      sql: `CREATE INDEX IF NOT EXISTS ${t.runs}_finished ON ${t.runs} (flow, updated_at, id)
+  WHERE status IN ('completed', 'failed', 'compensated', 'cancelled');`,
+    },
   ];
 }

@@ -5,8 +5,9 @@ import type { CliCommand, CliContext } from "../command.js";
 import { table } from "../output.js";
 import { callRemote } from "../remote-call.js";
 import { showDiagram } from "./flow-diagram.js";
+import { pruneRuns } from "./flows-prune.js";
 
-const subcommands = ["list", "start", "status", "cancel", "retry", "signal", "show"] as const;
+const subcommands = ["list", "start", "status", "cancel", "retry", "signal", "show", "prune"] as const;
 
 function json(arg: string | undefined, what: string): unknown {
   if (arg === undefined) return undefined;
@@ -44,13 +45,16 @@ function runsTable(runs: readonly Row[]): string {
  */
 export const flowsCommand: CliCommand = {
   name: "flows",
-  summary: "Durable flows of a running node: list, start, status, cancel, retry, signal, show",
+  summary: "Durable flows of a running node: list, start, status, cancel, retry, signal, show, prune",
   usage:
-    "tesserae flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file]>",
+    "tesserae flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file] | prune [--older-than 30d] [--keep n] [--dry-run]>",
   description:
     "Talks to the flows API of a running node (--url, else TESSERA_URL, else http://127.0.0.1:$PORT or 3000).\n" +
     "start waits for the end of the run (up to --wait ms) unless --async; status without a run id lists the newest runs.\n" +
     "show prints a flow's diagram as Mermaid text (--svg <file>: as SVG; --run <runId>: a run's, steps by state).\n" +
+    "prune deletes finished runs (completed, failed, compensated, cancelled; never running, waiting or blocked ones)\n" +
+    "past each flow's retention, or, with --older-than and/or --keep, past those bounds for every flow (--flow: one);\n" +
+    "--dry-run only counts them. It asks the node batch after batch until none is left.\n" +
     "A refused request prints CODE: message and exits 1.",
   examples: [
     "tesserae flows list",
@@ -59,6 +63,8 @@ export const flowsCommand: CliCommand = {
     "tesserae flows status 01a20cf6-4cc2-7000-aa89-07f04d6416ed",
     `tesserae flows signal <runId> approval '{"approved":true}'`,
     "tesserae flows show text-pipeline --svg text-pipeline.svg",
+    "tesserae flows prune --older-than 30d --dry-run",
+    "tesserae flows prune --flow book-trip --keep 1000",
   ],
   options: [
     { name: "url", type: "string", value: "<url>", description: "The node (default http://127.0.0.1:3000)" },
@@ -77,7 +83,12 @@ export const flowsCommand: CliCommand = {
       description: "start: URL notified when the run ends",
     },
     { name: "wait", type: "number", value: "<ms>", description: "start: how long to wait for the end" },
-    { name: "flow", type: "string", value: "<name>", description: "status: only the runs of this flow" },
+    {
+      name: "flow",
+      type: "string",
+      value: "<name>",
+      description: "status, prune: only the runs of this flow",
+    },
     {
       name: "svg",
       type: "string",
@@ -85,6 +96,19 @@ export const flowsCommand: CliCommand = {
       description: "show: write the diagram as SVG to this file",
     },
     { name: "run", type: "string", value: "<runId>", description: "show: the diagram of this run" },
+    {
+      name: "older-than",
+      type: "string",
+      value: "<duration>",
+      description: 'prune: runs that ended longer ago than this ("30d", "12h", ms)',
+    },
+    {
+      name: "keep",
+      type: "number",
+      value: "<n>",
+      description: "prune: keep the newest n finished runs per flow",
+    },
+    { name: "dry-run", type: "boolean", description: "prune: count the runs, delete nothing" },
   ],
   takesArguments: true,
   async run(ctx) {
@@ -136,6 +160,8 @@ export const flowsCommand: CliCommand = {
         }
         case "show":
           return await showDiagram(ctx, baseUrl(ctx), token, a);
+        case "prune":
+          return await pruneRuns(ctx, call);
         case "cancel":
         case "retry":
           print(await call(sub, { runId: need(a, `${sub} <runId>`) }));

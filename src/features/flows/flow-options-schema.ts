@@ -3,9 +3,9 @@
 // engine of concurrency 0 or a negative lease started and never ran a run. Both are now refused
 // when declared, as TESSERA_DEFINITION naming the option (see features/definition-options.ts).
 import { z } from "zod";
-import { shown } from "../../core/definition-rules.js";
 import { fnOption, kindOption, schemaOption } from "../definition-options.js";
-import { durationProblem, MAX_DURATION_MS, msOf } from "./duration.js";
+import { MAX_DURATION_MS } from "./duration.js";
+import { retentionProblems } from "./retention.js";
 
 const positiveInt = z.number().int().min(1);
 const budget = z.strictObject({
@@ -23,19 +23,11 @@ const retry = z.strictObject({
   on: z.array(z.string().startsWith("TESSERA_")).optional(),
 });
 
-// How long finished runs are kept (issue 19): a positive duration, a whole number of runs, or false.
-const retention = z.union([
-  z.literal(false),
-  z.strictObject({
-    maxAge: z
-      .custom<string | number>((v) => durationProblem(v) === undefined && msOf(v)! > 0, {
-        error: (issue) =>
-          `must be a positive duration (e.g. "7d", "12h", or ms), up to "365d", got ${shown(issue.input)}`,
-      })
-      .optional(),
-    maxRuns: positiveInt.optional(),
-  }),
-]);
+// How long finished runs are kept (issue 19): false, or a positive duration and/or a number of runs.
+// Checked by hand (retentionProblems): a zod union said only "Invalid input" for a misspelt duration.
+const retention = z.unknown().superRefine((v, ctx) => {
+  for (const p of retentionProblems(v)) ctx.addIssue({ code: "custom", message: p.message, path: p.path });
+});
 
 /** The options of `flow(name, options, body)`. */
 export const flowOptionsSchema = z.strictObject({

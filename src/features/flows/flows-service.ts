@@ -8,6 +8,7 @@ import { subscribe } from "../../core/subscription.js";
 import type { RunStatus } from "../../ports/flow-store.js";
 import { activeStatuses, terminalStatuses } from "../../ports/flow-store.js";
 import { reply } from "../gateway/reply.js";
+import { msOf } from "./duration.js";
 import type { FlowEngine } from "./engine.js";
 import { runView } from "./run-view.js";
 import { originOf } from "./start-options.js";
@@ -27,6 +28,20 @@ const StartBody = z.object({
   idempotencyKey: z.string().min(1).max(200).optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   waitMs: z.number().int().min(0).max(120_000).optional(),
+});
+
+// A prune by hand (issue 19): explicit bounds, else each flow's retention.
+const PruneBody = z.object({
+  flow: z.string().min(1).max(200).optional(),
+  olderThan: z
+    .union([z.number(), z.string()])
+    .refine((v) => msOf(v) !== undefined, {
+      error: 'must be a duration such as "30d", "12h", "90m", or milliseconds',
+    })
+    .optional(),
+  keep: z.number().int().min(0).optional(),
+  dryRun: z.boolean().optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
 });
 
 /** Re-reports a flow input's validation issues under `input.` (the field of the request body). */
@@ -67,7 +82,8 @@ function subscriptions(engine: FlowEngine): Record<string, Subscription> {
 }
 
 /**
- * The `flows` service of an engine: the HTTP API of runs (start, status, cancel, retry, signal),
+ * The `flows` service of an engine: the HTTP API of runs (start, status, cancel, retry, signal,
+ * prune),
  * served by the gateway like any service (validation, auth, OpenAPI, error mapping), and its bus
  * subscriptions (event triggers, events that runs wait for). Build it once per engine, after the
  * flows given in code: it subscribes to what they declare.
@@ -158,6 +174,24 @@ export function flowsService(engine: FlowEngine): ServiceDef {
           summary: "Runs a failed or blocked run again",
         },
         async ({ runId }) => runView(await engine.retry(runId)),
+      ),
+      prune: entry(
+        {
+          route: "POST /flows/prune",
+          input: PruneBody,
+          summary:
+            "Deletes finished runs: past each flow's retention, or older than / beyond the given bounds",
+        },
+        async ({ flow, olderThan, keep, dryRun, limit }) => {
+          const report = await engine.pruner.byHand({
+            flow,
+            olderThanMs: olderThan === undefined ? undefined : msOf(olderThan),
+            keep,
+            dryRun,
+            limit,
+          });
+          return { dryRun: dryRun === true, runs: report.deleted, flows: report.flows, more: report.more };
+        },
       ),
       signal: entry(
         {

@@ -1,8 +1,9 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { shown } from "../../core/definition-rules.js";
 import type { Logger } from "../../core/logger.js";
 import type { FlowStore } from "../../ports/flow-store.js";
 import type { PruneQuery } from "../../ports/run-retention.js";
-import { type Duration, toMs } from "./duration.js";
+import { type Duration, durationProblem, msOf, toMs } from "./duration.js";
 import type { FlowDef } from "./flow.js";
 
 /**
@@ -30,6 +31,35 @@ export const DEFAULT_PRUNE_EVERY_MS = 60_000;
 export const PRUNE_BATCH = 500;
 /** Runs deleted per pass at most; past it the next pass comes within a second. */
 export const PRUNE_PER_PASS = 10_000;
+
+const retentionKeys = ["maxAge", "maxRuns"];
+
+/**
+ * What is wrong with a retention as given (`flow(…, { retention })`, a declared flow's
+ * `"retention"`), each problem at its path: `false`, or `{ maxAge, maxRuns }` with a positive
+ * duration up to 365 days and a whole number of runs of at least 1. Empty when it is right.
+ *
+ * @example
+ * retentionProblems({ maxAge: "soon" }) // [{ path: ["maxAge"], message: 'must be a positive duration…, got "soon"' }]
+ */
+export function retentionProblems(v: unknown): { readonly path: string[]; readonly message: string }[] {
+  if (v === false) return [];
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return [{ path: [], message: `must be false or { maxAge, maxRuns }, got ${shown(v)}` }];
+  const r = v as Record<string, unknown>;
+  const extra = Object.keys(r).find((k) => !retentionKeys.includes(k));
+  if (extra !== undefined)
+    return [{ path: [extra], message: `is not an option (known: ${retentionKeys.join(", ")})` }];
+  const out: { path: string[]; message: string }[] = [];
+  if (r.maxAge !== undefined && (durationProblem(r.maxAge) !== undefined || msOf(r.maxAge) === 0))
+    out.push({
+      path: ["maxAge"],
+      message: `must be a positive duration up to "365d" (e.g. "7d", "12h", or ms), got ${shown(r.maxAge)}`,
+    });
+  if (r.maxRuns !== undefined && !(Number.isSafeInteger(r.maxRuns) && (r.maxRuns as number) >= 1))
+    out.push({ path: ["maxRuns"], message: `must be a whole number of at least 1, got ${shown(r.maxRuns)}` });
+  return out;
+}
 
 /** The bounds that apply to a flow's finished runs. */
 export interface RetentionBounds {
@@ -59,7 +89,7 @@ export function retentionOf(def: FlowDef, engine: EngineRetention): RetentionBou
 export interface PruneReport {
   readonly deleted: number;
   readonly flows: Readonly<Record<string, number>>;
-  /** Work is left: the pass stopped at its bound. */
+  /** Work may be left: the pass stopped at its bound (or was stopped). */
   readonly more: boolean;
 }
 
@@ -105,7 +135,7 @@ export async function prunePlans(
   if (options.dryRun === true) {
     for (const p of plans) {
       const n = await store.prune({ ...p, limit: options.batch, dryRun: true });
-      flows[p.flow] = (flows[p.flow] ?? 0) + n;
+      if (n > 0) flows[p.flow] = (flows[p.flow] ?? 0) + n;
       deleted += n;
     }
     return { deleted, flows, more: false };
@@ -120,7 +150,7 @@ export async function prunePlans(
       }
       const q: PruneQuery = { ...p, limit: Math.min(options.batch, options.max - deleted) };
       const n = await store.prune(q);
-      flows[p.flow] = (flows[p.flow] ?? 0) + n;
+      if (n > 0) flows[p.flow] = (flows[p.flow] ?? 0) + n;
       deleted += n;
       if (n === q.limit) next.push(p);
       await yieldToLoop();
@@ -128,6 +158,15 @@ export async function prunePlans(
     pending = next;
   }
   return { deleted, flows, more: pending.length > 0 };
+}
+
+/** What a prune by hand deletes (see {@link RunPruner.byHand}). */
+export interface ManualPrune {
+  readonly flow?: string | undefined;
+  readonly olderThanMs?: number | undefined;
+  readonly keep?: number | undefined;
+  readonly dryRun?: boolean | undefined;
+  readonly limit?: number | undefined;
 }
 
 export interface RunPrunerOptions extends EngineRetention {
@@ -152,7 +191,9 @@ export interface RunPrunerOptions extends EngineRetention {
 export class RunPruner {
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<unknown> | undefined;
-  private stopping = true;
+  private started = false;
+  /** A stop was asked: the pass in progress ends after its batch. */
+  private halted = false;
   private failures = 0;
   private logger: Logger | undefined;
 
@@ -163,15 +204,17 @@ export class RunPruner {
   }
 
   start(logger: Logger): void {
-    if (!this.stopping || this.everyMs === 0) return;
-    this.stopping = false;
+    if (this.started || this.everyMs === 0) return;
+    this.started = true;
+    this.halted = false;
     this.logger = logger;
     this.schedule(this.everyMs);
   }
 
   /** Stops the passes; resolves once the one in progress (if any) is over (it stops after its batch). */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.started = false;
+    this.halted = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.pass;
@@ -187,17 +230,50 @@ export class RunPruner {
     return out;
   }
 
-  /** One pass now (what the timer runs). */
-  runPass(): Promise<PruneReport> {
+  /**
+   * A prune by hand (`POST /flows/prune`, `tesserae flows prune`): the runs of `flow` (else of every
+   * flow of the engine), past `olderThanMs` and beyond the newest `keep` when either is given (the
+   * flows' own retention aside, `false` included), else past each flow's retention; at most `limit`
+   * runs (default {@link PRUNE_PER_PASS}): `more` says to call again. A flow this engine does not
+   * run (a removed one) takes the engine's retention.
+   */
+  byHand(q: ManualPrune = {}): Promise<PruneReport> {
+    const now = this.options.now();
+    const explicit = q.olderThanMs !== undefined || q.keep !== undefined;
+    const defs = this.options.flows();
+    const names = q.flow === undefined ? defs.map((d) => d.name) : [q.flow];
+    const plans: PrunePlan[] = [];
+    for (const name of names) {
+      const def = defs.find((d) => d.name === name);
+      const bounds = explicit
+        ? { maxAgeMs: q.olderThanMs, maxRuns: q.keep }
+        : def === undefined
+          ? {
+              maxAgeMs: this.options.retentionMs ?? DEFAULT_RETENTION_MS,
+              maxRuns: this.options.retentionRuns,
+            }
+          : retentionOf(def, this.options);
+      const plan = planOf(name, bounds, now);
+      if (plan !== undefined) plans.push(plan);
+    }
+    return prunePlans(this.options.store, plans, {
+      batch: this.options.batch ?? PRUNE_BATCH,
+      max: q.limit ?? PRUNE_PER_PASS,
+      dryRun: q.dryRun === true,
+    });
+  }
+
+  /** One pass now (what the timer runs, `stop` saying when the engine stops). */
+  runPass(stop?: () => boolean): Promise<PruneReport> {
     return prunePlans(this.options.store, this.plans(this.options.now()), {
       batch: this.options.batch ?? PRUNE_BATCH,
       max: this.options.perPass ?? PRUNE_PER_PASS,
-      stop: () => this.stopping,
+      ...(stop === undefined ? {} : { stop }),
     });
   }
 
   private schedule(ms: number): void {
-    if (this.stopping) return;
+    if (!this.started) return;
     const jittered = Math.round(ms * (0.75 + Math.random() * 0.5));
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -209,7 +285,7 @@ export class RunPruner {
   private async tick(): Promise<void> {
     let next = this.everyMs;
     try {
-      const report = await this.runPass();
+      const report = await this.runPass(() => this.halted);
       if (this.failures > 0) this.logger?.info("pruning finished runs again", { failures: this.failures });
       this.failures = 0;
       if (report.deleted > 0) this.logger?.debug("finished runs pruned", { ...report });

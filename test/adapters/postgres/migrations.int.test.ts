@@ -27,7 +27,7 @@ describe.skipIf(!up)("PostgreSQL migrations", () => {
     ]);
     await Promise.all(stores.map((s) => s.migrate()));
     // The flow store's migration 2: the journal's position column (parallel branches, issue 14).
-    expect(await versions(`"${schema}".flow_migrations`)).toEqual([1, 2, 3, 4]);
+    expect(await versions(`"${schema}".flow_migrations`)).toEqual([1, 2, 3, 4, 5]);
     expect(await versions(`"${schema}".declared_migrations`)).toEqual([1]);
     // The event store's migration 2: the projection runners' leases (issue 15, item 5).
     expect(await versions(`"${schema}".es_migrations`)).toEqual([1, 2]);

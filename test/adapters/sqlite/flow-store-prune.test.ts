@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { pickSql } from "../../../src/adapters/sqlite/flow-store-prune.js";
+import { flowTables } from "../../../src/adapters/sqlite/flow-store-schema.js";
 import { sqliteFlowStore } from "../../../src/adapters/sqlite/index.js";
 import type { FlowStoreFactory } from "../../contract/flow-store-contract.js";
 import { flowStorePruneContract } from "../../contract/flow-store-prune-contract.js";
@@ -31,3 +33,19 @@ const factory: FlowStoreFactory = async () => {
   };
 };
 flowStorePruneContract("sqlite", factory);
+
+describe("SQLite prune", () => {
+  it("reads the finished runs by the index of migration 5, not by a scan of every run", async () => {
+    const { store } = await factory();
+    await store.migrate();
+    const db = new Database(join(dir, `flows-${n}.db`));
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${pickSql(flowTables("tessera_flow_"))}`)
+      .all({ flow: "f", t: 1, id: "", limit: 500 }) as { detail: string }[];
+    db.close();
+    await store.close();
+    expect(plan.map((p) => p.detail).join("\n")).toMatch(
+      /USING (COVERING )?INDEX tessera_flow_runs_finished/,
+    );
+  });
+});
