@@ -2,12 +2,19 @@ import type { Invoke } from "../call-meta.js";
 import { TesseraError } from "../errors.js";
 import type { RetryPolicy } from "../policies.js";
 
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base × factor^n)]. */
-export function backoffDelay(policy: RetryPolicy, retry: number): number {
+/** The ceiling of the `retry`-th backoff delay (from 0): min(max, base × factor^n). */
+export function backoffCeiling(
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "factor">,
+  retry: number,
+): number {
   const base = policy.baseDelayMs ?? 50;
   const cap = policy.maxDelayMs ?? 2000;
-  const ceiling = Math.min(cap, base * (policy.factor ?? 2) ** retry);
-  return Math.random() * ceiling;
+  return Math.min(cap, base * (policy.factor ?? 2) ** retry);
+}
+
+/** Full-jitter exponential backoff: a random delay in [0, min(max, base × factor^n)]. */
+export function backoffDelay(policy: RetryPolicy, retry: number): number {
+  return Math.random() * backoffCeiling(policy, retry);
 }
 
 export function isRetryable(policy: RetryPolicy, err: unknown): boolean {
