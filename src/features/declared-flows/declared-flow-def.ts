@@ -41,6 +41,7 @@ export function declaredFlowDef(rec: DefinitionRecord, body: DeclaredBody, versi
       compatibleWith: versions,
       signals: waitSignals(def),
       ...(def.budget === undefined ? {} : { budget: def.budget }),
+      ...(def.retention === undefined ? {} : { retention: def.retention }),
       ...(def.description === undefined ? {} : { description: def.description }),
     },
     body: body as FlowDef["body"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type FlowRetention, retentionProblems } from "../flows/retention.js";
 import type { FlowDefinition } from "./definition.js";
 import { isRecord, messages } from "./field-errors.js";
 import { fieldSpecsSchema } from "./field-specs-schema.js";
@@ -17,6 +18,19 @@ const budgetSchema = z.strictObject({
   stepsPerActivation: positive.optional(),
   journalEntries: positive.optional(),
   takeovers: positive.optional(),
+});
+
+/**
+ * How long a flow's finished runs (its events) are kept: `false`, or `{ "maxAge": "30d", "maxRuns": 1000 }`
+ * (issue 19); each problem under its field, as the other fields' are.
+ */
+const retentionSchema = z.unknown().superRefine((v, ctx) => {
+  for (const p of retentionProblems(v))
+    ctx.addIssue({
+      code: "custom",
+      message: `${p.message[0]!.toUpperCase()}${p.message.slice(1)}.`,
+      path: p.path,
+    });
 });
 
 const withoutUndefined = <T extends object>(o: T) =>
@@ -38,6 +52,7 @@ const definitionShape = {
     .optional(),
   steps: stepListSchema(stepSchema).optional(),
   budget: budgetSchema.optional(),
+  retention: retentionSchema.optional(),
 };
 
 /** The top-level fields of a definition (any other is unknown: refused, or on machinery's `/w` ignored). */
@@ -68,10 +83,11 @@ export const definitionSchema = z
     { when: (payload) => isRecord(payload.value) },
   )
   .transform(
-    ({ name, description, inputs, outputs, services, steps, budget }): FlowDefinition => ({
+    ({ name, description, inputs, outputs, services, steps, budget, retention }): FlowDefinition => ({
       name,
       ...(description === undefined ? {} : { description }),
       ...(budget === undefined ? {} : { budget: withoutUndefined(budget) }),
+      ...(retention === undefined ? {} : { retention: retention as FlowRetention }),
       inputs: inputs ?? [],
       outputs: outputs ?? [],
       steps: settleStepIds(

@@ -1,5 +1,6 @@
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
 import type { FlowBudget } from "../flows/budget.js";
+import type { FlowRetention } from "../flows/retention.js";
 
 /**
  * Where a step's input field comes from: a dotted path in the flow's data (`"order.id"`), or a
@@ -114,6 +115,8 @@ export interface FlowDefinition {
    * `journalEntries` in all), past which it fails with `TESSERA_FLOW_BUDGET`; default the engine's.
    */
   readonly budget?: FlowBudget;
+  /** How long its finished runs are kept (`{ maxAge, maxRuns }` or `false`); default the engine's. */
+  readonly retention?: FlowRetention;
   /**
    * `"merged"`: submitted on machinery's `POST /w`, whose workflows merge a service's answer as it
    * is: one whose outputs do not fit their declaration is merged with a warning logged instead of
