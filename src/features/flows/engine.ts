@@ -408,8 +408,10 @@ export class FlowEngine implements NodePlugin {
     if (existing.status === "completed")
       throw TesseraError.conflict(`run ${runId} completed: nothing to retry`);
     const run = await this.store.retry(runId, this.flow(existing.flow).version, this.now());
+    // Pruned in between (retention): gone, as if it never ended.
+    if (run === undefined) throw TesseraError.notFound(`no run ${runId}`);
     this.loop.wake();
-    return run!;
+    return run;
   }
 }
 

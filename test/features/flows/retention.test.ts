@@ -210,6 +210,36 @@ describe("retention of finished runs", () => {
     await pruner.stop();
   });
 
+  it("a failed run pruned while it is retried answers TESSERA_NOT_FOUND, not a TypeError", async () => {
+    const base = memoryFlowStore();
+    const failing = flow("failing", {}, async (ctx) =>
+      ctx.step("boom", async () => {
+        throw new Error("boom");
+      }),
+    );
+    // The prune lands between the engine's read of the run and its retry.
+    const store = new Proxy(base, {
+      get: (target, key) =>
+        key === "retry"
+          ? async (runId: string, version: string, now: number) => {
+              await target.prune({ flow: "failing", keepLast: 0, limit: 10 });
+              return target.retry(runId, version, now);
+            }
+          : Reflect.get(target, key),
+    });
+    const h = await harness([failing], { store, pruneEveryMs: 0 });
+    try {
+      const { run } = await h.engine.startRun(failing, undefined as never);
+      expect((await h.engine.awaitRun(run.id, 5000)).status).toBe("failed");
+      await expect(h.engine.retry(run.id)).rejects.toMatchObject({
+        code: "TESSERA_NOT_FOUND",
+        message: `no run ${run.id}`,
+      });
+    } finally {
+      await h.stop();
+    }
+  });
+
   it("a retention that is no retention is refused when the flow or the engine is declared", () => {
     const mistakes: [unknown, string][] = [
       [true, "f.retention must be false or { maxAge, maxRuns }, got true"],
