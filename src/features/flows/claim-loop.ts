@@ -1,3 +1,4 @@
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { FlowStore, RunRecord } from "../../ports/flow-store.js";
 import type { Ending } from "./end-run.js";
 import type { ExecutionHost } from "./execution-host.js";
@@ -53,6 +54,10 @@ export class ClaimLoop {
   private starting = 0;
   private polling = false;
   private active = false;
+  /** Failures of claims, renewals and executions: each logged once, then counted (issue 19). */
+  private claimFailures: RepeatedFailure | undefined;
+  private renewFailures: RepeatedFailure | undefined;
+  private executionFailures: RepeatedFailure | undefined;
 
   constructor(private readonly o: ClaimLoopOptions) {}
 
@@ -89,6 +94,11 @@ export class ClaimLoop {
   start(host: ExecutionHost): void {
     this.host = host;
     this.active = true;
+    // A failing store is claimed from again after growing pauses (from pollMs, up to 10 s).
+    const backoff = { baseDelayMs: this.o.pollMs, maxDelayMs: Math.max(this.o.pollMs, 10_000) };
+    this.claimFailures = new RepeatedFailure(host.logger, "claiming runs", { level: "error", backoff });
+    this.renewFailures = new RepeatedFailure(host.logger, "renewing leases", { level: "error" });
+    this.executionFailures = new RepeatedFailure(host.logger, "executing a run", { level: "error" });
     this.renewer = setInterval(() => void this.renew(), this.o.renewMs);
     this.wake();
   }
@@ -143,7 +153,7 @@ export class ClaimLoop {
   /** Something became due in the store: claim at once. */
   wake(): void {
     this.backlog = true;
-    this.schedulePoll(0);
+    this.schedulePoll(0, true);
   }
 
   /**
@@ -185,9 +195,11 @@ export class ClaimLoop {
     return this.executions.size + this.starting < this.o.claimBatch;
   }
 
-  private schedulePoll(delay: number): void {
+  /** `delay` 0: at once, unless claims are failing (the backoff's poll is pending) and `wake` did not ask. */
+  private schedulePoll(delay: number, woken = false): void {
     if (!this.active) return;
     if (delay === 0) {
+      if (this.claimFailures?.failing === true && !woken) return;
       if (this.pollScheduled) return;
       this.pollScheduled = true;
       setImmediate(() => {
@@ -208,6 +220,7 @@ export class ClaimLoop {
       return;
     }
     if (runId === undefined) this.polling = true;
+    let pause: number | undefined;
     try {
       // The leases are taken from this moment (the store counts them from `now`).
       const at = leaseStamp(this.o.now);
@@ -219,6 +232,7 @@ export class ClaimLoop {
         now: at.wall,
         ...(runId === undefined ? {} : { runId }),
       });
+      this.claimFailures?.recovered();
       for (const run of runs) this.launch(run, false, at);
       if (runId === undefined) {
         this.backlog = runs.length === room;
@@ -229,11 +243,11 @@ export class ClaimLoop {
         if (this.backlog && this.belowShare) this.schedulePoll(0);
       }
     } catch (err) {
-      this.host?.logger.error("claiming runs failed", { err });
+      pause = this.claimFailures?.failed(err);
     } finally {
       if (runId === undefined) {
         this.polling = false;
-        this.schedulePoll(this.pollDelay());
+        this.schedulePoll(pause ?? this.pollDelay());
       }
     }
   }
@@ -276,10 +290,16 @@ export class ClaimLoop {
       return x.stalled ? x.failStalled() : x.execute();
     };
     const ending = go()
-      .catch((err: unknown): Ending => {
-        host.logger.error("run execution failed", { runId: run.id, err });
-        return { status: "interrupted" };
-      })
+      .then(
+        (e) => {
+          this.executionFailures?.recovered();
+          return e;
+        },
+        (err: unknown): Ending => {
+          this.executionFailures?.failed(err, { runId: run.id });
+          return { status: "interrupted" };
+        },
+      )
       .then((e) => {
         this.executions.delete(run.id);
         this.endings.delete(run.id);
@@ -357,6 +377,7 @@ export class ClaimLoop {
         this.o.leaseMs,
         at.wall,
       );
+      this.renewFailures?.recovered();
       const lost = new Set(r.lost);
       for (const l of held) if (!lost.has(l.runId)) l.extend(at);
       for (const id of r.lost) {
@@ -366,7 +387,7 @@ export class ClaimLoop {
       }
       this.requestCancel(r.cancelled);
     } catch (err) {
-      this.host?.logger.error("renewing leases failed", { err });
+      this.renewFailures?.failed(err, { runs: held.length });
     }
   }
 }
