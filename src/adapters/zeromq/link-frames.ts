@@ -1,8 +1,8 @@
 import type { Headers } from "../../core/transport-message.js";
 
 /**
- * The frames two ZeroMQ transports exchange on a link (a DEALER connected to a ROUTER). Every
- * message is a multipart message whose first frame is one letter:
+ * The frames two ZeroMQ transports exchange on a link (a DEALER connected to a ROUTER), many to a
+ * ZeroMQ message (`frame-batch.ts`). Each frame is a letter and its fields:
  *
  * - `H flag interests` hello: the sender's subscriptions and responders (JSON); flag `1` asks for the
  *   receiver's in return. Sent by the connecting side once the ZMTP handshake is done.
@@ -36,11 +36,6 @@ export interface Interest {
 }
 
 const empty = Buffer.alloc(0);
-const decoder = new TextDecoder();
-
-export function text(frame: Uint8Array | undefined): string {
-  return frame === undefined ? "" : decoder.decode(frame);
-}
 
 export function encodeHeaders(headers: Headers | undefined): Buffer {
   if (headers === undefined) return empty;
@@ -48,10 +43,11 @@ export function encodeHeaders(headers: Headers | undefined): Buffer {
   return empty;
 }
 
-export function decodeHeaders(frame: Uint8Array | undefined): Headers {
-  if (frame === undefined || frame.byteLength === 0) return {};
+/** Headers from their JSON (`""`: none); anything but an object of strings counts as none. */
+export function decodeHeaders(json: string): Headers {
+  if (json === "") return {};
   try {
-    const parsed: unknown = JSON.parse(text(frame));
+    const parsed: unknown = JSON.parse(json);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") out[k] = v;
@@ -62,9 +58,9 @@ export function decodeHeaders(frame: Uint8Array | undefined): Headers {
 }
 
 /** Reads a peer's interests, keeping only well-formed ones (a peer is not trusted to be well-formed). */
-export function decodeInterests(frame: Uint8Array | undefined): Interest[] {
+export function decodeInterests(json: string): Interest[] {
   try {
-    const parsed: unknown = JSON.parse(text(frame));
+    const parsed: unknown = JSON.parse(json);
     const list = Array.isArray(parsed) ? parsed : [parsed];
     return list.filter(
       (i): i is Interest =>
@@ -80,7 +76,9 @@ export function decodeInterests(frame: Uint8Array | undefined): Interest[] {
   }
 }
 
-/** An owned copy of a received frame (zeromq may hand out views of one buffer). */
-export function own(frame: Uint8Array | undefined): Uint8Array {
-  return frame === undefined ? new Uint8Array(0) : new Uint8Array(frame);
+/** A copy of bytes that belongs to the receiver (a plain Uint8Array, whatever was given). */
+export function own(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength);
+  out.set(bytes);
+  return out;
 }

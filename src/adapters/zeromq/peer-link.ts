@@ -1,5 +1,6 @@
 import type { TesseraError } from "../../core/errors.js";
 import type { TransportMessage } from "../../core/transport-message.js";
+import type { Field } from "./frame-batch.js";
 import type { Interest } from "./link-frames.js";
 import type { SendQueue } from "./send-queue.js";
 
@@ -13,11 +14,12 @@ export interface PendingRequest {
 /**
  * One peer as a transport sees it: an outbound link (our DEALER connected to its ROUTER) or an
  * inbound one (its DEALER on our ROUTER, known by its routing id). Either way the same frames go
- * both ways; what differs is how they are sent and how the link's end is noticed.
+ * both ways, batched by the link's own send queue; what differs is how a batch is sent and how the
+ * link's end is noticed.
  */
 export class PeerLink {
   /** The peer's subscriptions and responders, by id: what it told us in its hello and since. */
-  readonly interests = new Map<string, Interest>();
+  private readonly known = new Map<string, Interest>();
   /** Requests sent on this link, by id. */
   readonly pending = new Map<string, PendingRequest>();
   /** Frames may be sent (outbound: the ZMTP handshake is done; inbound: the peer said hello). */
@@ -30,17 +32,27 @@ export class PeerLink {
   constructor(
     /** `out:<endpoint>` or `in:<routing id>`, for logs and errors. */
     readonly name: string,
-    private readonly queue: SendQueue,
-    /** The routing id to prefix on a ROUTER, none on a DEALER. */
-    private readonly routingId: Uint8Array | undefined,
-    private readonly onSendError: (link: PeerLink, err: unknown) => void,
+    /** Inbound links are open from their first frame; outbound ones once the handshake is done. */
+    inbound: boolean,
+    /** Called whenever the peer's interests or the link's state change (receivers cache by them). */
+    private readonly onChange: () => void,
+    /** Makes the link's send queue (a DEALER's, or a ROUTER's addressed to this peer). */
+    queueFor: (link: PeerLink) => SendQueue,
   ) {
-    this.open = routingId !== undefined;
+    this.open = inbound;
+    this.queue = queueFor(this);
   }
 
-  send(frames: (Uint8Array | string)[]): void {
-    const all = this.routingId === undefined ? frames : [this.routingId, ...frames];
-    this.queue.send(all, (err) => this.onSendError(this, err));
+  readonly queue: SendQueue;
+
+  /** Queues one frame: its letter, then its fields (copied now, sent in order). */
+  send(kind: string, ...fields: Field[]): void {
+    this.queue.send(kind, fields);
+  }
+
+  /** Queues one frame made of a prefix that several links share and a last field. */
+  sendPrefixed(prefix: Uint8Array, last: string): void {
+    this.queue.sendPrefixed(prefix, last);
   }
 
   /** Resolves once the frames queued so far have been handed to zeromq. */
@@ -48,8 +60,29 @@ export class PeerLink {
     return this.queue.flushed();
   }
 
+  get interests(): ReadonlyMap<string, Interest> {
+    return this.known;
+  }
+
+  /** The peer's interests are these (its hello). */
+  setInterests(list: readonly Interest[]): void {
+    this.known.clear();
+    for (const i of list) this.known.set(i.id, i);
+    this.onChange();
+  }
+
+  addInterests(list: readonly Interest[]): void {
+    for (const i of list) this.known.set(i.id, i);
+    this.onChange();
+  }
+
+  removeInterest(id: string): void {
+    if (this.known.delete(id)) this.onChange();
+  }
+
   markUp(): void {
     this.up = true;
+    this.onChange();
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w();
@@ -65,7 +98,8 @@ export class PeerLink {
   down(err: TesseraError): void {
     this.open = false;
     this.up = false;
-    this.interests.clear();
+    this.known.clear();
+    this.onChange();
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.fail(err);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { TesseraError } from "../../core/errors.js";
-import { checkOutgoing, replyWithinLimit } from "../../core/outgoing-checks.js";
+import { replyWithinLimit } from "../../core/outgoing-checks.js";
 import { isValidPattern, subjectMatches } from "../../core/subject-grammar.js";
 import type {
   RequestOptions,
@@ -15,31 +15,22 @@ import type {
   WireReply,
 } from "../../core/transport-message.js";
 import { errorReplyOf, noResponders } from "../../core/wire-reply.js";
+import { deliverLater, deliverNow } from "./deliver.js";
 import { zmqAddress } from "./endpoint.js";
-import { decodeHeaders, decodeInterests, encodeHeaders, frameKind as F, own, text } from "./link-frames.js";
+import { BatchWriter, type RecordView } from "./frame-batch.js";
+import { decodeHeaders, decodeInterests, encodeHeaders, frameKind as F } from "./link-frames.js";
 import {
   type LocalInterest,
   Receivers,
   type RespondHandler,
   type SubscribeHandler,
 } from "./local-interests.js";
+import { type CheckedOptions, checkedOptions, type ZeromqTransportOptions } from "./options.js";
+import { OutgoingCheck } from "./outgoing-check.js";
 import type { PeerLink } from "./peer-link.js";
 import { PeerSockets } from "./peer-sockets.js";
 
-export interface ZeromqTransportOptions {
-  /** Endpoints this transport listens on (`host:port`), where its peers connect. */
-  readonly bind?: readonly string[];
-  /** Endpoints of the peers it connects to (`host:port`). */
-  readonly connect?: readonly string[];
-  /** Largest payload in bytes (default 1 MiB, as NATS). */
-  readonly maxPayload?: number;
-  /** How long `close()` waits for in-flight replies (default 2000 ms). */
-  readonly drainTimeoutMs?: number;
-  /** How long `connect()` waits for each peer's hello before going on without it (default 2000 ms). */
-  readonly helloTimeoutMs?: number;
-  /** Beat interval on links (default 1000 ms); a peer silent for three beats is gone. */
-  readonly beatMs?: number;
-}
+export type { ZeromqTransportOptions };
 
 const ackTimeoutMs = 2000;
 
@@ -56,9 +47,7 @@ class ZeromqTransport implements Transport {
   readonly maxPayload: number;
   private readonly binds: string[];
   private readonly connects: string[];
-  private readonly drainTimeoutMs: number;
-  private readonly helloTimeoutMs: number;
-  private readonly beatMs: number;
+  private readonly o: CheckedOptions;
   private connected = false;
   private closing: Promise<void> | undefined;
   private sockets: PeerSockets | undefined;
@@ -68,15 +57,20 @@ class ZeromqTransport implements Transport {
   private readonly replying = new Set<Promise<void>>();
   private readonly acks = new Map<string, () => void>();
   private readonly prefix = randomBytes(6).toString("hex");
+  /** A publication's frame but its last field (the receiver's ids), encoded once for every link. */
+  private readonly shared = new BatchWriter();
+  private readonly outgoing = new OutgoingCheck();
+  private readonly statuses = {
+    up: this.statusObject(true),
+    down: this.statusObject(false),
+  };
   private seq = 0;
 
   constructor(options: ZeromqTransportOptions) {
-    this.binds = (options.bind ?? []).map(zmqAddress);
-    this.connects = (options.connect ?? []).map(zmqAddress);
-    this.maxPayload = options.maxPayload ?? 1024 * 1024;
-    this.drainTimeoutMs = options.drainTimeoutMs ?? 2000;
-    this.helloTimeoutMs = options.helloTimeoutMs ?? 2000;
-    this.beatMs = options.beatMs ?? 1000;
+    this.o = checkedOptions(options);
+    this.binds = this.o.bind.map(zmqAddress);
+    this.connects = this.o.connect.map(zmqAddress);
+    this.maxPayload = this.o.maxPayload;
     this.receivers = new Receivers(this.local, () => this.links());
   }
 
@@ -93,13 +87,15 @@ class ZeromqTransport implements Transport {
     const sockets = new PeerSockets({
       binds: this.binds,
       connects: this.connects,
-      beatMs: this.beatMs,
+      beatMs: this.o.beatMs,
       maxPayload: this.maxPayload,
+      maxQueuedBytes: this.o.maxQueuedBytes,
       prefix: this.prefix,
       onFrame: (link, kind, frames) => this.handle(link, kind, frames),
+      onLinkChange: () => this.receivers.changed(),
       helloFrame: () => this.interestsFrame(),
     });
-    const opening = sockets.open(this.helloTimeoutMs);
+    const opening = sockets.open(this.o.helloTimeoutMs);
     this.sockets = sockets;
     this.connected = true;
     try {
@@ -118,73 +114,66 @@ class ZeromqTransport implements Transport {
     );
   }
 
-  private handle(link: PeerLink, kind: string, f: Buffer[]): void {
+  private handle(link: PeerLink, kind: string, f: RecordView): void {
     switch (kind) {
       case F.hello: {
-        link.interests.clear();
-        for (const i of decodeInterests(f[1])) link.interests.set(i.id, i);
+        link.setInterests(decodeInterests(f.text(1)));
         link.open = true;
         link.markUp();
-        if (text(f[0]) === "1") link.send([F.hello, "0", this.interestsFrame()]);
+        if (f.text(0) === "1") link.send(F.hello, "0", this.interestsFrame());
         return;
       }
       case F.sub:
-        for (const i of decodeInterests(f[1])) link.interests.set(i.id, i);
-        link.send([F.ack, text(f[0])]);
+        link.addInterests(decodeInterests(f.text(1)));
+        link.send(F.ack, f.text(0));
         return;
       case F.unsub:
-        link.interests.delete(text(f[1]));
-        link.send([F.ack, text(f[0])]);
+        link.removeInterest(f.text(1));
+        link.send(F.ack, f.text(0));
         return;
       case F.ack:
-        this.acks.get(text(f[0]))?.();
+        this.acks.get(f.text(0))?.();
         return;
       case F.request:
-        this.serveRemote(link, text(f[0]), text(f[1]), decodeHeaders(f[2]), own(f[3]));
+        this.serveRemote(link, f.text(0), f.text(1), decodeHeaders(f.text(2)), f.view(3));
         return;
       case F.reply: {
-        const id = text(f[0]);
+        const id = f.text(0);
         const p = link.pending.get(id);
         link.pending.delete(id);
-        p?.resolve({ subject: p.subject, data: own(f[2]), headers: decodeHeaders(f[1]) });
+        p?.resolve({ subject: p.subject, data: f.view(2), headers: decodeHeaders(f.text(1)) });
         return;
       }
       case F.noResponder: {
-        const id = text(f[0]);
+        const id = f.text(0);
         const p = link.pending.get(id);
         link.pending.delete(id);
         p?.fail(noResponders(p.subject));
         return;
       }
       case F.publish: {
-        const subject = text(f[0]);
-        const headers = decodeHeaders(f[1]);
-        for (const id of text(f[3]).split(",")) {
-          const interest = this.local.get(id);
-          if (interest?.kind === "s")
-            this.deliver(interest.handler as SubscribeHandler, subject, f[2], headers);
+        const ids = f.text(3);
+        if (!ids.includes(",")) {
+          const interest = this.local.get(ids);
+          if (interest?.kind === "s") deliverNow(interest.handler as SubscribeHandler, f, f.view(2));
+          return;
+        }
+        // The last subscriber takes the received bytes, each one before it a copy of its own (taken
+        // before any of them runs with the received bytes).
+        const all = ids.split(",");
+        for (let i = 0; i < all.length; i++) {
+          const interest = this.local.get(all[i]!);
+          if (interest?.kind !== "s") continue;
+          deliverNow(interest.handler as SubscribeHandler, f, i === all.length - 1 ? f.view(2) : f.copy(2));
         }
         return;
       }
       case F.bye:
-        link.interests.clear();
+        link.setInterests([]);
         return;
       default:
         return;
     }
-  }
-
-  private deliver(
-    handler: SubscribeHandler,
-    subject: string,
-    data: Uint8Array | undefined,
-    headers: Headers,
-  ): void {
-    const msg: TransportMessage = { subject, data: own(data), headers: { ...headers } };
-    // A subscriber's failure is its own business: the transport goes on delivering.
-    Promise.resolve()
-      .then(() => handler(msg))
-      .catch(() => undefined);
   }
 
   /** Runs a responder and sends its reply (or an error reply), tracked so that close() lets it finish. */
@@ -204,22 +193,32 @@ class ZeromqTransport implements Transport {
     );
     const chosen = local[this.seq++ % Math.max(1, local.length)];
     if (chosen === undefined || this.closing !== undefined) {
-      link.send([F.noResponder, id]);
+      link.send(F.noResponder, id);
       return;
     }
     this.answer(chosen.handler as RespondHandler, { subject, data, headers }, (reply) => {
-      link.send([F.reply, id, encodeHeaders(reply.headers), Buffer.from(reply.data)]);
+      link.send(F.reply, id, encodeHeaders(reply.headers), reply.data);
     });
   }
 
+  /** Cheap enough to ask before every update (a state's owner does): no allocation, the detail is worked out when read. */
   status(): TransportStatus {
-    const links = [...this.links()];
-    const up = links.filter((l) => l.up).length;
-    return { connected: this.connected, detail: `${up} of ${links.length} peer links up` };
+    return this.connected ? this.statuses.up : this.statuses.down;
+  }
+
+  private statusObject(connected: boolean): TransportStatus {
+    const links = () => [...this.links()];
+    return {
+      connected,
+      get detail() {
+        const all = links();
+        return `${all.filter((l) => l.up).length} of ${all.length} peer links up`;
+      },
+    };
   }
 
   private check(subject: string, data: Uint8Array): void {
-    checkOutgoing(
+    this.outgoing.check(
       { transport: "zeromq", connected: this.connected, maxPayload: this.maxPayload },
       subject,
       data,
@@ -264,26 +263,45 @@ class ZeromqTransport implements Transport {
         return;
       }
       link.pending.set(id, { subject, resolve: (reply) => finish(undefined, reply), fail });
-      link.send([F.request, id, subject, encodeHeaders(headers), Buffer.from(data)]);
+      link.send(F.request, id, subject, encodeHeaders(headers), data);
     });
   }
 
+  /**
+   * Sends to every plain subscriber and one member of each queue group: the bytes are copied into
+   * each link's batch now (no await per message; the batch goes out on the next turn at the latest).
+   */
   async publish(subject: string, data: Uint8Array, headers?: Headers): Promise<void> {
     this.check(subject, data);
-    const byLink = new Map<PeerLink, string[]>();
-    for (const { link, interest } of this.receivers.subscribers(subject)) {
+    const { local, remote, groups } = this.receivers.fanout(subject);
+    for (const i of local) deliverLater(i.handler as SubscribeHandler, subject, data, headers);
+    if (groups.length === 0) {
+      if (remote.length === 0) return;
+      const shared = this.encodeShared(subject, data, headers);
+      for (const { link, ids } of remote) link.sendPrefixed(shared, ids);
+      return;
+    }
+    const byLink = new Map<PeerLink, string>();
+    for (const { link, ids } of remote) byLink.set(link, ids);
+    for (const members of groups) {
+      const { link, interest } = this.receivers.pick(members);
       if (link === undefined) {
-        this.deliver((interest as LocalInterest).handler as SubscribeHandler, subject, data, headers ?? {});
+        deliverLater((interest as LocalInterest).handler as SubscribeHandler, subject, data, headers);
         continue;
       }
       const ids = byLink.get(link);
-      if (ids === undefined) byLink.set(link, [interest.id]);
-      else ids.push(interest.id);
+      byLink.set(link, ids === undefined ? interest.id : `${ids},${interest.id}`);
     }
     if (byLink.size === 0) return;
-    const h = encodeHeaders(headers);
-    const copy = Buffer.from(data);
-    for (const [link, ids] of byLink) link.send([F.publish, subject, h, copy, ids.join(",")]);
+    const shared = this.encodeShared(subject, data, headers);
+    for (const [link, ids] of byLink) link.sendPrefixed(shared, ids);
+  }
+
+  /** `P subject headers data`, the ids to come: encoded once, copied into each link's batch. */
+  private encodeShared(subject: string, data: Uint8Array, headers: Headers | undefined): Uint8Array {
+    this.shared.clear();
+    this.shared.add(F.publish, [subject, encodeHeaders(headers), data], 1);
+    return this.shared.written();
   }
 
   respond(
@@ -303,7 +321,7 @@ class ZeromqTransport implements Transport {
   }
 
   /** Sends a frame to every open link and waits (bounded) for each one's acknowledgement. */
-  private async announce(frames: (ack: string) => (string | Uint8Array)[]): Promise<void> {
+  private async announce(kind: string, field: string): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const link of this.links()) {
       if (!link.open) continue;
@@ -318,7 +336,7 @@ class ZeromqTransport implements Transport {
           this.acks.set(ack, done);
         }).finally(() => this.acks.delete(ack)),
       );
-      link.send(frames(ack));
+      link.send(kind, ack, field);
     }
     await Promise.all(waits);
   }
@@ -333,12 +351,14 @@ class ZeromqTransport implements Transport {
     if (!isValidPattern(pattern)) throw TesseraError.badRequest(`invalid subject pattern "${pattern}"`);
     const interest: LocalInterest = { id: this.nextId(), pattern, kind, queue: options.queue, handler };
     this.local.set(interest.id, interest);
+    this.receivers.changed();
     const wire = JSON.stringify({ id: interest.id, pattern, kind, queue: options.queue });
-    await this.announce((ack) => [F.sub, ack, wire]);
+    await this.announce(F.sub, wire);
     return {
       unsubscribe: async () => {
         if (!this.local.delete(interest.id)) return;
-        if (this.connected) await this.announce((ack) => [F.unsub, ack, interest.id]);
+        this.receivers.changed();
+        if (this.connected) await this.announce(F.unsub, interest.id);
       },
     };
   }
@@ -353,14 +373,15 @@ class ZeromqTransport implements Transport {
 
   private async shutdown(): Promise<void> {
     this.local.clear();
-    for (const link of this.links()) if (link.open) link.send([F.bye]);
+    this.receivers.changed();
+    for (const link of this.links()) if (link.open) link.send(F.bye);
     // The port promises that in-flight replies finish before the disconnection (bounded).
     if (this.replying.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled(this.replying),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.drainTimeoutMs);
+          timer = setTimeout(resolve, this.o.drainTimeoutMs);
         }),
       ]);
       clearTimeout(timer);
