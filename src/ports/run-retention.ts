@@ -1,5 +1,4 @@
 import { TesseraError } from "../core/errors.js";
-import { terminalStatuses } from "./flow-store.js";
 
 /**
  * Which finished runs of one flow a prune deletes, with their journals and signals (issue 19).
@@ -20,8 +19,11 @@ export interface PruneQuery {
   readonly dryRun?: boolean | undefined;
 }
 
-/** The statuses of finished runs, the only ones a prune deletes. */
-export const finishedStatuses: readonly string[] = [...terminalStatuses];
+/**
+ * The statuses of finished runs, the only ones a prune deletes: flow-store.ts's `terminalStatuses`
+ * (written out here, which flow-store.ts imports; a test checks they are the same).
+ */
+export const finishedStatuses: readonly string[] = ["completed", "failed", "compensated", "cancelled"];
 
 /**
  * Where a prune stops, in the order of ends then run ids: the finished runs that ended before `t`,

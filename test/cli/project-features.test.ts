@@ -33,10 +33,11 @@ describe("the CLI on a project with features", () => {
     );
     const node = await createProjectNode(await loadProject({ config, store: "memory" }), silentLogger);
     expect(listed).toEqual(node.routes.map((r) => `${r.method} ${r.path}`));
-    expect(listed).toHaveLength(34);
+    expect(listed).toHaveLength(35);
     expect(listed).toEqual(
       expect.arrayContaining([
         "GET /flows",
+        "POST /flows/prune",
         "POST /w",
         "POST /e/:workflowId",
         "POST /accounts",

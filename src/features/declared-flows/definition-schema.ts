@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type FlowRetention, retentionProblems } from "../flows/retention.js";
+import { type FlowRetention, retentionProblems } from "../flows/retention-option.js";
 import type { FlowDefinition } from "./definition.js";
 import { isRecord, messages } from "./field-errors.js";
 import { fieldSpecsSchema } from "./field-specs-schema.js";

@@ -1,6 +1,6 @@
 import type { FieldSpec } from "../../ports/declared-flow-store.js";
 import type { FlowBudget } from "../flows/budget.js";
-import type { FlowRetention } from "../flows/retention.js";
+import type { FlowRetention } from "../flows/retention-option.js";
 
 /**
  * Where a step's input field comes from: a dotted path in the flow's data (`"order.id"`), or a

@@ -25,6 +25,7 @@ import { FlowDefinitions } from "./flow-definitions.js";
 import { engineOptionsSchema } from "./flow-options-schema.js";
 import { GroupCommit } from "./group-commit.js";
 import { RunPruner } from "./retention.js";
+import type { EngineRetention } from "./retention-option.js";
 import { newRunId } from "./run-id.js";
 import { leaseStamp } from "./run-lease.js";
 import { RunWaiters } from "./run-waiters.js";
@@ -33,7 +34,8 @@ import type { StartOptions } from "./start-options.js";
 
 export type { StartOptions } from "./start-options.js";
 
-export interface FlowEngineOptions {
+/** The engine's options; its retention of finished runs (`retentionMs`…) is in retention-option.ts. */
+export interface FlowEngineOptions extends EngineRetention {
   readonly store: FlowStore;
   readonly flows: readonly FlowDef[];
   /**
@@ -83,15 +85,6 @@ export interface FlowEngineOptions {
   readonly logger?: Logger;
   /** Close the store when the engine stops (default false: whoever made the store closes it). */
   readonly closeStore?: boolean;
-  /**
-   * Finished runs (completed, failed, compensated, cancelled) are deleted this long after they end
-   * (default 7 days; a flow's own `retention` wins). `flowEngine.retentionMs`.
-   */
-  readonly retentionMs?: number;
-  /** At most this many finished runs per flow, the oldest go first (default: no count). `flowEngine.retentionRuns`. */
-  readonly retentionRuns?: number;
-  /** Pace of the background pruning of finished runs (default 60 000 ms; 0: by hand only). `flowEngine.pruneEveryMs`. */
-  readonly pruneEveryMs?: number;
   /** How a run's end is delivered to its `callbackUrl` (default: 8 attempts from 5 s, doubling; see callback.ts). */
   readonly callbacks?: CallbackPolicy;
   /**
@@ -173,14 +166,7 @@ export class FlowEngine implements NodePlugin {
     this.cron = new CronScheduler(options.flows, this.now, (f, input, key) =>
       this.startRun(f, input as never, { idempotencyKey: key }).then(() => undefined),
     );
-    this.pruner = new RunPruner({
-      store: this.store,
-      now: this.now,
-      flows: () => this.defs.all,
-      retentionMs: options.retentionMs,
-      retentionRuns: options.retentionRuns,
-      everyMs: options.pruneEveryMs,
-    });
+    this.pruner = new RunPruner({ ...options, store: this.store, now: this.now, flows: () => this.defs.all });
   }
 
   /**

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { fnOption, kindOption, schemaOption } from "../definition-options.js";
 import { MAX_DURATION_MS } from "./duration.js";
-import { retentionProblems } from "./retention.js";
+import { retentionProblems } from "./retention-option.js";
 
 const positiveInt = z.number().int().min(1);
 const budget = z.strictObject({

@@ -8,7 +8,7 @@ import { parseOptions } from "../definition-options.js";
 import { checkBudget, type FlowBudget } from "./budget.js";
 import type { FlowContext } from "./flow-context.js";
 import { flowOptionsSchema } from "./flow-options-schema.js";
-import type { FlowRetention } from "./retention.js";
+import type { FlowRetention } from "./retention-option.js";
 import type { SignalDef } from "./signal.js";
 import type { Trigger } from "./triggers.js";
 

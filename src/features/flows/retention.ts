@@ -1,22 +1,10 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { shown } from "../../core/definition-rules.js";
 import type { Logger } from "../../core/logger.js";
 import type { FlowStore } from "../../ports/flow-store.js";
 import type { PruneQuery } from "../../ports/run-retention.js";
-import { type Duration, durationProblem, msOf, toMs } from "./duration.js";
+import { toMs } from "./duration.js";
 import type { FlowDef } from "./flow.js";
-
-/**
- * How long a flow's finished runs are kept (`flow(name, { retention })`): `maxAge` after their end,
- * and at most `maxRuns` of them (the oldest go first); either bound suffices. `false`: kept until
- * pruned by hand. Unset fields take the engine's (`retentionMs`, `retentionRuns`).
- */
-export type FlowRetention =
-  | false
-  | {
-      readonly maxAge?: Duration;
-      readonly maxRuns?: number;
-    };
+import type { EngineRetention } from "./retention-option.js";
 
 /**
  * Finished runs are kept 7 days by default: as long as JetStream keeps an event (its default
@@ -32,47 +20,10 @@ export const PRUNE_BATCH = 500;
 /** Runs deleted per pass at most; past it the next pass comes within a second. */
 export const PRUNE_PER_PASS = 10_000;
 
-const retentionKeys = ["maxAge", "maxRuns"];
-
-/**
- * What is wrong with a retention as given (`flow(…, { retention })`, a declared flow's
- * `"retention"`), each problem at its path: `false`, or `{ maxAge, maxRuns }` with a positive
- * duration up to 365 days and a whole number of runs of at least 1. Empty when it is right.
- *
- * @example
- * retentionProblems({ maxAge: "soon" }) // [{ path: ["maxAge"], message: 'must be a positive duration…, got "soon"' }]
- */
-export function retentionProblems(v: unknown): { readonly path: string[]; readonly message: string }[] {
-  if (v === false) return [];
-  if (typeof v !== "object" || v === null || Array.isArray(v))
-    return [{ path: [], message: `must be false or { maxAge, maxRuns }, got ${shown(v)}` }];
-  const r = v as Record<string, unknown>;
-  const extra = Object.keys(r).find((k) => !retentionKeys.includes(k));
-  if (extra !== undefined)
-    return [{ path: [extra], message: `is not an option (known: ${retentionKeys.join(", ")})` }];
-  const out: { path: string[]; message: string }[] = [];
-  if (r.maxAge !== undefined && (durationProblem(r.maxAge) !== undefined || msOf(r.maxAge) === 0))
-    out.push({
-      path: ["maxAge"],
-      message: `must be a positive duration up to "365d" (e.g. "7d", "12h", or ms), got ${shown(r.maxAge)}`,
-    });
-  if (r.maxRuns !== undefined && !(Number.isSafeInteger(r.maxRuns) && (r.maxRuns as number) >= 1))
-    out.push({ path: ["maxRuns"], message: `must be a whole number of at least 1, got ${shown(r.maxRuns)}` });
-  return out;
-}
-
 /** The bounds that apply to a flow's finished runs. */
 export interface RetentionBounds {
   readonly maxAgeMs?: number | undefined;
   readonly maxRuns?: number | undefined;
-}
-
-/** The engine-wide retention (`createFlowEngine` / `flowEngine` in the project file). */
-export interface EngineRetention {
-  /** Finished runs are kept this long after they end (default 7 days). */
-  readonly retentionMs?: number | undefined;
-  /** At most this many finished runs per flow (default: no count bound). */
-  readonly retentionRuns?: number | undefined;
 }
 
 /** The bounds of a flow: its own, each unset one from the engine; undefined when kept for ever. */
@@ -174,8 +125,6 @@ export interface RunPrunerOptions extends EngineRetention {
   readonly now: () => number;
   /** The flows whose runs are pruned (the engine's, declared flows and callbacks included). */
   readonly flows: () => readonly FlowDef[];
-  /** Pace of the passes (default 60 000 ms; 0: no background pruning, only by hand). */
-  readonly everyMs?: number | undefined;
   readonly batch?: number;
   readonly perPass?: number;
 }
@@ -200,7 +149,7 @@ export class RunPruner {
   constructor(private readonly options: RunPrunerOptions) {}
 
   get everyMs(): number {
-    return this.options.everyMs ?? DEFAULT_PRUNE_EVERY_MS;
+    return this.options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
   }
 
   start(logger: Logger): void {

@@ -4,8 +4,8 @@ import { memoryTransport } from "../../../src/adapters/memory/memory-transport.j
 import { createFlowEngine, flow } from "../../../src/features/flows/index.js";
 import { RunPruner } from "../../../src/features/flows/retention.js";
 import { createNode, silentLogger } from "../../../src/index.js";
-import type { FlowStore } from "../../../src/ports/flow-store.js";
-import type { PruneQuery } from "../../../src/ports/run-retention.js";
+import { type FlowStore, terminalStatuses } from "../../../src/ports/flow-store.js";
+import { finishedStatuses, type PruneQuery } from "../../../src/ports/run-retention.js";
 import { harness } from "./fixtures.js";
 
 // Issue 19, item 3: runs were never pruned (46,000 finished runs after 30 s of load stayed in the
@@ -158,7 +158,7 @@ describe("retention of finished runs", () => {
     const warn = vi.fn();
     const info = vi.fn();
     const logger = { ...silentLogger, warn, info, child: () => logger };
-    const pruner = new RunPruner({ store, now: () => 0, flows: () => [one("f")], everyMs: 100 });
+    const pruner = new RunPruner({ store, now: () => 0, flows: () => [one("f")], pruneEveryMs: 100 });
     pruner.start(logger);
     await vi.advanceTimersByTimeAsync(100);
     expect(attempts).toBe(1);
@@ -197,7 +197,7 @@ describe("retention of finished runs", () => {
       now: () => 10_000,
       flows: () => [one("f")],
       retentionMs: 1,
-      everyMs: 0,
+      pruneEveryMs: 0,
     });
     pruner.start(silentLogger);
     await vi.advanceTimersByTimeAsync(600_000);
@@ -238,6 +238,10 @@ describe("retention of finished runs", () => {
     } finally {
       await h.stop();
     }
+  });
+
+  it("prunes exactly the terminal statuses of the flow store (run-retention.ts writes them out)", () => {
+    expect(new Set(finishedStatuses)).toEqual(terminalStatuses);
   });
 
   it("a retention that is no retention is refused when the flow or the engine is declared", () => {
