@@ -22,10 +22,12 @@ export interface GatewaySettings {
   readonly host?: string;
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Deadline of one request in ms (default 30 000). */
+  /** Deadline of one request in ms, from its headers (default 30 000); it bounds reading the request too. */
   readonly requestTimeout?: number;
   /** How long a graceful shutdown waits for in-flight requests (default 10 000 ms). */
   readonly shutdownTimeout?: number;
+  /** Open connections at most (default 10 000; 0 for no cap): the next ones are closed at once. */
+  readonly maxConnections?: number;
   readonly cors?: CorsOptions;
   /** Authorizer of the services that declare none. */
   readonly authorize?: Authorizer;

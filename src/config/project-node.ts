@@ -83,7 +83,7 @@ export async function createProjectNode(
 
 /** The gateway options of the project's settings. */
 export function serveOptions(project: Project): ServeOptions {
-  const { port, host, bodyLimit, requestTimeout, shutdownTimeout, cors, authorize } =
+  const { port, host, bodyLimit, requestTimeout, shutdownTimeout, maxConnections, cors, authorize } =
     project.settings.gateway;
   const options: { -readonly [K in keyof ServeOptions]: ServeOptions[K] } = {
     port,
@@ -93,6 +93,7 @@ export function serveOptions(project: Project): ServeOptions {
   if (bodyLimit !== undefined) options.bodyLimit = bodyLimit;
   if (requestTimeout !== undefined) options.requestTimeout = requestTimeout;
   if (shutdownTimeout !== undefined) options.shutdownTimeout = shutdownTimeout;
+  if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (cors !== undefined) options.cors = cors;
   if (authorize !== undefined) options.authorize = authorize;
   return options;

@@ -53,6 +53,11 @@ export const errorCatalogue = {
     description: "The target cannot be reached (no live instance, transport down, shutting down).",
   },
   TESSERA_TIMEOUT: { retryable: true, description: "The deadline passed before the call completed." },
+  TESSERA_REQUEST_TIMEOUT: {
+    retryable: true,
+    description:
+      "The client did not send its request in time: headers within 10 s, the whole request within its deadline, a body at 1 KiB/s at least after its first 3 s.",
+  },
   TESSERA_INTERNAL: {
     retryable: false,
     description:

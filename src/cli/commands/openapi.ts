@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from "node:path";
 import { createProjectNode, serveOptions } from "../../config/project-node.js";
 import { silentLogger } from "../../core/logger.js";
 import { createGateway } from "../../features/gateway/gateway.js";
+import { gatewayOptionsOf } from "../../features/gateway/server.js";
 import type { CliCommand } from "../command.js";
 
 export const openapiCommand: CliCommand = {
@@ -15,9 +16,8 @@ export const openapiCommand: CliCommand = {
   async run(ctx) {
     const project = await ctx.project();
     const node = await createProjectNode(project, silentLogger);
-    // The server's own settings (port, host, shutdown) are not the gateway's options.
-    const { port: _port, host: _host, shutdownTimeout: _wait, ...gateway } = serveOptions(project);
-    const doc = createGateway(node, gateway).openapi();
+    // The server's own settings (port, host, shutdown, connections) are not the gateway's options.
+    const doc = createGateway(node, gatewayOptionsOf(serveOptions(project))).openapi();
     const json = `${JSON.stringify(doc, null, 2)}\n`;
     const out = ctx.options.out;
     if (typeof out !== "string") {

@@ -99,8 +99,9 @@ export const startCommand: CliCommand = {
     const server = await serve(node, worker ? { ...options, port: 0, host: "127.0.0.1" } : options);
     const summary = projectSummary(project, node.routes, transportSummary(project, node));
     if (worker) {
-      const { port, host } = project.settings.gateway;
-      const ready: ReadyMessage = { type: "ready", url: server.url, listen: { port, host }, summary };
+      const { port, host, requestTimeout, maxConnections } = project.settings.gateway;
+      const limits = { requestTimeout, maxConnections };
+      const ready: ReadyMessage = { type: "ready", url: server.url, listen: { port, host }, limits, summary };
       process.send?.(ready);
     } else {
       ctx.out.out(banner(ctx.out.color, summary, server.url, runsNote(ctx.out.color, node)));

@@ -1,4 +1,6 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
+import type { TesseraError } from "../../core/errors.js";
+import { dropIfStalled, RequestBounds, requestTimeoutAnswer } from "../../features/gateway/request-bounds.js";
 
 /** A worker the proxy can send requests to, with its requests in flight. */
 export class Upstream {
@@ -9,6 +11,8 @@ export class Upstream {
   constructor(
     readonly host: string,
     readonly port: number,
+    /** The bounds of the worker's settings (its `requestTimeout`, `maxConnections`), kept by the proxy too. */
+    readonly bounds = new RequestBounds(),
   ) {}
 
   begin(): void {
@@ -39,6 +43,13 @@ function strip(headers: IncomingMessage["headers"]): IncomingMessage["headers"] 
   const out: IncomingMessage["headers"] = {};
   for (const [name, value] of Object.entries(headers)) if (!hopByHop.has(name)) out[name] = value;
   return out;
+}
+
+/** A request cut off by its bounds: the JSON 408, and the connection closes. */
+function tooSlow(res: ServerResponse, err: TesseraError): void {
+  const r = requestTimeoutAnswer(err, "dev");
+  res.writeHead(r.status, r.headers);
+  res.end(r.body);
 }
 
 function unavailable(res: ServerResponse, message: string): void {
@@ -73,6 +84,7 @@ export class DevProxy {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
+    const receivedAt = Date.now();
     const up = this.current;
     if (up === undefined) {
       req.resume();
@@ -97,9 +109,17 @@ export class DevProxy {
         agent: up.agent,
       },
       (answer) => {
+        // Answered meanwhile (cut off by the bounds): the worker's answer has nowhere to go.
+        if (res.headersSent) {
+          answer.resume();
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, strip(answer.headers));
         answer.pipe(res);
-        answer.once("end", end);
+        answer.once("end", () => {
+          end();
+          dropIfStalled(res);
+        });
         answer.once("error", () => {
           res.destroy();
           end();
@@ -108,11 +128,20 @@ export class DevProxy {
     );
     forward.once("error", (err) => {
       if (!res.headersSent) unavailable(res, `the worker failed: ${err.message}`);
-      else res.destroy();
+      else if (!res.writableEnded) res.destroy();
       end();
     });
+    // A body past the request's deadline or below the minimum rate: 408 here, as the worker would.
+    const stop = up.bounds.watchBody(req, receivedAt, (err) => {
+      if (res.headersSent) res.destroy();
+      else tooSlow(res, err);
+      forward.destroy();
+      end();
+    });
+    req.once("end", stop);
     // A client that goes away aborts the forwarded request, so that the worker sees it too.
     res.once("close", () => {
+      stop();
       if (!res.writableFinished) forward.destroy();
       end();
     });

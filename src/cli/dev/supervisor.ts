@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { boundedServerOptions, RequestBounds } from "../../features/gateway/request-bounds.js";
 import { banner } from "../banner.js";
 import { CliError } from "../cli-error.js";
 import { watchLauncher } from "../launcher-watch.js";
@@ -34,7 +35,8 @@ function startWorker(args: readonly string[]): Promise<Worker> {
     child.on("message", (msg: ReadyMessage) => {
       if (msg?.type !== "ready") return;
       const { hostname, port } = new URL(msg.url);
-      resolve({ child, upstream: new Upstream(hostname, Number(port)), ready: msg });
+      const upstream = new Upstream(hostname, Number(port), new RequestBounds(msg.limits));
+      resolve({ child, upstream, ready: msg });
     });
   });
 }
@@ -80,7 +82,8 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
   const { out } = options;
   const c = out.errColor;
   const proxy = new DevProxy();
-  const server = createServer((req, res) => proxy.handle(req, res));
+  // The port of `tesserae dev` is bounded as the project's own server is (its settings, kept by each worker).
+  const server = createServer(boundedServerOptions, (req, res) => proxy.handle(req, res));
   let url: string | undefined;
   let current: Worker | undefined;
   let starting = false;
@@ -114,6 +117,7 @@ export async function superviseDev(options: SupervisorOptions): Promise<number> 
       const previous = current;
       current = next;
       proxy.swap(next.upstream);
+      next.upstream.bounds.apply(server);
       if (url === undefined) {
         // The port comes from the project's settings, which only a worker can read.
         url = await listen(server, where.port, where.host);

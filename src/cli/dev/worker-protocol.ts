@@ -1,3 +1,4 @@
+import type { RequestLimits } from "../../features/gateway/request-bounds.js";
 import type { ProjectSummary } from "../banner.js";
 
 /**
@@ -13,6 +14,8 @@ export interface ReadyMessage {
   readonly url: string;
   /** Where the project's settings say to listen: the supervisor listens there. */
   readonly listen: { readonly port: number; readonly host: string };
+  /** The project's bounds on requests: the supervisor's port keeps them too. */
+  readonly limits: RequestLimits;
   readonly summary: ProjectSummary;
 }
 

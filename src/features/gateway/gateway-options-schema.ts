@@ -47,4 +47,5 @@ export const serveOptionsSchema = gatewayOptionsSchema.extend({
   host: z.string().min(1).optional(),
   shutdownTimeout: z.number().min(0).optional(),
   handleSignals: z.boolean().optional(),
+  maxConnections: z.number().int().min(0).optional(),
 });

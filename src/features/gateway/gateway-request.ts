@@ -14,6 +14,11 @@ export interface GatewayRequest {
    * once routing, auth and the content type have passed.
    */
   readBody?(limit: number): Promise<Uint8Array>;
+  /**
+   * Epoch ms when the request came (its headers), when the carrier knows: the request's deadline
+   * counts from there, so that the time its body took to arrive is part of it.
+   */
+  readonly receivedAt?: number;
   /** Aborted when the client goes away (built on demand). */
   signal?(): AbortSignal | undefined;
   /**

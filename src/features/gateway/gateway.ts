@@ -28,7 +28,10 @@ import { Router } from "./router.js";
 export interface GatewayOptions {
   /** Largest accepted body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Deadline of one request in ms (default 30 000; 0 for none); past it the answer is 504. */
+  /**
+   * Deadline of one request in ms (default 30 000; 0 for none), from its headers: past it the
+   * answer is 504, or 408 while its body is still arriving (see request-bounds.ts).
+   */
   readonly requestTimeout?: number;
   readonly cors?: CorsOptions;
   /** Authorizer of services that have none of their own. */
@@ -178,7 +181,11 @@ export class Gateway {
     const meta: CallMeta = {
       requestId,
       identity,
-      deadline: undefined,
+      // The time the body took to arrive is part of the deadline.
+      deadline:
+        req.receivedAt === undefined || this.callOptions === undefined
+          ? undefined
+          : req.receivedAt + this.callOptions.timeout,
       signal: req.signal === undefined ? undefined : () => req.signal?.(),
       trace: traceOf(req),
       idempotencyKey: idempotencyKeyOf(req, route, identity),

@@ -7,6 +7,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
 import { serveOptionsSchema } from "./gateway-options-schema.js";
 import type { GatewayRequest } from "./gateway-request.js";
 import type { GatewayResponse } from "./gateway-response.js";
+import { boundedServerOptions, dropIfStalled, RefusedConnections, RequestBounds } from "./request-bounds.js";
 
 export interface ServeOptions extends GatewayOptions {
   /** Default 3000; 0 picks a free port. */
@@ -15,6 +16,8 @@ export interface ServeOptions extends GatewayOptions {
   readonly host?: string;
   /** How long a graceful shutdown waits for in-flight requests (default 10 000 ms). */
   readonly shutdownTimeout?: number;
+  /** Open connections at most (default 10 000; 0 for no cap): the next ones are closed at once. */
+  readonly maxConnections?: number;
   /** Close gracefully on SIGTERM/SIGINT, then exit (default false; the CLI and examples turn it on). */
   readonly handleSignals?: boolean;
 }
@@ -29,15 +32,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function readStream(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+/** The options of `serve` that are the gateway's (the others are the server's own). */
+export function gatewayOptionsOf(options: ServeOptions): GatewayOptions {
+  const {
+    port: _port,
+    host: _host,
+    shutdownTimeout: _wait,
+    handleSignals: _signals,
+    maxConnections: _connections,
+    ...gateway
+  } = options;
+  return gateway;
+}
+
+/** The body of `req`, within `limit` bytes and the request's bounds (its deadline, the minimum rate). */
+function readStream(
+  req: IncomingMessage,
+  limit: number,
+  bounds: RequestBounds,
+  receivedAt: number,
+): Promise<Uint8Array> {
+  // The client went away while the request waited (for its authorizer): nothing more will come.
+  if (req.destroyed) return Promise.reject(TesseraError.badRequest("the request body could not be read"));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const fail = (err: TesseraError) => {
+      stop();
+      req.off("data", onData);
+      reject(err);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.off("data", onData);
-        reject(
+        fail(
           new TesseraError("TESSERA_PAYLOAD_TOO_LARGE", `the body exceeds the limit of ${limit} bytes`, {
             details: { limit },
           }),
@@ -47,11 +75,15 @@ function readStream(req: IncomingMessage, limit: number): Promise<Uint8Array> {
       chunks.push(chunk);
     };
     req.on("data", onData);
+    const stop = bounds.watchBody(req, receivedAt, fail);
     // `on` rather than `once` (a wrapper per listener): a request ends or fails once, and a promise settles once.
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("end", () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     // A client that goes away mid-body makes the request emit an "aborted" error.
     req.on("error", (cause) =>
-      reject(TesseraError.badRequest("the request body could not be read", { cause })),
+      fail(TesseraError.badRequest("the request body could not be read", { cause })),
     );
   });
 }
@@ -61,6 +93,8 @@ class IncomingRequest implements GatewayRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingMessage["headers"];
+  /** When the headers came: the request's deadline counts from here. */
+  readonly receivedAt = Date.now();
   /** False while a body the client announced is left unread (the connection must then close). */
   bodyRead: boolean;
   private controller: AbortController | undefined;
@@ -69,6 +103,7 @@ class IncomingRequest implements GatewayRequest {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly expectsContinue: boolean,
+    private readonly bounds: RequestBounds,
   ) {
     this.method = req.method ?? "GET";
     this.url = req.url ?? "/";
@@ -83,7 +118,11 @@ class IncomingRequest implements GatewayRequest {
     this.bodyRead = true;
     // `Expect: 100-continue`: the client sends the body only now that routing, auth and checks passed.
     if (this.expectsContinue) this.res.writeContinue();
-    return readStream(this.req, limit);
+    return readStream(this.req, limit, this.bounds, this.receivedAt).catch((err: unknown) => {
+      // Cut off, too large or broken: the rest of it must not be read as the next request.
+      this.bodyRead = false;
+      throw err;
+    });
   }
 
   signal(): AbortSignal {
@@ -103,6 +142,7 @@ function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
   if (r.body !== undefined) r.headers["content-length"] = String(Buffer.byteLength(r.body));
   res.writeHead(r.status, r.headers);
   res.end(r.body);
+  dropIfStalled(res);
 }
 
 /**
@@ -114,14 +154,8 @@ function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
  */
 export async function serve(node: TesseraNode, options: ServeOptions = {}): Promise<RunningServer> {
   parseOptions("serve", serveOptionsSchema, options);
-  const {
-    port: _port,
-    host: _host,
-    shutdownTimeout: _wait,
-    handleSignals: _signals,
-    ...gatewayOptions
-  } = options;
-  const gateway = createGateway(node, gatewayOptions);
+  const gateway = createGateway(node, gatewayOptionsOf(options));
+  const bounds = new RequestBounds(options);
   if (node.status === "created") await node.start();
   let inFlight = 0;
   let closing = false;
@@ -135,14 +169,17 @@ export async function serve(node: TesseraNode, options: ServeOptions = {}): Prom
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false) => {
     inFlight++;
-    const request = new IncomingRequest(req, res, expectsContinue);
+    const request = new IncomingRequest(req, res, expectsContinue, bounds);
     const r = gateway.process(request);
     if (r instanceof Promise) r.then((response) => finish(request, res, response));
     else finish(request, res, r);
   };
 
-  const server = createServer(onRequest);
+  const server = createServer(boundedServerOptions, onRequest);
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
+  bounds.apply(server);
+  const refused = new RefusedConnections(node.logger, bounds.maxConnections);
+  server.on("drop", () => refused.add());
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       const where = `${options.host ?? "127.0.0.1"}:${options.port ?? 3000}`;
