@@ -23,7 +23,7 @@ export const stateScenarios: readonly Scenario[] = [
     kind: "call",
     name: "states-direct",
     title:
-      "The states scenario without a broker: Tesserae over direct ZeroMQ links beside Tesserae on NATS, raw NATS and raw ZeroMQ (deltas every holder applied; p99 = update to holder callback at 2,000/s)",
+      "The states scenario without a broker: Tesserae over direct ZeroMQ links beside Tesserae on NATS, raw NATS and raw ZeroMQ, per message and batched (deltas every holder applied; p99 = update to holder callback at 2,000/s)",
     pinned: false,
     unit: "deltas/s",
     peers: [
@@ -33,6 +33,12 @@ export const stateScenarios: readonly Scenario[] = [
         file: "states-raw-zeromq.ts",
         validates: false,
         note: "raw XPUB → 3 SUB, JSON.parse and merge",
+      },
+      {
+        name: "zeromq.js batched",
+        file: "states-raw-zeromq-batched.ts",
+        validates: false,
+        note: "raw XPUB → 3 SUB, the deltas of one turn in one message",
       },
       {
         name: "tesserae (NATS)",
