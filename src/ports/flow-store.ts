@@ -77,9 +77,10 @@ export interface RunRecord {
    */
   readonly fencingToken: number;
   /**
-   * How many times in a row the run was taken from a worker that stopped renewing its lease (it died
-   * or froze) or restarted holding it, with no progress written in between; the engine fails a run
-   * past its budget's `takeovers` instead of freezing worker after worker.
+   * How many times in a row the run was taken from another worker that stopped renewing its lease
+   * (it died or froze) or from a worker id that restarted holding it, with no progress written in
+   * between; the engine fails a run past its budget's `takeovers` instead of freezing worker after
+   * worker. A worker taking back its own expired lease is alive: that is no takeover.
    */
   readonly takeovers: number;
 }

@@ -133,6 +133,8 @@ export function flowStoreFencingContract(name: string, factory: FlowStoreFactory
       expect(slept).toMatchObject({ takeovers: 0, status: "sleeping", fencingToken: 4 });
       // A wake-up at the due time is no takeover.
       expect((await claim(store, "w1", T0 + 5 * LEASE))[0]?.takeovers).toBe(0);
+      // Nor is a worker taking back its own expired lease (it is alive: it claims).
+      expect((await claim(store, "w1", T0 + 7 * LEASE))[0]).toMatchObject({ takeovers: 0, fencingToken: 6 });
     });
 
     it("counts a takeover for the runs a restarted worker finds, none for a graceful release", async () => {

@@ -117,8 +117,9 @@ export function memoryFlowStore(): FlowStore {
         .slice(0, q.limit);
       const out: RunRecord[] = [];
       for (const run of candidates) {
-        // A run whose holder stopped renewing (it died or froze) is taken over.
-        if (run.owner !== undefined) run.takeovers++;
+        // A run another worker stopped renewing (it died or froze) is taken over; a worker that
+        // takes back its own run was alive enough to claim it.
+        if (run.owner !== undefined && run.owner !== q.owner) run.takeovers++;
         run.fencingToken++;
         run.owner = q.owner;
         run.leaseUntil = q.now + q.leaseMs;

@@ -131,7 +131,7 @@ export class PostgresFlowStore implements FlowStore {
     const t = this.t;
     const { rows } = await this.pool.query<RunRow>(
       `UPDATE ${t.runs} r SET owner = $1, lease_until = $2, fencing_token = r.fencing_token + 1,
-         takeovers = CASE WHEN r.owner IS NULL THEN r.takeovers ELSE r.takeovers + 1 END,
+         takeovers = CASE WHEN r.owner IS NULL OR r.owner = $1 THEN r.takeovers ELSE r.takeovers + 1 END,
          status = CASE WHEN r.status = 'compensating' THEN r.status ELSE 'running' END
        WHERE r.id IN (
          SELECT id FROM ${t.runs}

@@ -55,7 +55,7 @@ export function flowStatements(db: Database, t: FlowTables): FlowStatements {
     ),
     claim: db.prepare(
       `UPDATE ${t.runs} SET owner = @owner, lease_until = @lease, fencing_token = fencing_token + 1,
-         takeovers = CASE WHEN owner IS NULL THEN takeovers ELSE takeovers + 1 END,
+         takeovers = CASE WHEN owner IS NULL OR owner = @owner THEN takeovers ELSE takeovers + 1 END,
          status = CASE WHEN status = 'compensating' THEN status ELSE 'running' END
        WHERE id IN (
          SELECT id FROM ${t.runs}

@@ -40,6 +40,8 @@ export class ClaimLoop {
   private readonly executions = new Map<string, RunExecution>();
   /** The leases of the runs executing here: their fencing tokens and until when they surely hold. */
   private readonly leases = new Map<string, RunLease>();
+  /** Runs whose lease was found expired since the last renewal (logged then, in one line). */
+  private readonly expired = new Set<string>();
   private readonly endings = new Map<string, Promise<Ending>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** True when the store may hold due runs beyond what the last claim took. */
@@ -265,6 +267,7 @@ export class ClaimLoop {
       at,
       leaseValidMs(this.o.leaseMs, this.o.renewMs),
       this.o.now,
+      (id) => this.expired.add(id),
     );
     this.leases.set(run.id, lease);
     const def = this.o.definitions.find(run.flow)!;
@@ -356,12 +359,13 @@ export class ClaimLoop {
    * renews: a failed one leaves the deadlines as they were.
    */
   private async renew(): Promise<void> {
-    const expired: string[] = [];
     for (const [id, lease] of this.leases) {
       if (lease.held) continue;
-      lease.lose("its lease may have expired (not renewed in time): its effects are stopped");
-      if (this.executions.get(id)?.interrupt() === true) expired.push(id);
+      lease.expire();
+      this.executions.get(id)?.interrupt();
     }
+    const expired = [...this.expired];
+    this.expired.clear();
     if (expired.length > 0)
       this.host?.logger.warn("leases expired before their renewal: the runs are left to the next worker", {
         runs: expired.length,

@@ -102,6 +102,7 @@ export class RunExecution implements EffectRunner, EndingScope, StepHost, Branch
   fence(): void {
     if (this.lost) throw new Interrupted("interrupted");
     if (this.lease.held) return;
+    this.lease.expire();
     this.interrupt();
     this.lease.check();
   }

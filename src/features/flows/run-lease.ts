@@ -48,6 +48,8 @@ export class RunLease {
     at: LeaseStamp,
     private readonly validMs: number,
     private readonly now: () => number,
+    /** Told once when the lease is found expired (not when a renewal finds the run moved). */
+    private readonly onExpired: (runId: string) => void = () => undefined,
   ) {
     this.mono = at.mono + validMs;
     this.wall = at.wall + validMs;
@@ -86,8 +88,15 @@ export class RunLease {
    */
   check(): void {
     if (this.held) return;
-    this.lose("its lease may have expired (not renewed in time): no effect starts");
+    this.expire();
     throw this.controller.signal.reason as Interrupted;
+  }
+
+  /** The deadline passed: the lease is lost, and the engine told (once). */
+  expire(): void {
+    if (this.lost) return;
+    this.lose("its lease may have expired (not renewed in time): no effect starts");
+    this.onExpired(this.runId);
   }
 }
 

@@ -63,7 +63,13 @@ export function stepEffect<T>(
 ): Promise<Awaited<T>> {
   const retry = options.retry ?? x.def.options.retry;
   const compensate = options.compensate as Compensable["compensate"] | undefined;
-  const run = (seq: number, attempt: number) => Promise.resolve().then(() => fn(x.stepInfo(seq, attempt)));
+  // The lease is checked again right before the step's code: many runs' steps may start one after
+  // the other in one turn of the event loop, a freeze in between must stop those not started yet.
+  const run = (seq: number, attempt: number) =>
+    Promise.resolve().then(() => {
+      x.fence();
+      return fn(x.stepInfo(seq, attempt));
+    });
   if (retry === undefined) {
     return x.effect(
       "step",
