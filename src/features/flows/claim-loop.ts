@@ -56,7 +56,7 @@ export class ClaimLoop {
   private starting = 0;
   private polling = false;
   private active = false;
-  /** Failures of claims, renewals and executions: each logged once, then counted (issue 19). */
+  /** Failures of claims (tried again from pollMs to 10 s apart), renewals, executions: logged once, then counted. */
   private claimFailures: RepeatedFailure | undefined;
   private renewFailures: RepeatedFailure | undefined;
   private executionFailures: RepeatedFailure | undefined;
@@ -96,7 +96,6 @@ export class ClaimLoop {
   start(host: ExecutionHost): void {
     this.host = host;
     this.active = true;
-    // A failing store is claimed from again after growing pauses (from pollMs, up to 10 s).
     const backoff = { baseDelayMs: this.o.pollMs, maxDelayMs: Math.max(this.o.pollMs, 10_000) };
     this.claimFailures = new RepeatedFailure(host.logger, "claiming runs", { level: "error", backoff });
     this.renewFailures = new RepeatedFailure(host.logger, "renewing leases", { level: "error" });
@@ -367,10 +366,7 @@ export class ClaimLoop {
     const expired = [...this.expired];
     this.expired.clear();
     if (expired.length > 0)
-      this.host?.logger.warn("leases expired before their renewal: the runs are left to the next worker", {
-        runs: expired.length,
-        runIds: expired.slice(0, 10),
-      });
+      this.warnRuns("leases expired before their renewal: the runs are left to the next worker", expired);
     const held = [...this.leases.values()].filter((l) => !l.lost);
     if (held.length === 0) return;
     const at = leaseStamp(this.o.now);
@@ -384,14 +380,21 @@ export class ClaimLoop {
       this.renewFailures?.recovered();
       const lost = new Set(r.lost);
       for (const l of held) if (!lost.has(l.runId)) l.extend(at);
-      for (const id of r.lost) {
-        this.host?.logger.warn("lease lost: the run moves to another worker", { runId: id });
+      // A run that ended while the renewal was on its way is no longer active: not lost, just done.
+      const moved = r.lost.filter((id) => this.leases.has(id));
+      for (const id of moved) {
         this.leases.get(id)?.lose("its lease was lost: the run moved to another worker");
         this.executions.get(id)?.interrupt();
       }
+      if (moved.length > 0) this.warnRuns("leases lost: the runs move to another worker", moved);
       this.requestCancel(r.cancelled);
     } catch (err) {
       this.renewFailures?.failed(err, { runs: held.length });
     }
+  }
+
+  /** One line for many runs (the first ten named). */
+  private warnRuns(msg: string, ids: readonly string[]): void {
+    this.host?.logger.warn(msg, { runs: ids.length, runIds: ids.slice(0, 10) });
   }
 }
