@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { errorOfReply, isNoResponders } from "../../core/wire-reply.js";
 import { checkStateValue } from "./check-state-value.js";
@@ -26,7 +27,10 @@ import {
 export interface HolderOptions {
   /** How long a snapshot request waits for the owner (default 2000 ms). */
   readonly snapshotTimeoutMs?: number;
-  /** After a failed resynchronisation, the next try comes this much later (default 500 ms). */
+  /**
+   * After a resynchronisation that found no snapshot, the next try comes this much later (default
+   * 500 ms); after failed snapshot requests, growing pauses from it up to 5 s.
+   */
   readonly retryMs?: number;
 }
 
@@ -69,6 +73,8 @@ export class StateHolder<T extends object> implements StateHandle<T> {
   private readonly snapshotTimeoutMs: number;
   private readonly retryMs: number;
   private readonly log: Logger;
+  /** Failed snapshot requests (owner and store unreachable): the first logged, the next counted. */
+  private readonly snapshotFailures: RepeatedFailure;
   /** Resynchronisations by reason, for logs and tests. */
   readonly resyncs: Record<ResyncReason, number> = {
     unsynced: 0,
@@ -89,6 +95,9 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 2000;
     this.retryMs = options.retryMs ?? 500;
     this.log = host.logger.child({ state: def.name, role: "holder" });
+    this.snapshotFailures = new RepeatedFailure(this.log, "requesting a snapshot of the state", {
+      backoff: { baseDelayMs: this.retryMs, maxDelayMs: Math.max(this.retryMs, 5000) },
+    });
   }
 
   get value(): Readonly<T> {
@@ -170,11 +179,13 @@ export class StateHolder<T extends object> implements StateHandle<T> {
     const run = (async () => {
       let snapshot: StateUpdate | undefined;
       let taken = true;
+      let pause = this.retryMs;
       try {
         snapshot = await this.fetchSnapshot();
+        this.snapshotFailures.recovered();
       } catch (err) {
         if (err instanceof OtherCodec) this.refuse(`codec ${err.contentType}`, err.message);
-        else this.log.warn("no snapshot: will try again", { err, reason });
+        else pause = this.snapshotFailures.failed(err, { reason });
       }
       if (snapshot !== undefined && decide(this.at, snapshot).outcome === "replace")
         taken = this.apply(snapshot);
@@ -183,7 +194,7 @@ export class StateHolder<T extends object> implements StateHandle<T> {
       this.resyncing = undefined;
       for (const m of waiting) this.receive(m);
       if ((snapshot === undefined || !taken) && this.resyncing === undefined && !this.stopped) {
-        this.retry = setTimeout(() => void this.resync(reason), this.retryMs);
+        this.retry = setTimeout(() => void this.resync(reason), pause);
         this.retry.unref();
       }
     })();

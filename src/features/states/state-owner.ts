@@ -1,10 +1,10 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { checkStateValue } from "./check-state-value.js";
 import type { Delta, StateMessage } from "./delta.js";
 import { checksKeysAlone } from "./delta-check.js";
-import { FailureNote } from "./failure-note.js";
 import { listenToClaims } from "./owner-claims.js";
 import { applyToOwn, deltaToSend } from "./owner-delta.js";
 import type { StateChange, StateDef, StateHandle } from "./state.js";
@@ -17,9 +17,6 @@ import { updateBytes } from "./update-bytes.js";
 export type { OwnerOptions, StateHost } from "./state-host.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A failed write of the stored value is tried again this long after (at least `persistMs`). */
-const STORE_RETRY_MS = 1000;
 
 type Obj = Record<string, unknown>;
 
@@ -54,7 +51,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private readonly beatMs: number;
   private readonly log: Logger;
   private readonly keysAlone: boolean;
-  private readonly storeNote: FailureNote;
+  /** Failed writes of the stored value: the first logged, the next counted, tried again 200 ms to 5 s apart. */
+  private readonly storeFailures: RepeatedFailure;
   /** The hold on the stored value (none: the transport has no store, or it failed at start). */
   private lease: StateLease | undefined;
 
@@ -70,7 +68,9 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     this.beatMs = options.beatMs ?? 1000;
     this.log = host.logger.child({ state: def.name, role: "owner" });
     this.keysAlone = checksKeysAlone(def.schema);
-    this.storeNote = new FailureNote(this.log, "could not store the state");
+    const p = this.persistMs;
+    const backoff = { baseDelayMs: Math.max(p, 200), maxDelayMs: Math.max(p, 5000) };
+    this.storeFailures = new RepeatedFailure(this.log, "storing the state", { backoff });
   }
 
   get value(): Readonly<T> {
@@ -100,6 +100,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     const { transport, codec } = this.host;
     const subjects = this.subjects;
     const store = transport.lastValues;
+    let retryIn: number | undefined;
     if (store !== undefined) {
       const lease = new StateLease(store, subjects.stored, codec);
       try {
@@ -110,7 +111,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
           // A degraded cluster still creating the stream: stored once it answers (issue 15 follow-up).
           this.lease = lease;
           this.dirty = true;
-          this.storeNote.failed(err);
+          retryIn = this.storeFailures.failed(err);
         } else this.log.warn("no last-value store: the state's number will not survive a restart", { err });
       }
     }
@@ -135,7 +136,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       },
     );
     this.running = true;
-    if (this.dirty) this.retryStore();
+    if (this.dirty) this.retryStore(retryIn ?? 0);
     // Holders that synchronised with an earlier incarnation replace their copy now.
     await transport.publish(subjects.updates, codec.encode(this.snapshotMessage()), headers);
     this.beatTimer = setInterval(() => {
@@ -279,12 +280,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   }
 
   private snapshotMessage(): StateMessage {
-    return {
-      epoch: this.incarnation,
-      seq: this.number,
-      isSnapshot: true,
-      data: this.current as Readonly<Obj>,
-    };
+    return { epoch: this.incarnation, seq: this.number, isSnapshot: true, data: this.current as Obj };
   }
 
   private encodeStored(): Uint8Array {
@@ -324,13 +320,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
           this.number = seq - 1;
           this.changed({ kind: "snapshot", previous });
         } else {
-          this.log.error(
-            "an update the transport refused stays in the value: later updates were made on it",
-            {
-              err,
-              seq,
-            },
-          );
+          const why = "an update the transport refused stays in the value: later updates were made on it";
+          this.log.error(why, { err, seq });
           this.persistSoon();
         }
         throw err;
@@ -341,7 +332,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private persistSoon(): void {
     if (this.lease === undefined || this.fencedBy !== undefined) return;
     this.dirty = true;
-    if (this.writing === undefined) {
+    // The store is failing: the retry that is due writes the last value; updates do not hammer it.
+    if (this.writing === undefined && this.retryTimer === undefined) {
       this.writing = this.writeBehind();
       this.writing.catch(() => undefined);
     }
@@ -367,8 +359,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
 
   /**
    * One write at a time, `persistMs` apart, until nothing changed since the last one. A failure is
-   * logged once (then counted) and tried again later; a newer epoch in the store makes this owner
-   * stand down.
+   * logged once (then counted) and tried again after a growing pause, during which updates do not
+   * write; a newer epoch in the store makes this owner stand down.
    */
   private async writeBehind(): Promise<void> {
     const lease = this.lease;
@@ -380,11 +372,10 @@ export class StateOwner<T extends object> implements StateHandle<T> {
           newer = await lease.write(this.encodeStored(), this.incarnation);
         } catch (err) {
           this.dirty = true;
-          this.storeNote.failed(err);
-          this.retryStore();
+          this.retryStore(this.storeFailures.failed(err));
           throw err;
         }
-        this.storeNote.recovered();
+        this.storeFailures.recovered();
         if (newer !== undefined) this.standDown(newer);
         else if (this.dirty) await sleep(this.persistMs);
       }
@@ -394,15 +385,12 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     }
   }
 
-  private retryStore(): void {
+  private retryStore(pauseMs: number): void {
     if (this.retryTimer !== undefined || this.stopped) return;
-    this.retryTimer = setTimeout(
-      () => {
-        this.retryTimer = undefined;
-        if (this.dirty && !this.stopped) this.persistSoon();
-      },
-      Math.max(this.persistMs, STORE_RETRY_MS),
-    );
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.dirty && !this.stopped) this.persistSoon();
+    }, pauseMs);
     this.retryTimer.unref();
   }
 }

@@ -173,8 +173,8 @@ describe("an owner sends what it applied", () => {
     }
     down = false;
     await owner.flush();
-    expect(log.warn.filter((l) => l.startsWith("could not store the state"))).toHaveLength(1);
-    expect(log.info.filter((l) => l.startsWith("could not store the state: works again"))).toHaveLength(1);
+    expect(log.warn.filter((l) => l.startsWith("storing the state failed"))).toHaveLength(1);
+    expect(log.info.filter((l) => l.startsWith("storing the state works again"))).toHaveLength(1);
     const stored = decodeStored(jsonCodec, (await store.get(stateSubjects.stored("best")))!);
     expect(stored?.seq).toBe(200);
   });
@@ -208,7 +208,7 @@ describe("an owner sends what it applied", () => {
       },
       { timeout: 5000, interval: 50 },
     );
-    expect(log.info.filter((l) => l.startsWith("could not store the state: works again"))).toHaveLength(1);
+    expect(log.info.filter((l) => l.startsWith("storing the state works again"))).toHaveLength(1);
   });
 });
 
