@@ -94,7 +94,10 @@ export interface SubscribeOptions {
    * again after a backoff: the subscription never skips.
    */
   handle(events: readonly RecordedEvent[]): Promise<void> | void;
+  /** A read or a batch failed: tried again after a growing pause. */
   onError?(err: unknown): void;
+  /** A read and its batch worked again after failures. */
+  onRecovered?(): void;
 }
 
 export interface EventSubscription {

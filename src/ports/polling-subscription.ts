@@ -1,3 +1,4 @@
+import { Backoff } from "../core/repeated-failure.js";
 import type { EventSubscription, RecordedEvent, SubscribeOptions } from "./event-store.js";
 
 /** What a store gives a subscription: reads of the log, and a wake-up on local appends. */
@@ -14,7 +15,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * A subscription that reads the global log after its position, hands each batch to the handler
  * and only then moves on; idle, it waits for a local append or the poll interval (appends of
  * other processes). Order and completeness come from the store's positions: a store only shows
- * an event once every event before it is visible.
+ * an event once every event before it is visible. A failed read or batch is tried again after
+ * growing pauses (100 ms doubling to 5 s, jittered), each failure given to `onError`, and
+ * `onRecovered` called once a round works again.
  */
 export function pollingSubscription(
   source: SubscriptionSource,
@@ -51,7 +54,7 @@ export function pollingSubscription(
     });
 
   const loop = async () => {
-    let failures = 0;
+    const backoff = new Backoff({ baseDelayMs: 100, maxDelayMs: 5000 });
     // With a backlog, the next batch is read while this one is handled.
     let next: Promise<RecordedEvent[]> | undefined;
     while (running) {
@@ -65,14 +68,16 @@ export function pollingSubscription(
           await options.handle(batch);
           position = last;
         }
-        failures = 0;
+        if (backoff.attempts > 0) {
+          backoff.reset();
+          options.onRecovered?.();
+        }
       } catch (err) {
         // A batch read ahead of a failed one would skip it: read again from the position.
         next?.catch(() => undefined);
         next = undefined;
         options.onError?.(err);
-        failures++;
-        await sleep(Math.min(50 * 2 ** failures, 5000));
+        await sleep(backoff.next());
         continue;
       }
       settleWaiters();

@@ -1,6 +1,7 @@
 import type { Codec } from "../../core/codec.js";
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import { subjects } from "../../core/subjects.js";
 import type { Transport } from "../../core/transport.js";
 import type { EventStore, OutboxMessage } from "../../ports/event-store.js";
@@ -12,7 +13,7 @@ export interface OutboxRelayOptions {
   readonly leaseMs?: number;
   /** Poll interval when idle, for commits of other processes (default 200 ms). */
   readonly pollMs?: number;
-  /** Delays before retrying after a failed publication, in ms: 100 doubling up to this (default 5000). */
+  /** Pauses before retrying after a failed round, in ms: 100 doubling up to this (default 5000), jittered. */
   readonly maxBackoffMs?: number;
 }
 
@@ -39,8 +40,9 @@ interface Held {
  * window) and subscribers can drop by its id. A plain message is a fire-and-forget publication,
  * received only by the subscribers running at that moment.
  *
- * A failed publication stops the round: the messages from it on stay in the outbox and are tried
- * again, in order, after a backoff.
+ * A failed publication (or a failing store) stops the round: the messages from it on stay in the
+ * outbox and are tried again, in order, after a growing pause. The first failure is logged, the
+ * next ones counted ({@link RepeatedFailure}), and one line says when it works again.
  */
 export class OutboxRelay {
   private running = false;
@@ -72,22 +74,17 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const batch = this.options.batch ?? 100;
-    let failures = 0;
+    const failures = new RepeatedFailure(this.log, "outbox relay: publishing", {
+      backoff: { baseDelayMs: 100, maxDelayMs: this.options.maxBackoffMs ?? 5000 },
+    });
     while (this.running) {
       this.pending = false;
       let taken = 0;
       try {
         taken = await this.publishOnce(batch);
-        failures = 0;
+        failures.recovered();
       } catch (err) {
-        failures++;
-        const delay = Math.min(100 * 2 ** (failures - 1), this.options.maxBackoffMs ?? 5000);
-        this.log.warn("outbox relay: publishing failed, the messages stay in the outbox", {
-          err,
-          attempt: failures,
-          retryInMs: delay,
-        });
-        await this.pause(delay);
+        await this.pause(failures.failed(err));
         continue;
       }
       if (taken < batch && !this.pending && this.running) await this.idle(this.options.pollMs ?? 200);

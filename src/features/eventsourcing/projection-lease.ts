@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { EventStore } from "../../ports/event-store.js";
 
 /**
@@ -73,7 +74,8 @@ export class ProjectionLease {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private tick: Promise<void> | undefined;
-  private failures = 0;
+  /** Failed attempts: the first logged, the next counted; the lease keeps its pace (`renewMs`, `pollMs`). */
+  private readonly failures: RepeatedFailure;
   /** The other holder last seen (standing by), named when this one takes over. */
   private seen: string | undefined;
 
@@ -87,7 +89,9 @@ export class ProjectionLease {
     private readonly times: LeaseTimes,
     private readonly log: Logger,
     private readonly handlers: LeaseHandlers,
-  ) {}
+  ) {
+    this.failures = new RepeatedFailure(log, `${label}: renewing or taking the lease`);
+  }
 
   /** True while this holder has the lease for sure (its last renewal has not run out). */
   get holds(): boolean {
@@ -132,15 +136,11 @@ export class ProjectionLease {
       grant = await this.store.acquireLease(this.name, this.holder, this.times.leaseMs);
     } catch (err) {
       if (first) throw err;
-      // Logged once per run of failures; the lease runs out by itself (see `holds`).
-      if (++this.failures === 1)
-        this.log.warn(`${this.label}: cannot renew or take the lease, the store failed`, { err });
+      // Logged once per run of failures, then counted; the lease runs out by itself (see `holds`).
+      this.failures.failed(err);
       return;
     }
-    if (this.failures > 0) {
-      this.log.info(`${this.label}: the store answers lease attempts again`, { failures: this.failures });
-      this.failures = 0;
-    }
+    this.failures.recovered();
     if (!this.running) {
       // Stopped meanwhile: a lease just taken would otherwise keep the others waiting.
       if (grant.held && !this.held)

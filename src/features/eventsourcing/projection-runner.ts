@@ -1,5 +1,6 @@
 import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { EventStore, EventSubscription, RecordedEvent } from "../../ports/event-store.js";
 import { BatchedDocuments } from "./batched-documents.js";
 import type { ProjectionDef } from "./projection.js";
@@ -30,6 +31,9 @@ export class ProjectionRunner {
   private mark = 0;
   private rewound = false;
   private replaying = false;
+  /** Failed batches and restarts: the first logged, the next counted (issue 19). */
+  private readonly batchFailures: RepeatedFailure;
+  private readonly restartFailures: RepeatedFailure;
 
   constructor(
     readonly projection: ProjectionDef,
@@ -38,7 +42,10 @@ export class ProjectionRunner {
     /** Who this runner is in the leases: its node's id. */
     readonly holder: string,
     private readonly times: LeaseTimes,
-  ) {}
+  ) {
+    this.batchFailures = new RepeatedFailure(log, `projection ${projection.name}: applying events`);
+    this.restartFailures = new RepeatedFailure(log, `projection ${projection.name}: restarting`);
+  }
 
   get position(): number {
     return this.sub?.position ?? 0;
@@ -104,9 +111,9 @@ export class ProjectionRunner {
           return;
         }
         // A batch refused because the lease ended is no failure: this runner is stopping.
-        if (this.lease?.holds === true)
-          this.log.warn(`projection ${p.name}: batch failed, retrying`, { err });
+        if (this.lease?.holds === true) this.batchFailures.failed(err);
       },
+      onRecovered: () => this.batchFailures.recovered(),
     });
     const fields = { projection: p.name, node: this.holder, checkpoint: after };
     if (previous !== undefined)
@@ -132,10 +139,10 @@ export class ProjectionRunner {
     if (this.replaying) return;
     this.replaying = true;
     this.serially(() => this.replay())
-      .catch((err: unknown) =>
-        this.log.warn(`projection ${this.projection.name}: could not restart, trying at the next renewal`, {
-          err,
-        }),
+      .then(
+        () => this.restartFailures.recovered(),
+        // Tried again at the next renewal.
+        (err: unknown) => this.restartFailures.failed(err),
       )
       .finally(() => {
         this.replaying = false;

@@ -185,7 +185,8 @@ describe("domain events through the outbox", () => {
     await waitFor(() => expect(stored).toHaveLength(2));
     const events = await store.readStream(`ledger-${a.id}`);
     expect(stored).toEqual(events.map((e) => e.id));
-    expect(lines).toHaveLength(2);
+    // Two failures, one warning: the second is counted, not logged (issue 19).
+    expect(lines).toHaveLength(1);
     await waitFor(async () => expect(await store.outboxSize()).toBe(0));
     await es.stop();
     await transport.close();

@@ -193,7 +193,7 @@ describe("one runner per projection across processes (a lease in the event store
     // a's batch was rolled back at its commit: b applied every event, once.
     expect(await appliedBy(store)).toEqual({ "node-b": 5 });
     expect(levels(a, "warn").map((l) => l.msg)).toEqual([
-      "projection tally: cannot renew or take the lease, the store failed",
+      "projection tally: renewing or taking the lease failed: connection lost (retrying; repeats are counted, not logged)",
       "projection tally: the lease ran out before it could be renewed, standing by",
     ]);
     expect(levels(b, "info").map((l) => l.msg)).toEqual(["projection tally: taken over from node-a"]);
