@@ -19,6 +19,7 @@ import {
   sqliteInbox,
 } from "../adapters/sqlite/index.js";
 import type { Logger } from "../core/logger.js";
+import { RepeatedFailure } from "../core/repeated-failure.js";
 import type { DeclaredFlowStore } from "../ports/declared-flow-store.js";
 import type { EventStore } from "../ports/event-store.js";
 import type { FlowStore } from "../ports/flow-store.js";
@@ -94,7 +95,13 @@ function postgresStores(url: string, drivers: StoreDrivers, logger: Logger | und
       pool = (drivers.postgres ?? ((config) => new pg.Pool(config)))(postgresPoolConfig(url));
       // An idle connection that the server (or the network) drops is an 'error' of the pool: without
       // a listener it crashed the process. The next query opens another; `/ready` says meanwhile.
-      pool.on("error", (err) => logger?.warn("a PostgreSQL connection of the stores failed", { err }));
+      // Every idle connection drops at once: one line, then a count, and one when one connects again.
+      const failures =
+        logger === undefined
+          ? undefined
+          : new RepeatedFailure(logger, "a PostgreSQL connection of the stores");
+      pool.on("error", (err) => failures?.failed(err));
+      pool.on("connect", () => failures?.recovered());
     }
     return pool;
   };

@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../../core/logger.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 
 export interface PullSettings {
   /** Messages asked for per pull. */
@@ -42,6 +43,9 @@ export class SupervisedPull {
   private recovering = false;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
+  /** A new pull loop the consumer refused: logged once, then counted, tried after growing pauses. */
+  private readonly reopenFailures: RepeatedFailure;
+  private notBefore = 0;
 
   private constructor(
     private readonly target: PullTarget,
@@ -51,6 +55,9 @@ export class SupervisedPull {
   ) {
     this.timer = setInterval(() => this.check(), settings.heartbeatMs);
     this.timer.unref();
+    this.reopenFailures = new RepeatedFailure(log, `JetStream consumer ${target.name}: pulling again`, {
+      backoff: { baseDelayMs: settings.heartbeatMs, maxDelayMs: Math.max(settings.heartbeatMs, 10_000) },
+    });
   }
 
   static async start(
@@ -89,7 +96,7 @@ export class SupervisedPull {
   }
 
   private check(): void {
-    if (this.closed || this.recovering) return;
+    if (this.closed || this.recovering || Date.now() < this.notBefore) return;
     if (Date.now() - this.lastLife <= 3 * this.settings.heartbeatMs) return;
     this.recovering = true;
     void this.recover().finally(() => {
@@ -99,29 +106,32 @@ export class SupervisedPull {
 
   private async recover(): Promise<void> {
     const since = this.lastLife;
-    this.log.warn(
-      `JetStream consumer ${this.target.name}: no heartbeat for ${Date.now() - since} ms, looking for its leader`,
-    );
+    // Said once per outage: while new pull loops fail, their failures are counted instead.
+    if (!this.reopenFailures.failing)
+      this.log.warn(
+        `JetStream consumer ${this.target.name}: no heartbeat for ${Date.now() - since} ms, looking for its leader`,
+      );
     const probes = await this.findLeader();
     // The old loop found the leader itself meanwhile: it pulls again, leave it.
-    if (this.closed || this.lastLife !== since) return;
+    if (this.closed || this.lastLife !== since) {
+      if (!this.closed) this.reopenFailures.recovered();
+      return;
+    }
     const old = this.current;
     try {
       const fresh = await this.open();
       this.current = fresh;
       if (this.closed) await fresh.close().catch(() => undefined);
     } catch (err) {
-      this.log.warn(`JetStream consumer ${this.target.name}: cannot pull again yet`, { err });
+      this.notBefore = Date.now() + this.reopenFailures.failed(err);
       return;
     }
     this.lastLife = Date.now();
     await old?.close().catch(() => undefined);
-    this.log.info(
-      `JetStream consumer ${this.target.name} pulls again after ${Date.now() - since} ms without heartbeats`,
-      {
-        probes,
-      },
-    );
+    const line = `JetStream consumer ${this.target.name} pulls again after ${Date.now() - since} ms without heartbeats`;
+    // One line either way: after failed attempts it carries their count.
+    if (this.reopenFailures.failing) this.reopenFailures.recovered(line, { probes });
+    else this.log.info(line, { probes });
   }
 
   /**

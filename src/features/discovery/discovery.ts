@@ -1,4 +1,5 @@
 import type { NodePlugin, TesseraNode } from "../../core/node.js";
+import { RepeatedFailure } from "../../core/repeated-failure.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { decodeId, decodeInfo, encodeId, encodeInfo } from "./node-info.js";
 
@@ -38,14 +39,20 @@ export function discovery(options: DiscoveryOptions = {}): NodePlugin {
   const bound = heartbeatMs * (options.missedHeartbeats ?? 3);
   let timer: NodeJS.Timeout | undefined;
   let subs: TransportSubscription[] = [];
+  /** Heartbeats the transport refused: the first logged, the next counted (issue 19). */
+  let failures: RepeatedFailure | undefined;
 
   const announce = (node: TesseraNode) =>
-    node.transport.publish(discoverySubjects.heartbeat, encodeInfo(node.info())).catch(() => undefined);
+    node.transport.publish(discoverySubjects.heartbeat, encodeInfo(node.info())).then(
+      () => failures?.recovered(),
+      (err: unknown) => void failures?.failed(err),
+    );
 
   return {
     name: "discovery",
     async start(node) {
       const { transport, registry } = node;
+      failures = new RepeatedFailure(node.logger, "discovery: announcing this node");
       subs = [
         await transport.subscribe(discoverySubjects.heartbeat, {}, (msg) => {
           const info = decodeInfo(msg.data);
