@@ -35,6 +35,7 @@ const flowDefaults: Record<keyof typeof FLOWS_ENV, string> = {
   retentionMs: "604800000 (7 days)",
   retentionRuns: "no count",
   pruneEveryMs: "60000",
+  takeovers: "5",
 };
 const jetstreamDefaults: Partial<Record<keyof typeof JETSTREAM_ENV, string>> = {
   replicas: "the cluster's size up to 3, else 1",

@@ -25,6 +25,11 @@ export interface FlowEngineSettings {
   readonly retentionRuns?: number;
   /** How often the finished runs past their retention are pruned (default 60000; 0: by hand only). */
   readonly pruneEveryMs?: number;
+  /**
+   * Takeovers in a row without progress after which a run fails instead of being resumed again (a
+   * step that never awaits freezes every node that resumes it; default 5); a flow's own budget wins.
+   */
+  readonly takeovers?: number;
 }
 
 /** The environment variables of the flow engine settings, by setting. */
@@ -38,9 +43,15 @@ export const FLOWS_ENV = {
   retentionMs: "TESSERA_FLOWS_RETENTION_MS",
   retentionRuns: "TESSERA_FLOWS_RETENTION_RUNS",
   pruneEveryMs: "TESSERA_FLOWS_PRUNE_EVERY_MS",
+  takeovers: "TESSERA_FLOWS_TAKEOVERS",
 } as const;
 
-const integers = new Set<keyof FlowEngineSettings>(["concurrency", "claimBatch", "retentionRuns"]);
+const integers = new Set<keyof FlowEngineSettings>([
+  "concurrency",
+  "claimBatch",
+  "retentionRuns",
+  "takeovers",
+]);
 /** Settings where 0 means something (no grace; no background pruning). */
 const zeroes = new Set<keyof FlowEngineSettings>(["stopGraceMs", "pruneEveryMs"]);
 

@@ -26,5 +26,7 @@ export function projectFlowEngine(
     config.flowEngine,
   );
   const egress = resolveEgressSettings(project.env, config.stages?.[project.stage]?.egress, config.egress);
-  return createFlowEngine({ store: stores.flowStore(), flows, logger, ...settings, egress });
+  const { takeovers, ...engine } = settings;
+  const budget = takeovers === undefined ? {} : { budget: { takeovers } };
+  return createFlowEngine({ store: stores.flowStore(), flows, logger, ...engine, ...budget, egress });
 }

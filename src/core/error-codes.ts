@@ -85,7 +85,7 @@ export const errorCatalogue = {
   TESSERA_FLOW_BUDGET: {
     retryable: false,
     description:
-      "A flow run went past its budget (steps in one activation, or journal entries in all); the run fails, its completed steps are compensated.",
+      "A flow run went past its budget (steps in one activation, or journal entries in all); the run fails, its completed steps are compensated. Also a run taken over too many times in a row without progress: it fails without its code being run again.",
   },
   TESSERA_NON_DETERMINISM: {
     retryable: false,

@@ -86,4 +86,44 @@ describe("flow engine settings", () => {
       await engine.stop();
     }
   });
+
+  it("TESSERA_FLOWS_TAKEOVERS sets how many takeovers without progress a project's runs may take (issue 19)", async () => {
+    expect(() => resolveFlowSettings({ TESSERA_FLOWS_TAKEOVERS: "0" }, undefined, undefined)).toThrow(
+      'TESSERA_FLOWS_TAKEOVERS: "0" is not a whole number of at least 1',
+    );
+    expect(resolveFlowSettings({}, undefined, { takeovers: 3 })).toEqual({ takeovers: 3 });
+    const project = await loadProject({
+      config: "examples/text/tesserae.config.ts",
+      store: "memory",
+      processEnv: { ...process.env, TESSERA_FLOWS_TAKEOVERS: "1" },
+    });
+    const store = memoryFlowStore();
+    const engine = projectFlowEngine(
+      project,
+      { flowStore: () => store } as unknown as StoreSet,
+      silentLogger,
+    )!;
+    const frozen = flow("frozen", {}, async () => "never run");
+    engine.define(frozen);
+    // A worker claimed the run and vanished (its lease long expired).
+    await store.commit({
+      owner: "x",
+      now: 1,
+      leaseMs: 1,
+      creates: [{ id: "run-frozen", flow: "frozen", version: frozen.version, input: null }],
+      writes: [],
+    });
+    await store.claim({ owner: "gone", flows: ["frozen"], limit: 1, leaseMs: 1, now: 2 });
+    const node = createNode({ services: [], transport: memoryTransport(), logger: silentLogger });
+    await engine.start(node);
+    try {
+      const end = await engine.awaitRun("run-frozen", 5000);
+      expect(end).toMatchObject({
+        status: "failed",
+        error: { code: "TESSERA_FLOW_BUDGET", details: { takeovers: 1 } },
+      });
+    } finally {
+      await engine.stop();
+    }
+  });
 });

@@ -121,6 +121,7 @@ export class DeclaredRuns {
           address: target.address,
           input,
           idempotencyKey: info.idempotencyKey,
+          fencingToken: info.fencingToken,
           timeoutMs,
           egress: this.options.engine.egress,
           logger: this.options.node()?.logger ?? silentLogger,
@@ -131,11 +132,12 @@ export class DeclaredRuns {
       const meta: CallMeta = {
         requestId: info.idempotencyKey,
         idempotencyKey: info.idempotencyKey,
+        fencingToken: info.fencingToken,
         // The run's starter (stored with the run): the callee sees who asked, in the same trace.
         identity: info.origin?.identity,
         trace: parseTraceparent(info.origin?.traceparent),
         deadline: undefined,
-        // A parallel branch's signal: the entry sees it aborted when a sibling branch failed.
+        // Aborted when the worker loses the run's lease, or in a branch when a sibling failed.
         signal: info.signal === undefined ? undefined : () => info.signal,
       };
       return node.invoke(ref, input, meta, { timeout: timeoutMs });

@@ -28,6 +28,8 @@ export interface HttpServiceCall {
   readonly input: unknown;
   /** `<runId>:<seq>`: sent as `idempotency-key`, and the id an error's body is logged under. */
   readonly idempotencyKey: string;
+  /** The run's fencing token (its lease generation): sent as `fencing-token` beside the key. */
+  readonly fencingToken: number;
   readonly timeoutMs: number;
   readonly egress: EgressPolicy;
   /** Where a service's error body goes (never to the caller). */
@@ -61,6 +63,7 @@ export async function callHttpService(call: HttpServiceCall): Promise<unknown> {
         "content-type": "application/json",
         accept: "application/json",
         "idempotency-key": requestId,
+        "fencing-token": String(call.fencingToken),
       },
       timeoutMs,
       what: `the call of service ${service}`,

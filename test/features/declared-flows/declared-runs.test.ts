@@ -117,6 +117,8 @@ describe("declared flows: runs", () => {
       expect.any(String),
     ]);
     expect(new Set(calls.map((c) => c.key)).size).toBe(1);
+    // Beside the key, the run's fencing token (issue 19): one activation, token 1.
+    expect(calls.map((c) => c.token)).toEqual(["1", "1", "1"]);
   });
 
   it("fails a step whose service answers an error status or a body that is not JSON (never a silent merge)", async () => {

@@ -17,6 +17,8 @@ export interface RecordedCall {
   readonly body: Record<string, unknown>;
   /** The `idempotency-key` header of the call. */
   readonly key: string;
+  /** The `fencing-token` header of the call: the run's lease generation. */
+  readonly token: string;
 }
 
 export const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -43,7 +45,12 @@ export function externalServices() {
       });
       req.on("end", () => {
         const body = raw === "" ? {} : (JSON.parse(raw) as Record<string, unknown>);
-        calls.push({ path: req.url!, body, key: String(req.headers["idempotency-key"]) });
+        calls.push({
+          path: req.url!,
+          body,
+          key: String(req.headers["idempotency-key"]),
+          token: String(req.headers["fencing-token"]),
+        });
         const h: ServiceHandler =
           handlers.get(req.url!) ?? (() => ({ status: 404, json: { message: "no such path" } }));
         const r = h(body);
