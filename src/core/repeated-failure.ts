@@ -64,7 +64,7 @@ const MAX_KINDS = 5;
  * A failure that a loop meets again and again (a store or a broker down), logged once and then
  * counted, with the pauses of a {@link Backoff} between the attempts. While it lasts:
  * - the first failure of each kind (its code and message) is logged: `storing the state failed:
- *   <message> (retrying with backoff; repeats are counted, not logged)`;
+ *   <message> (retrying; repeats are counted, not logged)`;
  * - the repeats are counted, and a line gives the count 10 s after the first one, then at doubling
  *   intervals (up to 5 minutes): `storing the state failed 57 more times in the last 10 s (…)`;
  * - the first success after them is one `info` line: `storing the state works again after 58
@@ -134,13 +134,10 @@ export class RepeatedFailure {
     const kind = kindOf(err);
     if (!this.kinds.has(kind) && this.kinds.size < MAX_KINDS) {
       this.kinds.add(kind);
-      this.write(
-        `${this.what} failed: ${messageOf(err)} (retrying with backoff; repeats are counted, not logged)`,
-        {
-          ...fields,
-          err,
-        },
-      );
+      this.write(`${this.what} failed: ${messageOf(err)} (retrying; repeats are counted, not logged)`, {
+        ...fields,
+        err,
+      });
     } else {
       this.untold++;
       const windowMs = now - this.windowStart;

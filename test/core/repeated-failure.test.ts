@@ -53,7 +53,7 @@ describe("RepeatedFailure", () => {
     expect(f.failing).toBe(true);
     expect(f.count).toBe(1000);
     expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([
-      "warn storing the state failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying with backoff; repeats are counted, not logged)",
+      "warn storing the state failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying; repeats are counted, not logged)",
       // 10 s, then 20 s, then 40 s (the cap), then 40 s again would be at 110 s: past the end.
       "warn storing the state failed 100 more times in the last 10 s (connect ECONNREFUSED 127.0.0.1:5432)",
       "warn storing the state failed 200 more times in the last 20 s (connect ECONNREFUSED 127.0.0.1:5432)",
@@ -82,9 +82,9 @@ describe("RepeatedFailure", () => {
     f.recovered();
     f.failed(down);
     expect(lines.map((l) => l.msg)).toEqual([
-      "claiming runs failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying with backoff; repeats are counted, not logged)",
+      "claiming runs failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying; repeats are counted, not logged)",
       "claiming runs works again after 1 failure in 500 ms",
-      "claiming runs failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying with backoff; repeats are counted, not logged)",
+      "claiming runs failed: connect ECONNREFUSED 127.0.0.1:5432 (retrying; repeats are counted, not logged)",
     ]);
   });
 
