@@ -1,4 +1,5 @@
 import type { TesseraError } from "../../core/errors.js";
+import type { TransportStatus } from "../../core/transport.js";
 import type { TransportMessage } from "../../core/transport-message.js";
 import type { Field } from "./frame-batch.js";
 import type { Interest } from "./link-frames.js";
@@ -104,4 +105,19 @@ export class PeerLink {
     this.pending.clear();
     for (const p of pending) p.fail(err);
   }
+}
+
+/** A transport's two statuses over its links, made once: the detail is worked out when read. */
+export function linkStatuses(links: () => readonly PeerLink[]): {
+  up: TransportStatus;
+  down: TransportStatus;
+} {
+  const of = (connected: boolean): TransportStatus => ({
+    connected,
+    get detail() {
+      const all = links();
+      return `${all.filter((l) => l.up).length} of ${all.length} peer links up`;
+    },
+  });
+  return { up: of(true), down: of(false) };
 }

@@ -27,7 +27,7 @@ import {
 } from "./local-interests.js";
 import { type CheckedOptions, checkedOptions, type ZeromqTransportOptions } from "./options.js";
 import { OutgoingCheck } from "./outgoing-check.js";
-import type { PeerLink } from "./peer-link.js";
+import { linkStatuses, type PeerLink } from "./peer-link.js";
 import { PeerSockets } from "./peer-sockets.js";
 
 export type { ZeromqTransportOptions };
@@ -60,10 +60,7 @@ class ZeromqTransport implements Transport {
   /** A publication's frame but its last field (the receiver's ids), encoded once for every link. */
   private readonly shared = new BatchWriter();
   private readonly outgoing = new OutgoingCheck();
-  private readonly statuses = {
-    up: this.statusObject(true),
-    down: this.statusObject(false),
-  };
+  private readonly statuses = linkStatuses(() => [...this.links()]);
   private seq = 0;
 
   constructor(options: ZeromqTransportOptions) {
@@ -204,17 +201,6 @@ class ZeromqTransport implements Transport {
   /** Cheap enough to ask before every update (a state's owner does): no allocation, the detail is worked out when read. */
   status(): TransportStatus {
     return this.connected ? this.statuses.up : this.statuses.down;
-  }
-
-  private statusObject(connected: boolean): TransportStatus {
-    const links = () => [...this.links()];
-    return {
-      connected,
-      get detail() {
-        const all = links();
-        return `${all.filter((l) => l.up).length} of ${all.length} peer links up`;
-      },
-    };
   }
 
   private check(subject: string, data: Uint8Array): void {
