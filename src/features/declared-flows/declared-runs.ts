@@ -138,7 +138,7 @@ export class DeclaredRuns {
         trace: parseTraceparent(info.origin?.traceparent),
         deadline: undefined,
         // Aborted when the worker loses the run's lease, or in a branch when a sibling failed.
-        signal: info.signal === undefined ? undefined : () => info.signal,
+        signal: () => info.signal,
       };
       return node.invoke(ref, input, meta, { timeout: timeoutMs });
     },

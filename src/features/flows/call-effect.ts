@@ -41,8 +41,8 @@ export interface EffectCall {
   readonly requestId: string;
   /** The run's lease generation (see `RunRecord.fencingToken`). */
   readonly fencingToken: number;
-  /** Aborted when the worker loses the run's lease, or when a sibling branch failed. */
-  readonly signal?: AbortSignal | undefined;
+  /** Aborted when the worker loses the run's lease, or when a sibling branch failed (made when read). */
+  readonly signal?: (() => AbortSignal | undefined) | undefined;
   /** Throws when the run's lease may be gone: checked before each attempt leaves. */
   readonly fence?: (() => void) | undefined;
 }
@@ -67,7 +67,7 @@ export function invokeEntry(
     requestId,
     identity: undefined,
     deadline: undefined,
-    signal: signal === undefined ? undefined : () => signal,
+    signal,
     idempotencyKey: requestId,
     fencingToken: call.fencingToken,
   };
@@ -102,7 +102,7 @@ export function compensableCall(
     invokeEntry(invoke, call, input(result), timeout === undefined ? undefined : { timeout }, {
       requestId: info.idempotencyKey,
       fencingToken: info.fencingToken,
-      signal: info.signal,
+      signal: () => info.signal,
     });
   return (seq, result, at) =>
     compensables.push({ seq, name, result, compensate: undo as Compensable["compensate"], retry, at });

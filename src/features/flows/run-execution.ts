@@ -179,18 +179,22 @@ export class RunExecution implements EffectRunner, EndingScope, StepHost, Branch
 
   stepInfo(seq: number, attempt: number): StepInfo {
     const { id, origin } = this.run;
+    const signal = this.effectSignal();
     return {
       runId: id,
       idempotencyKey: `${id}:${seq}`,
       fencingToken: this.lease.fencingToken,
       attempt,
       origin,
-      signal: this.effectSignal(),
+      // Made when the step reads it (an AbortController per run costs when no step does).
+      get signal() {
+        return signal();
+      },
     };
   }
 
-  effectSignal(): AbortSignal {
-    return effectSignal(this.lease.signal, this.scope().signal);
+  effectSignal(): () => AbortSignal {
+    return effectSignal(this.lease, this.scope());
   }
 
   get invoker(): CallInvoker {

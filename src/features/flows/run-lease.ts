@@ -40,7 +40,10 @@ export function leaseValidMs(leaseMs: number, renewMs: number): number {
 export class RunLease {
   private mono: number;
   private wall: number;
-  private readonly controller = new AbortController();
+  /** Why the lease is gone, once it is. */
+  private reason: Interrupted | undefined;
+  /** Made when an effect first asks for the signal (most never do: a run's steps rarely read it). */
+  private controller: AbortController | undefined;
 
   constructor(
     readonly runId: string,
@@ -69,17 +72,23 @@ export class RunLease {
 
   /** True once the lease is known gone (see {@link lose}). */
   get lost(): boolean {
-    return this.controller.signal.aborted;
+    return this.reason !== undefined;
   }
 
   /** Aborted when the lease is gone: what the effects in flight are told to stop with. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
     return this.controller.signal;
   }
 
   /** The lease is gone: the effects in flight see their signal aborted with `Interrupted`. */
   lose(reason: string): void {
-    if (!this.lost) this.controller.abort(new Interrupted(`run ${this.runId}: ${reason}`));
+    if (this.reason !== undefined) return;
+    this.reason = new Interrupted(`run ${this.runId}: ${reason}`);
+    this.controller?.abort(this.reason);
   }
 
   /**
@@ -89,7 +98,7 @@ export class RunLease {
   check(): void {
     if (this.held) return;
     this.expire();
-    throw this.controller.signal.reason as Interrupted;
+    throw this.reason!;
   }
 
   /** The deadline passed: the lease is lost, and the engine told (once). */
@@ -101,9 +110,18 @@ export class RunLease {
 }
 
 /**
- * The signal of an effect: the lease's, and a parallel branch's when there is one (aborted when a
- * sibling branch failed).
+ * The signal of an effect, made when first asked for: the lease's, and a parallel branch's when there
+ * is one (aborted when a sibling branch failed).
  */
-export function effectSignal(lease: AbortSignal, branch: AbortSignal | undefined): AbortSignal {
-  return branch === undefined ? lease : AbortSignal.any([lease, branch]);
+export function effectSignal(
+  lease: RunLease,
+  branch: { readonly signal: AbortSignal | undefined },
+): () => AbortSignal {
+  let signal: AbortSignal | undefined;
+  return () => {
+    if (signal !== undefined) return signal;
+    const own = branch.signal;
+    signal = own === undefined ? lease.signal : AbortSignal.any([lease.signal, own]);
+    return signal;
+  };
 }

@@ -26,8 +26,8 @@ export interface StepHost extends AttemptHost {
   ): Promise<T>;
   /** What the effect of `seq` tells the code it runs: key, fencing token, signal… */
   stepInfo(seq: number, attempt: number): StepInfo;
-  /** The signal of an effect asked for now (the lease's, and its branch's). */
-  effectSignal(): AbortSignal;
+  /** The signal of an effect asked for now (the lease's, and its branch's), made when first read. */
+  effectSignal(): () => AbortSignal;
   /** Throws `Interrupted` unless the run's lease surely still holds. */
   fence(): void;
 }
