@@ -5,6 +5,7 @@ import { maskUrl } from "../../core/mask-url.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import type { DefinitionRecord, ServiceRecord } from "../../ports/declared-flow-store.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
+import { waitWithin } from "../flows/run-waiters.js";
 import { reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
 import { eventView } from "./event-view.js";
@@ -157,7 +158,7 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
           }),
           summary: "Runs the flow on an event: sync (the output) or async (the event id)",
         },
-        async ({ name, data, mode, callbackUrl, idempotencyKey, waitMs }) => {
+        async ({ name, data, mode, callbackUrl, idempotencyKey, waitMs }, ctx) => {
           const { run } = await declared.run(name, data, {
             ...(callbackUrl === undefined ? {} : { callbackUrl }),
             ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
@@ -169,7 +170,10 @@ export function declaredFlowsService(declared: DeclaredFlows): ServiceDef {
             status,
           });
           if (mode === "async") return reply(accepted(run.status), { status: 202, headers });
-          const end = await declared.engine.awaitRun(run.id, waitMs ?? declared.engine.syncWaitMs);
+          const end = await declared.engine.awaitRun(
+            run.id,
+            waitWithin(waitMs ?? declared.engine.syncWaitMs, ctx.deadline),
+          );
           if (!terminalStatuses.has(end.status)) return reply(accepted(end.status), { status: 202, headers });
           return reply(eventView(end), { headers });
         },

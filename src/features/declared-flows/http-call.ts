@@ -4,7 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import { maskUrl } from "../../core/mask-url.js";
 import type { EgressPolicy } from "../flows/egress-policy.js";
 import { type EgressAnswer, egressPost } from "../flows/egress-request.js";
-import { refusePrototypeKeys } from "../gateway/json-body.js";
+import { refuseUnsafeJson } from "../gateway/json-body.js";
 
 function codeOfStatus(status: number): ErrorCode {
   if (status === 401) return "TESSERA_UNAUTHORIZED";
@@ -119,12 +119,14 @@ export async function callHttpService(call: HttpServiceCall): Promise<unknown> {
     );
   }
   try {
-    // The gateway's reading of a body: a `__proto__` or `constructor.prototype` key is refused.
-    refusePrototypeKeys(text, value);
+    // The gateway's reading of a body: a `__proto__` or `constructor.prototype` key, or nesting
+    // deeper than the gateway takes, is refused.
+    refuseUnsafeJson(text, value);
   } catch (err) {
+    const deep = (TesseraError.from(err).details as { maxDepth?: number } | undefined)?.maxDepth;
     throw new TesseraError(
       "TESSERA_UNAVAILABLE",
-      `service ${service} answered ${status} with JSON that holds a forbidden key`,
+      `service ${service} answered ${status} with JSON that ${deep === undefined ? "holds a forbidden key" : `nests deeper than ${deep} levels`}`,
       { details: { service, status, reason: (err as Error).message }, cause: err },
     );
   }

@@ -3,7 +3,8 @@ import { entry } from "../../core/entry.js";
 import { TesseraError } from "../../core/errors.js";
 import { type ServiceDef, service } from "../../core/service.js";
 import { terminalStatuses } from "../../ports/flow-store.js";
-import { isJsonContentType, refusePrototypeKeys } from "../gateway/json-body.js";
+import { waitWithin } from "../flows/run-waiters.js";
+import { isJsonContentType, refuseUnsafeJson } from "../gateway/json-body.js";
 import { type Reply, reply } from "../gateway/reply.js";
 import type { DeclaredFlows } from "./declared-flows.js";
 import type { FlowDefinition } from "./definition.js";
@@ -31,7 +32,7 @@ function payloadOf(raw: Raw): { ok: true; value: unknown } | { ok: false; reply:
     return { ok: false, reply: message(415, "json is expected") };
   }
   try {
-    refusePrototypeKeys(raw.body, value);
+    refuseUnsafeJson(raw.body, value);
   } catch (err) {
     return { ok: false, reply: message(400, (err as Error).message) };
   }
@@ -99,7 +100,7 @@ export function machineryService(declared: DeclaredFlows): ServiceDef {
           input: Raw.extend({ workflowId: z.string().min(1).max(200) }),
           summary: "machinery: send an event to a workflow, get its merged outputs",
         },
-        async ({ workflowId, ...raw }) => {
+        async ({ workflowId, ...raw }, ctx) => {
           const p = payloadOf(raw);
           if (!p.ok) return p.reply;
           let started: Awaited<ReturnType<DeclaredFlows["run"]>>;
@@ -116,7 +117,10 @@ export function machineryService(declared: DeclaredFlows): ServiceDef {
             }
             throw err;
           }
-          const end = await declared.engine.settled(started.run.id);
+          const end = await declared.engine.settled(
+            started.run.id,
+            waitWithin(declared.engine.syncWaitMs, ctx.deadline),
+          );
           if (!terminalStatuses.has(end.status))
             return reply({ event_id: started.run.id, status: end.status }, { status: 202 });
           if (end.status === "completed") return reply(end.output, { status: 201 });

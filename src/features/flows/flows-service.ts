@@ -11,6 +11,7 @@ import { reply } from "../gateway/reply.js";
 import { msOf } from "./duration.js";
 import type { FlowEngine } from "./engine.js";
 import { runView } from "./run-view.js";
+import { waitWithin } from "./run-waiters.js";
 import { originOf } from "./start-options.js";
 
 const RunId = z.object({ runId: z.string().min(1).max(128) });
@@ -131,7 +132,10 @@ export function flowsService(engine: FlowEngine): ServiceDef {
             ...(created ? {} : { existing: true }),
           });
           if (body.mode === "async") return reply(accepted(run.status), { status: 202, headers: location });
-          const end = await engine.awaitRun(run.id, body.waitMs ?? engine.syncWaitMs);
+          const end = await engine.awaitRun(
+            run.id,
+            waitWithin(body.waitMs ?? engine.syncWaitMs, ctx.deadline),
+          );
           if (terminalStatuses.has(end.status)) return reply(runView(end), { headers: location });
           return reply(accepted(end.status), { status: 202, headers: location });
         },

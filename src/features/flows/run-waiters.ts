@@ -4,6 +4,20 @@ import type { Ending } from "./end-run.js";
 
 type Waiter = (ending: Ending) => void;
 
+/** Time kept to answer after a sync request stops waiting for its run (read the run, write the 202, cross a gateway). */
+export const answerMarginMs = 500;
+
+/**
+ * How long a sync request may wait for its run: `waitMs`, cut short so that it answers (202, the
+ * run still going) before its request's `deadline` (epoch ms) passes. A wait past the deadline
+ * answered 504 instead of 202 (a `waitMs` over the request deadline, or 10 s on a node whose
+ * requestTimeout is shorter).
+ */
+export function waitWithin(waitMs: number, deadline: number | undefined, now = Date.now()): number {
+  if (deadline === undefined) return waitMs;
+  return Math.max(0, Math.min(waitMs, deadline - now - answerMarginMs));
+}
+
 /** Whether an execution's ending is the end of its run (not a suspension, nor an interruption). */
 const isFinal = (e: Ending): e is Ending & { readonly status: RunStatus } =>
   e.status !== "interrupted" && terminalStatuses.has(e.status);
@@ -45,8 +59,17 @@ export class RunWaiters {
   async settled(runId: string, waitMs: number): Promise<Pick<RunRecord, "status" | "output" | "error">> {
     const local = this.endings.get(runId);
     if (local !== undefined) {
-      const e = await local;
-      if (isFinal(e)) return e as Pick<RunRecord, "status" | "output" | "error">;
+      // Within `waitMs` too: a step still in flight (a slow service) kept it past the request's deadline.
+      const started = this.now();
+      let timer: NodeJS.Timeout | undefined;
+      const e = await Promise.race([
+        local,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), waitMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (e !== undefined && isFinal(e)) return e as Pick<RunRecord, "status" | "output" | "error">;
+      return this.awaitRun(runId, Math.max(0, waitMs - (this.now() - started)));
     }
     return this.awaitRun(runId, waitMs);
   }
