@@ -245,7 +245,7 @@ async function frozenPastTheLease(where: Where, label: string): Promise<void> {
   expect(a!.stderr()).toContain("leases expired before their renewal");
 }
 
-describe("a worker frozen past its lease starts no effect on runs taken over (SIGSTOP)", () => {
+describe("a worker frozen (SIGSTOP) past its lease, then resumed, started step effects on runs another worker had taken over and compensated: it starts none", () => {
   it("on SQLite", async () => {
     await frozenPastTheLease(await sqliteWhere(1), "SQLite");
   });
