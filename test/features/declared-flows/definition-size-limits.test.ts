@@ -86,9 +86,17 @@ describe("a definition too large is refused as a field error, and the node keeps
   });
 
   it("refuses nesting deeper than the limit, and a list over the limit, at their paths", async () => {
-    const deep = `${"[".repeat(100_000)}"x"${"]".repeat(100_000)}`;
-    const raw = `{"name":"h","inputs":[{"name":"message","type":"string"}],"steps":[{"service":"upper","input":{"message":{"value":${deep}}}}]}`;
-    const res = await f.client.post("/declared/flows", undefined, { raw, headers: json });
+    // Past the gateway's 256 levels (issue 19) the body is refused before the definition is read.
+    const deepest = `${"[".repeat(100_000)}"x"${"]".repeat(100_000)}`;
+    const body = (value: string) =>
+      `{"name":"h","inputs":[{"name":"message","type":"string"}],"steps":[{"service":"upper","input":{"message":{"value":${value}}}}]}`;
+    const refused = await f.client.post("/declared/flows", undefined, { raw: body(deepest), headers: json });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: { code: "TESSERA_BAD_REQUEST", details: { maxDepth: 256 } },
+    });
+    const deep = `${"[".repeat(200)}"x"${"]".repeat(200)}`;
+    const res = await f.client.post("/declared/flows", undefined, { raw: body(deep), headers: json });
     expect(res.status).toBe(400);
     const fields = (res.body as { error: { details: { fields: Record<string, string[]> } } }).error.details
       .fields;
