@@ -57,3 +57,61 @@ export function reportAslShape(machine: unknown, path: string, sink: ErrorSink):
     }
   }
 }
+
+const isMachine = (m: unknown) =>
+  isRecord(m) && isRecord(m.States) && Object.values(m.States).every((s) => isRecord(s));
+
+/**
+ * The keys asl-validator reads wherever they are in a document (it searches `$..States`,
+ * `$..Branches`, `$..Iterator`, `$..Parameters`), with what it takes them to hold: a key of that
+ * name in a state's data (a Pass state's `Result`, `Parameters`) holding anything else made it throw
+ * a TypeError, whose message was the answer.
+ */
+const readAnywhere = new Map<string, readonly [(v: unknown) => boolean, string]>([
+  ["States", [(v) => isRecord(v) && Object.values(v).every((s) => isRecord(s)), "a mapping of states"]],
+  ["Branches", [(v) => Array.isArray(v) && v.every(isMachine), "a list of state machines"]],
+  ["Iterator", [isMachine, "a state machine"]],
+  ["Parameters", [(v) => v !== null, "a value other than null"]],
+  ["ResultSelector", [(v) => v !== null, "a value other than null"]],
+]);
+
+/** Names that asl-validator reads as parts of a machine wherever they are: no state may have one. */
+const machineParts = new Set(["States", "Branches", "Iterator"]);
+
+/**
+ * Reports, anywhere in a machine that passed {@link reportAslShape}, a key asl-validator reads as
+ * part of a machine (`States`, `Branches`, `Iterator`, `Parameters`, `ResultSelector`) that holds
+ * something it cannot read, and a state named `States`, `Branches` or `Iterator`: it throws on
+ * those instead of reporting them. Walks without recursion.
+ *
+ * @example
+ * reportValidatorTraps({ StartAt: "A", States: { A: { Type: "Pass", Result: { Branches: 3 }, End: true } } }, "definition", sink);
+ * // sink: { "definition.States.A.Result.Branches": ["asl-validator reads every \"Branches\" key as a state machine's, even in a state's data: it must hold a list of state machines."] }
+ */
+export function reportValidatorTraps(machine: unknown, path: string, sink: ErrorSink): void {
+  // Each node with whether it is a `States` mapping (its keys are state names).
+  const work: [unknown, string, boolean][] = [[machine, path, false]];
+  for (let top = work.pop(); top !== undefined; top = work.pop()) {
+    const [node, at, states] = top;
+    if (node === null || typeof node !== "object") continue;
+    for (const [key, value] of Object.entries(node)) {
+      const here = join(at, key);
+      if (states && machineParts.has(key)) {
+        sink.add(
+          here,
+          `A state cannot be named "${key}": asl-validator reads every "${key}" key as a state machine's.`,
+        );
+        continue;
+      }
+      const rule = Array.isArray(node) ? undefined : readAnywhere.get(key);
+      if (rule !== undefined && !rule[0](value)) {
+        sink.add(
+          here,
+          `asl-validator reads every "${key}" key as a state machine's, even in a state's data: it must hold ${rule[1]}.`,
+        );
+        continue;
+      }
+      work.push([value, here, key === "States" && !Array.isArray(node)]);
+    }
+  }
+}

@@ -1,38 +1,22 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import { flowNamePattern } from "../definition-schema.js";
 import { ErrorSink, isRecord, messages } from "../field-errors.js";
 import { checkAslMachine } from "./asl-checks.js";
 import type { AslFlowDefinition } from "./asl-definition.js";
-import { reportAslShape } from "./asl-shape.js";
+import { reportAslShape, reportValidatorTraps } from "./asl-shape.js";
 import type { AslMachine } from "./asl-types.js";
-
-interface ValidatorError {
-  readonly "Error code"?: string;
-  readonly Message?: string;
-  readonly schemaError?: { readonly instancePath?: string };
-  readonly path?: string;
-}
-type Validator = (
-  definition: unknown,
-  options: { checkPaths: boolean; checkArn: boolean },
-) => { isValid: boolean; errors: ValidatorError[] };
-
-// asl-validator is CommonJS without types: read through require, typed here.
-const aslValidator = createRequire(import.meta.url)("asl-validator") as Validator;
-
-type Verdict = { readonly isValid: boolean; readonly errors: readonly ValidatorError[] };
+import { type AslValidatorError, type AslVerdict, validateAslMachine } from "./asl-validator.js";
 
 /**
  * The validator's verdicts by the definition's SHA-256, the most recent {@link verdictCacheSize}:
- * asl-validator 3.16 compiles its schemas with a new Ajv on every call (about 120 ms a
- * submission), and a definition is typically submitted again and again (a deploy script, retries).
+ * the checks after the schema's walk the machine again, and a definition is typically submitted
+ * again and again (a deploy script, retries).
  */
-const verdicts = new Map<string, Verdict>();
+const verdicts = new Map<string, AslVerdict>();
 const verdictCacheSize = 256;
 
 /** The validator's verdict on a machine, never a throw: a throw (a shape it did not expect) is an error at `definition`. */
-function validate(machine: Readonly<Record<string, unknown>>): Verdict {
+function validate(machine: Readonly<Record<string, unknown>>): AslVerdict {
   const key = createHash("sha256").update(JSON.stringify(machine)).digest("base64");
   const known = verdicts.get(key);
   if (known !== undefined) {
@@ -40,16 +24,17 @@ function validate(machine: Readonly<Record<string, unknown>>): Verdict {
     verdicts.set(key, known);
     return known;
   }
-  let verdict: Verdict;
+  let verdict: AslVerdict;
   try {
     // The validator writes into what it checks (a QueryLanguage on each state): it gets a copy.
-    const v = aslValidator(structuredClone(machine), { checkPaths: true, checkArn: false });
+    const v = validateAslMachine(structuredClone(machine));
     verdict = { isValid: v.isValid, errors: v.errors };
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+  } catch {
+    // Never its message (a TypeError's, naming the validator's variables): what it could not read
+    // is reported by reportValidatorTraps before it runs; this is for what that does not foresee.
     verdict = {
       isValid: false,
-      errors: [{ "Error code": "INVALID", Message: `The validator could not read it (${why}).` }],
+      errors: [{ "Error code": "INVALID", Message: "asl-validator could not check this machine." }],
     };
   }
   verdicts.set(key, verdict);
@@ -58,7 +43,7 @@ function validate(machine: Readonly<Record<string, unknown>>): Verdict {
 }
 
 /** The field path of a validator's error: its JSON pointer under `definition` (`/States/A` → `definition.States.A`). */
-function pathOf(e: ValidatorError): string {
+function pathOf(e: AslValidatorError): string {
   const pointer = e.schemaError?.instancePath;
   if (pointer !== undefined && pointer !== "")
     return `definition${pointer
@@ -98,8 +83,10 @@ export function parseAsl(doc: Readonly<Record<string, unknown>>): ParsedAsl {
     sink.add("definition", machine === undefined ? messages.missing : messages.mapping);
     return { ok: false, errors: sink.errors };
   }
-  // asl-validator throws on a States that is not a mapping of mappings: checked first.
+  // asl-validator throws on a States that is not a mapping of mappings, and on keys it reads
+  // wherever they are that hold something else: checked first.
   reportAslShape(machine, "definition", sink);
+  if (sink.empty) reportValidatorTraps(machine, "definition", sink);
   if (!sink.empty) return { ok: false, errors: sink.errors };
   const verdict = validate(machine);
   for (const e of verdict.errors)
