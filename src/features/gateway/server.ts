@@ -7,6 +7,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
 import { serveOptionsSchema } from "./gateway-options-schema.js";
 import type { GatewayRequest } from "./gateway-request.js";
 import type { GatewayResponse } from "./gateway-response.js";
+import { lingerOnClose } from "./lingering-close.js";
 import { boundedServerOptions, dropIfStalled, RefusedConnections, RequestBounds } from "./request-bounds.js";
 
 export interface ServeOptions extends GatewayOptions {
@@ -136,9 +137,11 @@ class IncomingRequest implements GatewayRequest {
   }
 }
 
-function write(res: ServerResponse, r: GatewayResponse, close: boolean): void {
+function write(res: ServerResponse, r: GatewayResponse, close: boolean, unread = false): void {
   if (res.headersSent || res.destroyed) return;
   if (close) r.headers.connection = "close";
+  // The client may still be sending the body: close without a reset that would lose the answer.
+  if (unread && res.socket !== null) lingerOnClose(res.socket);
   if (r.body !== undefined) r.headers["content-length"] = String(Buffer.byteLength(r.body));
   res.writeHead(r.status, r.headers);
   res.end(r.body);
@@ -163,7 +166,8 @@ export async function serve(node: TesseraNode, options: ServeOptions = {}): Prom
 
   const finish = (request: IncomingRequest, res: ServerResponse, r: GatewayResponse) => {
     // An unread or refused body must not be parsed as the next request: close the connection.
-    write(res, r, closing || !request.bodyRead || r.status === 413);
+    const unread = !request.bodyRead || r.status === 413;
+    write(res, r, closing || unread, unread);
     inFlight--;
     if (inFlight === 0 && drained) drained();
   };
