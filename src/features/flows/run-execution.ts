@@ -3,15 +3,7 @@ import type { EventDef } from "../../core/event.js";
 import type { Logger } from "../../core/logger.js";
 import type { JournalEntry, RunRecord, SignalRecord } from "../../ports/flow-store.js";
 import { Activity } from "./activity.js";
-import {
-  BranchCancelled,
-  type BranchHost,
-  inlineSleep,
-  replayFirst,
-  runParallel,
-  Scope,
-  scopeOf,
-} from "./branches.js";
+import { BranchCancelled, type BranchHost, replayFirst, runParallel, Scope, scopeOf } from "./branches.js";
 import { bindBudget, defaultBudget, RunBudget } from "./budget.js";
 import type { CallInvoker } from "./call-effect.js";
 import type { Compensable } from "./compensation.js";
@@ -26,6 +18,7 @@ import { jsonForm, ReplayJournal } from "./replay-journal.js";
 import type { AttemptHooks } from "./retry.js";
 import { effectSignal, type RunLease } from "./run-lease.js";
 import type { SignalDef } from "./signal.js";
+import { resumeAt, sleepEffect } from "./sleep-effect.js";
 import { endStalled, isStalled } from "./stalled-run.js";
 import { callEffect, type StepHost, stepEffect } from "./step-and-call.js";
 import { waitEffect } from "./wait-effect.js";
@@ -336,43 +329,12 @@ export class RunExecution implements EffectRunner, EndingScope, StepHost, Branch
   }
 
   sleepUntil(target: number): Promise<void> {
-    if (this.done) return never();
-    const scope = this.scope();
-    const { seq, rec } = this.journal.take(scope.position(), "sleep", "sleep");
-    const until = rec === undefined ? target : (rec.value as number);
-    if (rec === undefined) {
-      try {
-        scope.refuseNew();
-        this.budget.step(true);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      this.journal.add(this.journal.entry(seq, "sleep", "sleep", "ok", until));
-    }
-    return this.resumeAt(until);
+    return this.done ? never() : sleepEffect(this, target);
   }
 
   /** Goes on at `until`: at once (after a pause now and then), in memory when soon, else the run parks. */
   resumeAt(until: number): Promise<void> {
-    if (this.done) return never();
-    const left = until - this.host.now();
-    if (left <= 0) return this.budget.pace() ?? Promise.resolve();
-    try {
-      this.live();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (left > this.host.inlineSleepMs) return this.park(until, undefined, () => Promise.resolve());
-    const scope = this.scope();
-    this.activity.begin();
-    const sleep = () => inlineSleep(scope, Math.max(0, until - this.host.now()), () => this.activity.end());
-    if (!this.journal.hasPending) return sleep();
-    // What the code knows (a finished step's outcome, this sleep) is durable before it sleeps in
-    // memory: a crash during the sleep used to run that step again (issue 15).
-    return this.writeNow().then(sleep, (err: unknown) => {
-      this.activity.end();
-      throw err;
-    });
+    return this.done ? never() : resumeAt(this, until);
   }
 
   waitFor<T>(what: SignalDef | EventDef, options?: WaitOptions<T>): Promise<T | undefined> {
