@@ -26,6 +26,30 @@ export const JETSTREAM_ENV = {
 
 type Mutable = { -readonly [K in keyof JetStreamSettings]: JetStreamSettings[K] };
 
+/** Where a JetStream setting came from, when not the project file's own field: its variable, or the stage's field. */
+export type JetStreamSources = Partial<Record<keyof JetStreamSettings, string>>;
+
+/**
+ * Where each JetStream setting set by `TESSERA_JETSTREAM_*` or the stage's `jetstream` comes from,
+ * so that a refusal names it (issue 15 verification: `TESSERA_JETSTREAM_REPLICAS=5` on three servers
+ * was refused as `jetstream.replicas`). The project file's are left out: their name is the default.
+ *
+ * @example
+ * jetStreamSources({ TESSERA_JETSTREAM_REPLICAS: "5" }, undefined) // { replicas: "TESSERA_JETSTREAM_REPLICAS" }
+ */
+export function jetStreamSources(
+  env: Readonly<Record<string, string | undefined>>,
+  stage: JetStreamSettings | undefined,
+): JetStreamSources {
+  const from: JetStreamSources = {};
+  for (const key of Object.keys(JETSTREAM_ENV) as (keyof JetStreamSettings)[]) {
+    const raw = env[JETSTREAM_ENV[key]];
+    if (raw !== undefined && raw !== "") from[key] = JETSTREAM_ENV[key];
+    else if (stage?.[key] !== undefined) from[key] = `jetstream.${key} of the stage`;
+  }
+  return from;
+}
+
 /**
  * The JetStream settings of a stage: each from its `TESSERA_JETSTREAM_*` variable, else the
  * stage's `jetstream`, else the project file's. Checked as the transport checks them, so that a
@@ -41,7 +65,7 @@ export function resolveJetStreamSettings(
   project: JetStreamSettings | undefined,
 ): JetStreamSettings {
   const out: Mutable = {};
-  const from: Partial<Record<keyof JetStreamSettings, string>> = {};
+  const from = jetStreamSources(env, stage);
   for (const key of Object.keys(JETSTREAM_ENV) as (keyof JetStreamSettings)[]) {
     const raw = env[JETSTREAM_ENV[key]];
     if (raw !== undefined && raw !== "") {
@@ -49,10 +73,8 @@ export function resolveJetStreamSettings(
       if (typeof value === "number" && (raw.trim() === "" || Number.isNaN(value)))
         throw new TesseraError("TESSERA_CONFIG", `${JETSTREAM_ENV[key]}: "${raw}" is not a number`);
       (out as Record<string, unknown>)[key] = value;
-      from[key] = JETSTREAM_ENV[key];
     } else if (stage?.[key] !== undefined) {
       (out as Record<string, unknown>)[key] = stage[key];
-      from[key] = `jetstream.${key} of the stage`;
     } else if (project?.[key] !== undefined) {
       (out as Record<string, unknown>)[key] = project[key];
     }

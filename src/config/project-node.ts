@@ -68,6 +68,7 @@ export async function createProjectNode(
         securitySources: project.settings.natsSources,
         system: project.settings.system,
         jetstream: project.settings.jetstream,
+        jetstreamSources: project.settings.jetstreamSources,
         logger,
       })),
     version: project.version,

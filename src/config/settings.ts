@@ -2,7 +2,12 @@ import { isAbsolute, resolve } from "node:path";
 import { type CodecName, codecs } from "../core/codec.js";
 import { TesseraError } from "../core/errors.js";
 import { resolveInboxRetention } from "./inbox-settings.js";
-import { type JetStreamSettings, resolveJetStreamSettings } from "./jetstream-settings.js";
+import {
+  type JetStreamSettings,
+  type JetStreamSources,
+  jetStreamSources,
+  resolveJetStreamSettings,
+} from "./jetstream-settings.js";
 import { type NatsSettingKey, type NatsSettings, natsSources, resolveNatsSecurity } from "./nats-settings.js";
 import type { GatewaySettings, ProjectConfig } from "./project-config.js";
 import { defaultStoreUrl, parseStoreUrl, type StoreUrl } from "./store-url.js";
@@ -30,6 +35,8 @@ export interface Settings {
   readonly system?: string;
   /** JetStream's replicas, limits and consumer pulls (`TESSERA_JETSTREAM_*`, the stage's, the project file's `jetstream`). */
   readonly jetstream: JetStreamSettings;
+  /** Where each JetStream setting came from, for refusals at run time (see jetStreamSources). */
+  readonly jetstreamSources: JetStreamSources;
   readonly store: StoreUrl;
   readonly gateway: GatewaySettings & { readonly port: number; readonly host: string };
   /** The transport's codec (`--codec`, `TESSERA_CODEC`, the stage's, the project file's `codec`; default `json`). */
@@ -105,6 +112,7 @@ export function resolveSettings(
     natsSources: natsFrom,
     ...(system === undefined ? {} : { system }),
     jetstream,
+    jetstreamSources: jetStreamSources(env, own.jetstream),
     store,
     gateway: { ...gateway, port, host },
   };

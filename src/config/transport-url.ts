@@ -31,6 +31,8 @@ export interface TransportUrlOptions {
   readonly system?: string | undefined;
   /** JetStream's replicas, limits and consumer pulls. */
   readonly jetstream?: JetStreamOptions | undefined;
+  /** Where each JetStream setting came from, for refusals (see jetStreamSources). */
+  readonly jetstreamSources?: Partial<Record<keyof JetStreamOptions, string>> | undefined;
   /** Where the transport logs what it changes on the broker (a stream scaled up, a consumer's new leader). */
   readonly logger?: Logger | undefined;
 }
@@ -64,6 +66,12 @@ export async function transportFor(url: string, options: TransportUrlOptions = {
           : { connectTimeoutMs: options.security.connectTimeoutMs }),
         ...(options.system === undefined ? {} : { system: options.system }),
         ...(options.jetstream === undefined ? {} : { jetstream: options.jetstream }),
+        ...(options.jetstreamSources === undefined
+          ? {}
+          : {
+              jetstreamNames: (key: keyof JetStreamOptions) =>
+                options.jetstreamSources?.[key] ?? `jetstream.${key}`,
+            }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
       });
     }

@@ -26,7 +26,11 @@ export class PrivateNatsServer {
   private child: ChildProcess | undefined;
   private readonly storeDir = mkdtempSync(join(tmpdir(), "tesserae-nats-"));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Whether it runs JetStream (default yes). */
+    private readonly jetstream = true,
+  ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
@@ -36,8 +40,8 @@ export class PrivateNatsServer {
     return this.child?.pid;
   }
 
-  static async start(): Promise<PrivateNatsServer> {
-    const server = new PrivateNatsServer(await freePort());
+  static async start(options: { jetstream?: boolean } = {}): Promise<PrivateNatsServer> {
+    const server = new PrivateNatsServer(await freePort(), options.jetstream ?? true);
     await server.start();
     return server;
   }
@@ -47,7 +51,7 @@ export class PrivateNatsServer {
     if (this.child !== undefined) return;
     const child = spawn(
       "nats-server",
-      ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir],
+      ["-a", "127.0.0.1", "-p", String(this.port), ...(this.jetstream ? ["-js", "-sd", this.storeDir] : [])],
       { stdio: "ignore" },
     );
     this.child = child;

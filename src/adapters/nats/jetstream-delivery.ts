@@ -108,6 +108,9 @@ export class DeliveryRunner {
         return;
       }
     }
-    settle(() => m.term(reason.slice(0, 200)));
+    // A plain term: nats-server before 2.10 ignores one that carries a reason ("+TERM <reason>"), so
+    // the message stayed pending and came back after the ack wait, holding a place of
+    // max_ack_pending meanwhile (issue 15 verification). The reason travels in the dead letter.
+    settle(() => m.term());
   }
 }

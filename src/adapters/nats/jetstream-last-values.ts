@@ -13,7 +13,12 @@ import { brokerFailure } from "../../core/broker-failure.js";
 import type { LastValueEntry, LastValues } from "../../core/durable-streams.js";
 import { TesseraError } from "../../core/errors.js";
 import { API_TIMEOUT_MS } from "./jetstream-options.js";
-import { type NatsLink, PUBLISH_TIMEOUT_MS, publishWithRetry } from "./jetstream-publish.js";
+import {
+  type NatsLink,
+  PUBLISH_TIMEOUT_MS,
+  publicationFailure,
+  publishWithRetry,
+} from "./jetstream-publish.js";
 import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
 
@@ -117,7 +122,7 @@ export class JetStreamLastValues implements LastValues {
         this.recreateIfMissing(),
       );
     } catch (cause) {
-      throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
+      throw publicationFailure(cause, { what: `the value of ${key}` });
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { JetStreamApiError, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
 import { errors, type MsgHdrs } from "@nats-io/transport-node";
+import { TesseraError } from "../../core/errors.js";
 
 /** What the JetStream parts need of the transport's connection state. */
 export interface NatsLink {
@@ -68,6 +69,35 @@ function unknownFate(err: unknown): boolean {
   return err instanceof errors.TimeoutError || (err instanceof errors.RequestError && !err.isNoResponders());
 }
 
+/** Known not to be stored: JetStream answered (a refusal, or that it is unavailable), or nats.js never sent it. */
+function knownNotStored(err: unknown): boolean {
+  return (
+    notStored(err) ||
+    err instanceof JetStreamApiError ||
+    err instanceof errors.InvalidArgumentError ||
+    err instanceof errors.InvalidSubjectError
+  );
+}
+
+/**
+ * A durable publication that failed, with what is known of its fate: `mayBeStored` when one of its
+ * attempts was left without an answer (JetStream may have stored it and its acknowledgement was
+ * lost), else it is known not to be stored. Its message is the last failure's, its cause that one.
+ */
+export class PublicationFailed extends Error {
+  override readonly name = "PublicationFailed";
+
+  constructor(
+    /** An attempt had no answer: the message may have been stored (and then it is delivered). */
+    readonly mayBeStored: boolean,
+    /** How long the publication was tried (its timeout). */
+    readonly timeoutMs: number,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** The promise's value, or false when it takes longer than `ms`. */
 async function within(p: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -87,7 +117,8 @@ async function within(p: Promise<boolean>, ms: number): Promise<boolean> {
  * did not take (no responders, JetStream unavailable) is sent again, one made while the client
  * reconnects is sent once it has, and one left without an answer only when it has an id (JetStream
  * drops the copy); without one it may have been stored, and sending it again could store it twice.
- * The last failure is thrown: the caller reports it as a broker failure, never as stored.
+ * It fails with {@link PublicationFailed}: the last failure, and whether an attempt was left without
+ * an answer (then the message may have been stored); {@link publicationFailure} says so to the caller.
  * `recreate`, called once after the first publication nobody took, tells whether the stream was
  * missing on the server and is there again (then the publication is sent again at once).
  */
@@ -100,13 +131,15 @@ export async function publishWithRetry(
 ): Promise<PubAck> {
   const until = Date.now() + timeoutMs;
   let checked = recreate === undefined;
+  let unanswered = false;
+  const failed = (err: unknown) => new PublicationFailed(unanswered, timeoutMs, err);
   for (let attempt = 0; ; attempt++) {
     const left = until - Date.now();
     const pause = PAUSES[Math.min(attempt, PAUSES.length - 1)] ?? 250;
     try {
       link.ready();
     } catch (err) {
-      if (!link.reconnecting() || Date.now() + pause >= until) throw err;
+      if (!link.reconnecting() || Date.now() + pause >= until) throw failed(err);
       await new Promise((r) => setTimeout(r, pause));
       continue;
     }
@@ -117,6 +150,7 @@ export async function publishWithRetry(
         timeout: Math.max(1, pub.msgID === undefined ? left : Math.min(left, ATTEMPT_MS)),
       });
     } catch (err) {
+      if (!knownNotStored(err)) unanswered = true;
       if (!checked && notStored(err)) {
         checked = true;
         // The check asks the stream's info, which has no answer while no leader is elected: it is
@@ -125,8 +159,43 @@ export async function publishWithRetry(
         if (await within(recreate?.() ?? Promise.resolve(false), Math.min(left, ATTEMPT_MS))) continue;
       }
       const again = notStored(err) || (pub.msgID !== undefined && unknownFate(err));
-      if (!again || Date.now() + pause >= until) throw err;
+      if (!again || Date.now() + pause >= until) throw failed(err);
       await new Promise((r) => setTimeout(r, pause));
     }
   }
+}
+
+/** What a failed publication was, for its message: `the message on tessera.evt.order.placed`. */
+export interface FailedPublication {
+  readonly what: string;
+  /** The advice when it may have been stored, e.g. that sending it again with the same id is safe. */
+  readonly ifUnknown?: string;
+}
+
+/**
+ * The broker failure (`TESSERA_UNAVAILABLE`, `details.reason: "broker"`) of a publication that
+ * failed, saying what is known (issue 15 verification: 1,837 emits answered "JetStream did not
+ * store the message" were stored and delivered, their acknowledgements lost): without an answer
+ * within the timeout it may have been stored (`details.maybeStored: true`); else it was not.
+ */
+export function publicationFailure(err: unknown, pub: FailedPublication): TesseraError {
+  const failed = err instanceof PublicationFailed ? err : undefined;
+  const cause = failed?.cause ?? err;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const maybeStored = failed?.mayBeStored ?? false;
+  let message: string;
+  if (maybeStored) {
+    const seconds = Math.round((failed?.timeoutMs ?? PUBLISH_TIMEOUT_MS) / 100) / 10;
+    message = `JetStream did not acknowledge ${pub.what} within ${seconds} s: it may have been stored (and then it is delivered)${pub.ifUnknown === undefined ? "" : `; ${pub.ifUnknown}`}`;
+  } else if (cause instanceof JetStreamApiError && !notStored(cause)) {
+    message = `JetStream refused ${pub.what}: ${reason}`;
+  } else if (notStored(cause)) {
+    message = `JetStream did not store ${pub.what}: no server took it (the stream has no leader, or JetStream is unavailable); nothing was stored`;
+  } else {
+    message = `JetStream did not store ${pub.what}: ${reason}`;
+  }
+  return new TesseraError("TESSERA_UNAVAILABLE", message, {
+    details: { reason: "broker", maybeStored },
+    cause: err,
+  });
 }

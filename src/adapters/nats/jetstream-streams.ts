@@ -2,7 +2,6 @@ import {
   AckPolicy,
   DeliverPolicy,
   JetStreamApiCodes,
-  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
@@ -22,8 +21,22 @@ import { TesseraError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { TransportSubscription } from "../../core/transport-message.js";
 import { DeliveryRunner } from "./jetstream-delivery.js";
+import {
+  asBrokerFailure,
+  DEGRADED_SETUP_WAIT_MS,
+  FIRST_SETUP_WAIT_MS,
+  isApiError,
+  jetStreamDisabled,
+  settledWithin,
+} from "./jetstream-failures.js";
 import { API_TIMEOUT_MS, type JetStreamOptions } from "./jetstream-options.js";
-import { type NatsLink, PUBLISH_TIMEOUT_MS, publicationId, publishWithRetry } from "./jetstream-publish.js";
+import {
+  type NatsLink,
+  PUBLISH_TIMEOUT_MS,
+  publicationFailure,
+  publicationId,
+  publishWithRetry,
+} from "./jetstream-publish.js";
 import { toNatsHeaders } from "./nats-headers.js";
 import { SetupRetry } from "./setup-retry.js";
 import { consumerName, type StreamOf, streamOf } from "./stream-names.js";
@@ -31,15 +44,6 @@ import type { StreamReplicas } from "./stream-replicas.js";
 import { checkSubject } from "./subject-check.js";
 import { SubjectSpace } from "./subject-space.js";
 import { SupervisedPull } from "./supervised-pull.js";
-
-/** A failure of JetStream's API as a broker failure; our own errors (a bad setting) as they are. */
-function asBrokerFailure(message: string, err: unknown): TesseraError {
-  return err instanceof TesseraError ? err : brokerFailure(message, err);
-}
-
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof JetStreamApiError && err.code === code;
-}
 
 /** Durable streams on JetStream: a stream per namespace, a durable pull consumer per name. */
 export class JetStreamStreams implements DurableStreams {
@@ -53,6 +57,8 @@ export class JetStreamStreams implements DurableStreams {
   private readonly retries = new Set<SetupRetry<SupervisedPull>>();
   private stopped = false;
   private readonly prefix: string;
+  /** Streams whose creation a setting made impossible, logged once. */
+  private readonly refusalsLogged = new Set<string>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -73,7 +79,12 @@ export class JetStreamStreams implements DurableStreams {
     this.jsm ??= jetstreamManager(this.nc, { timeout: this.options.apiTimeoutMs ?? API_TIMEOUT_MS }).catch(
       (cause: unknown) => {
         this.jsm = undefined;
-        throw brokerFailure("JetStream is not enabled on the NATS server, or not answering", cause);
+        throw brokerFailure(
+          jetStreamDisabled(cause)
+            ? "JetStream is not enabled on the NATS server"
+            : `JetStream is not answering (${cause instanceof Error ? cause.message : String(cause)})`,
+          cause,
+        );
       },
     );
     return this.jsm;
@@ -154,7 +165,10 @@ export class JetStreamStreams implements DurableStreams {
     // While the client reconnects, the publication waits for it (within its timeout).
     if (!this.link.reconnecting()) this.link.ready();
     checkSubject(subject);
-    const stream = await this.ensure(subject);
+    const stream = await this.ensure(subject).catch((err: unknown) => {
+      this.logRefusal(subject, err);
+      throw err;
+    });
     try {
       const ack = await publishWithRetry(
         this.js,
@@ -181,15 +195,39 @@ export class JetStreamStreams implements DurableStreams {
             cause,
           },
         );
-      throw brokerFailure(`JetStream did not store the message on ${subject}`, cause);
+      throw publicationFailure(cause, {
+        what: `the message on ${subject}`,
+        ifUnknown:
+          options.id === undefined
+            ? "emitting it again may store it twice (an emit with an id is stored once)"
+            : "emitting it again with the same id is safe: it is stored once",
+      });
     }
   }
 
   /**
-   * Sets up the durable consumer and pulls from it. When JetStream answers but does not set it up
-   * (its stream not created in time: a server of the cluster is down), the subscription is
-   * returned at once and the setup is tried again in the background ({@link SetupRetry}), so a
-   * node starts while the broker is degraded; a setting JetStream refuses still fails at once.
+   * Logs a stream that cannot be created for a setting (`TESSERA_CONFIG`: more replicas than the
+   * servers can keep), once per stream: a node that only emits answered 500 and logged nothing
+   * (issue 15 verification). A consumer's refusal fails its start, or is logged by its setup.
+   */
+  private logRefusal(subject: string, err: unknown): void {
+    if (!(err instanceof TesseraError) || err.code !== "TESSERA_CONFIG") return;
+    const { name } = streamOf(subject, this.prefix);
+    if (this.refusalsLogged.has(name)) return;
+    this.refusalsLogged.add(name);
+    this.log.error(`JetStream cannot create the stream ${name}, emits to it fail: ${err.message}`, {
+      stream: name,
+    });
+  }
+
+  /**
+   * Sets up the durable consumer and pulls from it. A node starts while the broker is degraded
+   * (issue 15 verification: during a quorum loss a consumer node exited at start with "JetStream
+   * is not enabled", or waited out the API timeout with no port open): when JetStream answers that
+   * it cannot (temporarily unavailable, its stream not created in time) or does not answer within
+   * {@link FIRST_SETUP_WAIT_MS}, the subscription is returned and the setup goes on in the background
+   * ({@link SetupRetry}). JetStream not enabled on the server, or a setting it refuses, still fails
+   * at once: nothing would change them.
    */
   async consume(
     subject: string,
@@ -198,37 +236,55 @@ export class JetStreamStreams implements DurableStreams {
   ): Promise<TransportSubscription> {
     this.link.ready();
     checkSubject(subject);
-    // JetStream not enabled (or not answering at all) fails here, as before.
-    await this.manager();
+    const name = `the consumer ${consumerName(options.consumer)} of ${streamOf(subject, this.prefix).name}`;
     const attach = () => this.attach(subject, options, handler);
     let pull: SupervisedPull | undefined;
-    let retry: SetupRetry<SupervisedPull> | undefined;
-    try {
-      pull = await attach();
-      this.running.add(pull);
-    } catch (err) {
-      if (!SetupRetry.retryable(err) || this.stopped) throw err;
-      const name = `the consumer ${consumerName(options.consumer)} of ${streamOf(subject, this.prefix).name}`;
-      const pending: SetupRetry<SupervisedPull> = new SetupRetry(
-        name,
-        attach,
-        (p) => {
-          this.retries.delete(pending);
-          pull = p;
-          this.running.add(p);
-        },
-        this.log,
+    let cancelled = false;
+    const done = (p: SupervisedPull) => {
+      if (cancelled || this.stopped) {
+        void p.close().catch(() => undefined);
+        return;
+      }
+      pull = p;
+      this.running.add(p);
+    };
+    const setUp = (p: SupervisedPull) => {
+      this.retries.delete(retry);
+      done(p);
+    };
+    const retry: SetupRetry<SupervisedPull> = new SetupRetry(name, attach, setUp, this.log);
+    const failed = (err: unknown) => {
+      if (cancelled || this.stopped) return;
+      if (!SetupRetry.retryable(err) || jetStreamDisabled(err)) {
+        this.retries.delete(retry);
+        this.log.error(`JetStream refused to set up ${name}: ${(err as Error).message}`, { err });
+        return;
+      }
+      this.retries.add(retry);
+      retry.begin(err);
+    };
+    const first = attach();
+    // While another consumer's setup waits for JetStream, this one holds the start for less.
+    const waitMs = this.retries.size > 0 ? DEGRADED_SETUP_WAIT_MS : FIRST_SETUP_WAIT_MS;
+    const outcome = await settledWithin(first, waitMs);
+    if (outcome === undefined) {
+      this.log.warn(
+        `JetStream has not set up ${name} within ${waitMs} ms: the node goes on, the setup continues in the background`,
       );
-      retry = pending;
-      this.retries.add(pending);
-      pending.begin(err);
+      this.retries.add(retry);
+      first.then(setUp, failed);
+    } else if ("value" in outcome) {
+      done(outcome.value);
+    } else {
+      const err = outcome.error;
+      if (!SetupRetry.retryable(err) || jetStreamDisabled(err) || this.stopped) throw err;
+      failed(err);
     }
     return {
       unsubscribe: async () => {
-        if (retry !== undefined) {
-          retry.cancel();
-          this.retries.delete(retry);
-        }
+        cancelled = true;
+        retry.cancel();
+        this.retries.delete(retry);
         if (pull === undefined || !this.running.delete(pull)) return;
         await pull.close();
       },

@@ -57,6 +57,8 @@ export interface NatsTransportOptions {
   readonly drainTimeoutMs?: number;
   /** JetStream settings: streams' replicas and limits, consumers' pulls and acks (checked at construction). */
   readonly jetstream?: JetStreamOptions;
+  /** How refusals at run time name a JetStream setting (default `jetstream.replicas`…; the CLI: its variable or field). */
+  readonly jetstreamNames?: (key: keyof JetStreamOptions) => string;
   /** Where the transport logs what it does on the server (a stream scaled up, a consumer that lost its leader). Default: stderr. */
   readonly logger?: Logger;
 }
@@ -170,7 +172,7 @@ export class NatsTransport implements Transport {
     const js = this.options.jetstream ?? {};
     const streamPrefix = js.streamPrefix ?? this.space.streamPrefix();
     const log = this.options.logger ?? createLogger();
-    const replicas = new StreamReplicas(nc, js.replicas, log);
+    const replicas = new StreamReplicas(nc, js.replicas, log, this.options.jetstreamNames?.("replicas"));
     const link = {
       ready: () => this.check(),
       reconnecting: () => !this.up && !this.closed && this.closing === undefined && !nc.isClosed(),

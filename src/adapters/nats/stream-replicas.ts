@@ -32,6 +32,8 @@ export class StreamReplicas {
     private readonly nc: NatsConnection,
     private readonly explicit: number | undefined,
     private readonly log: Logger,
+    /** How a refusal names the setting: where the count came from (`TESSERA_JETSTREAM_REPLICAS`). */
+    private readonly setting = "jetstream.replicas",
   ) {}
 
   /** The count tried first. */
@@ -84,7 +86,7 @@ export class StreamReplicas {
     if (this.explicit !== undefined || replicas <= 1)
       throw new TesseraError(
         "TESSERA_CONFIG",
-        `jetstream.replicas: the NATS servers cannot keep ${replicas} replicas of a stream (${(err as Error).message}); run a cluster of at least ${replicas} servers with JetStream or ask for fewer`,
+        `${this.setting}: the NATS servers cannot keep ${replicas} replicas of a stream (${(err as Error).message}); run a cluster of at least ${replicas} servers with JetStream or ask for fewer`,
         { cause: err },
       );
     this.log.info(

@@ -2,7 +2,12 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors } from "@nats-io/transport-node";
 import { describe, expect, it, vi } from "vitest";
-import { type NatsLink, publishWithRetry } from "../../../src/adapters/nats/jetstream-publish.js";
+import {
+  type NatsLink,
+  PublicationFailed,
+  publicationFailure,
+  publishWithRetry,
+} from "../../../src/adapters/nats/jetstream-publish.js";
 import { brokerFailure } from "../../../src/core/broker-failure.js";
 
 const ack: PubAck = { stream: "S", seq: 1, duplicate: false, domain: "" } as PubAck;
@@ -53,7 +58,9 @@ describe("durable publications during a leader election (issue 15, item 2)", () 
 
   it("without an id, a publication left without an answer is not sent again (it may be stored)", async () => {
     const { js, calls } = fakeJs([new errors.TimeoutError(), ack]);
-    await expect(publishWithRetry(js, pub, 5000, up)).rejects.toBeInstanceOf(errors.TimeoutError);
+    const failed = await publishWithRetry(js, pub, 5000, up).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PublicationFailed);
+    expect(failed).toMatchObject({ mayBeStored: true, cause: expect.any(errors.TimeoutError) });
     expect(calls).toHaveLength(1);
     // It waits for its answer for the whole timeout, not one attempt's.
     expect(calls[0]?.timeout).toBeGreaterThan(4000);
@@ -73,7 +80,10 @@ describe("durable publications during a leader election (issue 15, item 2)", () 
       description: "wrong last sequence: 3",
     });
     const { js, calls } = fakeJs([refused, ack]);
-    await expect(publishWithRetry(js, pub, 5000, up)).rejects.toBe(refused);
+    await expect(publishWithRetry(js, pub, 5000, up)).rejects.toMatchObject({
+      mayBeStored: false,
+      cause: refused,
+    });
     expect(calls).toHaveLength(1);
   });
 
@@ -133,5 +143,67 @@ describe("durable publications during a leader election (issue 15, item 2)", () 
     const { js, calls } = fakeJs([ack]);
     await expect(publishWithRetry(js, pub, 5000, closed)).rejects.toThrow("not connected");
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe("what a failed emit says of its fate (issue 15 verification, finding 3)", () => {
+  const what = {
+    what: "the message on tessera.evt.bench.tick",
+    ifUnknown: "emitting it again with the same id is safe",
+  };
+
+  it("the failed-emit message is wrong: one left without an acknowledgement said 'did not store' and was stored and delivered; now it may have been stored", async () => {
+    const { js } = fakeJs(Array.from({ length: 100 }, () => new errors.TimeoutError()));
+    const failed = await publishWithRetry(js, { ...pub, msgID: "tick-1" }, 300, up).catch((e: unknown) => e);
+    const err = publicationFailure(failed, what);
+    expect(err.code).toBe("TESSERA_UNAVAILABLE");
+    expect(err.message).toBe(
+      "JetStream did not acknowledge the message on tessera.evt.bench.tick within 0.3 s: it may have been stored (and then it is delivered); emitting it again with the same id is safe",
+    );
+    expect(err.details).toEqual({ reason: "broker", maybeStored: true });
+  });
+
+  it("an attempt left without an answer keeps the fate unknown when the last one found no leader", async () => {
+    const { js } = fakeJs([new errors.TimeoutError(), ...Array.from({ length: 100 }, noResponders)]);
+    const failed = await publishWithRetry(js, { ...pub, msgID: "tick-2" }, 600, up).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ mayBeStored: true });
+    expect(publicationFailure(failed, what).message).toContain("it may have been stored");
+  });
+
+  it("one nobody took is known not to be stored", async () => {
+    const { js } = fakeJs(Array.from({ length: 100 }, noResponders));
+    const failed = await publishWithRetry(js, pub, 300, up).catch((e: unknown) => e);
+    const err = publicationFailure(failed, what);
+    expect(err.message).toBe(
+      "JetStream did not store the message on tessera.evt.bench.tick: no server took it (the stream has no leader, or JetStream is unavailable); nothing was stored",
+    );
+    expect(err.details).toEqual({ reason: "broker", maybeStored: false });
+  });
+
+  it("one refused by JetStream, or never sent on a closed connection, says so", async () => {
+    const refused = new JetStreamApiError({
+      code: 400,
+      err_code: 10071,
+      description: "wrong last sequence: 3",
+    });
+    const { js } = fakeJs([refused]);
+    const err = publicationFailure(await publishWithRetry(js, pub, 300, up).catch((e: unknown) => e), what);
+    expect(err.message).toBe(
+      "JetStream refused the message on tessera.evt.bench.tick: wrong last sequence: 3",
+    );
+    const closed: NatsLink = {
+      ready: () => {
+        throw brokerFailure("NATS transport is not connected");
+      },
+      reconnecting: () => false,
+    };
+    const notSent = publicationFailure(
+      await publishWithRetry(js, pub, 300, closed).catch((e: unknown) => e),
+      what,
+    );
+    expect(notSent.message).toBe(
+      "JetStream did not store the message on tessera.evt.bench.tick: NATS transport is not connected",
+    );
+    expect(notSent.details).toEqual({ reason: "broker", maybeStored: false });
   });
 });

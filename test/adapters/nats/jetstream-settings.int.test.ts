@@ -5,7 +5,8 @@ import type { NatsTransport } from "../../../src/adapters/nats/index.js";
 import { loadProject } from "../../../src/config/load-project.js";
 import { createProjectNode } from "../../../src/config/project-node.js";
 import { transportFor } from "../../../src/config/transport-url.js";
-import { silentLogger } from "../../../src/core/logger.js";
+import { TesseraError } from "../../../src/core/errors.js";
+import { type Logger, silentLogger } from "../../../src/core/logger.js";
 import { deleteStreams, testStreamPrefix } from "../../support/jetstream.js";
 import { NATS_URL, requireServer } from "../../support/servers.js";
 
@@ -97,6 +98,46 @@ if (await requireServer("NATS", Number(new URL(NATS_URL).port))) {
         await sub.unsubscribe();
       } finally {
         await nc.close();
+        await t.close();
+        await deleteStreams(NATS_URL, `${system}_`);
+      }
+    });
+
+    it("the replicas error named jetstream.replicas when set through TESSERA_JETSTREAM_REPLICAS, and an emit-only node logged nothing: now it names the variable, logged once", async () => {
+      const system = `jsrep${Date.now().toString(36)}`;
+      const lines: string[] = [];
+      const logger: Logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (m) => void lines.push(`warn ${m}`),
+        error: (m) => void lines.push(`error ${m}`),
+        child: () => logger,
+      };
+      const project = await loadProject({
+        config: "examples/text/tesserae.config.ts",
+        transport: NATS_URL,
+        store: "memory",
+        processEnv: { ...process.env, TESSERA_SYSTEM: system, TESSERA_JETSTREAM_REPLICAS: "5" },
+      });
+      const node = await createProjectNode(project, logger);
+      const t = node.transport as NatsTransport;
+      await t.connect();
+      try {
+        // One server, not a cluster: it cannot keep 5 replicas.
+        const messages: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const failed = await t.durable!.publish("tessera.evt.jsrep.x", new Uint8Array([1])).catch((e) => e);
+          expect(failed).toBeInstanceOf(TesseraError);
+          expect((failed as TesseraError).code).toBe("TESSERA_CONFIG");
+          messages.push((failed as TesseraError).message);
+        }
+        expect(messages[0]).toMatch(
+          /^TESSERA_JETSTREAM_REPLICAS: the NATS servers cannot keep 5 replicas of a stream/,
+        );
+        expect(lines).toEqual([
+          `error JetStream cannot create the stream ${system}_TESSERA_tessera_evt_jsrep, emits to it fail: ${messages[0]}`,
+        ]);
+      } finally {
         await t.close();
         await deleteStreams(NATS_URL, `${system}_`);
       }
