@@ -2,7 +2,6 @@ import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsTransport, natsTransport } from "../../../src/adapters/nats/index.js";
-import { isBrokerFailure } from "../../../src/core/broker-failure.js";
 import { PoisonMessage } from "../../../src/core/durable-streams.js";
 import { TesseraError } from "../../../src/core/errors.js";
 import type { Logger } from "../../../src/core/logger.js";
