@@ -4,7 +4,8 @@ import type { Headers } from "../../core/transport-message.js";
  * The frames two ZeroMQ transports exchange on a link (a DEALER connected to a ROUTER), many to a
  * ZeroMQ message (`frame-batch.ts`). Each frame is a letter and its fields:
  *
- * - `H flag interests` hello: the sender's subscriptions and responders (JSON); flag `1` asks for the
+ * - `H flag interests id` hello: the sender's subscriptions and responders (JSON) and its transport id
+ *   (two links between the same two transports carry each message once); flag `1` asks for the
  *   receiver's in return. Sent by the connecting side once the ZMTP handshake is done.
  * - `S ack interest` / `U ack id`: a subscription added or removed; answered by `A ack`, so that a
  *   subscription is in effect on every linked peer once `subscribe()` resolves.

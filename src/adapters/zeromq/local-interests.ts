@@ -43,6 +43,8 @@ export class Receivers {
   constructor(
     private readonly local: ReadonlyMap<string, LocalInterest>,
     private readonly links: () => Iterable<PeerLink>,
+    /** This transport's own id: a link back to itself serves nothing (its interests are local). */
+    private readonly self: string,
   ) {}
 
   /** Forgets what was worked out: an interest or a link changed. */
@@ -61,8 +63,15 @@ export class Receivers {
     for (const interest of this.local.values())
       if (interest.kind === kind && subjectMatches(interest.pattern, subject))
         out.push({ link: undefined, interest });
+    // Each peer over one link only: two transports that each bind and connect to the other have
+    // two links, and a message on both would arrive twice.
+    const served = new Set<string>([this.self]);
     for (const link of this.links()) {
       if (!link.up) continue;
+      if (link.peer !== undefined) {
+        if (served.has(link.peer)) continue;
+        served.add(link.peer);
+      }
       for (const interest of link.interests.values())
         if (interest.kind === kind && subjectMatches(interest.pattern, subject)) out.push({ link, interest });
     }

@@ -27,6 +27,12 @@ export class PeerLink {
   open: boolean;
   /** The peer's interests are known (its hello arrived). */
   up = false;
+  /**
+   * The peer transport's id, from its hello (`undefined` before it, or from a peer that sends
+   * none): two processes that each bind and connect to the other have two links, and a peer is
+   * served over one of them only.
+   */
+  peer: string | undefined;
   lastSeen = Date.now();
   private readyWaiters: (() => void)[] = [];
 

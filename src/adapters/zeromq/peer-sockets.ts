@@ -113,7 +113,7 @@ export class PeerSockets {
   }
 
   private hello(link: PeerLink): void {
-    link.send(F.hello, "1", this.o.helloFrame());
+    link.send(F.hello, "1", this.o.helloFrame(), this.o.prefix);
   }
 
   /** The peer fell too far behind: it is dropped, and asked for a hello (once it takes frames again). */

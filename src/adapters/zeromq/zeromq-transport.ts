@@ -68,7 +68,7 @@ class ZeromqTransport implements Transport {
     this.binds = this.o.bind.map(zmqAddress);
     this.connects = this.o.connect.map(zmqAddress);
     this.maxPayload = this.o.maxPayload;
-    this.receivers = new Receivers(this.local, () => this.links());
+    this.receivers = new Receivers(this.local, () => this.links(), this.prefix);
   }
 
   private links(): Iterable<PeerLink> {
@@ -114,10 +114,11 @@ class ZeromqTransport implements Transport {
   private handle(link: PeerLink, kind: string, f: RecordView): void {
     switch (kind) {
       case F.hello: {
+        link.peer = f.text(2) === "" ? undefined : f.text(2);
         link.setInterests(decodeInterests(f.text(1)));
         link.open = true;
         link.markUp();
-        if (f.text(0) === "1") link.send(F.hello, "0", this.interestsFrame());
+        if (f.text(0) === "1") link.send(F.hello, "0", this.interestsFrame(), this.prefix);
         return;
       }
       case F.sub:
