@@ -128,6 +128,32 @@ function checkEntry(name: string, address: unknown): { entry?: string | AddressE
 }
 
 /**
+ * One line per subject given to two names or more (a `service.name` entry counts as its name):
+ * two states, or a state and a connection, on one subject would take each other's messages.
+ */
+function sharedSubjects(entries: Readonly<Record<string, string | AddressEntry>>): string[] {
+  const names = new Map<string, string[]>();
+  for (const [written, entry] of Object.entries(entries)) {
+    const subject = typeof entry === "string" ? (isEndpoint(entry) ? undefined : entry) : entry.subject;
+    if (subject === undefined) continue;
+    const name = written.slice(written.lastIndexOf(".") + 1);
+    const list = names.get(subject) ?? [];
+    if (!list.includes(name)) list.push(name);
+    names.set(subject, list);
+  }
+  const problems: string[] = [];
+  for (const [subject, list] of names) {
+    if (list.length < 2) continue;
+    const said = list.map((n) => `"${n}"`);
+    const all = `${said.slice(0, -1).join(", ")} and ${said.at(-1)}`;
+    problems.push(
+      `${all} are ${list.length === 2 ? "both" : "all"} given the subject "${subject}": each connection or state needs a subject of its own (they would take each other's messages)`,
+    );
+  }
+  return problems;
+}
+
+/**
  * Checks an addresses object (e.g. parsed from JSON) and returns it as used (`tcp://host:port`
  * becomes `host:port`): every problem at once as `TESSERA_CONFIG`, one line per entry, the count
  * in the header the number of lines, and our format said after them. A file in
@@ -167,6 +193,7 @@ export function checkAddresses(value: unknown, source = "addresses"): Addresses 
     if (problem !== undefined) problems.push(problem);
     else if (entry !== undefined) out[name] = entry;
   }
+  problems.push(...sharedSubjects(out));
   if (seedSections.length > 0) {
     const { flat, several } = flatFromSeed(value as Record<string, unknown>);
     const means = Object.keys(flat).length === 0 ? "" : `; write instead: ${JSON.stringify(flat)}`;

@@ -8,6 +8,7 @@ import { service } from "../../../src/core/service.js";
 import {
   type Addresses,
   args,
+  checkAddresses,
   checkAddressNames,
   connections,
   directLinks,
@@ -117,5 +118,46 @@ describe("closestName", () => {
     expect(closestName("Trades", ["quote", "trades"])).toBe("trades");
     expect(closestName("order_bok", ["order_book", "market_price"])).toBe("order_book");
     expect(closestName("xyz", ["quote", "trades"])).toBeUndefined();
+  });
+});
+
+describe("one subject, one name (issue 18, second verification, finding 3)", () => {
+  it("regression: an addresses file giving two states and a connection one subject was accepted, and a holder ended up with the wrong state's value", () => {
+    const file = {
+      market_price: "exchange.same",
+      order_book: "exchange.same",
+      cancel_order: "exchange.cancel_order",
+      trades: { subject: "exchange.same", topics: ["AAPL"] },
+    };
+    let caught: unknown;
+    try {
+      checkAddresses(file, "collide.json");
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TesseraError);
+    const err = caught as TesseraError;
+    expect(err.code).toBe("TESSERA_CONFIG");
+    expect(err.message).toContain("collide.json");
+    expect(err.message).toContain(
+      '"market_price", "order_book" and "trades" are all given the subject "exchange.same"',
+    );
+    expect(err.message).not.toContain("cancel_order");
+  });
+
+  it("refuses two names on one subject, also as service.name entries, and keeps one name's entries together", () => {
+    expect(() => checkAddresses({ "feed.market_price": "x.a", order_book: "x.a" })).toThrow(
+      '"market_price" and "order_book" are both given the subject "x.a"',
+    );
+    // One name given the same subject twice (its own entry and a service's) is one name.
+    expect(checkAddresses({ quote: "p.quote", "desk.quote": "p.quote" })).toEqual({
+      quote: "p.quote",
+      "desk.quote": "p.quote",
+    });
+    // Endpoints may be shared: one process listens for several names on one port.
+    expect(checkAddresses({ market_price: "127.0.0.1:7101", order_book: "127.0.0.1:7101" })).toEqual({
+      market_price: "127.0.0.1:7101",
+      order_book: "127.0.0.1:7101",
+    });
   });
 });
