@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { zeromqTransport } from "../../../src/adapters/zeromq/index.js";
 import { jsonCodec } from "../../../src/core/codec.js";
-import { silentLogger } from "../../../src/core/logger.js";
+import { type Logger, silentLogger } from "../../../src/core/logger.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { state } from "../../../src/features/states/index.js";
 import { StateHolder } from "../../../src/features/states/state-holder.js";
@@ -79,5 +79,36 @@ describe("two processes linked both ways (brokerless)", () => {
     expect(holder.resyncs).toEqual(before);
     await holder.stop();
     await owner.stop();
+  });
+
+  it("regression: a brokerless holder started before its owner logged 'no snapshot: will try again' twice a second forever; now once, then counted", async () => {
+    const [, b] = await linkedBothWays();
+    const lines: string[] = [];
+    const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
+    const logger: Logger = {
+      debug: () => undefined,
+      info: at("info"),
+      warn: at("warn"),
+      error: at("error"),
+      child: () => logger,
+    };
+    const ticks = state("ticks", z.record(z.string(), z.number()), { initial: {} });
+    let asked = 0;
+    const holder = new StateHolder(ticks, { transport: b, codec: jsonCodec, logger }, { retryMs: 10 });
+    const request = b.request.bind(b);
+    b.request = (...a) => {
+      asked++;
+      return request(...a);
+    };
+    await holder.start();
+    // No owner anywhere: every request fails at once ("no responders"); let several retries pass.
+    await vi.waitFor(() => expect(asked).toBeGreaterThanOrEqual(4), { timeout: 10_000, interval: 20 });
+    await holder.stop();
+    expect(holder.synced).toBe(false);
+    expect(lines.filter((l) => !l.startsWith("info"))).toEqual([
+      expect.stringMatching(
+        /^warn requesting a snapshot of the state failed: .*repeats are counted, not logged/,
+      ),
+    ]);
   });
 });
