@@ -174,6 +174,12 @@ export class JetStreamLastValues implements LastValues {
     } catch (cause) {
       if (wrongRevision(cause)) return undefined;
       if (missing(cause)) await this.recreateIfMissing();
+      if (cause instanceof Error && cause.message.includes("max_payload"))
+        throw new TesseraError(
+          "TESSERA_PAYLOAD_TOO_LARGE",
+          `JetStream did not store the value of ${key}: it is too large (${data.byteLength} bytes, over the server's max_payload)`,
+          { cause },
+        );
       throw brokerFailure(`JetStream did not store the value of ${key}`, cause);
     }
   }

@@ -13,6 +13,7 @@ import { nextEpoch, StateLease, storeNotAnswering } from "./state-lease.js";
 import { codecHeaders, type StateSubjects, type StoredState, stateSubjectsOf } from "./state-wire.js";
 import { storedValue } from "./stored-value.js";
 import { updateBytes } from "./update-bytes.js";
+import { ValueSize } from "./value-size.js";
 
 export type { OwnerOptions, StateHost } from "./state-host.js";
 
@@ -55,6 +56,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
   private readonly storeFailures: RepeatedFailure;
   /** The hold on the stored value (none: the transport has no store, or it failed at start). */
   private lease: StateLease | undefined;
+  /** Keeps the whole value servable: a delta that would grow it past the payload limit is refused. */
+  private readonly size: ValueSize;
 
   constructor(
     readonly def: StateDef<string, T>,
@@ -64,6 +67,7 @@ export class StateOwner<T extends object> implements StateHandle<T> {
     private readonly subjects: StateSubjects = stateSubjectsOf(def.name),
   ) {
     this.current = { ...def.initial } as T;
+    this.size = new ValueSize(def.name, () => host.transport.maxPayload);
     this.persistMs = options.persistMs ?? 20;
     this.beatMs = options.beatMs ?? 1000;
     this.log = host.logger.child({ state: def.name, role: "owner" });
@@ -187,15 +191,13 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       // The owner's own object, updated in place by the deltas that follow.
       this.current = checked;
       this.number = seq;
+      this.size.measured(bytes.byteLength);
       this.changed({ kind: "snapshot", previous });
-      return this.publish(
-        bytes,
-        seq,
-        () => {
-          this.current = previous;
-        },
-        codecHeaders(this.host.codec),
-      );
+      const undo = () => {
+        this.current = previous;
+        this.size.forget();
+      };
+      return this.publish(bytes, seq, undo, codecHeaders(this.host.codec));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -209,6 +211,8 @@ export class StateOwner<T extends object> implements StateHandle<T> {
       const seq = this.number + 1;
       const bytes = this.encode({ epoch: this.incarnation, seq, isSnapshot: false, data: sent });
       const applied = applyToOwn(this.def.delta, this.current as Obj, sent);
+      const whole: StateMessage = { epoch: this.incarnation, seq, isSnapshot: true, data: applied.value };
+      this.size.check(bytes.byteLength, () => this.host.codec.encode(whole), applied.undo);
       this.current = applied.value as T;
       const undo = () => {
         this.current = applied.undo() as T;
