@@ -8,6 +8,13 @@ export interface ErrorBody {
 }
 
 /**
+ * The brand of a TesseraError, registered globally (`Symbol.for`): a project that loads the
+ * framework twice (CommonJS beside ESM, two installed copies) still recognises the errors of the
+ * other copy with `instanceof TesseraError` and `hasCode`.
+ */
+const brand = Symbol.for("tesserae.error");
+
+/**
  * The one error type of Tesserae: a stable `code`, a human `message`, optional JSON `details` that
  * are safe to show to a caller, and an optional `cause` that is only logged.
  *
@@ -23,6 +30,17 @@ export class TesseraError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  /**
+   * `err instanceof TesseraError` holds for an error of any copy of the framework (its brand);
+   * for a subclass, the usual prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about, maybe a subclass
+    if (this !== TesseraError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
   }
 
   /** True when a retry may succeed (see the `retryable` column of the catalogue). */
