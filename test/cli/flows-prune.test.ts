@@ -44,7 +44,8 @@ describe("tesserae flows prune", () => {
   it("--help says what it deletes and how to bound it", async () => {
     const { code, stdout } = await runCliCaptured(["flows", "--help"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("prune [--older-than 30d] [--keep n] [--dry-run]");
+    // The usage line names every option of prune (it left out --flow: issue 19 verification).
+    expect(stdout).toContain("prune [--flow f] [--older-than 30d] [--keep n] [--dry-run]");
     expect(stdout).toContain("--older-than <duration>");
     expect(stdout).toContain("never running, waiting or blocked ones");
   });

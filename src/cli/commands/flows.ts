@@ -47,7 +47,7 @@ export const flowsCommand: CliCommand = {
   name: "flows",
   summary: "Durable flows of a running node: list, start, status, cancel, retry, signal, show, prune",
   usage:
-    "tesserae flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file] | prune [--older-than 30d] [--keep n] [--dry-run]>",
+    "tesserae flows <list | start <flow> [json] | status [runId] | cancel <runId> | retry <runId> | signal <runId> <signal> [json] | show <flow> [--svg file] | prune [--flow f] [--older-than 30d] [--keep n] [--dry-run]>",
   description:
     "Talks to the flows API of a running node (--url, else TESSERA_URL, else http://127.0.0.1:$PORT or 3000).\n" +
     "start waits for the end of the run (up to --wait ms) unless --async; status without a run id lists the newest runs.\n" +
