@@ -26,6 +26,12 @@ export interface PruneQuery {
 export const finishedStatuses: readonly string[] = ["completed", "failed", "compensated", "cancelled"];
 
 /**
+ * The SQL stores' predicate of a finished run, written as their finished-runs index's (migration 5)
+ * is, not as a parameter: the planner then reads by that index.
+ */
+export const finishedSql = `status IN (${finishedStatuses.map((s) => `'${s}'`).join(", ")})`;
+
+/**
  * Where a prune stops, in the order of ends then run ids: the finished runs that ended before `t`,
  * or at `t` with an id before `id`, go. The stores compare ids themselves (in SQL, with the
  * column's own collation, the one its `ORDER BY` uses).

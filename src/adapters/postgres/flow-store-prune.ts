@@ -1,17 +1,14 @@
 import type { Pool } from "pg";
 import {
   checkPruneQuery,
-  finishedStatuses,
+  finishedSql,
   type PruneBound,
   type PruneQuery,
   pruneBound,
 } from "../../ports/run-retention.js";
 import type { FlowTables } from "./flow-store-schema.js";
 
-// As the finished-runs index's predicate is written (migration 5), not a parameter: the planner uses it.
-const FINISHED = `status IN (${finishedStatuses.map((s) => `'${s}'`).join(", ")})`;
-
-const WHERE = `flow = $1 AND ${FINISHED} AND owner IS NULL`;
+const WHERE = `flow = $1 AND ${finishedSql} AND owner IS NULL`;
 const BOUNDED = `${WHERE} AND updated_at <= $2 AND (updated_at < $2 OR id < $3)`;
 
 /** The runs a prune deletes, oldest end first, locked (exported for the test that they are read by index). */

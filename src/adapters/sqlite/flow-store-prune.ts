@@ -1,17 +1,14 @@
 import type { Database, Statement } from "better-sqlite3";
 import {
   checkPruneQuery,
-  finishedStatuses,
+  finishedSql,
   type PruneBound,
   type PruneQuery,
   pruneBound,
 } from "../../ports/run-retention.js";
 import type { FlowTables } from "./flow-store-schema.js";
 
-// As the finished-runs index's predicate is written (migration 5), so that SQLite uses that index.
-const FINISHED = `status IN (${finishedStatuses.map((s) => `'${s}'`).join(", ")})`;
-
-const WHERE = `flow = @flow AND ${FINISHED} AND owner IS NULL`;
+const WHERE = `flow = @flow AND ${finishedSql} AND owner IS NULL`;
 const BOUNDED = `${WHERE} AND updated_at <= @t AND (updated_at < @t OR id < @id)`;
 
 /** The runs a prune deletes, oldest end first (exported for the test that SQLite reads them by index). */
@@ -45,7 +42,9 @@ export class SqliteRunPruner {
     const ids = "(SELECT value FROM json_each(?))";
     this.dropJournal = db.prepare(`DELETE FROM ${t.journal} WHERE run_id IN ${ids}`);
     this.dropSignals = db.prepare(`DELETE FROM ${t.signals} WHERE run_id IN ${ids}`);
-    this.dropRuns = db.prepare(`DELETE FROM ${t.runs} WHERE id IN ${ids} AND ${FINISHED} AND owner IS NULL`);
+    this.dropRuns = db.prepare(
+      `DELETE FROM ${t.runs} WHERE id IN ${ids} AND ${finishedSql} AND owner IS NULL`,
+    );
   }
 
   prune(q: PruneQuery): number {
